@@ -1,0 +1,22 @@
+# partnerka: two commands from a fresh clone.
+#   make run    start local PostgreSQL and Redis, migrate, load the demo, serve
+#   make test   the same on throwaway ports, then every test with -race
+
+GO ?= go
+
+.PHONY: run test build vet clean
+
+run:
+	@scripts/run.sh
+
+test:
+	@scripts/test.sh
+
+build:
+	$(GO) build -o bin/partnerka ./cmd/partnerka
+
+vet:
+	$(GO) vet ./...
+
+clean:
+	rm -rf bin

@@ -1,0 +1,12 @@
+package cabinet
+
+import "github.com/gofiber/fiber/v2"
+
+// landing is the public page of the program: its terms in plain words.
+func (s *Server) landing(c *fiber.Ctx) error {
+	st, err := s.DB.Settings(c.UserContext())
+	if err != nil {
+		return err
+	}
+	return s.render(c, "landing", fiber.Map{"Title": st.Name, "Settings": st})
+}

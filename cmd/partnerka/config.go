@@ -1,0 +1,152 @@
+package main
+
+import (
+	"fmt"
+	"net"
+	"net/url"
+	"os"
+	"reflect"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// Config is the process configuration: defaults in code, overridden by
+// PARTNERKA_* environment variables. Fields tagged secret also read
+// PARTNERKA_*_FILE, the path of a file holding the value. Program rules
+// (attribution window, hold, ...) are not here: they live in the database
+// and are edited in the back office.
+type Config struct {
+	DatabaseURL string `env:"DATABASE_URL" secret:"true" doc:"PostgreSQL URL"`
+	RedisURL    string `env:"REDIS_URL" secret:"true" doc:"Redis URL"`
+	RedisPrefix string `env:"REDIS_PREFIX" doc:"prefix of every Redis key"`
+	Secret      string `env:"SECRET" secret:"true" doc:"key for cookies and sessions, at least 32 characters"`
+
+	TrackerAddr string `env:"TRACKER_ADDR" doc:"listen address of the tracker and vendor API"`
+	CabinetAddr string `env:"CABINET_ADDR" doc:"listen address of the cabinet and back office"`
+	TrackerURL  string `env:"TRACKER_URL" doc:"public base URL of the tracker (used in partners' links)"`
+	CabinetURL  string `env:"CABINET_URL" doc:"public base URL of the cabinet"`
+
+	ReconcileInterval time.Duration `env:"RECONCILE_INTERVAL" doc:"pause between reconciler runs inside serve; 0 turns the loop off"`
+	RedirectTimeout   time.Duration `env:"REDIRECT_TIMEOUT" doc:"longest a redirect waits for Redis before answering without recording"`
+	ShutdownTimeout   time.Duration `env:"SHUTDOWN_TIMEOUT" doc:"longest a graceful shutdown waits"`
+
+	LogFormat string `env:"LOG_FORMAT" doc:"auto, json or text"`
+	LogLevel  string `env:"LOG_LEVEL" doc:"debug, info, warn or error"`
+}
+
+// DefaultConfig returns the configuration `make run` works with.
+func DefaultConfig() Config {
+	return Config{
+		DatabaseURL:       "postgres://partnerka@127.0.0.1:54320/partnerka?sslmode=disable",
+		RedisURL:          "redis://127.0.0.1:63790/0",
+		RedisPrefix:       "pk:",
+		TrackerAddr:       "127.0.0.1:8080",
+		CabinetAddr:       "127.0.0.1:8081",
+		TrackerURL:        "http://127.0.0.1:8080",
+		CabinetURL:        "http://127.0.0.1:8081",
+		ReconcileInterval: 5 * time.Second,
+		RedirectTimeout:   250 * time.Millisecond,
+		ShutdownTimeout:   10 * time.Second,
+		LogFormat:         "auto",
+		LogLevel:          "info",
+	}
+}
+
+// LoadConfig applies the environment over the defaults.
+func LoadConfig(getenv func(string) string) (Config, error) {
+	c := DefaultConfig()
+	v := reflect.ValueOf(&c).Elem()
+	t := v.Type()
+	for i := 0; i < t.NumField(); i++ {
+		f := t.Field(i)
+		name := "PARTNERKA_" + f.Tag.Get("env")
+		raw, set := getenv(name), getenv(name) != ""
+		if file := getenv(name + "_FILE"); file != "" && f.Tag.Get("secret") == "true" {
+			if set {
+				return c, fmt.Errorf("set either %s or %s_FILE, not both", name, name)
+			}
+			b, err := os.ReadFile(file)
+			if err != nil {
+				return c, fmt.Errorf("%s_FILE: cannot read %s: %v", name, file, err)
+			}
+			raw, set = strings.TrimSpace(string(b)), true
+		}
+		if !set {
+			continue
+		}
+		field := v.Field(i)
+		switch field.Interface().(type) {
+		case string:
+			field.SetString(raw)
+		case time.Duration:
+			d, err := time.ParseDuration(raw)
+			if err != nil {
+				return c, fmt.Errorf("%s must be a duration such as 5s or 250ms, not %q", name, raw)
+			}
+			field.SetInt(int64(d))
+		case int:
+			n, err := strconv.Atoi(raw)
+			if err != nil {
+				return c, fmt.Errorf("%s must be a whole number, not %q", name, raw)
+			}
+			field.SetInt(int64(n))
+		}
+	}
+	return c, nil
+}
+
+// Validate checks what every command needs. Secret is checked by the
+// commands that sign things (RequireSecret).
+func (c Config) Validate() error {
+	for _, u := range []struct{ name, value string }{
+		{"PARTNERKA_DATABASE_URL", c.DatabaseURL}, {"PARTNERKA_REDIS_URL", c.RedisURL},
+	} {
+		if _, err := url.Parse(u.value); err != nil || !strings.Contains(u.value, "://") {
+			return fmt.Errorf("%s must be a URL such as scheme://host:port/name", u.name)
+		}
+	}
+	for _, a := range []struct{ name, value string }{
+		{"PARTNERKA_TRACKER_ADDR", c.TrackerAddr}, {"PARTNERKA_CABINET_ADDR", c.CabinetAddr},
+	} {
+		if _, _, err := net.SplitHostPort(a.value); err != nil {
+			return fmt.Errorf("%s must be host:port, not %q", a.name, a.value)
+		}
+	}
+	for _, u := range []struct{ name, value string }{
+		{"PARTNERKA_TRACKER_URL", c.TrackerURL}, {"PARTNERKA_CABINET_URL", c.CabinetURL},
+	} {
+		p, err := url.Parse(u.value)
+		if err != nil || (p.Scheme != "http" && p.Scheme != "https") || p.Host == "" {
+			return fmt.Errorf("%s must be an http or https URL, not %q", u.name, u.value)
+		}
+	}
+	if c.ReconcileInterval < 0 {
+		return fmt.Errorf("PARTNERKA_RECONCILE_INTERVAL must not be negative")
+	}
+	if c.RedirectTimeout <= 0 || c.RedirectTimeout > 10*time.Second {
+		return fmt.Errorf("PARTNERKA_REDIRECT_TIMEOUT must be between 1ms and 10s, not %s", c.RedirectTimeout)
+	}
+	if c.ShutdownTimeout <= 0 {
+		return fmt.Errorf("PARTNERKA_SHUTDOWN_TIMEOUT must be positive")
+	}
+	switch c.LogFormat {
+	case "auto", "json", "text":
+	default:
+		return fmt.Errorf("PARTNERKA_LOG_FORMAT must be auto, json or text, not %q", c.LogFormat)
+	}
+	switch c.LogLevel {
+	case "debug", "info", "warn", "error":
+	default:
+		return fmt.Errorf("PARTNERKA_LOG_LEVEL must be debug, info, warn or error, not %q", c.LogLevel)
+	}
+	return nil
+}
+
+// RequireSecret checks the signing secret.
+func (c Config) RequireSecret() error {
+	if len(c.Secret) < 32 {
+		return fmt.Errorf("PARTNERKA_SECRET (or PARTNERKA_SECRET_FILE) must hold at least 32 characters; generate one with `openssl rand -hex 32`")
+	}
+	return nil
+}

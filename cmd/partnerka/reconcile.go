@@ -1,0 +1,41 @@
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"sort"
+)
+
+func runReconcile(ctx context.Context, m *Main, args []string) error {
+	fs := flag.NewFlagSet("reconcile", flag.ContinueOnError)
+	once := fs.Bool("once", false, "run every step once and exit")
+	if err := fs.Parse(args); err != nil {
+		return usagef("reconcile: %v", err)
+	}
+	if _, err := m.openDB(ctx, true); err != nil {
+		return err
+	}
+	if _, err := m.openRedis(ctx); err != nil {
+		return err
+	}
+	rec := newReconciler(m)
+	if !*once {
+		interval := m.Config.ReconcileInterval
+		if interval <= 0 {
+			return usagef("reconcile: PARTNERKA_RECONCILE_INTERVAL must be positive for a loop; use --once for a single pass")
+		}
+		rec.Loop(ctx, interval)
+		return nil
+	}
+	done, err := rec.RunOnce(ctx)
+	names := make([]string, 0, len(done))
+	for n := range done {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	for _, n := range names {
+		fmt.Fprintf(m.Stdout, "%s: %d\n", n, done[n])
+	}
+	return err
+}

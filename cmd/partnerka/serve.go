@@ -1,0 +1,132 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"net"
+	"sync"
+	"time"
+
+	"github.com/gofiber/fiber/v2"
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+
+	"partnerka"
+	"partnerka/cabinet"
+	"partnerka/commissions"
+)
+
+func runServe(ctx context.Context, m *Main, args []string) error {
+	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
+	if err := fs.Parse(args); err != nil {
+		return usagef("serve: %v", err)
+	}
+	if err := m.Config.RequireSecret(); err != nil {
+		return usageError{err.Error()}
+	}
+	db, err := m.openDB(ctx, true)
+	if err != nil {
+		return err
+	}
+	rdb, err := m.openRedis(ctx)
+	if err != nil {
+		return err
+	}
+	reg := prometheus.NewRegistry()
+	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+
+	trackerApp := newApp("partnerka-tracker")
+	mountOps(trackerApp, db, rdb, reg)
+
+	cabinetApp := newApp("partnerka-cabinet")
+	mountOps(cabinetApp, db, rdb, reg)
+	cab := &cabinet.Server{DB: db, Logger: m.Logger, TrackerURL: m.Config.TrackerURL}
+	if err := cab.Mount(cabinetApp); err != nil {
+		return err
+	}
+
+	listeners := []struct {
+		name, addr string
+		app        *fiber.App
+	}{
+		{"tracker", m.Config.TrackerAddr, trackerApp},
+		{"cabinet", m.Config.CabinetAddr, cabinetApp},
+	}
+	errc := make(chan error, len(listeners))
+	for _, l := range listeners {
+		ln, err := net.Listen("tcp", l.addr)
+		if err != nil {
+			return fmt.Errorf("%s cannot listen on %s: %v", l.name, l.addr, err)
+		}
+		go func() {
+			if err := l.app.Listener(ln); err != nil {
+				errc <- fmt.Errorf("%s: %w", l.name, err)
+			}
+		}()
+	}
+	m.Logger.Info("serving", "tracker", m.Config.TrackerURL, "cabinet", m.Config.CabinetURL,
+		"admin", m.Config.CabinetURL+"/admin")
+
+	var wg sync.WaitGroup
+	loopCtx, stopLoop := context.WithCancel(context.Background())
+	if m.Config.ReconcileInterval > 0 {
+		rec := newReconciler(m)
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			rec.Loop(loopCtx, m.Config.ReconcileInterval)
+		}()
+	}
+
+	var runErr error
+	select {
+	case <-ctx.Done():
+		m.Logger.Info("shutting down")
+	case runErr = <-errc:
+	}
+	deadline := time.Now().Add(m.Config.ShutdownTimeout)
+	for _, l := range listeners {
+		if err := l.app.ShutdownWithTimeout(time.Until(deadline)); err != nil {
+			m.Logger.Warn("shutdown", "surface", l.name, "err", err)
+		}
+	}
+	stopLoop()
+	wg.Wait()
+	return runErr
+}
+
+// newApp returns a fiber app with the settings every surface shares: no
+// banner, a body limit, and errors rendered through the domain error table.
+func newApp(name string) *fiber.App {
+	return fiber.New(fiber.Config{
+		AppName:               name,
+		DisableStartupMessage: true,
+		BodyLimit:             4 << 20,
+		ReadTimeout:           30 * time.Second,
+		WriteTimeout:          30 * time.Second,
+		IdleTimeout:           120 * time.Second,
+		ErrorHandler:          errorHandler,
+	})
+}
+
+// errorHandler answers JSON for API paths and plain text elsewhere; the
+// message of an internal error is never shown.
+func errorHandler(c *fiber.Ctx, err error) error {
+	var fe *fiber.Error
+	if errors.As(err, &fe) {
+		return c.Status(fe.Code).SendString(fe.Message)
+	}
+	return c.Status(partnerka.StatusOf(err)).SendString(partnerka.ErrorMessage(err))
+}
+
+// newReconciler wires the reconciler's steps in the order DESIGN.md gives.
+func newReconciler(m *Main) *commissions.Reconciler {
+	return &commissions.Reconciler{
+		Logger: m.Logger,
+		Steps: []commissions.Step{
+			&commissions.PartitionStep{DB: m.db, Now: partnerka.SystemClock},
+		},
+	}
+}

@@ -1,0 +1,148 @@
+-- +goose Up
+-- Money: what the vendor was paid, what partners earned, and what they were paid.
+
+CREATE TABLE purchases (
+    id                    bigserial PRIMARY KEY,
+    external_id           text NOT NULL UNIQUE CHECK (external_id <> '' AND length(external_id) <= 256),
+    customer_external_id  text NOT NULL CHECK (customer_external_id <> ''),
+    amount                numeric(20,6) NOT NULL CHECK (amount > 0),
+    currency              currency_code NOT NULL,
+    product               text NOT NULL DEFAULT '',
+    promo_code            text NOT NULL DEFAULT '',
+    click_id              uuid,
+    occurred_at           timestamptz NOT NULL,
+    received_at           timestamptz NOT NULL DEFAULT now(),
+    body_hash             bytea NOT NULL,        -- idempotency: same id, same body
+    reconciled_at         timestamptz
+);
+CREATE INDEX purchases_customer ON purchases (customer_external_id, occurred_at);
+CREATE INDEX purchases_unreconciled ON purchases (id) WHERE reconciled_at IS NULL;
+
+CREATE TABLE refunds (
+    id            bigserial PRIMARY KEY,
+    external_id   text NOT NULL UNIQUE CHECK (external_id <> '' AND length(external_id) <= 256),
+    purchase_id   bigint NOT NULL REFERENCES purchases(id),
+    amount        numeric(20,6) NOT NULL CHECK (amount > 0),
+    currency      currency_code NOT NULL,
+    occurred_at   timestamptz NOT NULL,
+    received_at   timestamptz NOT NULL DEFAULT now(),
+    body_hash     bytea NOT NULL,
+    reconciled_at timestamptz
+);
+CREATE INDEX refunds_purchase ON refunds (purchase_id);
+CREATE INDEX refunds_unreconciled ON refunds (id) WHERE reconciled_at IS NULL;
+
+-- One commission per purchase, partner and level (or per customer, partner
+-- and level for a lead rule). amount is rounded once to the currency's minor
+-- units, half away from zero; amount_unrounded keeps the exact figure.
+CREATE TABLE commissions (
+    id                bigserial PRIMARY KEY,
+    partner_id        bigint NOT NULL REFERENCES partners(id),
+    customer_id       bigint NOT NULL REFERENCES customers(id),
+    purchase_id       bigint REFERENCES purchases(id),
+    event             text NOT NULL CHECK (event IN ('sale', 'lead')),
+    level             smallint NOT NULL CHECK (level IN (1, 2)),
+    contract_id       bigint NOT NULL REFERENCES contracts(id),
+    plan_version_id   bigint NOT NULL REFERENCES plan_versions(id),
+    rule_id           bigint NOT NULL REFERENCES plan_rules(id),
+    tier_min_volume   numeric(20,6),
+    base_amount       numeric(20,6) NOT NULL CHECK (base_amount >= 0),
+    percent           numeric(9,4),
+    amount_unrounded  numeric(30,12) NOT NULL CHECK (amount_unrounded >= 0),
+    amount            numeric(20,6) NOT NULL CHECK (amount >= 0),
+    currency          currency_code NOT NULL,
+    status            text NOT NULL DEFAULT 'pending' CHECK (status IN ('pending', 'available', 'rejected')),
+    flagged           boolean NOT NULL DEFAULT false,
+    earned_at         timestamptz NOT NULL,
+    hold_until        timestamptz NOT NULL,
+    explanation       text NOT NULL,
+    created_at        timestamptz NOT NULL DEFAULT now(),
+    CHECK ((event = 'sale') = (purchase_id IS NOT NULL))
+);
+CREATE UNIQUE INDEX commissions_purchase ON commissions (purchase_id, partner_id, level) WHERE event = 'sale';
+CREATE UNIQUE INDEX commissions_lead ON commissions (customer_id, partner_id, level) WHERE event = 'lead';
+CREATE INDEX commissions_partner ON commissions (partner_id, earned_at);
+CREATE INDEX commissions_release ON commissions (hold_until) WHERE status = 'pending';
+
+-- A refund takes back commission in proportion to the refunded amount.
+CREATE TABLE commission_reversals (
+    id             bigserial PRIMARY KEY,
+    commission_id  bigint NOT NULL REFERENCES commissions(id),
+    refund_id      bigint NOT NULL REFERENCES refunds(id),
+    amount         numeric(20,6) NOT NULL CHECK (amount > 0),
+    currency       currency_code NOT NULL,
+    explanation    text NOT NULL,
+    created_at     timestamptz NOT NULL DEFAULT now(),
+    UNIQUE (commission_id, refund_id)
+);
+
+CREATE TABLE payouts (
+    id              bigserial PRIMARY KEY,
+    partner_id      bigint NOT NULL REFERENCES partners(id),
+    amount          numeric(20,6) NOT NULL CHECK (amount > 0),
+    currency        currency_code NOT NULL,
+    status          text NOT NULL DEFAULT 'requested'
+                    CHECK (status IN ('requested', 'approved', 'rejected', 'cancelled', 'paid')),
+    method          text NOT NULL DEFAULT '',
+    details         jsonb NOT NULL DEFAULT '{}',   -- payout details as they were when requested
+    requested_by    bigint NOT NULL REFERENCES users(id),
+    requested_at    timestamptz NOT NULL DEFAULT now(),
+    decided_by      bigint REFERENCES users(id),
+    decided_at      timestamptz,
+    reason          text NOT NULL DEFAULT '',
+    paid_at         timestamptz,
+    paid_reference  text NOT NULL DEFAULT '',
+    CHECK (decided_by IS NULL OR decided_by <> requested_by),
+    CHECK ((status = 'paid') = (paid_at IS NOT NULL))
+);
+CREATE INDEX payouts_partner ON payouts (partner_id, requested_at);
+CREATE INDEX payouts_status ON payouts (status, requested_at);
+
+-- The ledger: append-only. Every entry moves money into or out of one of a
+-- partner's buckets; a balance is the sum of a bucket's entries.
+--   commission       +x pending
+--   release          -x pending, +x available
+--   reversal         -x pending or -x available (may go negative)
+--   bonus/adjustment +/-x available
+--   payout           -x available, +x reserved      (requested)
+--   payout_reversal  -x reserved, +x available      (rejected or cancelled)
+--   payout_paid      -x reserved, +x paid
+CREATE TABLE ledger_entries (
+    id             bigserial PRIMARY KEY,
+    partner_id     bigint NOT NULL REFERENCES partners(id),
+    currency       currency_code NOT NULL,
+    bucket         text NOT NULL CHECK (bucket IN ('pending', 'available', 'reserved', 'paid')),
+    kind           text NOT NULL CHECK (kind IN ('commission', 'release', 'reversal', 'bonus',
+                        'adjustment', 'payout', 'payout_reversal', 'payout_paid')),
+    amount         numeric(20,6) NOT NULL CHECK (amount <> 0),
+    commission_id  bigint REFERENCES commissions(id),
+    reversal_id    bigint REFERENCES commission_reversals(id),
+    payout_id      bigint REFERENCES payouts(id),
+    reason         text NOT NULL DEFAULT '',
+    created_by     bigint REFERENCES users(id),
+    created_at     timestamptz NOT NULL DEFAULT now(),
+    CHECK (kind NOT IN ('bonus', 'adjustment') OR reason <> '')
+);
+CREATE INDEX ledger_partner ON ledger_entries (partner_id, currency, bucket);
+CREATE INDEX ledger_commission ON ledger_entries (commission_id) WHERE commission_id IS NOT NULL;
+CREATE INDEX ledger_payout ON ledger_entries (payout_id) WHERE payout_id IS NOT NULL;
+
+-- +goose StatementBegin
+CREATE FUNCTION forbid_change() RETURNS trigger AS $$
+BEGIN
+    RAISE EXCEPTION '% is append-only', TG_TABLE_NAME USING ERRCODE = 'check_violation';
+END
+$$ LANGUAGE plpgsql;
+-- +goose StatementEnd
+
+CREATE TRIGGER ledger_entries_append_only BEFORE UPDATE OR DELETE ON ledger_entries
+    FOR EACH ROW EXECUTE FUNCTION forbid_change();
+
+-- +goose Down
+DROP TABLE ledger_entries;
+DROP FUNCTION forbid_change();
+DROP TABLE payouts;
+DROP TABLE commission_reversals;
+DROP TABLE commissions;
+DROP TABLE refunds;
+DROP TABLE purchases;

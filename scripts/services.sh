@@ -1,0 +1,140 @@
+# Functions that find, install, start and stop the local PostgreSQL and Redis
+# that `make run`, `make test` and the benchmarks use. Source it; it starts
+# nothing by itself. Servers listen on 127.0.0.1 only.
+
+say() { printf '%s\n' "$*" >&2; }
+die() { say "error: $*"; exit 1; }
+
+# apt_install PKG...: install Debian packages when we may (root), or say
+# exactly what to install.
+apt_install() {
+	if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
+		say "installing $* with apt-get ..."
+		if [ ! -f /tmp/.partnerka-apt-updated ]; then
+			apt-get update -qq >/dev/null && touch /tmp/.partnerka-apt-updated
+		fi
+		DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "$@" >/dev/null \
+			|| die "apt-get install $* failed"
+	else
+		die "please install: $* (for example: sudo apt-get install $*)"
+	fi
+}
+
+# pg_bindir prints the directory holding initdb, pg_ctl and postgres.
+pg_bindir() {
+	local d
+	for d in "$(pg_config --bindir 2>/dev/null)" $(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -Vr) /usr/local/pgsql/bin; do
+		if [ -n "$d" ] && [ -x "$d/initdb" ] && [ -x "$d/pg_ctl" ] && [ -x "$d/postgres" ]; then
+			echo "$d"; return 0
+		fi
+	done
+	return 1
+}
+
+ensure_postgres() {
+	PG_BIN=$(pg_bindir) || { apt_install postgresql postgresql-contrib; PG_BIN=$(pg_bindir) || die "PostgreSQL server binaries not found after install"; }
+	export PG_BIN
+}
+
+ensure_redis() {
+	command -v redis-server >/dev/null && command -v redis-cli >/dev/null || apt_install redis-server
+}
+
+ensure_chromium() {
+	command -v chromium >/dev/null || command -v chromium-browser >/dev/null || apt_install chromium
+}
+
+# free_port prints a TCP port nothing listens on.
+free_port() {
+	local p
+	for _ in $(seq 1 50); do
+		p=$(shuf -i 20000-59999 -n 1)
+		if ! (exec 3<>/dev/tcp/127.0.0.1/$p) 2>/dev/null; then echo "$p"; return 0; fi
+	done
+	die "no free port found"
+}
+
+# PostgreSQL refuses to run as root: run it as the postgres user (or nobody).
+pg_user() {
+	if [ "$(id -u)" != 0 ]; then id -un; elif id postgres >/dev/null 2>&1; then echo postgres; else echo nobody; fi
+}
+
+as_pg() {
+	if [ "$(id -u)" = 0 ]; then runuser -u "$(pg_user)" -- "$@"; else "$@"; fi
+}
+
+# pg_datadir DIR: DIR when the PostgreSQL user can reach it, otherwise a
+# folder under /var/tmp named after DIR (a checkout inside a private folder).
+pg_datadir() {
+	local want=$1
+	mkdir -p "$(dirname "$want")"
+	if [ "$(id -u)" != 0 ] || runuser -u "$(pg_user)" -- test -x "$(dirname "$want")" 2>/dev/null; then
+		echo "$want"
+	else
+		echo "/var/tmp/partnerka-pg-$(printf '%s' "$want" | sha1sum | cut -c1-12)"
+	fi
+}
+
+# pg_start DATADIR PORT [fast]: initialise DATADIR if new and start the server.
+# "fast" turns off durability for throwaway test servers.
+pg_start() {
+	local dir=$1 port=$2 mode=${3:-}
+	ensure_postgres
+	mkdir -p "$dir"
+	[ "$(id -u)" = 0 ] && chown "$(pg_user)" "$dir"
+	chmod 700 "$dir"
+	if [ ! -f "$dir/PG_VERSION" ]; then
+		as_pg "$PG_BIN/initdb" -D "$dir" -U postgres --auth=trust -E UTF8 --no-locale >"$dir.initdb.log" 2>&1 \
+			|| { cat "$dir.initdb.log" >&2; die "initdb failed"; }
+	fi
+	local opts="-c listen_addresses=127.0.0.1 -p $port -k $dir -c max_connections=200 -c shared_buffers=256MB"
+	if [ "$mode" = fast ]; then
+		opts="$opts -c fsync=off -c synchronous_commit=off -c full_page_writes=off"
+	fi
+	as_pg "$PG_BIN/pg_ctl" -D "$dir" -o "$opts" -l "$dir/server.log" -w -t 60 start >/dev/null \
+		|| { tail -20 "$dir/server.log" >&2; die "PostgreSQL did not start (log: $dir/server.log)"; }
+}
+
+pg_stop() {
+	[ -f "$1/postmaster.pid" ] && as_pg "$PG_BIN/pg_ctl" -D "$1" -m fast -w stop >/dev/null 2>&1 || true
+}
+
+pg_running() {
+	[ -n "${PG_BIN:-}" ] || PG_BIN=$(pg_bindir) || return 1
+	as_pg "$PG_BIN/pg_ctl" -D "$1" status >/dev/null 2>&1
+}
+
+# pg_psql PORT SQL: run SQL as the superuser.
+pg_psql() {
+	as_pg "$PG_BIN/psql" -X -q -v ON_ERROR_STOP=1 -h 127.0.0.1 -p "$1" -U postgres -d postgres -tAc "$2"
+}
+
+# pg_ensure_app_db PORT: the partnerka role and database `make run` uses.
+pg_ensure_app_db() {
+	local port=$1
+	[ "$(pg_psql "$port" "SELECT 1 FROM pg_roles WHERE rolname = 'partnerka'")" = 1 ] \
+		|| pg_psql "$port" "CREATE ROLE partnerka LOGIN CREATEDB"
+	[ "$(pg_psql "$port" "SELECT 1 FROM pg_database WHERE datname = 'partnerka'")" = 1 ] \
+		|| pg_psql "$port" "CREATE DATABASE partnerka OWNER partnerka"
+}
+
+# redis_start DIR PORT [appendfsync]: Redis with AOF and noeviction, as the
+# click streams need.
+redis_start() {
+	local dir=$1 port=$2 fsync=${3:-everysec}
+	ensure_redis
+	mkdir -p "$dir"
+	redis-server --port "$port" --bind 127.0.0.1 --dir "$dir" --daemonize yes \
+		--pidfile "$dir/redis.pid" --logfile "$dir/redis.log" \
+		--appendonly yes --appendfsync "$fsync" --save "" --maxmemory-policy noeviction >/dev/null \
+		|| die "Redis did not start (log: $dir/redis.log)"
+	for _ in $(seq 1 50); do
+		redis-cli -p "$port" ping >/dev/null 2>&1 && return 0
+		sleep 0.1
+	done
+	die "Redis did not answer on port $port (log: $dir/redis.log)"
+}
+
+redis_stop() {
+	redis-cli -p "$2" shutdown nosave >/dev/null 2>&1 || { [ -f "$1/redis.pid" ] && kill "$(cat "$1/redis.pid")" 2>/dev/null; } || true
+}

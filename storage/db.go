@@ -1,0 +1,131 @@
+// Package storage is where partnerka's data lives: PostgreSQL through sqlx
+// with named SQL kept in queries/*.sql, and Redis for streams and caches.
+// It knows nothing of HTTP.
+package storage
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"net/url"
+	"strings"
+	"time"
+
+	"github.com/jmoiron/sqlx"
+	"github.com/lib/pq"
+
+	"partnerka"
+)
+
+// DB is the PostgreSQL handle with its prepared queries.
+type DB struct {
+	*sqlx.DB
+	Q *Queries // nil until Prepare
+}
+
+// Open connects to PostgreSQL and checks that it answers. The error is one
+// sentence that names the server, never the password.
+func Open(ctx context.Context, dsn string) (*DB, error) {
+	db, err := sqlx.Open("postgres", dsn)
+	if err != nil {
+		return nil, fmt.Errorf("database URL %s is not valid: %w", RedactURL(dsn), err)
+	}
+	db.SetMaxOpenConns(20)
+	db.SetMaxIdleConns(10)
+	db.SetConnMaxIdleTime(5 * time.Minute)
+	pctx, cancel := context.WithTimeout(ctx, 5*time.Second)
+	defer cancel()
+	if err := db.PingContext(pctx); err != nil {
+		db.Close()
+		return nil, fmt.Errorf("cannot reach PostgreSQL at %s: %s", RedactURL(dsn), firstLine(err))
+	}
+	return &DB{DB: db}, nil
+}
+
+// Prepare prepares every named query. Run it after the schema is current:
+// a query that does not match the schema stops the process here, at boot.
+func (db *DB) Prepare(ctx context.Context) error {
+	q, err := prepareQueries(ctx, db.DB)
+	if err != nil {
+		return err
+	}
+	db.Q = q
+	return nil
+}
+
+// Close closes the prepared statements and the pool.
+func (db *DB) Close() error {
+	if db.Q != nil {
+		db.Q.close()
+	}
+	return db.DB.Close()
+}
+
+// InTx runs fn in a transaction, committing if fn returns nil and rolling
+// back otherwise.
+func (db *DB) InTx(ctx context.Context, fn func(tx *sqlx.Tx) error) (err error) {
+	tx, err := db.BeginTxx(ctx, nil)
+	if err != nil {
+		return err
+	}
+	defer func() {
+		if p := recover(); p != nil {
+			tx.Rollback()
+			panic(p)
+		}
+		if err != nil {
+			tx.Rollback()
+		}
+	}()
+	if err = fn(tx); err != nil {
+		return err
+	}
+	return tx.Commit()
+}
+
+// RedactURL returns a URL with its password replaced, for messages and logs.
+func RedactURL(raw string) string {
+	u, err := url.Parse(raw)
+	if err != nil || u.User == nil {
+		return raw
+	}
+	if _, ok := u.User.Password(); ok {
+		u.User = url.UserPassword(u.User.Username(), "xxxxx")
+	}
+	return u.String()
+}
+
+func firstLine(err error) string {
+	s := err.Error()
+	if i := strings.IndexByte(s, '\n'); i >= 0 {
+		s = s[:i]
+	}
+	return s
+}
+
+// PostgreSQL error codes that map to domain errors.
+const (
+	pgUniqueViolation     = "23505"
+	pgForeignKeyViolation = "23503"
+	pgCheckViolation      = "23514"
+	pgExclusionViolation  = "23P01"
+)
+
+// IsUniqueViolation reports whether err is a unique-constraint violation,
+// optionally of the named constraint.
+func IsUniqueViolation(err error, constraint string) bool {
+	var pe *pq.Error
+	if !errors.As(err, &pe) || pe.Code != pgUniqueViolation {
+		return false
+	}
+	return constraint == "" || pe.Constraint == constraint
+}
+
+// notFound turns sql.ErrNoRows into a domain not_found error.
+func notFound(err error, what string) error {
+	if errors.Is(err, sql.ErrNoRows) {
+		return partnerka.Errorf(partnerka.ENOTFOUND, "%s not found", what)
+	}
+	return err
+}

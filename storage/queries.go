@@ -1,0 +1,134 @@
+package storage
+
+import (
+	"bufio"
+	"context"
+	"embed"
+	"fmt"
+	"io/fs"
+	"reflect"
+	"strings"
+
+	"github.com/jmoiron/sqlx"
+)
+
+//go:embed queries/*.sql
+var queryFS embed.FS
+
+// Queries holds every named query of queries/*.sql, prepared at start. The
+// field tag names the query ("-- name: get-settings"); every query in the
+// files must have a field and every field a query, or Prepare fails.
+type Queries struct {
+	GetSettings    *sqlx.Stmt `query:"get-settings"`
+	InsertUser     *sqlx.Stmt `query:"insert-user"`
+	UserByEmail    *sqlx.Stmt `query:"user-by-email"`
+	PartnerByRef   *sqlx.Stmt `query:"partner-by-ref"`
+	VerifyBalances *sqlx.Stmt `query:"verify-balances"`
+
+	UpsertPlan          *sqlx.Stmt `query:"upsert-plan"`
+	PlanVersionByNumber *sqlx.Stmt `query:"plan-version-by-number"`
+	InsertPlanVersion   *sqlx.Stmt `query:"insert-plan-version"`
+	InsertPlanRule      *sqlx.Stmt `query:"insert-plan-rule"`
+	InsertPlanTier      *sqlx.Stmt `query:"insert-plan-tier"`
+	PublishPlanVersion  *sqlx.Stmt `query:"publish-plan-version"`
+	UpsertPartnerType   *sqlx.Stmt `query:"upsert-partner-type"`
+	UpsertPartner       *sqlx.Stmt `query:"upsert-partner"`
+	EnsureContract      *sqlx.Stmt `query:"ensure-contract"`
+	UpsertLink          *sqlx.Stmt `query:"upsert-link"`
+	UpsertPromoCode     *sqlx.Stmt `query:"upsert-promo-code"`
+	UpsertMinPayout     *sqlx.Stmt `query:"upsert-min-payout"`
+	UpdateSettings      *sqlx.Stmt `query:"update-settings"`
+
+	stmts []*sqlx.Stmt
+}
+
+// parseQueries reads "-- name: x" sections from every embedded file.
+func parseQueries() (map[string]string, error) {
+	out := map[string]string{}
+	files, err := fs.Glob(queryFS, "queries/*.sql")
+	if err != nil {
+		return nil, err
+	}
+	for _, f := range files {
+		b, err := queryFS.ReadFile(f)
+		if err != nil {
+			return nil, err
+		}
+		var name string
+		var body strings.Builder
+		flush := func() error {
+			if name == "" {
+				return nil
+			}
+			if _, dup := out[name]; dup {
+				return fmt.Errorf("%s: query %q is defined twice", f, name)
+			}
+			out[name] = strings.TrimSpace(body.String())
+			body.Reset()
+			return nil
+		}
+		sc := bufio.NewScanner(strings.NewReader(string(b)))
+		for sc.Scan() {
+			line := sc.Text()
+			if n, ok := strings.CutPrefix(strings.TrimSpace(line), "-- name:"); ok {
+				if err := flush(); err != nil {
+					return nil, err
+				}
+				name = strings.TrimSpace(n)
+				continue
+			}
+			if name != "" {
+				body.WriteString(line)
+				body.WriteByte('\n')
+			}
+		}
+		if err := flush(); err != nil {
+			return nil, err
+		}
+	}
+	return out, nil
+}
+
+func prepareQueries(ctx context.Context, db *sqlx.DB) (*Queries, error) {
+	texts, err := parseQueries()
+	if err != nil {
+		return nil, err
+	}
+	q := &Queries{}
+	v := reflect.ValueOf(q).Elem()
+	t := v.Type()
+	used := map[string]bool{}
+	for i := 0; i < t.NumField(); i++ {
+		name := t.Field(i).Tag.Get("query")
+		if name == "" {
+			continue
+		}
+		text, ok := texts[name]
+		if !ok {
+			q.close()
+			return nil, fmt.Errorf("query %q (Queries.%s) is missing from storage/queries", name, t.Field(i).Name)
+		}
+		used[name] = true
+		// Tag every query with its call site so slow-query logs point at code.
+		stmt, err := db.PreparexContext(ctx, "/* storage."+t.Field(i).Name+" */ "+text)
+		if err != nil {
+			q.close()
+			return nil, fmt.Errorf("prepare query %q: %w", name, err)
+		}
+		q.stmts = append(q.stmts, stmt)
+		v.Field(i).Set(reflect.ValueOf(stmt))
+	}
+	for name := range texts {
+		if !used[name] {
+			q.close()
+			return nil, fmt.Errorf("query %q in storage/queries has no field in storage.Queries", name)
+		}
+	}
+	return q, nil
+}
+
+func (q *Queries) close() {
+	for _, s := range q.stmts {
+		s.Close()
+	}
+}

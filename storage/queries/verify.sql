@@ -1,0 +1,46 @@
+-- Verification: balances recomputed from the ledger against the tables the
+-- ledger entries were written from. Any row returned is a mismatch.
+
+-- name: verify-balances
+WITH ledger AS (
+    SELECT partner_id, currency,
+           coalesce(sum(amount), 0)                                      AS total,
+           coalesce(sum(amount) FILTER (WHERE bucket = 'reserved'), 0)   AS reserved,
+           coalesce(sum(amount) FILTER (WHERE bucket = 'paid'), 0)       AS paid
+      FROM ledger_entries GROUP BY partner_id, currency
+), earned AS (
+    SELECT c.partner_id, c.currency,
+           sum(c.amount - coalesce((SELECT sum(r.amount) FROM commission_reversals r
+                                     WHERE r.commission_id = c.id), 0)) AS total
+      FROM commissions c WHERE c.status <> 'rejected'
+     GROUP BY c.partner_id, c.currency
+), manual AS (
+    SELECT partner_id, currency, sum(amount) AS total
+      FROM ledger_entries WHERE kind IN ('bonus', 'adjustment')
+     GROUP BY partner_id, currency
+), payouts AS (
+    SELECT partner_id, currency,
+           coalesce(sum(amount) FILTER (WHERE status IN ('requested', 'approved')), 0) AS reserved,
+           coalesce(sum(amount) FILTER (WHERE status = 'paid'), 0)                     AS paid
+      FROM payouts GROUP BY partner_id, currency
+), expected AS (
+    SELECT k.partner_id, k.currency,
+           coalesce(e.total, 0) + coalesce(m.total, 0) AS total,
+           coalesce(p.reserved, 0) AS reserved,
+           coalesce(p.paid, 0) AS paid
+      FROM (SELECT partner_id, currency FROM ledger
+            UNION SELECT partner_id, currency FROM earned
+            UNION SELECT partner_id, currency FROM payouts) k
+      LEFT JOIN earned e USING (partner_id, currency)
+      LEFT JOIN manual m USING (partner_id, currency)
+      LEFT JOIN payouts p USING (partner_id, currency)
+)
+SELECT x.partner_id, x.currency, c.name AS check_name, c.ledger, c.expected
+  FROM expected x
+  LEFT JOIN ledger l USING (partner_id, currency)
+ CROSS JOIN LATERAL (VALUES
+        ('total',    coalesce(l.total, 0),    x.total),
+        ('reserved', coalesce(l.reserved, 0), x.reserved),
+        ('paid',     coalesce(l.paid, 0),     x.paid)) AS c(name, ledger, expected)
+ WHERE c.ledger <> c.expected
+ ORDER BY x.partner_id, x.currency, c.name;

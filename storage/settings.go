@@ -1,0 +1,28 @@
+package storage
+
+import (
+	"context"
+
+	"github.com/lib/pq"
+
+	"partnerka"
+)
+
+// Settings returns the program settings.
+func (db *DB) Settings(ctx context.Context) (partnerka.Settings, error) {
+	var s partnerka.Settings
+	row := db.Q.GetSettings.QueryRowxContext(ctx)
+	err := row.Scan(&s.Name, &s.DefaultCurrency, &s.DefaultLandingURL, pq.Array(&s.AllowedDomains),
+		&s.AttributionWindowDays, &s.AttributionModel, &s.HoldDays, &s.RegistrationProtectionDays,
+		&s.CookieName, &s.CookieDomain, &s.ClickParam, &s.AllowSelfReferral, &s.Terms, &s.UpdatedAt)
+	return s, err
+}
+
+// UpdateSettings replaces the program settings.
+func (db *DB) UpdateSettings(ctx context.Context, s partnerka.Settings) error {
+	_, err := db.Q.UpdateSettings.ExecContext(ctx, s.Name, s.DefaultCurrency, s.DefaultLandingURL,
+		pq.Array(s.AllowedDomains), s.AttributionWindowDays, s.AttributionModel, s.HoldDays,
+		s.RegistrationProtectionDays, s.CookieName, s.CookieDomain, s.ClickParam,
+		s.AllowSelfReferral, s.Terms)
+	return err
+}

@@ -1,0 +1,30 @@
+package storage
+
+import (
+	"context"
+
+	"partnerka"
+)
+
+// CreateUser inserts a user. It returns conflict if the email is taken.
+func (db *DB) CreateUser(ctx context.Context, u *partnerka.User) error {
+	if u.Locale == "" {
+		u.Locale = "en"
+	}
+	u.Email = partnerka.NormalizeEmail(u.Email)
+	err := db.Q.InsertUser.QueryRowxContext(ctx, u.Email, u.Name, u.PasswordHash, u.Role, u.PartnerID, u.Locale).
+		Scan(&u.ID, &u.CreatedAt)
+	if IsUniqueViolation(err, "users_email_key") {
+		return partnerka.Errorf(partnerka.ECONFLICT, "a user with email %s already exists", u.Email)
+	}
+	return err
+}
+
+// UserByEmail returns the user with that email, or not_found.
+func (db *DB) UserByEmail(ctx context.Context, email string) (*partnerka.User, error) {
+	var u partnerka.User
+	if err := db.Q.UserByEmail.GetContext(ctx, &u, email); err != nil {
+		return nil, notFound(err, "user")
+	}
+	return &u, nil
+}
