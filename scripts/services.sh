@@ -60,7 +60,7 @@ pg_user() {
 }
 
 as_pg() {
-	if [ "$(id -u)" = 0 ]; then runuser -u "$(pg_user)" -- "$@"; else "$@"; fi
+	if [ "$(id -u)" = 0 ]; then (cd / && runuser -u "$(pg_user)" -- "$@"); else "$@"; fi
 }
 
 # pg_datadir DIR: DIR when the PostgreSQL user can reach it, otherwise a

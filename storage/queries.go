@@ -39,6 +39,12 @@ type Queries struct {
 	UpsertMinPayout     *sqlx.Stmt `query:"upsert-min-payout"`
 	UpdateSettings      *sqlx.Stmt `query:"update-settings"`
 
+	TrackerLinks        *sqlx.Stmt `query:"tracker-links"`
+	TrackerLinksChanged *sqlx.Stmt `query:"tracker-links-changed"`
+	TrackerLinkByCode   *sqlx.Stmt `query:"tracker-link-by-code"`
+	InsertLink          *sqlx.Stmt `query:"insert-link"`
+	SetLinkDisabled     *sqlx.Stmt `query:"set-link-disabled"`
+
 	stmts []*sqlx.Stmt
 }
 

@@ -6,6 +6,7 @@ import (
 	"flag"
 	"fmt"
 	"net"
+	"strings"
 	"sync"
 	"time"
 
@@ -16,6 +17,7 @@ import (
 	"partnerka"
 	"partnerka/cabinet"
 	"partnerka/commissions"
+	"partnerka/tracker"
 )
 
 func runServe(ctx context.Context, m *Main, args []string) error {
@@ -37,8 +39,19 @@ func runServe(ctx context.Context, m *Main, args []string) error {
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 
+	trk := &tracker.Server{
+		DB: db, Redis: rdb, Logger: m.Logger, Metrics: tracker.NewMetrics(reg),
+		Secret: []byte(m.Config.Secret), RedirectTimeout: m.Config.RedirectTimeout,
+		Secure: strings.HasPrefix(m.Config.TrackerURL, "https://"),
+	}
+	bg, stopBackground := context.WithCancel(context.Background())
+	defer stopBackground()
+	if err := trk.Start(bg); err != nil {
+		return err
+	}
 	trackerApp := newApp("partnerka-tracker")
 	mountOps(trackerApp, db, rdb, reg)
+	trk.Mount(trackerApp)
 
 	cabinetApp := newApp("partnerka-cabinet")
 	mountOps(cabinetApp, db, rdb, reg)
@@ -70,13 +83,12 @@ func runServe(ctx context.Context, m *Main, args []string) error {
 		"admin", m.Config.CabinetURL+"/admin")
 
 	var wg sync.WaitGroup
-	loopCtx, stopLoop := context.WithCancel(context.Background())
 	if m.Config.ReconcileInterval > 0 {
 		rec := newReconciler(m)
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			rec.Loop(loopCtx, m.Config.ReconcileInterval)
+			rec.Loop(bg, m.Config.ReconcileInterval)
 		}()
 	}
 
@@ -92,7 +104,7 @@ func runServe(ctx context.Context, m *Main, args []string) error {
 			m.Logger.Warn("shutdown", "surface", l.name, "err", err)
 		}
 	}
-	stopLoop()
+	stopBackground() // the click writer flushes what it holds
 	wg.Wait()
 	return runErr
 }

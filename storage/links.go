@@ -1,0 +1,88 @@
+package storage
+
+import (
+	"context"
+	"time"
+
+	"partnerka"
+)
+
+// TrackerLink is a link as the tracker needs it. Active is false when the
+// link is disabled or its partner is not active.
+type TrackerLink struct {
+	ID          int64     `db:"id"`
+	PartnerID   int64     `db:"partner_id"`
+	Code        string    `db:"code"`
+	Destination string    `db:"destination_url"`
+	SubID       string    `db:"sub_id"`
+	Active      bool      `db:"active"`
+	UpdatedAt   time.Time `db:"updated_at"`
+}
+
+// EachTrackerLink calls fn for every link, reading in pages so memory stays
+// flat however many links there are.
+func (db *DB) EachTrackerLink(ctx context.Context, fn func(TrackerLink)) error {
+	const page = 10000
+	var after int64
+	for {
+		var rows []TrackerLink
+		if err := db.Q.TrackerLinks.SelectContext(ctx, &rows, after, page); err != nil {
+			return err
+		}
+		for _, l := range rows {
+			fn(l)
+		}
+		if len(rows) < page {
+			return nil
+		}
+		after = rows[len(rows)-1].ID
+	}
+}
+
+// TrackerLinksChangedSince returns links that changed (or whose partner
+// changed) at or after since.
+func (db *DB) TrackerLinksChangedSince(ctx context.Context, since time.Time) ([]TrackerLink, error) {
+	var rows []TrackerLink
+	err := db.Q.TrackerLinksChanged.SelectContext(ctx, &rows, since)
+	return rows, err
+}
+
+// TrackerLinkByCode returns one link, or not_found.
+func (db *DB) TrackerLinkByCode(ctx context.Context, code string) (*TrackerLink, error) {
+	var l TrackerLink
+	if err := db.Q.TrackerLinkByCode.GetContext(ctx, &l, code); err != nil {
+		return nil, notFound(err, "link")
+	}
+	return &l, nil
+}
+
+// CreateLink inserts a link. It returns conflict when the code is taken.
+func (db *DB) CreateLink(ctx context.Context, l *partnerka.Link) error {
+	var created time.Time
+	err := db.Q.InsertLink.QueryRowxContext(ctx, l.PartnerID, l.Code, l.Destination, l.SubID, l.Label, l.IsDefault).
+		Scan(&l.ID, &created)
+	if IsUniqueViolation(err, "links_code_key") {
+		return &partnerka.Error{Code: partnerka.ECONFLICT, Field: "code", Message: "this link code is taken"}
+	}
+	return err
+}
+
+// SetLinkDisabled disables or enables a partner's link and returns its
+// code; not_found when the link is not that partner's.
+func (db *DB) SetLinkDisabled(ctx context.Context, partnerID, linkID int64, disabled bool) (string, error) {
+	var code string
+	if err := db.Q.SetLinkDisabled.GetContext(ctx, &code, linkID, disabled, partnerID); err != nil {
+		return "", notFound(err, "link")
+	}
+	return code, nil
+}
+
+// LinkChannel is the Redis channel on which link changes are announced, so
+// every tracker updates its cache within a second. A message is a link code,
+// or "*" for "reload everything" (settings changed).
+const LinkChannel = "links"
+
+// PublishLinkChange tells every tracker that the link with code changed.
+func (r *Redis) PublishLinkChange(ctx context.Context, code string) error {
+	return r.Publish(ctx, r.Key(LinkChannel), code).Err()
+}

@@ -1,0 +1,33 @@
+-- Links as the tracker caches them: a link redirects only while it and its
+-- partner are active.
+
+-- name: tracker-links
+SELECT l.id, l.partner_id, l.code, l.destination_url, l.sub_id,
+       (l.disabled_at IS NULL AND p.status = 'active') AS active, l.updated_at
+  FROM links l JOIN partners p ON p.id = l.partner_id
+ WHERE l.id > $1
+ ORDER BY l.id
+ LIMIT $2;
+
+-- name: tracker-links-changed
+SELECT l.id, l.partner_id, l.code, l.destination_url, l.sub_id,
+       (l.disabled_at IS NULL AND p.status = 'active') AS active,
+       greatest(l.updated_at, p.updated_at) AS updated_at
+  FROM links l JOIN partners p ON p.id = l.partner_id
+ WHERE l.updated_at >= $1 OR p.updated_at >= $1;
+
+-- name: tracker-link-by-code
+SELECT l.id, l.partner_id, l.code, l.destination_url, l.sub_id,
+       (l.disabled_at IS NULL AND p.status = 'active') AS active, l.updated_at
+  FROM links l JOIN partners p ON p.id = l.partner_id
+ WHERE l.code = $1;
+
+-- name: insert-link
+INSERT INTO links (partner_id, code, destination_url, sub_id, label, is_default)
+VALUES ($1, $2, $3, $4, $5, $6)
+RETURNING id, created_at;
+
+-- name: set-link-disabled
+UPDATE links SET disabled_at = CASE WHEN $2 THEN coalesce(disabled_at, now()) END, updated_at = now()
+ WHERE id = $1 AND partner_id = $3
+RETURNING code;

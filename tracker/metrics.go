@@ -1,0 +1,54 @@
+package tracker
+
+import "github.com/prometheus/client_golang/prometheus"
+
+// Outcomes of a redirect, the label of partnerka_clicks_total.
+const (
+	OutcomeRecorded    = "recorded"     // attributable, in the stream, cookie set
+	OutcomeNotRecorded = "not_recorded" // Redis failed or timed out; redirected anyway
+	OutcomeBot         = "bot"
+	OutcomePrefetch    = "prefetch"
+	OutcomeHead        = "head"
+	OutcomeUnknownCode = "unknown_code"
+	OutcomeDisabled    = "disabled"
+	OutcomeNotAllowed  = "destination_not_allowed"
+)
+
+// Metrics are the tracker's Prometheus metrics.
+type Metrics struct {
+	Clicks       *prometheus.CounterVec
+	Latency      prometheus.Histogram
+	BatchSize    prometheus.Histogram
+	StreamErrors prometheus.Counter
+	outcomes     map[string]prometheus.Counter
+}
+
+// NewMetrics registers the tracker metrics with reg.
+func NewMetrics(reg prometheus.Registerer) *Metrics {
+	m := &Metrics{
+		Clicks: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "partnerka_clicks_total", Help: "Redirects answered, by outcome.",
+		}, []string{"outcome"}),
+		Latency: prometheus.NewHistogram(prometheus.HistogramOpts{
+			Name: "partnerka_redirect_seconds", Help: "Time to answer a redirect, including the click write.",
+			Buckets: []float64{.0005, .001, .002, .005, .01, .025, .05, .1, .25, .5, 1},
+		}),
+		BatchSize: prometheus.NewHistogram(prometheus.HistogramOpts{
+			Name: "partnerka_click_batch_size", Help: "Clicks per group-committed stream write.",
+			Buckets: prometheus.ExponentialBuckets(1, 2, 13),
+		}),
+		StreamErrors: prometheus.NewCounter(prometheus.CounterOpts{
+			Name: "partnerka_click_stream_errors_total", Help: "Failed or timed-out click stream writes.",
+		}),
+		outcomes: map[string]prometheus.Counter{},
+	}
+	for _, o := range []string{OutcomeRecorded, OutcomeNotRecorded, OutcomeBot, OutcomePrefetch, OutcomeHead,
+		OutcomeUnknownCode, OutcomeDisabled, OutcomeNotAllowed} {
+		m.outcomes[o] = m.Clicks.WithLabelValues(o)
+	}
+	reg.MustRegister(m.Clicks, m.Latency, m.BatchSize, m.StreamErrors)
+	return m
+}
+
+// count increments the counter of an outcome without a label lookup.
+func (m *Metrics) count(outcome string) { m.outcomes[outcome].Inc() }

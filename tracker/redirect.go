@@ -1,0 +1,161 @@
+package tracker
+
+import (
+	"bytes"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/gofiber/fiber/v2"
+)
+
+var bufPool = sync.Pool{New: func() any { b := make([]byte, 0, 512); return &b }}
+
+// HeaderReason tells, on a redirect that did not record an attributable
+// click, why not.
+const HeaderReason = "X-Partnerka-Reason"
+
+// redirect answers GET and HEAD /r/{code}[/{sub}]. It always redirects:
+// to the link's destination, or to the program's landing page when the
+// code is unknown, disabled or points outside the allowed domains.
+func (s *Server) redirect(c *fiber.Ctx) error {
+	start := time.Now()
+	st := s.settings.Load()
+	c.Set(fiber.HeaderCacheControl, "no-store")
+	code, sub, ok := parseRedirectPath(c.Path())
+	var l cachedLink
+	if ok {
+		l, ok = s.cache.lookup(code)
+	}
+	switch {
+	case !ok:
+		return s.fallback(c, st, OutcomeUnknownCode, start)
+	case !l.active:
+		return s.fallback(c, st, OutcomeDisabled, start)
+	case !l.dest.allowed:
+		return s.fallback(c, st, OutcomeNotAllowed, start)
+	}
+	if sub == "" {
+		sub = l.subID
+	}
+	now := s.Now()
+	req := &c.Request().Header
+	click := &Click{ID: NewClickID(now), LinkID: l.id, PartnerID: l.partnerID, At: now,
+		SubID: strings.Clone(sub), IP: c.IP(), UserAgent: string(req.UserAgent()), Referer: string(req.Referer())}
+	if c.Method() == fiber.MethodHead {
+		click.Flags |= FlagHead
+	}
+	if isPrefetch(string(req.Peek("Purpose")), string(req.Peek("Sec-Purpose"))) {
+		click.Flags |= FlagPrefetch
+	}
+	if s.bots.isBot(click.UserAgent) {
+		click.Flags |= FlagBot
+	}
+	if v := req.Cookie(st.CookieName); len(v) > 0 {
+		if prev, ok := s.cookies.Decode(string(v), now, st.window); ok {
+			click.PrevClick = prev.ClickID.String()
+		}
+	}
+
+	bp := bufPool.Get().(*[]byte)
+	defer bufPool.Put(bp)
+	loc := s.appendDestination((*bp)[:0], l.dest, c.Request().URI().QueryString(), st.ClickParam)
+	click.Landing = string(loc)
+
+	outcome := OutcomeRecorded
+	if err := s.writer.Write(click); err != nil {
+		outcome = OutcomeNotRecorded
+		c.Set(HeaderReason, "click_not_recorded")
+	} else if click.Attributable() {
+		loc = appendParam(loc, l.dest, st.ClickParam, click.ID)
+		cookie := make([]byte, 0, 160)
+		cookie = append(append(cookie, st.CookieName...), '=')
+		cookie = s.cookies.AppendEncode(cookie, Attribution{ClickID: click.ID, LinkID: l.id, PartnerID: l.partnerID})
+		cookie = append(cookie, st.cookieSuffix...)
+		c.Response().Header.Add(fiber.HeaderSetCookie, string(cookie))
+	} else {
+		outcome = flagOutcome(click.Flags)
+		c.Set(HeaderReason, outcome)
+	}
+	loc = append(loc, l.dest.fragment...)
+	*bp = loc
+	c.Response().Header.SetBytesV(fiber.HeaderLocation, loc)
+	c.Status(fiber.StatusFound)
+	s.Metrics.count(outcome)
+	s.Metrics.Latency.Observe(time.Since(start).Seconds())
+	return nil
+}
+
+func flagOutcome(flags int) string {
+	switch {
+	case flags&FlagHead != 0:
+		return OutcomeHead
+	case flags&FlagPrefetch != 0:
+		return OutcomePrefetch
+	default:
+		return OutcomeBot
+	}
+}
+
+// fallback redirects to the program's landing page, keeping the visitor's
+// query, and says why in a header.
+func (s *Server) fallback(c *fiber.Ctx, st *trackerSettings, outcome string, start time.Time) error {
+	bp := bufPool.Get().(*[]byte)
+	defer bufPool.Put(bp)
+	d := s.cache.destination(st.DefaultLandingURL)
+	loc := s.appendDestination((*bp)[:0], d, c.Request().URI().QueryString(), st.ClickParam)
+	loc = append(loc, d.fragment...)
+	*bp = loc
+	c.Set(HeaderReason, outcome)
+	c.Response().Header.SetBytesV(fiber.HeaderLocation, loc)
+	c.Status(fiber.StatusFound)
+	s.Metrics.count(outcome)
+	s.Metrics.Latency.Observe(time.Since(start).Seconds())
+	return nil
+}
+
+// appendDestination appends the destination (without its fragment) and the
+// visitor's query string, minus any click parameter the visitor sent: only
+// the tracker names the click.
+func (s *Server) appendDestination(dst []byte, d *destination, query []byte, clickParam string) []byte {
+	dst = append(dst, d.base...)
+	if len(query) == 0 {
+		return dst
+	}
+	sep := byte('?')
+	if d.hasQuery {
+		sep = '&'
+	}
+	if !bytes.Contains(query, []byte(clickParam)) {
+		return append(append(dst, sep), query...)
+	}
+	for len(query) > 0 {
+		var pair []byte
+		if i := bytes.IndexByte(query, '&'); i >= 0 {
+			pair, query = query[:i], query[i+1:]
+		} else {
+			pair, query = query, nil
+		}
+		name := pair
+		if i := bytes.IndexByte(pair, '='); i >= 0 {
+			name = pair[:i]
+		}
+		if len(pair) == 0 || string(name) == clickParam {
+			continue
+		}
+		dst = append(append(dst, sep), pair...)
+		sep = '&'
+	}
+	return dst
+}
+
+// appendParam appends clickParam=id to a URL built by appendDestination.
+func appendParam(dst []byte, d *destination, clickParam string, id ClickID) []byte {
+	if d.hasQuery || bytes.IndexByte(dst, '?') >= 0 {
+		dst = append(dst, '&')
+	} else {
+		dst = append(dst, '?')
+	}
+	dst = append(append(dst, clickParam...), '=')
+	return id.AppendText(dst)
+}
