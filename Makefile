@@ -4,13 +4,18 @@
 
 GO ?= go
 
-.PHONY: run test build vet clean
+.PHONY: run test build vet clean bench-tracker
 
 run:
 	@scripts/run.sh
 
 test:
 	@scripts/test.sh
+
+# Tracker throughput and latency against a bare fasthttp 302 in the same
+# run, clicks in the stream against redirects answered, link cache memory.
+bench-tracker:
+	@scripts/bench-tracker.sh
 
 build:
 	$(GO) build -o bin/partnerka ./cmd/partnerka

@@ -7,7 +7,6 @@ import (
 	"strings"
 	"sync"
 	"sync/atomic"
-	"time"
 
 	"partnerka/storage"
 )
@@ -30,11 +29,13 @@ type cachedLink struct {
 	active        bool
 }
 
-const cacheShards = 64
+const cacheShards = 256
 
+// shard is an immutable map behind an atomic pointer: lookups take no lock
+// and share no written cache line; a change copies the shard (a few
+// thousand entries even at a million links) and swaps it in.
 type shard struct {
-	mu sync.RWMutex
-	m  map[string]cachedLink
+	m atomic.Pointer[map[string]cachedLink]
 }
 
 // LinkCache resolves link codes in memory. It is loaded from PostgreSQL at
@@ -44,6 +45,7 @@ type LinkCache struct {
 	seed    maphash.Seed
 	shards  atomic.Pointer[[cacheShards]shard]
 	domains atomic.Pointer[[]string]
+	writeMu sync.Mutex // serialises Put and Load
 
 	internMu sync.Mutex
 	intern   map[string]*destination
@@ -54,14 +56,14 @@ type LinkCache struct {
 func NewLinkCache(domains []string) *LinkCache {
 	c := &LinkCache{seed: maphash.MakeSeed(), intern: map[string]*destination{}}
 	c.domains.Store(&domains)
-	c.shards.Store(newShards(0))
+	c.shards.Store(newShards())
 	return c
 }
 
-func newShards(hint int) *[cacheShards]shard {
+func newShards() *[cacheShards]shard {
 	s := new([cacheShards]shard)
 	for i := range s {
-		s[i].m = make(map[string]cachedLink, hint/cacheShards)
+		s[i].m.Store(&map[string]cachedLink{})
 	}
 	return s
 }
@@ -72,10 +74,7 @@ func (c *LinkCache) shardOf(s *[cacheShards]shard, code string) *shard {
 
 // lookup returns the link with code.
 func (c *LinkCache) lookup(code string) (cachedLink, bool) {
-	sh := c.shardOf(c.shards.Load(), code)
-	sh.mu.RLock()
-	l, ok := sh.m[code]
-	sh.mu.RUnlock()
+	l, ok := (*c.shardOf(c.shards.Load(), code).m.Load())[code]
 	return l, ok
 }
 
@@ -84,37 +83,58 @@ func (c *LinkCache) Len() int {
 	n := 0
 	s := c.shards.Load()
 	for i := range s {
-		s[i].mu.RLock()
-		n += len(s[i].m)
-		s[i].mu.RUnlock()
+		n += len(*s[i].m.Load())
 	}
 	return n
 }
 
-// Put adds or replaces one link.
-func (c *LinkCache) Put(l storage.TrackerLink) {
-	cl := c.entry(l)
-	sh := c.shardOf(c.shards.Load(), l.Code)
-	sh.mu.Lock()
-	sh.m[l.Code] = cl
-	sh.mu.Unlock()
+// Put adds or replaces links, copying each touched shard once.
+func (c *LinkCache) Put(links ...storage.TrackerLink) {
+	c.writeMu.Lock()
+	defer c.writeMu.Unlock()
+	shards := c.shards.Load()
+	next := map[*shard]map[string]cachedLink{}
+	for _, l := range links {
+		sh := c.shardOf(shards, l.Code)
+		m, ok := next[sh]
+		if !ok {
+			old := *sh.m.Load()
+			m = make(map[string]cachedLink, len(old)+1)
+			for k, v := range old {
+				m[k] = v
+			}
+			next[sh] = m
+		}
+		m[strings.Clone(l.Code)] = c.entry(l)
+	}
+	for sh, m := range next {
+		sh.m.Store(&m)
+	}
 }
 
 // Load replaces the whole cache with every link in the database, and the
 // allowed domains with domains. Lookups see the old cache until the new one
 // is complete.
 func (c *LinkCache) Load(ctx context.Context, db *storage.DB, domains []string) error {
+	c.writeMu.Lock()
+	defer c.writeMu.Unlock()
 	c.domains.Store(&domains)
 	c.internMu.Lock()
 	c.intern = map[string]*destination{} // re-judge every destination against the new domains
 	c.internMu.Unlock()
-	next := newShards(c.Len())
+	maps := make([]map[string]cachedLink, cacheShards)
+	for i := range maps {
+		maps[i] = map[string]cachedLink{}
+	}
 	err := db.EachTrackerLink(ctx, func(l storage.TrackerLink) {
-		sh := c.shardOf(next, l.Code)
-		sh.m[strings.Clone(l.Code)] = c.entry(l)
+		maps[maphash.String(c.seed, l.Code)%cacheShards][strings.Clone(l.Code)] = c.entry(l)
 	})
 	if err != nil {
 		return err
+	}
+	next := new([cacheShards]shard)
+	for i := range next {
+		next[i].m.Store(&maps[i])
 	}
 	c.shards.Store(next)
 	return nil
@@ -155,60 +175,4 @@ func hostAllowed(raw string, domains []string) bool {
 		}
 	}
 	return false
-}
-
-// Sync keeps the cache current until ctx ends: it applies change messages
-// from Redis at once, and every interval re-reads links changed since the
-// last pass (with a margin for clock skew), covering lost messages. A "*"
-// message, or a settings change seen by reloadSettings, reloads everything.
-func (c *LinkCache) Sync(ctx context.Context, db *storage.DB, rdb *storage.Redis, interval time.Duration,
-	reloadSettings func(context.Context) ([]string, error), onError func(error)) {
-	sub := rdb.Subscribe(ctx, rdb.Key(storage.LinkChannel))
-	defer sub.Close()
-	msgs := sub.Channel()
-	since := time.Now()
-	tick := time.NewTicker(interval)
-	defer tick.Stop()
-	full := func() {
-		domains, err := reloadSettings(ctx)
-		if err == nil {
-			err = c.Load(ctx, db, domains)
-		}
-		if err != nil {
-			onError(err)
-		}
-	}
-	for {
-		select {
-		case <-ctx.Done():
-			return
-		case m, ok := <-msgs:
-			if !ok {
-				return
-			}
-			if m.Payload == "*" {
-				full()
-				continue
-			}
-			l, err := db.TrackerLinkByCode(ctx, m.Payload)
-			if err == nil {
-				c.Put(*l)
-			} else if ctx.Err() == nil {
-				onError(err)
-			}
-		case <-tick.C:
-			start := time.Now()
-			changed, err := db.TrackerLinksChangedSince(ctx, since.Add(-5*time.Second))
-			if err != nil {
-				if ctx.Err() == nil {
-					onError(err)
-				}
-				continue
-			}
-			for _, l := range changed {
-				c.Put(l)
-			}
-			since = start
-		}
-	}
 }

@@ -2,11 +2,15 @@ package tracker
 
 import (
 	"bytes"
-	"strings"
+	"net"
+	"net/netip"
 	"sync"
 	"time"
+	"unsafe"
 
 	"github.com/gofiber/fiber/v2"
+
+	"partnerka/storage"
 )
 
 var bufPool = sync.Pool{New: func() any { b := make([]byte, 0, 512); return &b }}
@@ -40,45 +44,64 @@ func (s *Server) redirect(c *fiber.Ctx) error {
 	}
 	now := s.Now()
 	req := &c.Request().Header
-	click := &Click{ID: NewClickID(now), LinkID: l.id, PartnerID: l.partnerID, At: now,
-		SubID: strings.Clone(sub), IP: c.IP(), UserAgent: string(req.UserAgent()), Referer: string(req.Referer())}
+	bp := bufPool.Get().(*[]byte)
+	defer bufPool.Put(bp)
+	buf := (*bp)[:0]
+
+	// The click's text fields view fasthttp's buffers and ours without
+	// copying: ClickWriter.Write encodes them into its batch before it
+	// returns, and nothing keeps them after the handler.
+	id := NewClickID(now)
+	buf = id.AppendText(buf)
+	idEnd := len(buf)
+	buf = appendIP(buf, c.Context().RemoteIP())
+	ipEnd := len(buf)
+	locStart := len(buf)
+	buf = s.appendDestination(buf, l.dest, c.Request().URI().QueryString(), st.ClickParam)
+	click := storage.StreamClick{ID: b2s(buf[:idEnd]), LinkID: l.id, PartnerID: l.partnerID, At: now,
+		SubID: sub, IP: b2s(buf[idEnd:ipEnd]), UserAgent: b2s(req.UserAgent()), Referer: b2s(req.Referer()),
+		Landing: b2s(buf[locStart:])}
 	if c.Method() == fiber.MethodHead {
-		click.Flags |= FlagHead
+		click.Flags |= storage.FlagHead
 	}
-	if isPrefetch(string(req.Peek("Purpose")), string(req.Peek("Sec-Purpose"))) {
-		click.Flags |= FlagPrefetch
+	if isPrefetch(b2s(req.Peek("Purpose")), b2s(req.Peek("Sec-Purpose"))) {
+		click.Flags |= storage.FlagPrefetch
 	}
 	if s.bots.isBot(click.UserAgent) {
-		click.Flags |= FlagBot
+		click.Flags |= storage.FlagBot
 	}
 	if v := req.Cookie(st.CookieName); len(v) > 0 {
-		if prev, ok := s.cookies.Decode(string(v), now, st.window); ok {
-			click.PrevClick = prev.ClickID.String()
+		if prev, ok := s.cookies.Decode(b2s(v), now, st.window); ok {
+			buf = prev.ClickID.AppendText(buf)
+			click.PrevClick = b2s(buf[len(buf)-26:])
 		}
 	}
 
-	bp := bufPool.Get().(*[]byte)
-	defer bufPool.Put(bp)
-	loc := s.appendDestination((*bp)[:0], l.dest, c.Request().URI().QueryString(), st.ClickParam)
-	click.Landing = string(loc)
-
 	outcome := OutcomeRecorded
-	if err := s.writer.Write(click); err != nil {
+	err := s.writer.Write(&click)
+	// From here on buf may grow and move: click must not be used again.
+	loc := buf[locStart : locStart+len(click.Landing)]
+	if err != nil {
 		outcome = OutcomeNotRecorded
 		c.Set(HeaderReason, "click_not_recorded")
-	} else if click.Attributable() {
-		loc = appendParam(loc, l.dest, st.ClickParam, click.ID)
-		cookie := make([]byte, 0, 160)
-		cookie = append(append(cookie, st.CookieName...), '=')
-		cookie = s.cookies.AppendEncode(cookie, Attribution{ClickID: click.ID, LinkID: l.id, PartnerID: l.partnerID})
+	} else if click.Flags == 0 { // attributable
+		loc = appendParam(loc, l.dest, st.ClickParam, id)
+		cookieStart := len(loc)
+		cookie := append(append(loc, st.CookieName...), '=')
+		cookie = s.cookies.AppendEncode(cookie, Attribution{ClickID: id, LinkID: l.id, PartnerID: l.partnerID})
 		cookie = append(cookie, st.cookieSuffix...)
-		c.Response().Header.Add(fiber.HeaderSetCookie, string(cookie))
+		c.Response().Header.AddBytesV(fiber.HeaderSetCookie, cookie[cookieStart:])
+		buf = cookie
+		loc = cookie[:cookieStart]
 	} else {
 		outcome = flagOutcome(click.Flags)
 		c.Set(HeaderReason, outcome)
 	}
 	loc = append(loc, l.dest.fragment...)
-	*bp = loc
+	if cap(loc) > cap(buf) {
+		buf = loc
+	}
+	*bp = buf
 	c.Response().Header.SetBytesV(fiber.HeaderLocation, loc)
 	c.Status(fiber.StatusFound)
 	s.Metrics.count(outcome)
@@ -86,11 +109,24 @@ func (s *Server) redirect(c *fiber.Ctx) error {
 	return nil
 }
 
+// b2s views b as a string without copying. Only for values used while b is
+// alive and unchanged.
+func b2s(b []byte) string { return unsafe.String(unsafe.SliceData(b), len(b)) }
+
+// appendIP appends the text form of ip (IPv4 for IPv4-mapped addresses).
+func appendIP(dst []byte, ip net.IP) []byte {
+	a, ok := netip.AddrFromSlice(ip)
+	if !ok {
+		return dst
+	}
+	return a.Unmap().AppendTo(dst)
+}
+
 func flagOutcome(flags int) string {
 	switch {
-	case flags&FlagHead != 0:
+	case flags&storage.FlagHead != 0:
 		return OutcomeHead
-	case flags&FlagPrefetch != 0:
+	case flags&storage.FlagPrefetch != 0:
 		return OutcomePrefetch
 	default:
 		return OutcomeBot

@@ -7,8 +7,8 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/url"
-	"strconv"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -96,13 +96,22 @@ func (f *fixture) do(t *testing.T, method, target string, header map[string]stri
 	return resp
 }
 
-func (f *fixture) stream(t *testing.T) []redis.XMessage {
+// stream returns every click in the stream, in order.
+func (f *fixture) stream(t *testing.T) []storage.StreamClick {
 	t.Helper()
-	msgs, err := f.rdb.XRange(context.Background(), f.rdb.Key(ClickStream), "-", "+").Result()
+	msgs, err := f.rdb.XRange(context.Background(), f.rdb.Key(storage.ClickStream), "-", "+").Result()
 	if err != nil {
 		t.Fatal(err)
 	}
-	return msgs
+	var out []storage.StreamClick
+	for _, m := range msgs {
+		clicks, err := storage.DecodeClickBatch(m.Values)
+		if err != nil {
+			t.Fatal(err)
+		}
+		out = append(out, clicks...)
+	}
+	return out
 }
 
 const browserUA = "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/130.0 Safari/537.36"
@@ -117,35 +126,35 @@ func TestRedirect(t *testing.T) {
 		wantClickParam       bool
 		wantCookie           bool
 		wantReason           string
-		wantFlags            string // "" = nothing recorded
+		wantFlags            int // -1 = nothing recorded
 		wantSub              string
 	}{
 		{name: "known code", target: "/r/alpha",
-			wantLocation: "https://example.com/landing?ref=1&pk_click=", wantClickParam: true, wantCookie: true, wantFlags: "0"},
+			wantLocation: "https://example.com/landing?ref=1&pk_click=", wantClickParam: true, wantCookie: true, wantFlags: 0},
 		{name: "code with sub id", target: "/r/alpha/spring",
-			wantLocation: "https://example.com/landing?ref=1&pk_click=", wantClickParam: true, wantCookie: true, wantFlags: "0", wantSub: "spring"},
+			wantLocation: "https://example.com/landing?ref=1&pk_click=", wantClickParam: true, wantCookie: true, wantFlags: 0, wantSub: "spring"},
 		{name: "link's own sub id", target: "/r/alpha-blog",
-			wantLocation: "https://shop.example.com/?pk_click=", wantClickParam: true, wantCookie: true, wantFlags: "0", wantSub: "blog"},
+			wantLocation: "https://shop.example.com/?pk_click=", wantClickParam: true, wantCookie: true, wantFlags: 0, wantSub: "blog"},
 		{name: "query passes through, visitor's click id dropped", target: "/r/alpha?utm_source=tg&pk_click=FORGED&x=1",
-			wantLocation: "https://example.com/landing?ref=1&utm_source=tg&x=1&pk_click=", wantClickParam: true, wantCookie: true, wantFlags: "0"},
+			wantLocation: "https://example.com/landing?ref=1&utm_source=tg&x=1&pk_click=", wantClickParam: true, wantCookie: true, wantFlags: 0},
 		{name: "unknown code", target: "/r/nosuchcode?utm_source=tg",
-			wantLocation: "https://example.com/welcome?utm_source=tg", wantReason: OutcomeUnknownCode},
+			wantLocation: "https://example.com/welcome?utm_source=tg", wantReason: OutcomeUnknownCode, wantFlags: -1},
 		{name: "malformed code", target: "/r/a",
-			wantLocation: "https://example.com/welcome", wantReason: OutcomeUnknownCode},
+			wantLocation: "https://example.com/welcome", wantReason: OutcomeUnknownCode, wantFlags: -1},
 		{name: "disabled link", target: "/r/off-link",
-			wantLocation: "https://example.com/welcome", wantReason: OutcomeDisabled},
+			wantLocation: "https://example.com/welcome", wantReason: OutcomeDisabled, wantFlags: -1},
 		{name: "suspended partner", target: "/r/susp-link",
-			wantLocation: "https://example.com/welcome", wantReason: OutcomeDisabled},
+			wantLocation: "https://example.com/welcome", wantReason: OutcomeDisabled, wantFlags: -1},
 		{name: "destination not in allowed domains", target: "/r/evil-link",
-			wantLocation: "https://example.com/welcome", wantReason: OutcomeNotAllowed},
+			wantLocation: "https://example.com/welcome", wantReason: OutcomeNotAllowed, wantFlags: -1},
 		{name: "bot", target: "/r/alpha", header: map[string]string{"User-Agent": "Mozilla/5.0 (compatible; Googlebot/2.1; +http://www.google.com/bot.html)"},
-			wantLocation: "https://example.com/landing?ref=1", wantReason: OutcomeBot, wantFlags: "1"},
+			wantLocation: "https://example.com/landing?ref=1", wantReason: OutcomeBot, wantFlags: 1},
 		{name: "no user agent is a bot", target: "/r/alpha", header: map[string]string{"User-Agent": ""},
-			wantLocation: "https://example.com/landing?ref=1", wantReason: OutcomeBot, wantFlags: "1"},
+			wantLocation: "https://example.com/landing?ref=1", wantReason: OutcomeBot, wantFlags: 1},
 		{name: "prefetch", target: "/r/alpha", header: map[string]string{"Sec-Purpose": "prefetch;prerender"},
-			wantLocation: "https://example.com/landing?ref=1", wantReason: OutcomePrefetch, wantFlags: "2"},
+			wantLocation: "https://example.com/landing?ref=1", wantReason: OutcomePrefetch, wantFlags: 2},
 		{name: "HEAD", method: http.MethodHead, target: "/r/alpha",
-			wantLocation: "https://example.com/landing?ref=1", wantReason: OutcomeHead, wantFlags: "4"},
+			wantLocation: "https://example.com/landing?ref=1", wantReason: OutcomeHead, wantFlags: 4},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			before := len(f.stream(t))
@@ -191,7 +200,7 @@ func TestRedirect(t *testing.T) {
 				t.Error("redirect is cacheable")
 			}
 			msgs := f.stream(t)
-			if tc.wantFlags == "" {
+			if tc.wantFlags < 0 {
 				if len(msgs) != before {
 					t.Errorf("%d clicks recorded, want none", len(msgs)-before)
 				}
@@ -200,13 +209,14 @@ func TestRedirect(t *testing.T) {
 			if len(msgs) != before+1 {
 				t.Fatalf("%d clicks recorded, want 1", len(msgs)-before)
 			}
-			v := msgs[len(msgs)-1].Values
-			if v["flags"] != tc.wantFlags || v["partner"] != itoa(alpha) || v["sub"] != tc.wantSub ||
-				v["ref"] != "https://blog.example.org/post" || v["t"] != itoa(f.clock.UnixMilli()) {
-				t.Errorf("stream entry %v", v)
+			c := msgs[len(msgs)-1]
+			if c.Flags != tc.wantFlags || c.PartnerID != alpha || c.SubID != tc.wantSub || c.UserAgent != h["User-Agent"] ||
+				c.Referer != "https://blog.example.org/post" || !c.At.Equal(f.clock) || c.IP == "" ||
+				!strings.HasPrefix(c.Landing, "https://example.com/") && !strings.HasPrefix(c.Landing, "https://shop.example.com/") {
+				t.Errorf("stream entry %+v", c)
 			}
-			if id != "" && v["id"] != id {
-				t.Errorf("stream id %v, pk_click %s", v["id"], id)
+			if id != "" && c.ID != id {
+				t.Errorf("stream id %v, pk_click %s", c.ID, id)
 			}
 		})
 	}
@@ -217,8 +227,6 @@ func TestRedirect(t *testing.T) {
 		t.Errorf("unknown code metric %v, want 2", got)
 	}
 }
-
-func itoa(n int64) string { return strconv.FormatInt(n, 10) }
 
 func TestCookieChain(t *testing.T) {
 	f := newFixture(t, nil)
@@ -237,7 +245,7 @@ func TestCookieChain(t *testing.T) {
 			f.clock = f.clock.Add(tc.advance)
 			f.do(t, "GET", "/r/alpha", map[string]string{"User-Agent": browserUA, "Cookie": tc.cookie})
 			msgs := f.stream(t)
-			if got := msgs[len(msgs)-1].Values["prev"]; got != tc.wantPrev {
+			if got := msgs[len(msgs)-1].PrevClick; got != tc.wantPrev {
 				t.Errorf("prev %q, want %q", got, tc.wantPrev)
 			}
 		})
@@ -348,5 +356,37 @@ func TestPkJS(t *testing.T) {
 	if resp.StatusCode != 200 || !strings.Contains(resp.Header.Get("Content-Type"), "javascript") ||
 		!strings.Contains(string(b), `name = "pk_click"`) || !strings.Contains(string(b), "maxAge = 7776000") {
 		t.Errorf("pk.js: %d %s\n%s", resp.StatusCode, resp.Header.Get("Content-Type"), b)
+	}
+}
+
+// Concurrent clicks share stream writes, and every answered click is there.
+func TestGroupCommit(t *testing.T) {
+	f := newFixture(t, nil)
+	const n = 200
+	ids := make(chan string, n)
+	var wg sync.WaitGroup
+	for i := 0; i < n; i++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			resp := f.do(t, "GET", "/r/alpha", map[string]string{"User-Agent": browserUA})
+			u, _ := url.Parse(resp.Header.Get("Location"))
+			ids <- u.Query().Get("pk_click")
+		}()
+	}
+	wg.Wait()
+	close(ids)
+	inStream := map[string]bool{}
+	for _, c := range f.stream(t) {
+		inStream[c.ID] = true
+	}
+	for id := range ids {
+		if id == "" || !inStream[id] {
+			t.Errorf("answered click %q is not in the stream", id)
+		}
+	}
+	entries, _ := f.rdb.XLen(context.Background(), f.rdb.Key(storage.ClickStream)).Result()
+	if len(inStream) != n || entries >= n {
+		t.Errorf("%d clicks in %d stream entries, want %d clicks in fewer entries", len(inStream), entries, n)
 	}
 }

@@ -42,9 +42,6 @@ type trackerSettings struct {
 	pkJS         []byte
 }
 
-// ClickStream is the Redis stream clicks are appended to (before the prefix).
-const ClickStream = "clicks"
-
 // Start loads settings and links and starts the click writer and the cache
 // sync, which run until ctx ends. It fails only if the first load fails.
 func (s *Server) Start(ctx context.Context) error {
@@ -64,7 +61,8 @@ func (s *Server) Start(ctx context.Context) error {
 	if err := s.cache.Load(ctx, s.DB, st.AllowedDomains); err != nil {
 		return fmt.Errorf("tracker: load links: %w", err)
 	}
-	s.writer = NewClickWriter(s.Redis.Client, s.Redis.Key(ClickStream), s.RedirectTimeout, s.Metrics, s.Logger)
+	s.writer = NewClickWriter(s.Redis.Client, s.Redis.Key(storage.ClickStream), s.RedirectTimeout, s.Metrics, s.Logger)
+
 	go s.writer.Run(ctx)
 	go s.sync(ctx)
 	s.Logger.Info("tracker ready", "links", s.cache.Len())
@@ -153,8 +151,8 @@ func (s *Server) sync(ctx context.Context) {
 				report(err)
 				continue
 			}
-			for _, l := range changed {
-				s.cache.Put(l)
+			if len(changed) > 0 {
+				s.cache.Put(changed...)
 			}
 			since = start
 		}

@@ -31,6 +31,8 @@ type Config struct {
 	RedirectTimeout   time.Duration `env:"REDIRECT_TIMEOUT" doc:"longest a redirect waits for Redis before answering without recording"`
 	ShutdownTimeout   time.Duration `env:"SHUTDOWN_TIMEOUT" doc:"longest a graceful shutdown waits"`
 
+	DebugAddr string `env:"DEBUG_ADDR" doc:"listen address of net/http/pprof; empty turns it off"`
+
 	LogFormat string `env:"LOG_FORMAT" doc:"auto, json or text"`
 	LogLevel  string `env:"LOG_LEVEL" doc:"debug, info, warn or error"`
 }

@@ -1,0 +1,445 @@
+// Command trackerbench drives make bench-tracker: it loads 10,000 links,
+// starts the real partnerka tracker and the bare fasthttp baseline, loads
+// both with wrk in alternating rounds, and compares throughput, latency and
+// the clicks that reached the stream with the redirects answered.
+package main
+
+import (
+	"bufio"
+	"context"
+	"flag"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"net/url"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/jmoiron/sqlx"
+	"github.com/lib/pq"
+
+	"partnerka"
+	"partnerka/storage"
+)
+
+var profileFile string
+
+type result struct {
+	wrkCPU           float64 // CPU seconds wrk itself used
+	rps              float64
+	p50, p99         float64 // ms
+	answered, errors int64
+}
+
+func main() {
+	adminURL := flag.String("db", os.Getenv("PARTNERKA_BENCH_DATABASE_URL"), "PostgreSQL admin URL")
+	redisURL := flag.String("redis", os.Getenv("PARTNERKA_BENCH_REDIS_URL"), "Redis URL")
+	bin := flag.String("bin", "bin", "folder with partnerka and bare binaries")
+	links := flag.Int("links", 10000, "links to load")
+	conns := flag.Int("c", 64, "connections")
+	dur := flag.Duration("d", 10*time.Second, "duration of one run")
+	reps := flag.Int("reps", 3, "repetitions")
+	flag.StringVar(&profileFile, "cpuprofile", "", "write a CPU profile of the tracker during the first run to this file")
+	flag.Parse()
+	if err := run(*adminURL, *redisURL, *bin, *links, *conns, *dur, *reps); err != nil {
+		fmt.Fprintln(os.Stderr, "bench-tracker:", err)
+		os.Exit(1)
+	}
+}
+
+func run(adminURL, redisURL, bin string, nlinks, conns int, dur time.Duration, reps int) error {
+	ctx := context.Background()
+	dsn, err := freshDatabase(adminURL, "bench_tracker")
+	if err != nil {
+		return err
+	}
+	codes, err := seed(ctx, dsn, nlinks)
+	if err != nil {
+		return err
+	}
+	work, err := os.MkdirTemp("", "bench-tracker")
+	if err != nil {
+		return err
+	}
+	defer os.RemoveAll(work)
+	codeFile := filepath.Join(work, "codes.txt")
+	os.WriteFile(codeFile, []byte(strings.Join(codes, "\n")+"\n"), 0o644)
+	script := filepath.Join(work, "links.lua")
+	os.WriteFile(script, []byte(`codes = {}
+for line in io.lines("`+codeFile+`") do codes[#codes + 1] = line end
+math.randomseed(os.time())
+request = function()
+  return wrk.format("GET", "/r/" .. codes[math.random(#codes)] .. "?utm_source=bench")
+end
+`), 0o644)
+
+	trackerAddr, cabinetAddr, bareAddr := freeAddr(), freeAddr(), freeAddr()
+	prefix := fmt.Sprintf("bench%d:", time.Now().Unix())
+	tracker := exec.Command(filepath.Join(bin, "partnerka"), "serve")
+	tracker.Env = append(os.Environ(),
+		"PARTNERKA_DATABASE_URL="+dsn, "PARTNERKA_REDIS_URL="+redisURL, "PARTNERKA_REDIS_PREFIX="+prefix,
+		"PARTNERKA_SECRET=bench-secret-0123456789abcdef0123456789",
+		"PARTNERKA_TRACKER_ADDR="+trackerAddr, "PARTNERKA_CABINET_ADDR="+cabinetAddr,
+		"PARTNERKA_RECONCILE_INTERVAL=0", "PARTNERKA_LOG_LEVEL=warn")
+	debugAddr := freeAddr()
+	if profileFile != "" {
+		tracker.Env = append(tracker.Env, "PARTNERKA_DEBUG_ADDR="+debugAddr)
+	}
+	tracker.Stdout, tracker.Stderr = os.Stderr, os.Stderr
+	bare := exec.Command(filepath.Join(bin, "bare"), "-addr", bareAddr)
+	for _, c := range []*exec.Cmd{tracker, bare} {
+		if err := c.Start(); err != nil {
+			return err
+		}
+		defer func(c *exec.Cmd) { c.Process.Signal(os.Interrupt); c.Wait() }(c)
+	}
+	if err := waitReady("http://"+trackerAddr+"/readyz", "http://"+bareAddr+"/"); err != nil {
+		return err
+	}
+	rdb, err := storage.OpenRedis(ctx, redisURL, prefix)
+	if err != nil {
+		return err
+	}
+	defer rdb.Close()
+
+	fmt.Printf("tracker bench: %d links, %d connections, %s per run, %d repetitions, wrk on the same machine\n",
+		nlinks, conns, dur, reps)
+	wrkRun(script, "http://"+bareAddr, conns, 2*time.Second) // warm up both
+	wrkRun(script, "http://"+trackerAddr, conns, 2*time.Second)
+
+	var bareRes, trkRes []result
+	var ratios []float64
+	var lost, answeredTotal, inStreamTotal int64
+	for i := 1; i <= reps; i++ {
+		cpuBare := procCPU(bare.Process.Pid)
+		b, err := wrkRun(script, "http://"+bareAddr, conns, dur)
+		if err != nil {
+			return err
+		}
+		cpuBare = procCPU(bare.Process.Pid) - cpuBare
+		before := lastEntry(ctx, rdb)
+		recBefore := metric("http://"+trackerAddr+"/metrics", `partnerka_clicks_total{outcome="recorded"}`)
+		cpuBefore, redisBefore := procCPU(tracker.Process.Pid), redisCPU(ctx, rdb)
+		if i == 1 && profileFile != "" {
+			go fetchProfile("http://"+debugAddr+"/debug/pprof/profile?seconds="+strconv.Itoa(int(dur.Seconds())-2), profileFile)
+		}
+		t, err := wrkRun(script, "http://"+trackerAddr, conns, dur)
+		cpuTracker, cpuRedis := procCPU(tracker.Process.Pid)-cpuBefore, redisCPU(ctx, rdb)-redisBefore
+		if err != nil {
+			return err
+		}
+		time.Sleep(300 * time.Millisecond) // let in-flight writes of closed connections land
+		recAfter := metric("http://"+trackerAddr+"/metrics", `partnerka_clicks_total{outcome="recorded"}`)
+		inStream, entries, err := countClicks(ctx, rdb, before)
+		if err != nil {
+			return err
+		}
+		l := t.answered - inStream
+		if l < 0 {
+			l = 0
+		}
+		lost += l
+		answeredTotal += t.answered
+		inStreamTotal += inStream
+		ratio := t.rps / b.rps
+		ratios = append(ratios, ratio)
+		bareRes, trkRes = append(bareRes, b), append(trkRes, t)
+		fmt.Printf("run %d  bare    %8.0f req/s  p50 %5.2f ms  p99 %5.2f ms  cpu per request: server %.1f us, wrk %.1f us\n",
+			i, b.rps, b.p50, b.p99, perReq(cpuBare, b), perReq(b.wrkCPU, b))
+		fmt.Printf("run %d  tracker %8.0f req/s  p50 %5.2f ms  p99 %5.2f ms  ratio %.2f  302s %d  clicks in stream %d  recorded (metric) %.0f  lost %d  (%d stream entries)  cpu per request: server %.1f us, redis %.1f us, wrk %.1f us\n",
+			i, t.rps, t.p50, t.p99, ratio, t.answered, inStream, recAfter-recBefore, l, entries,
+			perReq(cpuTracker, t), perReq(cpuRedis, t), perReq(t.wrkCPU, t))
+	}
+	med := func(xs []float64) float64 {
+		s := append([]float64(nil), xs...)
+		sort.Float64s(s)
+		return s[len(s)/2]
+	}
+	pick := func(rs []result, f func(result) float64) []float64 {
+		var out []float64
+		for _, r := range rs {
+			out = append(out, f(r))
+		}
+		return out
+	}
+	fmt.Printf("median over %d runs: tracker %.0f req/s, bare %.0f req/s, ratio %.2f (runs: %s), tracker p99 %.2f ms; 302s %d, clicks in stream %d\n",
+		reps, med(pick(trkRes, func(r result) float64 { return r.rps })), med(pick(bareRes, func(r result) float64 { return r.rps })),
+		med(ratios), fmtList(ratios), med(pick(trkRes, func(r result) float64 { return r.p99 })), answeredTotal, inStreamTotal)
+	fmt.Printf("bench-tracker: ratio=%.2f rps=%.0f bare_rps=%.0f p99_ms=%.2f lost=%d\n",
+		med(ratios), med(pick(trkRes, func(r result) float64 { return r.rps })),
+		med(pick(bareRes, func(r result) float64 { return r.rps })),
+		med(pick(trkRes, func(r result) float64 { return r.p99 })), lost)
+	return nil
+}
+
+func fmtList(xs []float64) string {
+	var s []string
+	for _, x := range xs {
+		s = append(s, strconv.FormatFloat(x, 'f', 2, 64))
+	}
+	return strings.Join(s, " ")
+}
+
+var (
+	reRPS      = regexp.MustCompile(`Requests/sec:\s+([0-9.]+)`)
+	reRequests = regexp.MustCompile(`(\d+) requests in`)
+	reNon3xx   = regexp.MustCompile(`Non-2xx or 3xx responses: (\d+)`)
+	reSocket   = regexp.MustCompile(`Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)`)
+	rePct      = regexp.MustCompile(`(?m)^\s+(50|99)%\s+([0-9.]+)(us|ms|s)\s*$`)
+)
+
+func wrkRun(script, target string, conns int, dur time.Duration) (result, error) {
+	cmd := exec.Command("wrk", "-t2", "-c"+strconv.Itoa(conns), "-d"+strconv.Itoa(int(dur.Seconds()))+"s",
+		"--latency", "-s", script, "-H", "User-Agent: Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/130.0 Safari/537.36",
+		target)
+	out, err := cmd.CombinedOutput()
+	if err != nil {
+		return result{}, fmt.Errorf("wrk: %v\n%s", err, out)
+	}
+	s := string(out)
+	var r result
+	r.wrkCPU = (cmd.ProcessState.UserTime() + cmd.ProcessState.SystemTime()).Seconds()
+	if m := reRPS.FindStringSubmatch(s); m != nil {
+		r.rps, _ = strconv.ParseFloat(m[1], 64)
+	}
+	if m := reRequests.FindStringSubmatch(s); m != nil {
+		r.answered, _ = strconv.ParseInt(m[1], 10, 64)
+	}
+	if m := reNon3xx.FindStringSubmatch(s); m != nil {
+		n, _ := strconv.ParseInt(m[1], 10, 64)
+		r.answered -= n
+		r.errors += n
+	}
+	if m := reSocket.FindStringSubmatch(s); m != nil {
+		for _, x := range m[1:] {
+			n, _ := strconv.ParseInt(x, 10, 64)
+			r.errors += n
+		}
+	}
+	for _, m := range rePct.FindAllStringSubmatch(s, -1) {
+		v, _ := strconv.ParseFloat(m[2], 64)
+		switch m[3] {
+		case "us":
+			v /= 1000
+		case "s":
+			v *= 1000
+		}
+		if m[1] == "50" {
+			r.p50 = v
+		} else {
+			r.p99 = v
+		}
+	}
+	if r.rps == 0 {
+		return r, fmt.Errorf("could not read wrk output:\n%s", s)
+	}
+	return r, nil
+}
+
+func metric(url, name string) float64 {
+	resp, err := http.Get(url)
+	if err != nil {
+		return -1
+	}
+	defer resp.Body.Close()
+	sc := bufio.NewScanner(resp.Body)
+	for sc.Scan() {
+		if v, ok := strings.CutPrefix(sc.Text(), name+" "); ok {
+			f, _ := strconv.ParseFloat(v, 64)
+			return f
+		}
+	}
+	return -1
+}
+
+func waitReady(urls ...string) error {
+	c := &http.Client{Timeout: time.Second, CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	for _, u := range urls {
+		var err error
+		for i := 0; i < 200; i++ {
+			var resp *http.Response
+			if resp, err = c.Get(u); err == nil {
+				io.Copy(io.Discard, resp.Body)
+				resp.Body.Close()
+				if resp.StatusCode < 500 {
+					break
+				}
+				err = fmt.Errorf("status %d", resp.StatusCode)
+			}
+			time.Sleep(100 * time.Millisecond)
+		}
+		if err != nil {
+			return fmt.Errorf("%s not ready: %v", u, err)
+		}
+	}
+	return nil
+}
+
+func freeAddr() string {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		panic(err)
+	}
+	defer l.Close()
+	return l.Addr().String()
+}
+
+// freshDatabase drops and creates name on the server and returns its URL.
+func freshDatabase(adminURL, name string) (string, error) {
+	a, err := sqlx.Open("postgres", adminURL)
+	if err != nil {
+		return "", err
+	}
+	defer a.Close()
+	if _, err := a.Exec(`DROP DATABASE IF EXISTS ` + name + ` WITH (FORCE)`); err != nil {
+		return "", err
+	}
+	if _, err := a.Exec(`CREATE DATABASE ` + name); err != nil {
+		return "", err
+	}
+	u, err := url.Parse(adminURL)
+	if err != nil {
+		return "", err
+	}
+	u.Path = "/" + name
+	return u.String(), nil
+}
+
+// seed migrates, loads one active partner and n links with COPY, and returns
+// the codes.
+func seed(ctx context.Context, dsn string, n int) ([]string, error) {
+	db, err := storage.Open(ctx, dsn)
+	if err != nil {
+		return nil, err
+	}
+	defer db.Close()
+	if _, _, err := db.Migrate(ctx, nil); err != nil {
+		return nil, err
+	}
+	if err := db.Prepare(ctx); err != nil {
+		return nil, err
+	}
+	res, err := db.LoadSeed(ctx, storage.Seed{
+		Settings: &partnerka.Settings{Name: "Bench", DefaultCurrency: "USD", DefaultLandingURL: "https://example.com/",
+			AllowedDomains: []string{"example.com"}, AttributionWindowDays: 90, AttributionModel: "last_click",
+			HoldDays: 30, RegistrationProtectionDays: 90, CookieName: "pk_ref", ClickParam: "pk_click"},
+		Partners: []storage.SeedPartner{{Partner: partnerka.Partner{Ref: "bench", Name: "Bench", Kind: "company", Status: "active"}}},
+	})
+	if err != nil {
+		return nil, err
+	}
+	tx, err := db.Begin()
+	if err != nil {
+		return nil, err
+	}
+	stmt, err := tx.Prepare(pq.CopyIn("links", "partner_id", "code", "destination_url", "sub_id"))
+	if err != nil {
+		return nil, err
+	}
+	codes := make([]string, n)
+	for i := range codes {
+		codes[i] = fmt.Sprintf("bench-%06d", i)
+		dest := fmt.Sprintf("https://example.com/landing/%d?ref=1#top", i%8)
+		if _, err := stmt.Exec(res.Partners["bench"], codes[i], dest, ""); err != nil {
+			return nil, err
+		}
+	}
+	if _, err := stmt.Exec(); err != nil {
+		return nil, err
+	}
+	stmt.Close()
+	return codes, tx.Commit()
+}
+
+// procCPU returns the user+system CPU seconds a process has used.
+func procCPU(pid int) float64 {
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+	if err != nil {
+		return 0
+	}
+	s := string(b)
+	f := strings.Fields(s[strings.LastIndexByte(s, ')')+2:])
+	utime, _ := strconv.ParseFloat(f[11], 64)
+	stime, _ := strconv.ParseFloat(f[12], 64)
+	return (utime + stime) / 100 // USER_HZ
+}
+
+// redisCPU returns the CPU seconds the Redis server has used.
+func redisCPU(ctx context.Context, rdb *storage.Redis) float64 {
+	info, err := rdb.Info(ctx, "cpu").Result()
+	if err != nil {
+		return 0
+	}
+	var total float64
+	for _, line := range strings.Split(info, "\r\n") {
+		for _, k := range []string{"used_cpu_user:", "used_cpu_sys:"} {
+			if v, ok := strings.CutPrefix(line, k); ok {
+				f, _ := strconv.ParseFloat(v, 64)
+				total += f
+			}
+		}
+	}
+	return total
+}
+
+func fetchProfile(url, file string) {
+	resp, err := http.Get(url)
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "profile:", err)
+		return
+	}
+	defer resp.Body.Close()
+	f, err := os.Create(file)
+	if err != nil {
+		return
+	}
+	io.Copy(f, resp.Body)
+	f.Close()
+}
+
+// lastEntry returns the id of the newest stream entry ("0" when empty).
+func lastEntry(ctx context.Context, rdb *storage.Redis) string {
+	msgs, err := rdb.XRevRangeN(ctx, rdb.Key(storage.ClickStream), "+", "-", 1).Result()
+	if err != nil || len(msgs) == 0 {
+		return "0"
+	}
+	return msgs[0].ID
+}
+
+// countClicks counts the clicks in entries after the entry id after,
+// decoding every batch: a click counts only if it is really there.
+func countClicks(ctx context.Context, rdb *storage.Redis, after string) (clicks, entries int64, err error) {
+	for {
+		msgs, err := rdb.XRangeN(ctx, rdb.Key(storage.ClickStream), "("+after, "+", 1000).Result()
+		if err != nil {
+			return 0, 0, err
+		}
+		if len(msgs) == 0 {
+			return clicks, entries, nil
+		}
+		for _, m := range msgs {
+			batch, err := storage.DecodeClickBatch(m.Values)
+			if err != nil {
+				return 0, 0, err
+			}
+			clicks += int64(len(batch))
+			entries++
+		}
+		after = msgs[len(msgs)-1].ID
+	}
+}
+
+// perReq turns CPU seconds over a run into microseconds per answered request.
+func perReq(cpu float64, r result) float64 {
+	if r.answered == 0 {
+		return 0
+	}
+	return cpu / float64(r.answered) * 1e6
+}
