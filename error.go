@@ -16,6 +16,7 @@ const (
 	EUNAUTHORIZED  = "unauthorized"
 	EFORBIDDEN     = "forbidden"
 	EUNPROCESSABLE = "unprocessable"
+	EUNAVAILABLE   = "unavailable"
 	EINTERNAL      = "internal"
 )
 
@@ -94,6 +95,8 @@ func StatusOf(err error) int {
 		return 409
 	case EUNPROCESSABLE:
 		return 422
+	case EUNAVAILABLE:
+		return 503
 	default:
 		return 500
 	}

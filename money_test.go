@@ -110,7 +110,7 @@ func FuzzParseAmount(f *testing.F) {
 func TestStatusOf(t *testing.T) {
 	for code, want := range map[string]int{
 		EINVALID: 400, EUNAUTHORIZED: 401, EFORBIDDEN: 403, ENOTFOUND: 404,
-		ECONFLICT: 409, EUNPROCESSABLE: 422, EINTERNAL: 500,
+		ECONFLICT: 409, EUNPROCESSABLE: 422, EUNAVAILABLE: 503, EINTERNAL: 500,
 	} {
 		if got := StatusOf(Errorf(code, "x")); got != want {
 			t.Errorf("StatusOf(%s) = %d, want %d", code, got, want)

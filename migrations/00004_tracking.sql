@@ -41,6 +41,8 @@ CREATE TABLE clicks (
     landing_url  text NOT NULL DEFAULT '',
     flags        smallint NOT NULL DEFAULT 0,
     attributable boolean NOT NULL,
+    prev_click_id uuid,                  -- the earlier click the visitor's cookie named
+
     PRIMARY KEY (click_id, clicked_at)
 ) PARTITION BY RANGE (clicked_at);
 CREATE TABLE clicks_default PARTITION OF clicks DEFAULT;
@@ -143,6 +145,7 @@ CREATE TABLE leads (
     email              text NOT NULL DEFAULT '',
     name               text NOT NULL DEFAULT '',
     existing_customer  boolean NOT NULL DEFAULT false,
+    source             text NOT NULL DEFAULT 'api' CHECK (source IN ('api', 'purchase')),
     occurred_at        timestamptz NOT NULL,
     received_at        timestamptz NOT NULL,
     processed_at       timestamptz NOT NULL DEFAULT now()
@@ -158,8 +161,13 @@ CREATE TABLE attribution_decisions (
     purchase_id    bigint,
     partner_id     bigint REFERENCES partners(id),
     source         text,
+    click_id       uuid,
+    promo_code_id  bigint REFERENCES promo_codes(id),
+    registration_id bigint REFERENCES lead_registrations(id),
+    occurred_at    timestamptz,              -- when the lead (or purchase) happened
     reason         text NOT NULL CHECK (reason IN ('attributed', 'expired_click', 'unknown_code',
-                        'existing_customer', 'self_referral', 'already_bound', 'no_evidence', 'reassigned')),
+                        'partner_inactive', 'existing_customer', 'self_referral', 'already_bound',
+                        'no_evidence', 'reassigned')),
     detail         text NOT NULL DEFAULT '',
     decided_at     timestamptz NOT NULL DEFAULT now(),
     decided_by     bigint REFERENCES users(id)

@@ -13,8 +13,11 @@ CREATE TABLE purchases (
     occurred_at           timestamptz NOT NULL,
     received_at           timestamptz NOT NULL DEFAULT now(),
     body_hash             bytea NOT NULL,        -- idempotency: same id, same body
+    evidence_checked_at   timestamptz,           -- its promo code / click id was offered as a lead
     reconciled_at         timestamptz
 );
+CREATE INDEX purchases_evidence ON purchases (id)
+    WHERE evidence_checked_at IS NULL AND (promo_code <> '' OR click_id IS NOT NULL);
 CREATE INDEX purchases_customer ON purchases (customer_external_id, occurred_at);
 CREATE INDEX purchases_unreconciled ON purchases (id) WHERE reconciled_at IS NULL;
 

@@ -45,6 +45,36 @@ type Queries struct {
 	InsertLink          *sqlx.Stmt `query:"insert-link"`
 	SetLinkDisabled     *sqlx.Stmt `query:"set-link-disabled"`
 
+	EnsureCustomer        *sqlx.Stmt `query:"ensure-customer"`
+	CustomerForUpdate     *sqlx.Stmt `query:"customer-for-update"`
+	ClickChain            *sqlx.Stmt `query:"click-chain"`
+	PromoEvidence         *sqlx.Stmt `query:"promo-evidence"`
+	PartnerRefEvidence    *sqlx.Stmt `query:"partner-ref-evidence"`
+	RegistrationEvidence  *sqlx.Stmt `query:"registration-evidence"`
+	PartnerEmails         *sqlx.Stmt `query:"partner-emails"`
+	InsertLead            *sqlx.Stmt `query:"insert-lead"`
+	BindCustomer          *sqlx.Stmt `query:"bind-customer"`
+	NoteUnboundCustomer   *sqlx.Stmt `query:"note-unbound-customer"`
+	InsertDecision        *sqlx.Stmt `query:"insert-decision"`
+	MarkRegistrationBound *sqlx.Stmt `query:"mark-registration-bound"`
+	PurchasesWithEvidence *sqlx.Stmt `query:"purchases-with-evidence"`
+	MarkEvidenceChecked   *sqlx.Stmt `query:"mark-evidence-checked"`
+	CustomerBinding       *sqlx.Stmt `query:"customer-binding"`
+	CustomerDecisions     *sqlx.Stmt `query:"customer-decisions"`
+
+	InsertClicks *sqlx.Stmt `query:"insert-clicks"`
+
+	InsertPurchase       *sqlx.Stmt `query:"insert-purchase"`
+	PurchaseByExternalID *sqlx.Stmt `query:"purchase-by-external-id"`
+	PurchaseForRefund    *sqlx.Stmt `query:"purchase-for-refund"`
+	InsertRefund         *sqlx.Stmt `query:"insert-refund"`
+	RefundByExternalID   *sqlx.Stmt `query:"refund-by-external-id"`
+	ImportPurchases      *sqlx.Stmt `query:"import-purchases"`
+	PurchaseHashes       *sqlx.Stmt `query:"purchase-hashes"`
+	APIKeyByHash         *sqlx.Stmt `query:"api-key-by-hash"`
+	InsertAPIKey         *sqlx.Stmt `query:"insert-api-key"`
+	TouchAPIKey          *sqlx.Stmt `query:"touch-api-key"`
+
 	stmts []*sqlx.Stmt
 }
 

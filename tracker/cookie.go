@@ -6,6 +6,7 @@ import (
 	"encoding/base64"
 	"encoding/binary"
 	"hash"
+	"partnerka"
 	"sync"
 	"time"
 )
@@ -13,7 +14,7 @@ import (
 // Attribution is what the attribution cookie carries: which click, of which
 // link and partner. The click's time is inside its id.
 type Attribution struct {
-	ClickID   ClickID
+	ClickID   partnerka.ClickID
 	LinkID    int64
 	PartnerID int64
 }

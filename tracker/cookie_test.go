@@ -1,6 +1,7 @@
 package tracker
 
 import (
+	"partnerka"
 	"strings"
 	"testing"
 	"time"
@@ -10,7 +11,7 @@ func TestCookieCodec(t *testing.T) {
 	c := NewCookieCodec([]byte("0123456789abcdef0123456789abcdef"))
 	at := time.Date(2026, 11, 23, 12, 0, 0, 0, time.UTC)
 	window := 90 * 24 * time.Hour
-	a := Attribution{ClickID: NewClickID(at), LinkID: 42, PartnerID: 1 << 40}
+	a := Attribution{ClickID: partnerka.NewClickID(at), LinkID: 42, PartnerID: 1 << 40}
 	v := string(c.AppendEncode(nil, a))
 
 	got, ok := c.Decode(v, at.Add(time.Hour), window)
@@ -59,7 +60,7 @@ func TestCookieCodec(t *testing.T) {
 func FuzzCookieDecode(f *testing.F) {
 	c := NewCookieCodec([]byte("0123456789abcdef0123456789abcdef"))
 	now := time.Now()
-	f.Add(string(c.AppendEncode(nil, Attribution{ClickID: NewClickID(now), LinkID: 1, PartnerID: 2})))
+	f.Add(string(c.AppendEncode(nil, Attribution{ClickID: partnerka.NewClickID(now), LinkID: 1, PartnerID: 2})))
 	f.Add("x.y")
 	f.Add("")
 	f.Fuzz(func(t *testing.T, s string) {

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"net"
 	"net/netip"
+	"partnerka"
 	"sync"
 	"time"
 	"unsafe"
@@ -51,7 +52,7 @@ func (s *Server) redirect(c *fiber.Ctx) error {
 	// The click's text fields view fasthttp's buffers and ours without
 	// copying: ClickWriter.Write encodes them into its batch before it
 	// returns, and nothing keeps them after the handler.
-	id := NewClickID(now)
+	id := partnerka.NewClickID(now)
 	buf = id.AppendText(buf)
 	idEnd := len(buf)
 	buf = appendIP(buf, c.Context().RemoteIP())
@@ -186,7 +187,7 @@ func (s *Server) appendDestination(dst []byte, d *destination, query []byte, cli
 }
 
 // appendParam appends clickParam=id to a URL built by appendDestination.
-func appendParam(dst []byte, d *destination, clickParam string, id ClickID) []byte {
+func appendParam(dst []byte, d *destination, clickParam string, id partnerka.ClickID) []byte {
 	if d.hasQuery || bytes.IndexByte(dst, '?') >= 0 {
 		dst = append(dst, '&')
 	} else {

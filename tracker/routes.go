@@ -6,4 +6,19 @@ import "github.com/gofiber/fiber/v2"
 func (s *Server) Mount(app *fiber.App) {
 	app.Get("/r/*", s.redirect) // GET and HEAD
 	app.Get("/pk.js", s.pkJS)
+
+	api := app.Group("/api/v1", s.apiErrors, s.requireAPIKey)
+	api.Post("/leads", s.createLead)
+	api.Post("/purchases", s.createPurchase)
+	api.Post("/purchases/import", s.importPurchases)
+	api.Post("/refunds", s.createRefund)
+	api.Get("/customers/:customer_id", s.getCustomer)
+}
+
+// apiErrors renders every error of the vendor API as its JSON error.
+func (s *Server) apiErrors(c *fiber.Ctx) error {
+	if err := c.Next(); err != nil {
+		return WriteAPIError(c, s.Logger, err)
+	}
+	return nil
 }

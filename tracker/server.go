@@ -30,6 +30,7 @@ type Server struct {
 	writer   *ClickWriter
 	cookies  *CookieCodec
 	bots     *botFilter
+	keys     *apiKeys
 	settings atomic.Pointer[trackerSettings]
 }
 
@@ -53,6 +54,7 @@ func (s *Server) Start(ctx context.Context) error {
 	}
 	s.cookies = NewCookieCodec(s.Secret)
 	s.bots = newBotFilter()
+	s.keys = &apiKeys{db: s.DB, seen: map[[32]byte]apiKeySeen{}}
 	st, err := s.loadSettings(ctx)
 	if err != nil {
 		return fmt.Errorf("tracker: load settings: %w", err)

@@ -30,6 +30,7 @@ func commands() []command {
 		{"reconcile", "run the reconciler (--once for a single pass)", runReconcile},
 		{"demo", "load the demo program, idempotently (--json prints what was loaded)", runDemo},
 		{"user", "manage staff and partner users: user add --email E --role R [--partner-ref P]", runUser},
+		{"apikey", "create a vendor API key: apikey create --name NAME (shown once)", runAPIKey},
 		{"verify", "recompute balances from the ledger and compare with stored figures", runVerify},
 		{"help", "list the commands", nil},
 	}

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"log/slog"
 	"net"
 	"net/http"
 	_ "net/http/pprof"
@@ -58,11 +59,11 @@ func runServe(ctx context.Context, m *Main, args []string) error {
 	if err := trk.Start(bg); err != nil {
 		return err
 	}
-	trackerApp := newApp("partnerka-tracker")
+	trackerApp := newApp("partnerka-tracker", m.Logger)
 	mountOps(trackerApp, db, rdb, reg)
 	trk.Mount(trackerApp)
 
-	cabinetApp := newApp("partnerka-cabinet")
+	cabinetApp := newApp("partnerka-cabinet", m.Logger)
 	mountOps(cabinetApp, db, rdb, reg)
 	cab := &cabinet.Server{DB: db, Logger: m.Logger, TrackerURL: m.Config.TrackerURL}
 	if err := cab.Mount(cabinetApp); err != nil {
@@ -125,35 +126,42 @@ func runServe(ctx context.Context, m *Main, args []string) error {
 }
 
 // newApp returns a fiber app with the settings every surface shares: no
-// banner, a body limit, and errors rendered through the domain error table.
-func newApp(name string) *fiber.App {
+// banner, a body limit (large enough for CSV imports; JSON endpoints
+// enforce their own), and errors rendered through the domain error table.
+func newApp(name string, logger *slog.Logger) *fiber.App {
 	return fiber.New(fiber.Config{
 		AppName:               name,
 		DisableStartupMessage: true,
-		BodyLimit:             4 << 20,
+		BodyLimit:             32 << 20,
 		ReadTimeout:           30 * time.Second,
 		WriteTimeout:          30 * time.Second,
 		IdleTimeout:           120 * time.Second,
-		ErrorHandler:          errorHandler,
+		ErrorHandler: func(c *fiber.Ctx, err error) error {
+			if strings.HasPrefix(c.Path(), "/api/") {
+				return tracker.WriteAPIError(c, logger, err)
+			}
+			var fe *fiber.Error
+			if errors.As(err, &fe) {
+				return c.Status(fe.Code).SendString(fe.Message)
+			}
+			if partnerka.ErrorCode(err) == partnerka.EINTERNAL {
+				logger.Error("internal error", "path", c.Path(), "err", err)
+			}
+			return c.Status(partnerka.StatusOf(err)).SendString(partnerka.ErrorMessage(err))
+		},
 	})
-}
-
-// errorHandler answers JSON for API paths and plain text elsewhere; the
-// message of an internal error is never shown.
-func errorHandler(c *fiber.Ctx, err error) error {
-	var fe *fiber.Error
-	if errors.As(err, &fe) {
-		return c.Status(fe.Code).SendString(fe.Message)
-	}
-	return c.Status(partnerka.StatusOf(err)).SendString(partnerka.ErrorMessage(err))
 }
 
 // newReconciler wires the reconciler's steps in the order DESIGN.md gives.
 func newReconciler(m *Main) *commissions.Reconciler {
+	host, _ := os.Hostname()
+	consumer := fmt.Sprintf("%s-%d", host, os.Getpid())
 	return &commissions.Reconciler{
 		Logger: m.Logger,
 		Steps: []commissions.Step{
 			&commissions.PartitionStep{DB: m.db, Now: partnerka.SystemClock},
+			&commissions.ClickStep{DB: m.db, Redis: m.redis, Consumer: consumer},
+			&commissions.LeadStep{DB: m.db, Redis: m.redis, Consumer: consumer},
 		},
 	}
 }

@@ -1,4 +1,4 @@
-package tracker
+package partnerka
 
 import (
 	"sort"
@@ -26,6 +26,8 @@ func TestClickID(t *testing.T) {
 	}
 	if u := id.UUID(); len(u) != 36 || u[14] != '7' {
 		t.Errorf("UUID() = %q", u)
+	} else if back, err := ParseClickUUID(u); err != nil || back != id {
+		t.Errorf("ParseClickUUID(%q) = %x, %v", u, back, err)
 	}
 
 	// Ids minted later sort later as strings.

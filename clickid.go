@@ -1,7 +1,4 @@
-// Package tracker records what happened: the redirect hot path, the
-// attribution cookie, the click batcher and link cache, and the vendor API.
-// It never computes money.
-package tracker
+package partnerka
 
 import (
 	"encoding/binary"
@@ -56,6 +53,40 @@ func (id ClickID) AppendText(b []byte) []byte {
 
 // String returns the 26-character form of id.
 func (id ClickID) String() string { return string(id.AppendText(make([]byte, 0, 26))) }
+
+// ParseClickUUID parses the canonical UUID text PostgreSQL returns.
+func ParseClickUUID(s string) (ClickID, error) {
+	var id ClickID
+	if len(s) != 36 || s[8] != '-' || s[13] != '-' || s[18] != '-' || s[23] != '-' {
+		return id, errClickID
+	}
+	j := 0
+	for i := 0; i < 36; i += 2 {
+		if s[i] == '-' {
+			i--
+			continue
+		}
+		hi, lo := unhex(s[i]), unhex(s[i+1])
+		if hi < 0 || lo < 0 {
+			return id, errClickID
+		}
+		id[j] = byte(hi<<4 | lo)
+		j++
+	}
+	return id, nil
+}
+
+func unhex(c byte) int {
+	switch {
+	case c >= '0' && c <= '9':
+		return int(c - '0')
+	case c >= 'a' && c <= 'f':
+		return int(c-'a') + 10
+	case c >= 'A' && c <= 'F':
+		return int(c-'A') + 10
+	}
+	return -1
+}
 
 // UUID returns the canonical UUID text of id, as PostgreSQL stores it.
 func (id ClickID) UUID() string {

@@ -1,0 +1,116 @@
+package commissions
+
+import (
+	"context"
+	"errors"
+	"time"
+
+	"github.com/redis/go-redis/v9"
+
+	"partnerka/storage"
+)
+
+// ClickStep drains the click stream into PostgreSQL: it reads batches with
+// the reconciler's consumer group, stores them (skipping clicks already
+// stored), and acknowledges the entries only after the commit. A crash at
+// any point leaves entries pending; they are read again and change nothing
+// the second time.
+type ClickStep struct {
+	DB       *storage.DB
+	Redis    *storage.Redis
+	Consumer string
+	// Entries read per round trip, and the most clicks one Run handles
+	// before it yields to the next step.
+	ReadCount int64
+	MaxClicks int
+	// ReclaimAfter is how long an entry may stay pending with a consumer
+	// before another takes it over (the first one died).
+	ReclaimAfter time.Duration
+}
+
+// Name implements Step.
+func (s *ClickStep) Name() string { return "clicks" }
+
+// Run implements Step.
+func (s *ClickStep) Run(ctx context.Context) (int, error) {
+	if err := s.Redis.EnsureGroup(ctx, storage.ClickStream); err != nil {
+		return 0, err
+	}
+	count, maxClicks, reclaim := s.ReadCount, s.MaxClicks, s.ReclaimAfter
+	if count == 0 {
+		count = 64
+	}
+	if maxClicks == 0 {
+		maxClicks = 500000
+	}
+	if reclaim == 0 {
+		reclaim = time.Minute
+	}
+	done := 0
+	for done < maxClicks {
+		msgs, err := s.Redis.ReadGroup(ctx, storage.ClickStream, s.Consumer, count, reclaim)
+		if err != nil {
+			return done, err
+		}
+		if len(msgs) == 0 {
+			break
+		}
+		n, err := s.store(ctx, msgs)
+		done += n
+		if err != nil {
+			return done, err
+		}
+	}
+	return done, s.Redis.TrimAcknowledged(ctx, storage.ClickStream)
+}
+
+func (s *ClickStep) store(ctx context.Context, msgs []redis.XMessage) (int, error) {
+	var clicks []storage.StreamClick
+	ids := make([]string, 0, len(msgs))
+	for _, m := range msgs {
+		batch, err := storage.DecodeClickBatch(m.Values)
+		if err != nil {
+			if err := s.Redis.DeadLetter(ctx, storage.ClickStream, m, err); err != nil {
+				return 0, err
+			}
+			continue
+		}
+		clicks = append(clicks, batch...)
+		ids = append(ids, m.ID)
+	}
+	if len(clicks) > 0 {
+		if err := s.DB.InsertClicks(ctx, clicks); err != nil {
+			if !isPoison(err) {
+				return 0, err
+			}
+			// One bad batch must not block the stream: retry entry by entry
+			// and dead-letter the ones that fail on their own.
+			return s.storeEach(ctx, msgs)
+		}
+	}
+	return len(clicks), s.Redis.Ack(ctx, storage.ClickStream, ids...)
+}
+
+func (s *ClickStep) storeEach(ctx context.Context, msgs []redis.XMessage) (int, error) {
+	n := 0
+	for _, m := range msgs {
+		batch, err := storage.DecodeClickBatch(m.Values)
+		if err == nil {
+			err = s.DB.InsertClicks(ctx, batch)
+		}
+		if err != nil {
+			if !isPoison(err) && !errors.Is(err, storage.ErrClickFormat) {
+				return n, err
+			}
+			if err := s.Redis.DeadLetter(ctx, storage.ClickStream, m, err); err != nil {
+				return n, err
+			}
+			continue
+		}
+		if err := s.Redis.Ack(ctx, storage.ClickStream, m.ID); err != nil {
+			return n, err
+		}
+		n += len(batch)
+	}
+	return n, nil
+}

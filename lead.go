@@ -1,0 +1,20 @@
+package partnerka
+
+import "time"
+
+// Lead is a sign-up the vendor reported (or a purchase whose promo code or
+// click id is offered as one). It claims at most one click, promo code and
+// partner ref; attribution decides which, if any, binds the customer.
+type Lead struct {
+	ID               string    `json:"lead_id"` // UUID
+	CustomerID       string    `json:"customer_id"`
+	ClickID          string    `json:"click_id,omitempty"` // UUID text
+	PromoCode        string    `json:"promo_code,omitempty"`
+	PartnerRef       string    `json:"partner_ref,omitempty"`
+	Email            string    `json:"email,omitempty"` // normalised
+	Name             string    `json:"name,omitempty"`
+	ExistingCustomer bool      `json:"existing_customer,omitempty"`
+	OccurredAt       time.Time `json:"occurred_at"`
+	ReceivedAt       time.Time `json:"received_at"`
+	Source           string    `json:"source,omitempty"` // "api" (default) or "purchase"
+}

@@ -1,0 +1,40 @@
+-- Clicks drained from the stream. Set-based: one statement per batch.
+
+-- name: insert-clicks
+-- Inserts the batch, skipping clicks already stored (a redelivered stream
+-- entry), and adds only the newly stored ones to the daily stats: running
+-- the same batch twice changes nothing. A unique click is the first click
+-- of an address on a link in an hour (UTC).
+WITH ins AS (
+    INSERT INTO clicks (click_id, clicked_at, link_id, partner_id, sub_id, ip, user_agent, referer,
+                        landing_url, flags, attributable, prev_click_id)
+    SELECT * FROM unnest($1::uuid[], $2::timestamptz[], $3::bigint[], $4::bigint[], $5::text[], $6::inet[],
+                         $7::text[], $8::text[], $9::text[], $10::smallint[], $11::boolean[], $12::uuid[])
+    ON CONFLICT DO NOTHING
+    RETURNING click_id, clicked_at, link_id, partner_id, sub_id, ip, flags
+), uniq AS (
+    INSERT INTO click_uniques (link_id, ip, hour)
+    SELECT DISTINCT link_id, ip, date_trunc('hour', clicked_at, 'UTC')
+      FROM ins WHERE flags = 0 AND ip IS NOT NULL
+    ON CONFLICT DO NOTHING
+    RETURNING link_id, ip, hour
+), first_of_unique AS (
+    SELECT DISTINCT ON (uniq.link_id, uniq.ip, uniq.hour)
+           (uniq.hour AT TIME ZONE 'UTC')::date AS day, ins.partner_id, uniq.link_id, ins.sub_id
+      FROM uniq JOIN ins ON ins.link_id = uniq.link_id AND ins.ip = uniq.ip
+                        AND date_trunc('hour', ins.clicked_at, 'UTC') = uniq.hour AND ins.flags = 0
+     ORDER BY uniq.link_id, uniq.ip, uniq.hour, ins.clicked_at
+), uniques AS (
+    SELECT day, partner_id, link_id, sub_id, count(*) AS n FROM first_of_unique GROUP BY 1, 2, 3, 4
+), totals AS (
+    SELECT (clicked_at AT TIME ZONE 'UTC')::date AS day, partner_id, link_id, sub_id,
+           count(*) FILTER (WHERE flags = 0) AS clicks, count(*) FILTER (WHERE flags <> 0) AS bots
+      FROM ins GROUP BY 1, 2, 3, 4
+)
+INSERT INTO click_stats_daily (day, partner_id, link_id, sub_id, clicks, unique_clicks, bot_clicks)
+SELECT t.day, t.partner_id, t.link_id, t.sub_id, t.clicks, coalesce(u.n, 0), t.bots
+  FROM totals t LEFT JOIN uniques u USING (day, partner_id, link_id, sub_id)
+ON CONFLICT (partner_id, day, link_id, sub_id) DO UPDATE
+   SET clicks = click_stats_daily.clicks + EXCLUDED.clicks,
+       unique_clicks = click_stats_daily.unique_clicks + EXCLUDED.unique_clicks,
+       bot_clicks = click_stats_daily.bot_clicks + EXCLUDED.bot_clicks;
