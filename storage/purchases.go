@@ -79,10 +79,9 @@ func (db *DB) CreateRefund(ctx context.Context, r *partnerka.Refund, amount deci
 			return nil
 		}
 		var p struct {
-			ID         int64           `db:"id"`
-			Amount     decimal.Decimal `db:"amount"`
-			Currency   string          `db:"currency"`
-			Refundable decimal.Decimal `db:"refundable"`
+			ID       int64           `db:"id"`
+			Amount   decimal.Decimal `db:"amount"`
+			Currency string          `db:"currency"`
 		}
 		if err := tx.Stmtx(db.Q.PurchaseForRefund).GetContext(ctx, &p, r.PurchaseExternalID); err != nil {
 			if errors.Is(err, sql.ErrNoRows) {
@@ -90,13 +89,18 @@ func (db *DB) CreateRefund(ctx context.Context, r *partnerka.Refund, amount deci
 			}
 			return err
 		}
+		var refunded decimal.Decimal
+		if err := tx.Stmtx(db.Q.RefundedAmount).GetContext(ctx, &refunded, p.ID); err != nil {
+			return err
+		}
+		refundable := p.Amount.Sub(refunded)
 		m, err := partnerka.ParseAmount("amount", amount.String(), p.Currency)
 		if err != nil {
 			return err
 		}
-		if m.Amount.GreaterThan(p.Refundable) {
+		if m.Amount.GreaterThan(refundable) {
 			return &partnerka.Error{Code: partnerka.EUNPROCESSABLE, Field: "amount",
-				Message: "refund exceeds what is left of the purchase: " + partnerka.Money{Amount: p.Refundable, Currency: p.Currency}.String()}
+				Message: "refund exceeds what is left of the purchase: " + partnerka.Money{Amount: refundable, Currency: p.Currency}.String()}
 		}
 		var received time.Time
 		err = tx.Stmtx(db.Q.InsertRefund).QueryRowxContext(ctx, r.ExternalID, p.ID, m.Amount, p.Currency, r.OccurredAt, hash).Scan(&received)

@@ -67,6 +67,7 @@ type Queries struct {
 	InsertPurchase       *sqlx.Stmt `query:"insert-purchase"`
 	PurchaseByExternalID *sqlx.Stmt `query:"purchase-by-external-id"`
 	PurchaseForRefund    *sqlx.Stmt `query:"purchase-for-refund"`
+	RefundedAmount       *sqlx.Stmt `query:"refunded-amount"`
 	InsertRefund         *sqlx.Stmt `query:"insert-refund"`
 	RefundByExternalID   *sqlx.Stmt `query:"refund-by-external-id"`
 	ImportPurchases      *sqlx.Stmt `query:"import-purchases"`
@@ -74,6 +75,13 @@ type Queries struct {
 	APIKeyByHash         *sqlx.Stmt `query:"api-key-by-hash"`
 	InsertAPIKey         *sqlx.Stmt `query:"insert-api-key"`
 	TouchAPIKey          *sqlx.Stmt `query:"touch-api-key"`
+
+	LockRegistrationKeys *sqlx.Stmt `query:"lock-registration-keys"`
+	RegistrationConflict *sqlx.Stmt `query:"registration-conflict"`
+	BoundCustomerByEmail *sqlx.Stmt `query:"bound-customer-by-email"`
+	InsertRegistration   *sqlx.Stmt `query:"insert-registration"`
+	DecideRegistration   *sqlx.Stmt `query:"decide-registration"`
+	InsertAudit          *sqlx.Stmt `query:"insert-audit"`
 
 	stmts []*sqlx.Stmt
 }

@@ -124,8 +124,7 @@ func (s *Server) requireAPIKey(c *fiber.Ctx) error {
 
 // decodeJSON reads one JSON object into v, strictly: unknown fields, wrong
 // types, trailing data and oversized bodies are errors that name the field.
-func decodeJSON(c *fiber.Ctx, v any) error {
-	body := c.Body()
+func decodeJSON(body []byte, v any) error {
 	if len(body) > maxJSONBody {
 		return fiber.NewError(fiber.StatusRequestEntityTooLarge)
 	}

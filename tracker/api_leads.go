@@ -27,7 +27,7 @@ type leadInput struct {
 // binding; GET /api/v1/customers/{id} shows it.
 func (s *Server) createLead(c *fiber.Ctx) error {
 	var in leadInput
-	if err := decodeJSON(c, &in); err != nil {
+	if err := decodeJSON(c.Body(), &in); err != nil {
 		return err
 	}
 	if err := checkText("customer_id", in.CustomerID, 256, true); err != nil {

@@ -94,7 +94,7 @@ func (in purchaseInput) validate(now time.Time) (*partnerka.Purchase, []byte, er
 // stored record on an identical repeat, 409 on the same id with another body.
 func (s *Server) createPurchase(c *fiber.Ctx) error {
 	var in purchaseInput
-	if err := decodeJSON(c, &in); err != nil {
+	if err := decodeJSON(c.Body(), &in); err != nil {
 		return err
 	}
 	p, hash, err := in.validate(s.Now())

@@ -19,7 +19,7 @@ type refundInput struct {
 // purchases; a refund never exceeds what is left of its purchase (422).
 func (s *Server) createRefund(c *fiber.Ctx) error {
 	var in refundInput
-	if err := decodeJSON(c, &in); err != nil {
+	if err := decodeJSON(c.Body(), &in); err != nil {
 		return err
 	}
 	if err := checkText("id", in.ID, 256, true); err != nil {

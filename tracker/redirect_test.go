@@ -24,6 +24,8 @@ import (
 
 const testSecret = "0123456789abcdef0123456789abcdef"
 
+var testNow = time.Date(2026, 11, 23, 12, 0, 0, 0, time.UTC)
+
 type fixture struct {
 	db    *storage.DB
 	rdb   *storage.Redis
@@ -57,7 +59,7 @@ func trackerSeed() storage.Seed {
 
 func newFixture(t *testing.T, rdb *storage.Redis) *fixture {
 	t.Helper()
-	f := &fixture{db: storagetest.NewDB(t), clock: time.Date(2026, 11, 23, 12, 0, 0, 0, time.UTC)}
+	f := &fixture{db: storagetest.NewDB(t), clock: testNow}
 	if rdb == nil {
 		rdb = storagetest.NewRedis(t)
 	}
@@ -78,7 +80,7 @@ func newFixture(t *testing.T, rdb *storage.Redis) *fixture {
 	if err := f.srv.Start(ctx); err != nil {
 		t.Fatal(err)
 	}
-	f.app = fiber.New()
+	f.app = fiber.New(fiber.Config{BodyLimit: 32 << 20})
 	f.srv.Mount(f.app)
 	return f
 }

@@ -15,10 +15,13 @@ SELECT id, external_id, customer_external_id, amount, currency, product, promo_c
 
 -- name: purchase-for-refund
 -- Locks the purchase so concurrent refunds of it are checked one at a time.
-SELECT p.id, p.amount, p.currency,
-       p.amount - coalesce((SELECT sum(r.amount) FROM refunds r WHERE r.purchase_id = p.id), 0) AS refundable
-  FROM purchases p WHERE p.external_id = $1
-   FOR UPDATE;
+-- What was refunded already is read by the next statement: under READ
+-- COMMITTED a statement that waited for the lock still sees its own,
+-- older snapshot.
+SELECT id, amount, currency FROM purchases WHERE external_id = $1 FOR UPDATE;
+
+-- name: refunded-amount
+SELECT coalesce(sum(amount), 0) FROM refunds WHERE purchase_id = $1;
 
 -- name: insert-refund
 INSERT INTO refunds (external_id, purchase_id, amount, currency, occurred_at, body_hash)

@@ -1,0 +1,64 @@
+package commissions
+
+import (
+	"context"
+	"strings"
+	"time"
+
+	"partnerka"
+	"partnerka/storage"
+)
+
+// RegistrationInput is what a partner fills in to register a lead by hand.
+type RegistrationInput struct {
+	Company, ContactName, Email, Phone, Comment string
+}
+
+// RegisterLead records a partner's claim on a prospect, protected for the
+// program's registration period. It is refused, with the reason, when
+// another partner protects the same email or company domain, or when the
+// email is already a bound customer. Errors: invalid (with the field),
+// conflict (refused).
+func RegisterLead(ctx context.Context, db *storage.DB, partnerID int64, in RegistrationInput, now time.Time) (*storage.Registration, error) {
+	st, err := db.Settings(ctx)
+	if err != nil {
+		return nil, err
+	}
+	email := partnerka.NormalizeEmail(in.Email)
+	if email != "" && (strings.Count(email, "@") != 1 || strings.HasPrefix(email, "@") || strings.HasSuffix(email, "@") || len(email) > 254) {
+		return nil, partnerka.FieldError("email", "enter an email such as name@company.com")
+	}
+	company := strings.TrimSpace(in.Company)
+	if email == "" && company == "" {
+		return nil, partnerka.FieldError("email", "enter the prospect's email or company")
+	}
+	for _, f := range []struct{ field, v string }{{"company", company}, {"contact_name", in.ContactName},
+		{"phone", in.Phone}} {
+		if len(f.v) > 200 {
+			return nil, partnerka.FieldError(f.field, "%s is longer than 200 characters", f.field)
+		}
+	}
+	if len(in.Comment) > 2000 {
+		return nil, partnerka.FieldError("comment", "the comment is longer than 2000 characters")
+	}
+	r := &storage.Registration{PartnerID: partnerID, Company: company, ContactName: strings.TrimSpace(in.ContactName),
+		Email: email, CompanyDomain: CompanyDomain(email), Phone: strings.TrimSpace(in.Phone),
+		Comment: strings.TrimSpace(in.Comment), CreatedAt: now,
+		ProtectedUntil: now.Add(time.Duration(st.RegistrationProtectionDays) * 24 * time.Hour)}
+	conflict, bound, err := db.CreateRegistration(ctx, r)
+	switch {
+	case err != nil:
+		return nil, err
+	case bound:
+		return nil, &partnerka.Error{Code: partnerka.ECONFLICT, Field: "email",
+			Message: "this customer is already attributed in the program"}
+	case conflict != nil:
+		what := "this email"
+		if conflict.Email != email {
+			what = "the company domain " + conflict.CompanyDomain
+		}
+		return nil, &partnerka.Error{Code: partnerka.ECONFLICT, Field: "email",
+			Message: what + " is registered by another partner and protected until " + conflict.ProtectedUntil.UTC().Format("2006-01-02")}
+	}
+	return r, nil
+}
