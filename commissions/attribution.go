@@ -140,6 +140,12 @@ func judge(in AttributionInput, c *Candidate) Decision {
 		}
 	}
 	d.Reason, d.PartnerID = ReasonAttributed, c.PartnerID
+	if d.Click != nil {
+		d.Detail = fmt.Sprintf("click of %s on link %d, %s before the lead",
+			d.Click.At.UTC().Format(time.RFC3339), d.Click.LinkID, in.OccurredAt.Sub(d.Click.At).Round(time.Second))
+	} else {
+		d.Detail = fmt.Sprintf("%s %q of partner %d", c.Source, c.Claim, c.PartnerID)
+	}
 	return d
 }
 

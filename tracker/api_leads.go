@@ -81,5 +81,8 @@ func (s *Server) getCustomer(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
+	if cid, err := partnerka.ParseClickUUID(b.ClickID); err == nil {
+		b.ClickID = cid.String() // the form the tracker handed out as pk_click
+	}
 	return c.JSON(b)
 }

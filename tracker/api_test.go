@@ -10,6 +10,7 @@ import (
 	"sync"
 	"testing"
 
+	"partnerka/commissions"
 	"partnerka/storage"
 )
 
@@ -257,6 +258,19 @@ func TestLeadAPI(t *testing.T) {
 	msgs, _ := f.rdb.XRange(context.Background(), f.rdb.Key(storage.LeadStream), "-", "+").Result()
 	if len(msgs) != 1 || !strings.Contains(msgs[0].Values["lead"].(string), `"email":"ann@example.com"`) {
 		t.Errorf("lead stream: %v", msgs)
+	}
+	// The reconciler binds the customer; the API shows the binding.
+	step := &commissions.LeadStep{DB: f.db, Redis: f.rdb, Consumer: "test"}
+	if _, err := step.Run(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	status, out = f.api(t, "GET", "/api/v1/customers/c1", "", "")
+	if status != 200 || out["partner_ref"] != "alpha" || out["source"] != "promo_code" || out["reason"] != "attributed" ||
+		out["bound_at"] != "2026-11-20T10:00:00Z" {
+		t.Errorf("customer: %d %v", status, out)
+	}
+	if status, _ := f.api(t, "GET", "/api/v1/customers/c2", "", ""); status != 404 {
+		t.Errorf("unknown customer: %d, want 404", status)
 	}
 	for _, tc := range []struct{ name, body, field string }{
 		{"no customer", `{"email":"a@b.c"}`, "customer_id"},
