@@ -129,11 +129,13 @@ CREATE TABLE customers (
     email            text NOT NULL DEFAULT '',
     name             text NOT NULL DEFAULT '',
     first_seen_at    timestamptz NOT NULL,
+    lead_paid_at     timestamptz,           -- lead (CPL) rules were applied to the binding
     created_at       timestamptz NOT NULL DEFAULT now(),
     CHECK ((partner_id IS NULL) = (bound_at IS NULL)),
     CHECK ((partner_id IS NULL) = (source IS NULL))
 );
 CREATE INDEX customers_partner ON customers (partner_id, bound_at) WHERE partner_id IS NOT NULL;
+CREATE INDEX customers_lead_unpaid ON customers (id) WHERE partner_id IS NOT NULL AND lead_paid_at IS NULL;
 
 -- Leads as the vendor reported them, kept once processed.
 CREATE TABLE leads (

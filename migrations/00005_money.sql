@@ -14,7 +14,8 @@ CREATE TABLE purchases (
     received_at           timestamptz NOT NULL DEFAULT now(),
     body_hash             bytea NOT NULL,        -- idempotency: same id, same body
     evidence_checked_at   timestamptz,           -- its promo code / click id was offered as a lead
-    reconciled_at         timestamptz
+    reconciled_at         timestamptz,
+    reconcile_note        text NOT NULL DEFAULT ''  -- why it earned nothing, when it did not
 );
 CREATE INDEX purchases_evidence ON purchases (id)
     WHERE evidence_checked_at IS NULL AND (promo_code <> '' OR click_id IS NOT NULL);

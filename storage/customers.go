@@ -137,13 +137,16 @@ type Binding struct {
 
 // BindCustomer binds an unbound customer for life.
 func (t *LeadTx) BindCustomer(ctx context.Context, customerID int64, b Binding) error {
-	res, err := t.tx.Stmtx(t.q.BindCustomer).ExecContext(ctx, customerID, b.PartnerID, b.Source, b.BoundAt,
+	var externalID string
+	err := t.tx.Stmtx(t.q.BindCustomer).GetContext(ctx, &externalID, customerID, b.PartnerID, b.Source, b.BoundAt,
 		nullString(b.ClickID), nullInt(b.LinkID), nullInt(b.PromoCodeID), nullInt(b.RegistrationID))
-	if err != nil {
+	if errors.Is(err, sql.ErrNoRows) {
+		return partnerka.Errorf(partnerka.ECONFLICT, "customer %d is already bound", customerID)
+	} else if err != nil {
 		return err
 	}
-	if n, _ := res.RowsAffected(); n != 1 {
-		return partnerka.Errorf(partnerka.ECONFLICT, "customer %d is already bound", customerID)
+	if _, err := t.tx.Stmtx(t.q.ReopenPurchases).ExecContext(ctx, externalID, b.BoundAt); err != nil {
+		return err
 	}
 	if b.RegistrationID != 0 {
 		_, err = t.tx.Stmtx(t.q.MarkRegistrationBound).ExecContext(ctx, b.RegistrationID)

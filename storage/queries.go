@@ -54,6 +54,7 @@ type Queries struct {
 	PartnerEmails         *sqlx.Stmt `query:"partner-emails"`
 	InsertLead            *sqlx.Stmt `query:"insert-lead"`
 	BindCustomer          *sqlx.Stmt `query:"bind-customer"`
+	ReopenPurchases       *sqlx.Stmt `query:"reopen-purchases"`
 	NoteUnboundCustomer   *sqlx.Stmt `query:"note-unbound-customer"`
 	InsertDecision        *sqlx.Stmt `query:"insert-decision"`
 	MarkRegistrationBound *sqlx.Stmt `query:"mark-registration-bound"`
@@ -82,6 +83,23 @@ type Queries struct {
 	InsertRegistration   *sqlx.Stmt `query:"insert-registration"`
 	DecideRegistration   *sqlx.Stmt `query:"decide-registration"`
 	InsertAudit          *sqlx.Stmt `query:"insert-audit"`
+
+	PlanVersions            *sqlx.Stmt `query:"plan-versions"`
+	PlanRules               *sqlx.Stmt `query:"plan-rules"`
+	PlanTiers               *sqlx.Stmt `query:"plan-tiers"`
+	AllContracts            *sqlx.Stmt `query:"all-contracts"`
+	PurchasesToReconcile    *sqlx.Stmt `query:"purchases-to-reconcile"`
+	PartnerMonthVolumes     *sqlx.Stmt `query:"partner-month-volumes"`
+	InsertCommissions       *sqlx.Stmt `query:"insert-commissions"`
+	MarkPurchasesReconciled *sqlx.Stmt `query:"mark-purchases-reconciled"`
+	CustomersForLeadRules   *sqlx.Stmt `query:"customers-for-lead-rules"`
+	MarkLeadPaid            *sqlx.Stmt `query:"mark-lead-paid"`
+	RefundsToReconcile      *sqlx.Stmt `query:"refunds-to-reconcile"`
+	CommissionsOfPurchases  *sqlx.Stmt `query:"commissions-of-purchases"`
+	InsertReversals         *sqlx.Stmt `query:"insert-reversals"`
+	MarkRefundsReconciled   *sqlx.Stmt `query:"mark-refunds-reconciled"`
+	ReleaseHolds            *sqlx.Stmt `query:"release-holds"`
+	PartnerBalances         *sqlx.Stmt `query:"partner-balances"`
 
 	stmts []*sqlx.Stmt
 }

@@ -162,6 +162,10 @@ func newReconciler(m *Main) *commissions.Reconciler {
 			&commissions.PartitionStep{DB: m.db, Now: partnerka.SystemClock},
 			&commissions.ClickStep{DB: m.db, Redis: m.redis, Consumer: consumer},
 			&commissions.LeadStep{DB: m.db, Redis: m.redis, Consumer: consumer},
+			&commissions.PurchaseStep{DB: m.db},
+			&commissions.LeadRuleStep{DB: m.db},
+			&commissions.RefundStep{DB: m.db},
+			&commissions.ReleaseStep{DB: m.db, Now: partnerka.SystemClock},
 		},
 	}
 }

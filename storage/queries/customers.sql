@@ -57,7 +57,15 @@ UPDATE customers
    SET partner_id = $2, source = $3, reason = 'attributed', bound_at = $4, click_id = $5,
        link_id = $6, promo_code_id = $7, registration_id = $8,
        first_seen_at = least(first_seen_at, $4)
- WHERE id = $1 AND partner_id IS NULL;
+ WHERE id = $1 AND partner_id IS NULL
+RETURNING external_id;
+
+-- name: reopen-purchases
+-- Purchases reported before the lead that bound their customer earn too:
+-- the reconciler looks at them again.
+UPDATE purchases SET reconciled_at = NULL, reconcile_note = ''
+ WHERE customer_external_id = $1 AND occurred_at >= $2 AND reconciled_at IS NOT NULL
+   AND NOT EXISTS (SELECT 1 FROM commissions c WHERE c.purchase_id = purchases.id);
 
 -- name: note-unbound-customer
 UPDATE customers

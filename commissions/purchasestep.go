@@ -1,0 +1,331 @@
+package commissions
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/shopspring/decimal"
+
+	"partnerka"
+	"partnerka/storage"
+)
+
+// engine holds what one reconciler pass reads once: plans (immutable once
+// published), contracts, and partners' monthly volumes as they are needed.
+type engine struct {
+	db        *storage.DB
+	holdDays  int
+	plans     map[int64]*partnerka.PlanVersion
+	contracts map[int64][]storage.Contract
+	volumes   map[time.Time]map[int64]map[string]decimal.Decimal
+}
+
+func newEngine(ctx context.Context, db *storage.DB) (*engine, error) {
+	st, err := db.Settings(ctx)
+	if err != nil {
+		return nil, err
+	}
+	plans, err := db.PlanVersions(ctx)
+	if err != nil {
+		return nil, err
+	}
+	contracts, err := db.Contracts(ctx)
+	if err != nil {
+		return nil, err
+	}
+	return &engine{db: db, holdDays: st.HoldDays, plans: plans, contracts: contracts,
+		volumes: map[time.Time]map[int64]map[string]decimal.Decimal{}}, nil
+}
+
+// contractAt returns the partner's contract in force at t, if any.
+func (e *engine) contractAt(partnerID int64, t time.Time) *storage.Contract {
+	cs := e.contracts[partnerID]
+	for i := range cs {
+		c := &cs[i]
+		if !t.Before(c.StartsAt) && (c.EndsAt == nil || t.Before(*c.EndsAt)) {
+			return c
+		}
+	}
+	return nil
+}
+
+// recruiterOf returns the partner who recruited partnerID, or 0.
+func (e *engine) recruiterOf(partnerID int64) int64 {
+	for _, c := range e.contracts[partnerID] {
+		if c.RecruiterID != nil {
+			return *c.RecruiterID
+		}
+	}
+	return 0
+}
+
+// volume returns a partner's paid volume in currency over the calendar
+// month before t.
+func (e *engine) volume(ctx context.Context, tx *storage.CommissionTx, partnerID int64, t time.Time) (func(string) decimal.Decimal, error) {
+	month := previousMonth(t)
+	v, ok := e.volumes[month]
+	if !ok {
+		var err error
+		if v, err = tx.MonthVolumes(ctx, month); err != nil {
+			return nil, err
+		}
+		e.volumes[month] = v
+	}
+	return func(currency string) decimal.Decimal { return v[partnerID][currency] }, nil
+}
+
+func (e *engine) hold(t time.Time) time.Time {
+	return t.Add(time.Duration(e.holdDays) * 24 * time.Hour)
+}
+
+// row builds the commission row of an earning.
+func (e *engine) row(partnerID, customerID, purchaseID int64, event string, level int, c *storage.Contract, earn Earning, at time.Time) storage.CommissionRow {
+	r := storage.CommissionRow{PartnerID: partnerID, CustomerID: customerID, PurchaseID: purchaseID, Event: event,
+		Level: level, ContractID: c.ID, PlanVersionID: c.PlanVersionID, RuleID: earn.Rule.ID,
+		Base: earn.Base.Amount, Unrounded: earn.Unrounded, Amount: earn.Amount, EarnedAt: at, HoldUntil: e.hold(at),
+		Explanation: earn.Explanation}
+	if earn.Tier != nil {
+		r.TierMinVolume = decimal.NewNullDecimal(earn.Tier.MinVolume.Amount)
+	}
+	if earn.Rule.Kind == partnerka.KindPercent {
+		r.Percent = decimal.NewNullDecimal(earn.Percent)
+	}
+	return r
+}
+
+// PurchaseStep turns purchases into commissions, at level 1 for the
+// customer's partner and level 2 for that partner's recruiter, each under
+// the contract in force on the purchase date. A batch is one transaction:
+// commissions, their ledger entries and the purchases' reconciled mark
+// commit together, so a crash leaves the batch to be done again whole.
+type PurchaseStep struct {
+	DB    *storage.DB
+	Batch int
+}
+
+// Name implements Step.
+func (s *PurchaseStep) Name() string { return "purchases" }
+
+// Run implements Step.
+func (s *PurchaseStep) Run(ctx context.Context) (int, error) {
+	e, err := newEngine(ctx, s.DB)
+	if err != nil {
+		return 0, err
+	}
+	batch := s.Batch
+	if batch == 0 {
+		batch = 5000
+	}
+	done := 0
+	for {
+		n := 0
+		err := s.DB.InCommissionTx(ctx, func(tx *storage.CommissionTx) error {
+			ps, err := tx.PurchasesToReconcile(ctx, batch)
+			if err != nil {
+				return err
+			}
+			n = len(ps)
+			var rows []storage.CommissionRow
+			ids, notes := make([]int64, 0, n), make([]string, 0, n)
+			for i := range ps {
+				earned, note, err := e.purchase(ctx, tx, &ps[i])
+				if err != nil {
+					return err
+				}
+				rows = append(rows, earned...)
+				ids, notes = append(ids, ps[i].ID), append(notes, note)
+			}
+			if err := tx.InsertCommissions(ctx, rows); err != nil {
+				return err
+			}
+			return tx.MarkPurchasesReconciled(ctx, ids, notes)
+		})
+		done += n
+		if err != nil || n < batch {
+			return done, err
+		}
+	}
+}
+
+// purchase computes the commissions of one purchase, or the note saying
+// why it earns nothing.
+func (e *engine) purchase(ctx context.Context, tx *storage.CommissionTx, p *storage.PurchaseToReconcile) ([]storage.CommissionRow, string, error) {
+	switch {
+	case p.CustomerID == nil:
+		return nil, "the customer was never reported as a lead", nil
+	case p.PartnerID == nil:
+		return nil, "the customer is not attributed to a partner", nil
+	case p.OccurredAt.Before(*p.BoundAt):
+		return nil, "paid before the customer was bound to the partner", nil
+	}
+	pay := Payment{Amount: partnerka.Money{Amount: p.Amount, Currency: p.Currency}, Product: p.Product,
+		Index: p.PaymentIndex, BoundAt: *p.BoundAt, OccurredAt: p.OccurredAt}
+	var rows []storage.CommissionRow
+	partner := *p.PartnerID
+	c := e.contractAt(partner, p.OccurredAt)
+	if c == nil {
+		return nil, "the partner had no contract in force on the purchase date", nil
+	}
+	for i, earner := range []int64{partner, e.recruiterOf(partner)} {
+		level := i + 1
+		if earner == 0 {
+			continue
+		}
+		ec := c
+		if level == 2 { // the recruiter earns under their own contract
+			if ec = e.contractAt(earner, p.OccurredAt); ec == nil {
+				continue
+			}
+		}
+		pv := e.plans[ec.PlanVersionID]
+		if pv == nil {
+			return nil, "", fmt.Errorf("contract %d names plan version %d, which is not published", ec.ID, ec.PlanVersionID)
+		}
+		vol, err := e.volume(ctx, tx, earner, p.OccurredAt)
+		if err != nil {
+			return nil, "", err
+		}
+		if earn, ok := EarnSale(pv, level, pay, vol); ok {
+			rows = append(rows, e.row(earner, *p.CustomerID, p.ID, partnerka.EventSale, level, ec, earn, p.OccurredAt))
+		}
+	}
+	if len(rows) == 0 {
+		pv := e.plans[c.PlanVersionID]
+		return nil, fmt.Sprintf("no rule of plan %s v%d matches this payment", pv.Plan, pv.Version), nil
+	}
+	return rows, "", nil
+}
+
+// LeadRuleStep pays lead (CPL) rules once per bound customer, under the
+// contract in force when the customer was bound.
+type LeadRuleStep struct {
+	DB *storage.DB
+}
+
+// Name implements Step.
+func (s *LeadRuleStep) Name() string { return "lead_rules" }
+
+// Run implements Step.
+func (s *LeadRuleStep) Run(ctx context.Context) (int, error) {
+	e, err := newEngine(ctx, s.DB)
+	if err != nil {
+		return 0, err
+	}
+	done := 0
+	for {
+		n := 0
+		err := s.DB.InCommissionTx(ctx, func(tx *storage.CommissionTx) error {
+			cs, err := tx.CustomersForLeadRules(ctx, 2000)
+			if err != nil {
+				return err
+			}
+			n = len(cs)
+			var rows []storage.CommissionRow
+			ids := make([]int64, 0, n)
+			for _, cu := range cs {
+				ids = append(ids, cu.ID)
+				for level, earner := range []int64{cu.PartnerID, e.recruiterOf(cu.PartnerID)} {
+					if earner == 0 {
+						continue
+					}
+					c := e.contractAt(earner, cu.BoundAt)
+					if c == nil || e.plans[c.PlanVersionID] == nil {
+						continue
+					}
+					if earn, ok := EarnLead(e.plans[c.PlanVersionID], level+1); ok {
+						rows = append(rows, e.row(earner, cu.ID, 0, partnerka.EventLead, level+1, c, earn, cu.BoundAt))
+					}
+				}
+			}
+			if err := tx.InsertCommissions(ctx, rows); err != nil {
+				return err
+			}
+			return tx.MarkLeadPaid(ctx, ids)
+		})
+		done += n
+		if err != nil || n < 2000 {
+			return done, err
+		}
+	}
+}
+
+// RefundStep reverses commissions in proportion to refunds.
+type RefundStep struct {
+	DB *storage.DB
+}
+
+// Name implements Step.
+func (s *RefundStep) Name() string { return "refunds" }
+
+// Run implements Step.
+func (s *RefundStep) Run(ctx context.Context) (int, error) {
+	done := 0
+	for {
+		n := 0
+		err := s.DB.InCommissionTx(ctx, func(tx *storage.CommissionTx) error {
+			rs, err := tx.RefundsToReconcile(ctx, 2000)
+			if err != nil {
+				return err
+			}
+			n = len(rs)
+			if n == 0 {
+				return nil
+			}
+			purchases := make([]int64, 0, n)
+			ids := make([]int64, 0, n)
+			for _, r := range rs {
+				purchases, ids = append(purchases, r.PurchaseID), append(ids, r.ID)
+			}
+			cs, err := tx.CommissionsOfPurchases(ctx, purchases)
+			if err != nil {
+				return err
+			}
+			byPurchase := map[int64][]storage.CommissionOfPurchase{}
+			for _, c := range cs {
+				byPurchase[c.PurchaseID] = append(byPurchase[c.PurchaseID], c)
+			}
+			var rows []storage.ReversalRow
+			for _, r := range rs {
+				for _, c := range byPurchase[r.PurchaseID] {
+					rev := ReversalFor(partnerka.Money{Amount: c.Amount, Currency: c.Currency}, r.PurchaseAmount, r.RefundedBefore, r.Amount)
+					if !rev.Amount.IsPositive() {
+						continue
+					}
+					rows = append(rows, storage.ReversalRow{CommissionID: c.ID, RefundID: r.ID, Amount: rev,
+						Explanation: fmt.Sprintf("refund of %s of a %s payment takes back %s",
+							r.Amount.String(), r.PurchaseAmount.String(), rev)})
+				}
+			}
+			if err := tx.InsertReversals(ctx, rows); err != nil {
+				return err
+			}
+			return tx.MarkRefundsReconciled(ctx, ids)
+		})
+		done += n
+		if err != nil || n < 2000 {
+			return done, err
+		}
+	}
+}
+
+// ReleaseStep makes commissions available once their hold has passed.
+type ReleaseStep struct {
+	DB  *storage.DB
+	Now partnerka.Clock
+}
+
+// Name implements Step.
+func (s *ReleaseStep) Name() string { return "release" }
+
+// Run implements Step.
+func (s *ReleaseStep) Run(ctx context.Context) (int, error) {
+	done := 0
+	for {
+		n, err := s.DB.ReleaseHolds(ctx, s.Now(), 10000)
+		done += n
+		if err != nil || n < 10000 {
+			return done, err
+		}
+	}
+}

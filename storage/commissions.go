@@ -1,0 +1,315 @@
+package storage
+
+import (
+	"context"
+	"database/sql"
+	"time"
+
+	"github.com/jmoiron/sqlx"
+	"github.com/lib/pq"
+	"github.com/shopspring/decimal"
+
+	"partnerka"
+)
+
+// PlanVersions loads every published plan version with its rules and
+// tiers. Published versions never change, so callers may cache them.
+func (db *DB) PlanVersions(ctx context.Context) (map[int64]*partnerka.PlanVersion, error) {
+	var vs []struct {
+		ID      int64  `db:"id"`
+		PlanID  int64  `db:"plan_id"`
+		Name    string `db:"name"`
+		Version int    `db:"version"`
+	}
+	if err := db.Q.PlanVersions.SelectContext(ctx, &vs); err != nil {
+		return nil, err
+	}
+	out := map[int64]*partnerka.PlanVersion{}
+	ids := make([]int64, 0, len(vs))
+	for _, v := range vs {
+		out[v.ID] = &partnerka.PlanVersion{ID: v.ID, PlanID: v.PlanID, Plan: v.Name, Version: v.Version}
+		ids = append(ids, v.ID)
+	}
+	var rules []struct {
+		ID             int64               `db:"id"`
+		VersionID      int64               `db:"plan_version_id"`
+		Position       int                 `db:"position"`
+		Event          string              `db:"event"`
+		Level          int                 `db:"level"`
+		Products       pq.StringArray      `db:"products"`
+		Kind           string              `db:"kind"`
+		Percent        decimal.NullDecimal `db:"percent"`
+		FlatAmount     decimal.NullDecimal `db:"flat_amount"`
+		FlatCurrency   string              `db:"flat_currency"`
+		Payments       string              `db:"payments"`
+		DurationMonths int                 `db:"duration_months"`
+	}
+	if err := db.Q.PlanRules.SelectContext(ctx, &rules, pq.Array(ids)); err != nil {
+		return nil, err
+	}
+	var tiers []struct {
+		RuleID    int64           `db:"rule_id"`
+		MinVolume decimal.Decimal `db:"min_volume"`
+		Currency  string          `db:"volume_currency"`
+		Percent   decimal.Decimal `db:"percent"`
+	}
+	ruleIDs := make([]int64, 0, len(rules))
+	for _, r := range rules {
+		ruleIDs = append(ruleIDs, r.ID)
+	}
+	if err := db.Q.PlanTiers.SelectContext(ctx, &tiers, pq.Array(ruleIDs)); err != nil {
+		return nil, err
+	}
+	byRule := map[int64][]partnerka.Tier{}
+	for _, t := range tiers {
+		byRule[t.RuleID] = append(byRule[t.RuleID], partnerka.Tier{
+			MinVolume: partnerka.Money{Amount: t.MinVolume, Currency: t.Currency}, Percent: t.Percent})
+	}
+	for _, r := range rules {
+		rule := partnerka.Rule{ID: r.ID, Position: r.Position, Event: r.Event, Level: r.Level, Kind: r.Kind,
+			Payments: r.Payments, DurationMonths: r.DurationMonths, Tiers: byRule[r.ID]}
+		if r.Products != nil {
+			rule.Products = []string(r.Products)
+		}
+		if r.Percent.Valid {
+			rule.Percent = r.Percent.Decimal
+		}
+		if r.FlatAmount.Valid {
+			rule.Flat = partnerka.Money{Amount: r.FlatAmount.Decimal, Currency: r.FlatCurrency}
+		}
+		v := out[r.VersionID]
+		v.Rules = append(v.Rules, rule)
+	}
+	return out, nil
+}
+
+// Contract is a partner's plan version for a period.
+type Contract struct {
+	ID            int64      `db:"id"`
+	PartnerID     int64      `db:"partner_id"`
+	PlanVersionID int64      `db:"plan_version_id"`
+	StartsAt      time.Time  `db:"starts_at"`
+	EndsAt        *time.Time `db:"ends_at"`
+	RecruiterID   *int64     `db:"recruiter_id"`
+}
+
+// Contracts returns every contract, grouped by partner in start order.
+func (db *DB) Contracts(ctx context.Context) (map[int64][]Contract, error) {
+	var cs []Contract
+	if err := db.Q.AllContracts.SelectContext(ctx, &cs); err != nil {
+		return nil, err
+	}
+	out := map[int64][]Contract{}
+	for _, c := range cs {
+		out[c.PartnerID] = append(out[c.PartnerID], c)
+	}
+	return out, nil
+}
+
+// PurchaseToReconcile is a purchase with its customer's binding.
+type PurchaseToReconcile struct {
+	ID           int64           `db:"id"`
+	Amount       decimal.Decimal `db:"amount"`
+	Currency     string          `db:"currency"`
+	Product      string          `db:"product"`
+	OccurredAt   time.Time       `db:"occurred_at"`
+	CustomerID   *int64          `db:"customer_id"`
+	PartnerID    *int64          `db:"partner_id"`
+	BoundAt      *time.Time      `db:"bound_at"`
+	PaymentIndex int             `db:"payment_index"`
+}
+
+// CommissionRow is a commission to insert.
+type CommissionRow struct {
+	PartnerID, CustomerID, PurchaseID int64
+	Event                             string
+	Level                             int
+	ContractID, PlanVersionID, RuleID int64
+	TierMinVolume                     decimal.NullDecimal
+	Base                              decimal.Decimal
+	Percent                           decimal.NullDecimal
+	Unrounded                         decimal.Decimal
+	Amount                            partnerka.Money
+	EarnedAt, HoldUntil               time.Time
+	Explanation                       string
+}
+
+// CommissionTx is the transaction one reconciler batch runs in.
+type CommissionTx struct {
+	tx *sqlx.Tx
+	q  *Queries
+}
+
+// InCommissionTx runs fn in a transaction.
+func (db *DB) InCommissionTx(ctx context.Context, fn func(*CommissionTx) error) error {
+	return db.InTx(ctx, func(tx *sqlx.Tx) error { return fn(&CommissionTx{tx: tx, q: db.Q}) })
+}
+
+// PurchasesToReconcile locks and returns up to limit unreconciled purchases.
+func (t *CommissionTx) PurchasesToReconcile(ctx context.Context, limit int) ([]PurchaseToReconcile, error) {
+	var out []PurchaseToReconcile
+	err := t.tx.Stmtx(t.q.PurchasesToReconcile).SelectContext(ctx, &out, limit)
+	return out, err
+}
+
+// MonthVolumes returns each partner's paid volume per currency in the
+// calendar month starting at month.
+func (t *CommissionTx) MonthVolumes(ctx context.Context, month time.Time) (map[int64]map[string]decimal.Decimal, error) {
+	var rows []struct {
+		PartnerID int64           `db:"partner_id"`
+		Currency  string          `db:"currency"`
+		Volume    decimal.Decimal `db:"volume"`
+	}
+	if err := t.tx.Stmtx(t.q.PartnerMonthVolumes).SelectContext(ctx, &rows, month, month.AddDate(0, 1, 0)); err != nil {
+		return nil, err
+	}
+	out := map[int64]map[string]decimal.Decimal{}
+	for _, r := range rows {
+		if out[r.PartnerID] == nil {
+			out[r.PartnerID] = map[string]decimal.Decimal{}
+		}
+		out[r.PartnerID][r.Currency] = r.Volume
+	}
+	return out, nil
+}
+
+// InsertCommissions inserts commissions (skipping existing ones) with
+// their pending ledger entries, in one statement.
+func (t *CommissionTx) InsertCommissions(ctx context.Context, rows []CommissionRow) error {
+	if len(rows) == 0 {
+		return nil
+	}
+	n := len(rows)
+	partner, customer, purchase := make([]int64, n), make([]int64, n), make([]sql.NullInt64, n)
+	event, level, contract, version, rule := make([]string, n), make([]int64, n), make([]int64, n), make([]int64, n), make([]int64, n)
+	tier, base, percent, unrounded, amount := make([]sql.NullString, n), make([]string, n), make([]sql.NullString, n), make([]string, n), make([]string, n)
+	currency, earned, hold, expl := make([]string, n), make([]string, n), make([]string, n), make([]string, n)
+	for i, r := range rows {
+		partner[i], customer[i] = r.PartnerID, r.CustomerID
+		purchase[i] = sql.NullInt64{Int64: r.PurchaseID, Valid: r.PurchaseID != 0}
+		event[i], level[i], contract[i], version[i], rule[i] = r.Event, int64(r.Level), r.ContractID, r.PlanVersionID, r.RuleID
+		if r.TierMinVolume.Valid {
+			tier[i] = sql.NullString{String: r.TierMinVolume.Decimal.String(), Valid: true}
+		}
+		base[i] = r.Base.String()
+		if r.Percent.Valid {
+			percent[i] = sql.NullString{String: r.Percent.Decimal.String(), Valid: true}
+		}
+		unrounded[i], amount[i], currency[i] = r.Unrounded.String(), r.Amount.Amount.String(), r.Amount.Currency
+		earned[i], hold[i], expl[i] = r.EarnedAt.UTC().Format(time.RFC3339Nano), r.HoldUntil.UTC().Format(time.RFC3339Nano), r.Explanation
+	}
+	_, err := t.tx.Stmtx(t.q.InsertCommissions).ExecContext(ctx, pq.Array(partner), pq.Array(customer), pq.Array(purchase),
+		pq.Array(event), pq.Array(level), pq.Array(contract), pq.Array(version), pq.Array(rule), pq.Array(tier),
+		pq.Array(base), pq.Array(percent), pq.Array(unrounded), pq.Array(amount), pq.Array(currency),
+		pq.Array(earned), pq.Array(hold), pq.Array(expl))
+	return err
+}
+
+// MarkPurchasesReconciled records that purchases were reconciled, with a
+// note for those that earned nothing.
+func (t *CommissionTx) MarkPurchasesReconciled(ctx context.Context, ids []int64, notes []string) error {
+	_, err := t.tx.Stmtx(t.q.MarkPurchasesReconciled).ExecContext(ctx, pq.Array(ids), pq.Array(notes))
+	return err
+}
+
+// CustomerToPay is a bound customer whose lead rules were not applied yet.
+type CustomerToPay struct {
+	ID        int64     `db:"id"`
+	PartnerID int64     `db:"partner_id"`
+	BoundAt   time.Time `db:"bound_at"`
+}
+
+// CustomersForLeadRules locks and returns up to limit such customers.
+func (t *CommissionTx) CustomersForLeadRules(ctx context.Context, limit int) ([]CustomerToPay, error) {
+	var out []CustomerToPay
+	err := t.tx.Stmtx(t.q.CustomersForLeadRules).SelectContext(ctx, &out, limit)
+	return out, err
+}
+
+// MarkLeadPaid records that lead rules were applied to customers.
+func (t *CommissionTx) MarkLeadPaid(ctx context.Context, ids []int64) error {
+	_, err := t.tx.Stmtx(t.q.MarkLeadPaid).ExecContext(ctx, pq.Array(ids))
+	return err
+}
+
+// RefundToReconcile is a refund with what earlier refunds of its purchase took.
+type RefundToReconcile struct {
+	ID             int64           `db:"id"`
+	Amount         decimal.Decimal `db:"amount"`
+	PurchaseID     int64           `db:"purchase_id"`
+	PurchaseAmount decimal.Decimal `db:"purchase_amount"`
+	RefundedBefore decimal.Decimal `db:"refunded_before"`
+}
+
+// RefundsToReconcile locks and returns up to limit refunds ready for reversal.
+func (t *CommissionTx) RefundsToReconcile(ctx context.Context, limit int) ([]RefundToReconcile, error) {
+	var out []RefundToReconcile
+	err := t.tx.Stmtx(t.q.RefundsToReconcile).SelectContext(ctx, &out, limit)
+	return out, err
+}
+
+// CommissionOfPurchase is a commission a refund may reverse.
+type CommissionOfPurchase struct {
+	ID         int64           `db:"id"`
+	PartnerID  int64           `db:"partner_id"`
+	Amount     decimal.Decimal `db:"amount"`
+	Currency   string          `db:"currency"`
+	Status     string          `db:"status"`
+	PurchaseID int64           `db:"purchase_id"`
+}
+
+// CommissionsOfPurchases locks and returns the live commissions of purchases.
+func (t *CommissionTx) CommissionsOfPurchases(ctx context.Context, purchaseIDs []int64) ([]CommissionOfPurchase, error) {
+	var out []CommissionOfPurchase
+	err := t.tx.Stmtx(t.q.CommissionsOfPurchases).SelectContext(ctx, &out, pq.Array(purchaseIDs))
+	return out, err
+}
+
+// ReversalRow is a reversal to insert.
+type ReversalRow struct {
+	CommissionID, RefundID int64
+	Amount                 partnerka.Money
+	Explanation            string
+}
+
+// InsertReversals inserts reversals with their ledger entries.
+func (t *CommissionTx) InsertReversals(ctx context.Context, rows []ReversalRow) error {
+	if len(rows) == 0 {
+		return nil
+	}
+	n := len(rows)
+	cid, rid, amt, cur, expl := make([]int64, n), make([]int64, n), make([]string, n), make([]string, n), make([]string, n)
+	for i, r := range rows {
+		cid[i], rid[i], amt[i], cur[i], expl[i] = r.CommissionID, r.RefundID, r.Amount.Amount.String(), r.Amount.Currency, r.Explanation
+	}
+	_, err := t.tx.Stmtx(t.q.InsertReversals).ExecContext(ctx, pq.Array(cid), pq.Array(rid), pq.Array(amt), pq.Array(cur), pq.Array(expl))
+	return err
+}
+
+// MarkRefundsReconciled records that refunds were reversed.
+func (t *CommissionTx) MarkRefundsReconciled(ctx context.Context, ids []int64) error {
+	_, err := t.tx.Stmtx(t.q.MarkRefundsReconciled).ExecContext(ctx, pq.Array(ids))
+	return err
+}
+
+// ReleaseHolds makes up to limit commissions whose hold ended at or before
+// now available, and returns how many.
+func (db *DB) ReleaseHolds(ctx context.Context, now time.Time, limit int) (int, error) {
+	var n int
+	err := db.Q.ReleaseHolds.GetContext(ctx, &n, now, limit)
+	return n, err
+}
+
+// Balance is one bucket of a partner's money in one currency.
+type Balance struct {
+	Currency string          `db:"currency"`
+	Bucket   string          `db:"bucket"`
+	Amount   decimal.Decimal `db:"amount"`
+}
+
+// PartnerBalances sums a partner's ledger entries per currency and bucket.
+func (db *DB) PartnerBalances(ctx context.Context, partnerID int64) ([]Balance, error) {
+	var out []Balance
+	err := db.Q.PartnerBalances.SelectContext(ctx, &out, partnerID)
+	return out, err
+}

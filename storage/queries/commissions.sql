@@ -1,0 +1,136 @@
+-- Commissions, reversals and the ledger entries they write.
+
+-- name: plan-versions
+SELECT v.id, v.plan_id, p.name, v.version FROM plan_versions v JOIN plans p ON p.id = v.plan_id
+ WHERE v.status = 'published';
+
+-- name: plan-rules
+SELECT id, plan_version_id, position, event, level, products, kind, percent, flat_amount,
+       coalesce(flat_currency, '') AS flat_currency, payments, coalesce(duration_months, 0) AS duration_months
+  FROM plan_rules WHERE plan_version_id = ANY($1) ORDER BY plan_version_id, position;
+
+-- name: plan-tiers
+SELECT rule_id, min_volume, volume_currency, percent FROM plan_rule_tiers
+ WHERE rule_id = ANY($1) ORDER BY rule_id, min_volume;
+
+-- name: all-contracts
+SELECT c.id, c.partner_id, c.plan_version_id, c.starts_at, c.ends_at, p.recruiter_id
+  FROM contracts c JOIN partners p ON p.id = c.partner_id
+ ORDER BY c.partner_id, c.starts_at;
+
+-- name: purchases-to-reconcile
+-- A batch of purchases not reconciled yet, locked so parallel reconcilers
+-- take different batches. payment_index counts the customer's payments
+-- since the binding up to and including this one.
+SELECT p.id, p.amount, p.currency, p.product, p.occurred_at,
+       c.id AS customer_id, c.partner_id, c.bound_at,
+       CASE WHEN c.partner_id IS NOT NULL AND p.occurred_at >= c.bound_at THEN
+           (SELECT count(*) FROM purchases p2
+             WHERE p2.customer_external_id = p.customer_external_id AND p2.occurred_at >= c.bound_at
+               AND (p2.occurred_at, p2.id) <= (p.occurred_at, p.id))
+       ELSE 0 END AS payment_index
+  FROM purchases p
+  LEFT JOIN customers c ON c.external_id = p.customer_external_id
+ WHERE p.reconciled_at IS NULL
+ ORDER BY p.id
+ LIMIT $1
+   FOR UPDATE OF p SKIP LOCKED;
+
+-- name: partner-month-volumes
+-- Paid volume per partner and currency in one calendar month (UTC): the
+-- purchases of the partner's customers since their binding.
+SELECT c.partner_id, p.currency, sum(p.amount) AS volume
+  FROM purchases p JOIN customers c ON c.external_id = p.customer_external_id
+ WHERE c.partner_id IS NOT NULL AND p.occurred_at >= c.bound_at
+   AND p.occurred_at >= $1 AND p.occurred_at < $2
+ GROUP BY c.partner_id, p.currency;
+
+-- name: insert-commissions
+-- Inserts a batch of commissions (skipping any that exist: one per
+-- purchase, partner and level) and the pending ledger entry of each new one.
+WITH ins AS (
+    INSERT INTO commissions (partner_id, customer_id, purchase_id, event, level, contract_id, plan_version_id,
+                             rule_id, tier_min_volume, base_amount, percent, amount_unrounded, amount, currency,
+                             earned_at, hold_until, explanation)
+    SELECT * FROM unnest($1::bigint[], $2::bigint[], $3::bigint[], $4::text[], $5::smallint[], $6::bigint[],
+                         $7::bigint[], $8::bigint[], $9::numeric[], $10::numeric[], $11::numeric[], $12::numeric[],
+                         $13::numeric[], $14::text[], $15::timestamptz[], $16::timestamptz[], $17::text[])
+    ON CONFLICT DO NOTHING
+    RETURNING id, partner_id, amount, currency
+)
+INSERT INTO ledger_entries (partner_id, currency, bucket, kind, amount, commission_id)
+SELECT partner_id, currency, 'pending', 'commission', amount, id FROM ins WHERE amount > 0;
+
+-- name: mark-purchases-reconciled
+UPDATE purchases p SET reconciled_at = now(), reconcile_note = n.note
+  FROM unnest($1::bigint[], $2::text[]) AS n(id, note)
+ WHERE p.id = n.id;
+
+-- name: customers-for-lead-rules
+SELECT c.id, c.partner_id, c.bound_at FROM customers c
+ WHERE c.partner_id IS NOT NULL AND c.lead_paid_at IS NULL
+ ORDER BY c.id LIMIT $1
+   FOR UPDATE SKIP LOCKED;
+
+-- name: mark-lead-paid
+UPDATE customers SET lead_paid_at = now() WHERE id = ANY($1);
+
+-- name: refunds-to-reconcile
+-- Refunds of reconciled purchases, with what earlier refunds of the same
+-- purchase took; a refund of a purchase still waiting for reconciliation
+-- waits with it.
+SELECT r.id, r.amount, r.purchase_id, p.amount AS purchase_amount,
+       coalesce((SELECT sum(r2.amount) FROM refunds r2
+                  WHERE r2.purchase_id = r.purchase_id AND r2.id < r.id), 0) AS refunded_before
+  FROM refunds r JOIN purchases p ON p.id = r.purchase_id
+ WHERE r.reconciled_at IS NULL AND p.reconciled_at IS NOT NULL
+ ORDER BY r.id
+ LIMIT $1
+   FOR UPDATE OF r SKIP LOCKED;
+
+-- name: commissions-of-purchases
+SELECT id, partner_id, purchase_id, amount, currency, status FROM commissions
+ WHERE purchase_id = ANY($1) AND status <> 'rejected' ORDER BY id
+   FOR UPDATE;
+
+-- name: insert-reversals
+-- Inserts reversals (one per commission and refund) and their ledger
+-- entries: from pending while the commission is held, else from available.
+WITH ins AS (
+    INSERT INTO commission_reversals (commission_id, refund_id, amount, currency, explanation)
+    SELECT * FROM unnest($1::bigint[], $2::bigint[], $3::numeric[], $4::text[], $5::text[])
+    ON CONFLICT DO NOTHING
+    RETURNING id, commission_id, amount, currency
+)
+INSERT INTO ledger_entries (partner_id, currency, bucket, kind, amount, commission_id, reversal_id)
+SELECT c.partner_id, ins.currency, CASE WHEN c.status = 'pending' THEN 'pending' ELSE 'available' END,
+       'reversal', -ins.amount, c.id, ins.id
+  FROM ins JOIN commissions c ON c.id = ins.commission_id;
+
+-- name: mark-refunds-reconciled
+UPDATE refunds SET reconciled_at = now() WHERE id = ANY($1);
+
+-- name: release-holds
+-- Commissions whose hold ended become available: what is left of each
+-- after reversals moves from pending to available, in pairs of entries.
+WITH due AS (
+    SELECT id FROM commissions
+     WHERE status = 'pending' AND NOT flagged AND hold_until <= $1
+     ORDER BY hold_until
+     LIMIT $2
+       FOR UPDATE SKIP LOCKED
+), upd AS (
+    UPDATE commissions c SET status = 'available' FROM due WHERE c.id = due.id
+    RETURNING c.id, c.partner_id, c.currency,
+              c.amount - coalesce((SELECT sum(r.amount) FROM commission_reversals r WHERE r.commission_id = c.id), 0) AS rest
+), moved AS (
+    INSERT INTO ledger_entries (partner_id, currency, bucket, kind, amount, commission_id)
+    SELECT partner_id, currency, b.bucket, 'release', CASE WHEN b.bucket = 'pending' THEN -rest ELSE rest END, id
+      FROM upd CROSS JOIN (VALUES ('pending'), ('available')) AS b(bucket)
+     WHERE rest <> 0
+)
+SELECT count(*) FROM upd;
+
+-- name: partner-balances
+SELECT currency, bucket, sum(amount) AS amount FROM ledger_entries
+ WHERE partner_id = $1 GROUP BY currency, bucket ORDER BY currency, bucket;
