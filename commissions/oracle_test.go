@@ -95,7 +95,9 @@ func pow10(n int) int {
 
 func generate(seed uint64) *oProgram {
 	r := rand.New(rand.NewPCG(seed, seed*7+1))
-	at := func() time.Time { return oYear.Add(time.Duration(r.Int64N(int64(365 * 24 * time.Hour)))).Truncate(time.Second) }
+	at := func() time.Time {
+		return oYear.Add(time.Duration(r.Int64N(int64(365 * 24 * time.Hour)))).Truncate(time.Second)
+	}
 	curs := []string{"RUB", "JPY", "KWD"}
 	p := &oProgram{holdDays: 30, releaseNow: time.Date(2026, 11, 1, 0, 0, 0, 0, time.UTC)}
 	for pl := 0; pl < 3; pl++ {
@@ -585,6 +587,9 @@ func TestOracle(t *testing.T) {
 			}
 			if bad, err := db.VerifyBalances(ctx); err != nil || len(bad) > 0 {
 				t.Errorf("seed %d: verify: %v %v", seed, bad, err)
+			}
+			if bad, err := db.VerifyCommissionEntries(ctx); err != nil || len(bad) > 0 {
+				t.Errorf("seed %d: verify commissions: %v %v", seed, bad, err)
 			}
 			if t.Failed() {
 				t.Logf("reproduce with PARTNERKA_ORACLE_SEED=%d", seed)

@@ -99,11 +99,11 @@ func TestEarnSaleCurrencies(t *testing.T) {
 	pv := &partnerka.PlanVersion{Plan: "P", Version: 1, Rules: []partnerka.Rule{
 		{ID: 1, Event: "sale", Level: 1, Kind: "percent", Percent: d("12.5"), Payments: "all"}}}
 	for _, tc := range []struct{ amount, currency, want string }{
-		{"1005", "JPY", "126"},      // 125.625 -> 126
-		{"1003", "JPY", "125"},      // 125.375 -> 125
-		{"10.004", "KWD", "1.251"},  // 1.2505 -> 1.251
-		{"10.001", "KWD", "1.25"},   // 1.250125 -> 1.250
-		{"99.99", "USD", "12.5"},    // 12.49875 -> 12.50
+		{"1005", "JPY", "126"},     // 125.625 -> 126
+		{"1003", "JPY", "125"},     // 125.375 -> 125
+		{"10.004", "KWD", "1.251"}, // 1.2505 -> 1.251
+		{"10.001", "KWD", "1.25"},  // 1.250125 -> 1.250
+		{"99.99", "USD", "12.5"},   // 12.49875 -> 12.50
 	} {
 		e, _ := EarnSale(pv, 1, Payment{Amount: money(tc.amount, tc.currency), Index: 1}, func(string) decimal.Decimal { return decimal.Zero })
 		if !e.Amount.Amount.Equal(d(tc.want)) || e.Amount.Currency != tc.currency {

@@ -313,3 +313,37 @@ func (db *DB) PartnerBalances(ctx context.Context, partnerID int64) ([]Balance, 
 	err := db.Q.PartnerBalances.SelectContext(ctx, &out, partnerID)
 	return out, err
 }
+
+// InsertManualEntry books a bonus or adjustment into the available bucket
+// and audits it, in one transaction.
+func (db *DB) InsertManualEntry(ctx context.Context, partnerID int64, m partnerka.Money, kind, reason string, staffID int64) (int64, error) {
+	var id int64
+	err := db.InTx(ctx, func(tx *sqlx.Tx) error {
+		if err := tx.Stmtx(db.Q.InsertManualEntry).GetContext(ctx, &id, partnerID, m.Currency, kind, m.Amount, reason, nullInt(staffID)); err != nil {
+			if pe, ok := err.(*pq.Error); ok && pe.Code == pgForeignKeyViolation {
+				return partnerka.Errorf(partnerka.ENOTFOUND, "partner not found")
+			}
+			return err
+		}
+		return Audit(ctx, tx, db.Q, AuditEntry{ActorID: staffID, Action: "ledger." + kind, Entity: "partner",
+			EntityID: partnerID, After: map[string]any{"amount": m.Amount.String(), "currency": m.Currency, "reason": reason, "entry": id}})
+	})
+	return id, err
+}
+
+// CommissionMismatch is a commission whose ledger entries do not add up.
+type CommissionMismatch struct {
+	ID        int64           `db:"id"`
+	PartnerID int64           `db:"partner_id"`
+	Status    string          `db:"status"`
+	Expected  decimal.Decimal `db:"expected"`
+	Ledger    decimal.Decimal `db:"ledger"`
+	Pending   decimal.Decimal `db:"pending"`
+}
+
+// VerifyCommissionEntries checks every commission against its entries.
+func (db *DB) VerifyCommissionEntries(ctx context.Context) ([]CommissionMismatch, error) {
+	var out []CommissionMismatch
+	err := db.Q.VerifyCommissionEntries.SelectContext(ctx, &out)
+	return out, err
+}

@@ -101,6 +101,9 @@ type Queries struct {
 	ReleaseHolds            *sqlx.Stmt `query:"release-holds"`
 	PartnerBalances         *sqlx.Stmt `query:"partner-balances"`
 
+	InsertManualEntry       *sqlx.Stmt `query:"insert-manual-entry"`
+	VerifyCommissionEntries *sqlx.Stmt `query:"verify-commission-entries"`
+
 	stmts []*sqlx.Stmt
 }
 

@@ -23,8 +23,16 @@ func runVerify(ctx context.Context, m *Main, args []string) error {
 		fmt.Fprintf(m.Stdout, "MISMATCH partner %d %s %s: ledger %s, expected %s\n",
 			b.PartnerID, b.Currency, b.Check, b.Ledger, b.Expected)
 	}
-	if len(bad) > 0 {
-		return fmt.Errorf("verify: %d mismatches", len(bad))
+	comm, err := db.VerifyCommissionEntries(ctx)
+	if err != nil {
+		return err
+	}
+	for _, c := range comm {
+		fmt.Fprintf(m.Stdout, "MISMATCH commission %d of partner %d (%s): entries add up to %s (pending %s), expected %s\n",
+			c.ID, c.PartnerID, c.Status, c.Ledger, c.Pending, c.Expected)
+	}
+	if n := len(bad) + len(comm); n > 0 {
+		return fmt.Errorf("verify: %d mismatches", n)
 	}
 	fmt.Fprintln(m.Stdout, "verify: every balance matches its sources")
 	return nil

@@ -134,3 +134,22 @@ SELECT count(*) FROM upd;
 -- name: partner-balances
 SELECT currency, bucket, sum(amount) AS amount FROM ledger_entries
  WHERE partner_id = $1 GROUP BY currency, bucket ORDER BY currency, bucket;
+
+-- name: insert-manual-entry
+INSERT INTO ledger_entries (partner_id, currency, bucket, kind, amount, reason, created_by)
+VALUES ($1, $2, 'available', $3, $4, $5, $6)
+RETURNING id;
+
+-- name: verify-commission-entries
+-- Every commission's ledger entries must add up to the commission minus its
+-- reversals, and sit in the bucket its status says.
+SELECT c.id, c.partner_id, c.status,
+       c.amount - coalesce((SELECT sum(r.amount) FROM commission_reversals r WHERE r.commission_id = c.id), 0) AS expected,
+       coalesce(sum(l.amount), 0) AS ledger,
+       coalesce(sum(l.amount) FILTER (WHERE l.bucket = 'pending'), 0) AS pending
+  FROM commissions c LEFT JOIN ledger_entries l ON l.commission_id = c.id
+ WHERE c.status <> 'rejected'
+ GROUP BY c.id
+HAVING c.amount - coalesce((SELECT sum(r.amount) FROM commission_reversals r WHERE r.commission_id = c.id), 0)
+           <> coalesce(sum(l.amount), 0)
+    OR (c.status = 'available' AND coalesce(sum(l.amount) FILTER (WHERE l.bucket = 'pending'), 0) <> 0);

@@ -1,0 +1,164 @@
+package commissions
+
+import (
+	"context"
+	"testing"
+	"time"
+
+	"github.com/shopspring/decimal"
+
+	"partnerka"
+	"partnerka/storage"
+	"partnerka/storage/storagetest"
+)
+
+// engineWorld: one partner on "20% of every payment", hold 30 days, with a
+// customer bound at t0.
+func engineWorld(t *testing.T) (*storage.DB, int64, Reconciler, *time.Time) {
+	t.Helper()
+	db, rdb := storagetest.NewDB(t), storagetest.NewRedis(t)
+	ctx := context.Background()
+	res, err := db.LoadSeed(ctx, storage.Seed{
+		Settings: &partnerka.Settings{Name: "T", DefaultCurrency: "USD", DefaultLandingURL: "https://example.com/",
+			AllowedDomains: []string{"example.com"}, AttributionWindowDays: 30, AttributionModel: "last_click", HoldDays: 30,
+			RegistrationProtectionDays: 90, CookieName: "pk_ref", ClickParam: "pk_click"},
+		Plans: []storage.SeedPlan{{Name: "Flat20", Version: 1, Rules: []partnerka.Rule{
+			{Event: "sale", Level: 1, Kind: "percent", Percent: decimal.NewFromInt(20), Payments: "all"}}}},
+		Partners: []storage.SeedPartner{{Partner: partnerka.Partner{Ref: "alpha", Name: "Alpha", Kind: "company", Status: "active"},
+			Plan: "Flat20", ContractStart: t0.AddDate(-1, 0, 0), PromoCodes: []string{"ALPHA10"}}},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	now := t0
+	w := &world{db: db, rdb: rdb}
+	w.lead(t, partnerka.Lead{CustomerID: "c1", PromoCode: "ALPHA10", OccurredAt: t0})
+	rec := Reconciler{Steps: []Step{
+		&LeadStep{DB: db, Redis: rdb, Consumer: "t"}, &PurchaseStep{DB: db}, &LeadRuleStep{DB: db},
+		&RefundStep{DB: db}, &ReleaseStep{DB: db, Now: func() time.Time { return now }},
+	}}
+	if _, err := rec.RunOnce(ctx); err != nil {
+		t.Fatal(err)
+	}
+	return db, res.Partners["alpha"], rec, &now
+}
+
+func balances(t *testing.T, db *storage.DB, partner int64) map[string]string {
+	t.Helper()
+	bs, err := db.PartnerBalances(context.Background(), partner)
+	if err != nil {
+		t.Fatal(err)
+	}
+	out := map[string]string{}
+	for _, b := range bs {
+		if !b.Amount.IsZero() {
+			out[b.Bucket] = b.Amount.StringFixed(2)
+		}
+	}
+	return out
+}
+
+func purchase(t *testing.T, db *storage.DB, id, amount string, at time.Time) {
+	t.Helper()
+	p := &partnerka.Purchase{ExternalID: id, CustomerID: "c1", Amount: partnerka.Money{Amount: decimal.RequireFromString(amount), Currency: "USD"}, OccurredAt: at}
+	if _, _, err := db.CreatePurchase(context.Background(), p, []byte(id)); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func refund(t *testing.T, db *storage.DB, id, purchase, amount string) {
+	t.Helper()
+	r := &partnerka.Refund{ExternalID: id, PurchaseExternalID: purchase, OccurredAt: t0}
+	if _, _, err := db.CreateRefund(context.Background(), r, decimal.RequireFromString(amount), []byte(id)); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func same(a, b map[string]string) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for k, v := range a {
+		if b[k] != v {
+			return false
+		}
+	}
+	return true
+}
+
+func TestHoldAndReversals(t *testing.T) {
+	db, alpha, rec, now := engineWorld(t)
+	ctx := context.Background()
+	run := func() {
+		t.Helper()
+		if _, err := rec.RunOnce(ctx); err != nil {
+			t.Fatal(err)
+		}
+	}
+	check := func(step string, want map[string]string) {
+		t.Helper()
+		if got := balances(t, db, alpha); !same(got, want) {
+			t.Errorf("%s: balances %v, want %v", step, got, want)
+		}
+		if bad, _ := db.VerifyCommissionEntries(ctx); len(bad) > 0 {
+			t.Errorf("%s: commission entries do not add up: %+v", step, bad)
+		}
+	}
+	purchase(t, db, "p1", "100.00", t0.Add(time.Hour))
+	purchase(t, db, "p2", "50.00", t0.Add(2*time.Hour))
+	run()
+	check("earned", map[string]string{"pending": "30.00"})
+
+	refund(t, db, "r1", "p1", "25.00") // before release: from pending
+	*now = t0.Add(time.Hour).AddDate(0, 0, 30).Add(-time.Microsecond) // PostgreSQL keeps microseconds
+	run()
+	check("one microsecond before the hold ends", map[string]string{"pending": "25.00"})
+
+	*now = t0.Add(time.Hour).AddDate(0, 0, 30) // exactly the end of p1's hold
+	run()
+	check("p1 released at the exact instant", map[string]string{"pending": "10.00", "available": "15.00"})
+
+	refund(t, db, "r2", "p1", "75.00") // after release: from available
+	run()
+	check("rest of p1 refunded after release", map[string]string{"pending": "10.00"})
+
+	if _, err := AddManualEntry(ctx, db, alpha, KindAdjustment, "-20.00", "USD", "correction: duplicate bonus", 0); err != nil {
+		t.Fatal(err)
+	}
+	check("negative adjustment leaves a negative available balance", map[string]string{"pending": "10.00", "available": "-20.00"})
+
+	*now = t0.AddDate(0, 2, 0)
+	run()
+	check("p2 released pays part of the debt", map[string]string{"available": "-10.00"})
+	if bad, err := db.VerifyBalances(ctx); err != nil || len(bad) > 0 {
+		t.Errorf("verify: %v %v", bad, err)
+	}
+	var expl string
+	db.Get(&expl, `SELECT explanation FROM commissions WHERE purchase_id = (SELECT id FROM purchases WHERE external_id = 'p1')`)
+	if expl != "20% of 100.00 USD, first payment, plan Flat20 v1" {
+		t.Errorf("explanation %q", expl)
+	}
+}
+
+func TestManualEntryValidation(t *testing.T) {
+	db, alpha, _, _ := engineWorld(t)
+	for _, tc := range []struct {
+		name, kind, amount, currency, reason, field string
+	}{
+		{"bad kind", "gift", "10", "USD", "x", "kind"},
+		{"negative bonus", KindBonus, "-10", "USD", "x", "amount"},
+		{"zero", KindAdjustment, "0", "USD", "x", "amount"},
+		{"too many digits", KindBonus, "1.001", "USD", "x", "amount"},
+		{"no reason", KindBonus, "10", "USD", " ", "reason"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			_, err := AddManualEntry(context.Background(), db, alpha, tc.kind, tc.amount, tc.currency, tc.reason, 0)
+			if partnerka.ErrorField(err) != tc.field {
+				t.Errorf("got %v, want an error on %s", err, tc.field)
+			}
+		})
+	}
+	if _, err := AddManualEntry(context.Background(), db, 999999, KindBonus, "10", "USD", "contest", 0); partnerka.ErrorCode(err) != partnerka.ENOTFOUND {
+		t.Errorf("unknown partner: %v", err)
+	}
+}
