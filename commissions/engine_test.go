@@ -109,7 +109,7 @@ func TestHoldAndReversals(t *testing.T) {
 	run()
 	check("earned", map[string]string{"pending": "30.00"})
 
-	refund(t, db, "r1", "p1", "25.00") // before release: from pending
+	refund(t, db, "r1", "p1", "25.00")                                // before release: from pending
 	*now = t0.Add(time.Hour).AddDate(0, 0, 30).Add(-time.Microsecond) // PostgreSQL keeps microseconds
 	run()
 	check("one microsecond before the hold ends", map[string]string{"pending": "25.00"})

@@ -28,6 +28,8 @@ type Config struct {
 	CabinetURL  string `env:"CABINET_URL" doc:"public base URL of the cabinet"`
 
 	ReconcileInterval time.Duration `env:"RECONCILE_INTERVAL" doc:"pause between reconciler runs inside serve; 0 turns the loop off"`
+	ReconcileBatch    int           `env:"RECONCILE_BATCH" doc:"purchases per reconciler transaction"`
+	ReclaimAfter      time.Duration `env:"RECLAIM_AFTER" doc:"how long a stream entry may stay unacknowledged with a reconciler before another takes it over"`
 	RedirectTimeout   time.Duration `env:"REDIRECT_TIMEOUT" doc:"longest a redirect waits for Redis before answering without recording"`
 	ShutdownTimeout   time.Duration `env:"SHUTDOWN_TIMEOUT" doc:"longest a graceful shutdown waits"`
 
@@ -48,6 +50,8 @@ func DefaultConfig() Config {
 		TrackerURL:        "http://127.0.0.1:8080",
 		CabinetURL:        "http://127.0.0.1:8081",
 		ReconcileInterval: 5 * time.Second,
+		ReclaimAfter:      time.Minute,
+		ReconcileBatch:    5000,
 		RedirectTimeout:   250 * time.Millisecond,
 		ShutdownTimeout:   10 * time.Second,
 		LogFormat:         "auto",
@@ -122,6 +126,12 @@ func (c Config) Validate() error {
 		if err != nil || (p.Scheme != "http" && p.Scheme != "https") || p.Host == "" {
 			return fmt.Errorf("%s must be an http or https URL, not %q", u.name, u.value)
 		}
+	}
+	if c.ReconcileBatch < 1 || c.ReconcileBatch > 100000 {
+		return fmt.Errorf("PARTNERKA_RECONCILE_BATCH must be between 1 and 100000")
+	}
+	if c.ReclaimAfter <= 0 {
+		return fmt.Errorf("PARTNERKA_RECLAIM_AFTER must be positive")
 	}
 	if c.ReconcileInterval < 0 {
 		return fmt.Errorf("PARTNERKA_RECONCILE_INTERVAL must not be negative")

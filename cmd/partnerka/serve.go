@@ -160,9 +160,9 @@ func newReconciler(m *Main) *commissions.Reconciler {
 		Logger: m.Logger,
 		Steps: []commissions.Step{
 			&commissions.PartitionStep{DB: m.db, Now: partnerka.SystemClock},
-			&commissions.ClickStep{DB: m.db, Redis: m.redis, Consumer: consumer},
-			&commissions.LeadStep{DB: m.db, Redis: m.redis, Consumer: consumer},
-			&commissions.PurchaseStep{DB: m.db},
+			&commissions.ClickStep{DB: m.db, Redis: m.redis, Consumer: consumer, ReclaimAfter: m.Config.ReclaimAfter},
+			&commissions.LeadStep{DB: m.db, Redis: m.redis, Consumer: consumer, ReclaimAfter: m.Config.ReclaimAfter},
+			&commissions.PurchaseStep{DB: m.db, Batch: m.Config.ReconcileBatch},
 			&commissions.LeadRuleStep{DB: m.db},
 			&commissions.RefundStep{DB: m.db},
 			&commissions.ReleaseStep{DB: m.db, Now: partnerka.SystemClock},
