@@ -4,7 +4,7 @@ import (
 	"context"
 	"flag"
 	"fmt"
-	"sort"
+	"time"
 )
 
 func runReconcile(ctx context.Context, m *Main, args []string) error {
@@ -28,14 +28,13 @@ func runReconcile(ctx context.Context, m *Main, args []string) error {
 		rec.Loop(ctx, interval)
 		return nil
 	}
-	done, err := rec.RunOnce(ctx)
-	names := make([]string, 0, len(done))
-	for n := range done {
-		names = append(names, n)
+	for _, s := range rec.Steps {
+		start := time.Now()
+		n, err := s.Run(ctx)
+		fmt.Fprintf(m.Stdout, "%s: %d in %.3fs\n", s.Name(), n, time.Since(start).Seconds())
+		if err != nil {
+			return fmt.Errorf("reconcile step %s: %w", s.Name(), err)
+		}
 	}
-	sort.Strings(names)
-	for _, n := range names {
-		fmt.Fprintf(m.Stdout, "%s: %d\n", n, done[n])
-	}
-	return err
+	return nil
 }
