@@ -4,7 +4,7 @@
 
 GO ?= go
 
-.PHONY: run test build vet clean bench-tracker
+.PHONY: run test build vet clean bench-tracker bench-reconcile
 
 run:
 	@scripts/run.sh
@@ -16,6 +16,11 @@ test:
 # run, clicks in the stream against redirects answered, link cache memory.
 bench-tracker:
 	@scripts/bench-tracker.sh
+
+# Reconcile 1,000,000 purchases and drain 1,000,000 clicks with the real
+# binary, against a COPY of as many rows in the same run.
+bench-reconcile:
+	@scripts/bench-reconcile.sh
 
 build:
 	$(GO) build -o bin/partnerka ./cmd/partnerka

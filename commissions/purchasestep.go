@@ -2,6 +2,7 @@ package commissions
 
 import (
 	"context"
+	"sync"
 	"fmt"
 	"time"
 
@@ -102,6 +103,9 @@ func (e *engine) row(partnerID, customerID, purchaseID int64, event string, leve
 type PurchaseStep struct {
 	DB    *storage.DB
 	Batch int
+	// Workers is how many batches run at once, each in its own
+	// transaction; SKIP LOCKED gives each a different batch.
+	Workers int
 }
 
 // Name implements Step.
@@ -113,12 +117,16 @@ func (s *PurchaseStep) Run(ctx context.Context) (int, error) {
 	if err != nil {
 		return 0, err
 	}
-	batch := s.Batch
+	batch, workers := s.Batch, s.Workers
 	if batch == 0 {
 		batch = 5000
 	}
+	if workers == 0 {
+		workers = 2
+	}
+	var mu sync.Mutex // guards the engine's volume cache and done
 	done := 0
-	for {
+	err = parallel(workers, func() (bool, error) {
 		n := 0
 		err := s.DB.InCommissionTx(ctx, func(tx *storage.CommissionTx) error {
 			ps, err := tx.PurchasesToReconcile(ctx, batch)
@@ -128,24 +136,54 @@ func (s *PurchaseStep) Run(ctx context.Context) (int, error) {
 			n = len(ps)
 			var rows []storage.CommissionRow
 			ids, notes := make([]int64, 0, n), make([]string, 0, n)
+			mu.Lock()
 			for i := range ps {
 				earned, note, err := e.purchase(ctx, tx, &ps[i])
 				if err != nil {
+					mu.Unlock()
 					return err
 				}
 				rows = append(rows, earned...)
 				ids, notes = append(ids, ps[i].ID), append(notes, note)
 			}
+			mu.Unlock()
 			if err := tx.InsertCommissions(ctx, rows); err != nil {
 				return err
 			}
 			return tx.MarkPurchasesReconciled(ctx, ids, notes)
 		})
+		mu.Lock()
 		done += n
-		if err != nil || n < batch {
-			return done, err
-		}
+		mu.Unlock()
+		return n == batch, err
+	})
+	return done, err
+}
+
+// parallel runs work on workers goroutines until each reports there is no
+// more (or an error); it returns the first error.
+func parallel(workers int, work func() (more bool, err error)) error {
+	var wg sync.WaitGroup
+	errs := make(chan error, workers)
+	for i := 0; i < workers; i++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for {
+				more, err := work()
+				if err != nil {
+					errs <- err
+					return
+				}
+				if !more {
+					return
+				}
+			}
+		}()
 	}
+	wg.Wait()
+	close(errs)
+	return <-errs
 }
 
 // purchase computes the commissions of one purchase, or the note saying
@@ -322,9 +360,9 @@ func (s *ReleaseStep) Name() string { return "release" }
 func (s *ReleaseStep) Run(ctx context.Context) (int, error) {
 	done := 0
 	for {
-		n, err := s.DB.ReleaseHolds(ctx, s.Now(), 10000)
+		n, err := s.DB.ReleaseHolds(ctx, s.Now(), 50000)
 		done += n
-		if err != nil || n < 10000 {
+		if err != nil || n < 50000 {
 			return done, err
 		}
 	}

@@ -94,13 +94,19 @@ SELECT id, partner_id, purchase_id, amount, currency, status FROM commissions
    FOR UPDATE;
 
 -- name: insert-reversals
--- Inserts reversals (one per commission and refund) and their ledger
--- entries: from pending while the commission is held, else from available.
+-- Inserts reversals (one per commission and refund), adds them to the
+-- commissions' reversed amount, and books their ledger entries: from
+-- pending while the commission is held, else from available. The caller
+-- holds the commissions' row locks.
 WITH ins AS (
     INSERT INTO commission_reversals (commission_id, refund_id, amount, currency, explanation)
     SELECT * FROM unnest($1::bigint[], $2::bigint[], $3::numeric[], $4::text[], $5::text[])
     ON CONFLICT DO NOTHING
     RETURNING id, commission_id, amount, currency
+), upd AS (
+    UPDATE commissions c SET reversed_amount = c.reversed_amount + t.amount
+      FROM (SELECT commission_id, sum(amount) AS amount FROM ins GROUP BY commission_id) t
+     WHERE c.id = t.commission_id
 )
 INSERT INTO ledger_entries (partner_id, currency, bucket, kind, amount, commission_id, reversal_id)
 SELECT c.partner_id, ins.currency, CASE WHEN c.status = 'pending' THEN 'pending' ELSE 'available' END,
@@ -113,16 +119,16 @@ UPDATE refunds SET reconciled_at = now() WHERE id = ANY($1);
 -- name: release-holds
 -- Commissions whose hold ended become available: what is left of each
 -- after reversals moves from pending to available, in pairs of entries.
-WITH due AS (
-    SELECT id FROM commissions
-     WHERE status = 'pending' AND NOT flagged AND hold_until <= $1
-     ORDER BY hold_until
-     LIMIT $2
-       FOR UPDATE SKIP LOCKED
-), upd AS (
-    UPDATE commissions c SET status = 'available' FROM due WHERE c.id = due.id
-    RETURNING c.id, c.partner_id, c.currency,
-              c.amount - coalesce((SELECT sum(r.amount) FROM commission_reversals r WHERE r.commission_id = c.id), 0) AS rest
+-- The UPDATE re-checks status on each row it locks, so two reconcilers
+-- never release one commission twice, and reads reversed_amount from the
+-- row version a concurrent refund left.
+WITH upd AS (
+    UPDATE commissions c SET status = 'available'
+     WHERE c.id IN (SELECT id FROM commissions
+                     WHERE status = 'pending' AND NOT flagged AND hold_until <= $1
+                     ORDER BY hold_until LIMIT $2)
+       AND c.status = 'pending' AND NOT c.flagged
+    RETURNING c.id, c.partner_id, c.currency, c.amount - c.reversed_amount AS rest
 ), moved AS (
     INSERT INTO ledger_entries (partner_id, currency, bucket, kind, amount, commission_id)
     SELECT partner_id, currency, b.bucket, 'release', CASE WHEN b.bucket = 'pending' THEN -rest ELSE rest END, id
@@ -142,7 +148,8 @@ RETURNING id;
 
 -- name: verify-commission-entries
 -- Every commission's ledger entries must add up to the commission minus its
--- reversals, and sit in the bucket its status says.
+-- reversals (counted from the reversals themselves, and matching the
+-- running reversed_amount), and sit in the bucket its status says.
 SELECT c.id, c.partner_id, c.status,
        c.amount - coalesce((SELECT sum(r.amount) FROM commission_reversals r WHERE r.commission_id = c.id), 0) AS expected,
        coalesce(sum(l.amount), 0) AS ledger,
@@ -152,4 +159,5 @@ SELECT c.id, c.partner_id, c.status,
  GROUP BY c.id
 HAVING c.amount - coalesce((SELECT sum(r.amount) FROM commission_reversals r WHERE r.commission_id = c.id), 0)
            <> coalesce(sum(l.amount), 0)
+    OR c.reversed_amount <> coalesce((SELECT sum(r.amount) FROM commission_reversals r WHERE r.commission_id = c.id), 0)
     OR (c.status = 'available' AND coalesce(sum(l.amount) FILTER (WHERE l.bucket = 'pending'), 0) <> 0);

@@ -8,6 +8,7 @@
 package main
 
 import (
+	"strings"
 	"bufio"
 	"context"
 	"flag"
@@ -70,6 +71,14 @@ func run(adminURL, redisURL, bin string, nPurchases, nCustomers, nPartners, nCli
 	}
 	if err := db.Prepare(ctx); err != nil {
 		return err
+	}
+	if os.Getenv("XNOFK") != "" {
+		for _, c := range strings.Split(os.Getenv("XNOFK"), ",") {
+			parts := strings.SplitN(c, ".", 2)
+			if _, err := db.Exec(`ALTER TABLE ` + parts[0] + ` DROP CONSTRAINT ` + parts[1]); err != nil {
+				return err
+			}
+		}
 	}
 	r := rand.New(rand.NewPCG(1, 2))
 	fmt.Printf("reconcile bench: %d purchases, %d customers, %d partners (two levels, tiers on), %d clicks\n",
