@@ -2,8 +2,8 @@ package commissions
 
 import (
 	"context"
-	"sync"
 	"fmt"
+	"sync"
 	"time"
 
 	"github.com/shopspring/decimal"

@@ -8,7 +8,6 @@
 package main
 
 import (
-	"strings"
 	"bufio"
 	"context"
 	"flag"
@@ -20,6 +19,7 @@ import (
 	"os/exec"
 	"regexp"
 	"strconv"
+	"strings"
 	"syscall"
 	"time"
 
@@ -344,4 +344,3 @@ func freshDatabase(adminURL, name string) (string, error) {
 	u.Path = "/" + name
 	return u.String(), nil
 }
-
