@@ -3,6 +3,8 @@ package commissions
 import (
 	"context"
 	"errors"
+	"fmt"
+	"sync"
 	"time"
 
 	"github.com/redis/go-redis/v9"
@@ -26,6 +28,9 @@ type ClickStep struct {
 	// ReclaimAfter is how long an entry may stay pending with a consumer
 	// before another takes it over (the first one died).
 	ReclaimAfter time.Duration
+	// Workers is how many batches are stored at once (each a consumer of
+	// its own, "<Consumer>-<n>").
+	Workers int
 }
 
 // Name implements Step.
@@ -46,20 +51,33 @@ func (s *ClickStep) Run(ctx context.Context) (int, error) {
 	if reclaim == 0 {
 		reclaim = time.Minute
 	}
-	done := 0
-	for done < maxClicks {
-		msgs, err := s.Redis.ReadGroup(ctx, storage.ClickStream, s.Consumer, count, reclaim)
-		if err != nil {
-			return done, err
+	workers := s.Workers
+	if workers == 0 {
+		workers = 2
+	}
+	var mu sync.Mutex
+	done, next := 0, 0
+	err := parallel(workers, func() (bool, error) {
+		mu.Lock()
+		if done >= maxClicks {
+			mu.Unlock()
+			return false, nil
 		}
-		if len(msgs) == 0 {
-			break
+		next++
+		consumer := fmt.Sprintf("%s-%d", s.Consumer, next%workers)
+		mu.Unlock()
+		msgs, err := s.Redis.ReadGroup(ctx, storage.ClickStream, consumer, count, reclaim)
+		if err != nil || len(msgs) == 0 {
+			return false, err
 		}
 		n, err := s.store(ctx, msgs)
+		mu.Lock()
 		done += n
-		if err != nil {
-			return done, err
-		}
+		mu.Unlock()
+		return true, err
+	})
+	if err != nil {
+		return done, err
 	}
 	return done, s.Redis.TrimAcknowledged(ctx, storage.ClickStream)
 }

@@ -83,11 +83,15 @@ CREATE TABLE click_stats_daily (
     PRIMARY KEY (partner_id, day, link_id, sub_id)
 );
 
--- One row per link, address and hour seen: makes "unique click" exact and idempotent.
+-- One row per link, address and hour seen: makes "unique click" exact and
+-- idempotent. partner_id and sub_id are those of the first such click, so
+-- the stats need no join back to the clicks.
 CREATE TABLE click_uniques (
-    link_id  bigint NOT NULL,
-    ip       inet NOT NULL,
-    hour     timestamptz NOT NULL,
+    link_id    bigint NOT NULL,
+    ip         inet NOT NULL,
+    hour       timestamptz NOT NULL,
+    partner_id bigint NOT NULL,
+    sub_id     text NOT NULL,
     PRIMARY KEY (link_id, ip, hour)
 );
 

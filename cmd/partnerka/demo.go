@@ -176,9 +176,10 @@ func runDemo(ctx context.Context, m *Main, args []string) error {
 func (rep demoReport) print(w io.Writer) {
 	fmt.Fprintf(w, "\nDemo program %q is loaded.\n\n", rep.Program)
 	fmt.Fprintf(w, "  Tracker      %s   (for example %s/r/alpha)\n", rep.TrackerURL, rep.TrackerURL)
-	fmt.Fprintf(w, "  Cabinet      %s\n", rep.CabinetURL)
-	fmt.Fprintf(w, "  Back office  %s\n\n", rep.AdminURL)
-	fmt.Fprintf(w, "  Every login's password: %s\n\n", rep.Password)
+	fmt.Fprintf(w, "  Vendor API   %s/api/v1/...   (create a key: partnerka apikey create --name demo)\n", rep.TrackerURL)
+	fmt.Fprintf(w, "  Cabinet      %s   (the program's public page; partner sign-in is not built yet)\n", rep.CabinetURL)
+	fmt.Fprintf(w, "  Back office  %s   (not built yet)\n\n", rep.AdminURL)
+	fmt.Fprintf(w, "  Demo logins (for the cabinet and back office once they exist), password %s:\n", rep.Password)
 	for _, s := range rep.Staff {
 		fmt.Fprintf(w, "  %-34s staff, %s\n", s.Email, s.Role)
 	}

@@ -13,19 +13,16 @@ WITH ins AS (
     ON CONFLICT DO NOTHING
     RETURNING click_id, clicked_at, link_id, partner_id, sub_id, ip, flags
 ), uniq AS (
-    INSERT INTO click_uniques (link_id, ip, hour)
-    SELECT DISTINCT link_id, ip, date_trunc('hour', clicked_at, 'UTC')
+    INSERT INTO click_uniques (link_id, ip, hour, partner_id, sub_id)
+    SELECT DISTINCT ON (link_id, ip, date_trunc('hour', clicked_at, 'UTC'))
+           link_id, ip, date_trunc('hour', clicked_at, 'UTC'), partner_id, sub_id
       FROM ins WHERE flags = 0 AND ip IS NOT NULL
+     ORDER BY link_id, ip, date_trunc('hour', clicked_at, 'UTC'), clicked_at
     ON CONFLICT DO NOTHING
-    RETURNING link_id, ip, hour
-), first_of_unique AS (
-    SELECT DISTINCT ON (uniq.link_id, uniq.ip, uniq.hour)
-           (uniq.hour AT TIME ZONE 'UTC')::date AS day, ins.partner_id, uniq.link_id, ins.sub_id
-      FROM uniq JOIN ins ON ins.link_id = uniq.link_id AND ins.ip = uniq.ip
-                        AND date_trunc('hour', ins.clicked_at, 'UTC') = uniq.hour AND ins.flags = 0
-     ORDER BY uniq.link_id, uniq.ip, uniq.hour, ins.clicked_at
+    RETURNING link_id, hour, partner_id, sub_id
 ), uniques AS (
-    SELECT day, partner_id, link_id, sub_id, count(*) AS n FROM first_of_unique GROUP BY 1, 2, 3, 4
+    SELECT (hour AT TIME ZONE 'UTC')::date AS day, partner_id, link_id, sub_id, count(*) AS n
+      FROM uniq GROUP BY 1, 2, 3, 4
 ), totals AS (
     SELECT (clicked_at AT TIME ZONE 'UTC')::date AS day, partner_id, link_id, sub_id,
            count(*) FILTER (WHERE flags = 0) AS clicks, count(*) FILTER (WHERE flags <> 0) AS bots

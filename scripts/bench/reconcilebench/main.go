@@ -176,20 +176,27 @@ func run(adminURL, redisURL, bin string, nPurchases, nCustomers, nPartners, nCli
 	if err := pushClicks(ctx, rdb, nClicks, partnerID); err != nil {
 		return err
 	}
-	steps2, rss2, _, err := reconcile(bin, env)
-	if err != nil {
-		return err
-	}
-	clickSecs := steps2["clicks"]
+	// A pass drains at most 500,000 clicks before yielding to the next
+	// step; run passes until every click is stored.
+	var clickSecs float64
+	var rss2 int64
 	var stored int
-	db.Get(&stored, `SELECT count(*) FROM clicks`)
-	fmt.Printf("clicks: %d drained and stored (%d in PostgreSQL) in %.1fs (%.0f clicks/s), peak RSS %d MB\n",
-		nClicks, stored, clickSecs, float64(nClicks)/clickSecs, rss2)
+	for pass := 0; pass < 20 && stored < nClicks; pass++ {
+		steps2, rss, _, err := reconcile(bin, env)
+		if err != nil {
+			return err
+		}
+		clickSecs += steps2["clicks"]
+		rss2 = max(rss2, rss)
+		db.Get(&stored, `SELECT count(*) FROM clicks`)
+	}
+	fmt.Printf("clicks: %d sent, %d stored in PostgreSQL in %.1fs of the clicks step (%.0f clicks/s), peak RSS %d MB\n",
+		nClicks, stored, clickSecs, float64(stored)/clickSecs, rss2)
 
 	oracle := checkSample(db, ps, custPartner, custBound, recruiter, r)
 	ratio := (float64(nPurchases) / purchaseSecs) / (float64(nPurchases) / baseline.Seconds())
 	fmt.Printf("bench-reconcile: purchases_per_s=%.0f ratio=%.2f clicks_per_s=%.0f peak_rss_mb=%d oracle=%s\n",
-		float64(nPurchases)/purchaseSecs, ratio, float64(nClicks)/clickSecs, max(rss, rss2), oracle)
+		float64(nPurchases)/purchaseSecs, ratio, float64(stored)/clickSecs, max(rss, rss2), oracle)
 	return nil
 }
 
