@@ -138,3 +138,32 @@ redis_start() {
 redis_stop() {
 	redis-cli -p "$2" shutdown nosave >/dev/null 2>&1 || { [ -f "$1/redis.pid" ] && kill "$(cat "$1/redis.pid")" 2>/dev/null; } || true
 }
+
+# start_throwaway [fast|durable]: PostgreSQL and Redis (AOF everysec) on free
+# ports in a temporary folder, stopped and removed when the script exits.
+# Sets TEST_PG_URL (the superuser's postgres database) and TEST_REDIS_URL.
+start_throwaway() {
+	local mode=${1:-fast}
+	ensure_postgres
+	ensure_redis
+	THROWAWAY_TMP=$(mktemp -d /tmp/partnerka-svc.XXXXXX)
+	THROWAWAY_PGDIR=$(pg_datadir "$THROWAWAY_TMP/pg")
+	THROWAWAY_PGPORT=$(free_port)
+	THROWAWAY_REDISPORT=$(free_port)
+	trap stop_throwaway EXIT
+	say "starting PostgreSQL on 127.0.0.1:$THROWAWAY_PGPORT and Redis on 127.0.0.1:$THROWAWAY_REDISPORT"
+	if [ "$mode" = fast ]; then
+		pg_start "$THROWAWAY_PGDIR" "$THROWAWAY_PGPORT" fast
+	else
+		pg_start "$THROWAWAY_PGDIR" "$THROWAWAY_PGPORT"
+	fi
+	redis_start "$THROWAWAY_TMP/redis" "$THROWAWAY_REDISPORT" everysec
+	TEST_PG_URL="postgres://postgres@127.0.0.1:$THROWAWAY_PGPORT/postgres?sslmode=disable"
+	TEST_REDIS_URL="redis://127.0.0.1:$THROWAWAY_REDISPORT/0"
+}
+
+stop_throwaway() {
+	pg_stop "$THROWAWAY_PGDIR"
+	redis_stop "$THROWAWAY_TMP/redis" "$THROWAWAY_REDISPORT"
+	rm -rf "$THROWAWAY_TMP" "$THROWAWAY_PGDIR"
+}

@@ -14,7 +14,6 @@ import (
 	"fmt"
 	"math/big"
 	"math/rand/v2"
-	"net/url"
 	"os"
 	"os/exec"
 	"regexp"
@@ -29,6 +28,7 @@ import (
 	"github.com/shopspring/decimal"
 
 	"partnerka"
+	"partnerka/scripts/bench/benchdb"
 	"partnerka/storage"
 )
 
@@ -57,7 +57,7 @@ func main() {
 
 func run(adminURL, redisURL, bin string, nPurchases, nCustomers, nPartners, nClicks int) error {
 	ctx := context.Background()
-	dsn, err := freshDatabase(adminURL, "bench_reconcile")
+	dsn, err := benchdb.Fresh(adminURL, "bench_reconcile")
 	if err != nil {
 		return err
 	}
@@ -330,24 +330,4 @@ func copyRows(db *sqlx.DB, table string, cols []string, n int, row func(int) []a
 	}
 	stmt.Close()
 	return tx.Commit()
-}
-
-func freshDatabase(adminURL, name string) (string, error) {
-	a, err := sqlx.Open("postgres", adminURL)
-	if err != nil {
-		return "", err
-	}
-	defer a.Close()
-	if _, err := a.Exec(`DROP DATABASE IF EXISTS ` + name + ` WITH (FORCE)`); err != nil {
-		return "", err
-	}
-	if _, err := a.Exec(`CREATE DATABASE ` + name); err != nil {
-		return "", err
-	}
-	u, err := url.Parse(adminURL)
-	if err != nil {
-		return "", err
-	}
-	u.Path = "/" + name
-	return u.String(), nil
 }

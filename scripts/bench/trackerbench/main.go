@@ -12,7 +12,6 @@ import (
 	"io"
 	"net"
 	"net/http"
-	"net/url"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -22,10 +21,10 @@ import (
 	"strings"
 	"time"
 
-	"github.com/jmoiron/sqlx"
 	"github.com/lib/pq"
 
 	"partnerka"
+	"partnerka/scripts/bench/benchdb"
 	"partnerka/storage"
 )
 
@@ -56,7 +55,7 @@ func main() {
 
 func run(adminURL, redisURL, bin string, nlinks, conns int, dur time.Duration, reps int) error {
 	ctx := context.Background()
-	dsn, err := freshDatabase(adminURL, "bench_tracker")
+	dsn, err := benchdb.Fresh(adminURL, "bench_tracker")
 	if err != nil {
 		return err
 	}
@@ -289,27 +288,6 @@ func freeAddr() string {
 	}
 	defer l.Close()
 	return l.Addr().String()
-}
-
-// freshDatabase drops and creates name on the server and returns its URL.
-func freshDatabase(adminURL, name string) (string, error) {
-	a, err := sqlx.Open("postgres", adminURL)
-	if err != nil {
-		return "", err
-	}
-	defer a.Close()
-	if _, err := a.Exec(`DROP DATABASE IF EXISTS ` + name + ` WITH (FORCE)`); err != nil {
-		return "", err
-	}
-	if _, err := a.Exec(`CREATE DATABASE ` + name); err != nil {
-		return "", err
-	}
-	u, err := url.Parse(adminURL)
-	if err != nil {
-		return "", err
-	}
-	u.Path = "/" + name
-	return u.String(), nil
 }
 
 // seed migrates, loads one active partner and n links with COPY, and returns
