@@ -8,5 +8,5 @@ func (s *Server) landing(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	return s.render(c, "landing", fiber.Map{"Title": st.Name, "Settings": st})
+	return c.Type("html").Send(s.page(c, "landing", s.locale(c), st.Name, fiber.Map{"Settings": st}))
 }

@@ -7,10 +7,25 @@ import (
 	"github.com/gofiber/fiber/v2/middleware/filesystem"
 )
 
-// routes is the one route table of the cabinet and back office.
+// routes is the one route table of the cabinet and back office. Every
+// page runs loadSession and checkCSRF; partner pages also requirePartner.
 func (s *Server) routes(app *fiber.App) {
 	app.Use("/static", filesystem.New(filesystem.Config{
 		Root: http.FS(staticFS), PathPrefix: "static", MaxAge: 3600,
 	}))
-	app.Get("/", s.landing)
+	web := app.Group("", s.securityHeaders, s.loadSession, s.checkCSRF)
+	web.Get("/", s.landing)
+	web.Get("/login", s.loginPage)
+	web.Post("/login", s.login)
+	web.Post("/logout", s.logout)
+	web.Get("/dashboard", s.requirePartner, s.dashboard)
+}
+
+// securityHeaders keeps pages out of frames and other sites' referrers.
+func (s *Server) securityHeaders(c *fiber.Ctx) error {
+	c.Set("X-Frame-Options", "DENY")
+	c.Set("X-Content-Type-Options", "nosniff")
+	c.Set("Referrer-Policy", "same-origin")
+	c.Set("Content-Security-Policy", "default-src 'self'; style-src 'self'; img-src 'self' data:; form-action 'self'; frame-ancestors 'none'")
+	return c.Next()
 }

@@ -1,5 +1,6 @@
 // Package cabinet is who sees what: the partner cabinet and the back office,
-// server-rendered HTML embedded in the binary.
+// server-rendered HTML embedded in the binary, with server-side sessions,
+// CSRF protection and English and Russian.
 package cabinet
 
 import (
@@ -10,6 +11,7 @@ import (
 
 	"github.com/gofiber/fiber/v2"
 
+	"partnerka"
 	"partnerka/storage"
 )
 
@@ -24,12 +26,17 @@ type Server struct {
 	DB         *storage.DB
 	Logger     *slog.Logger
 	TrackerURL string
+	Secure     bool // served over TLS: cookies get Secure
+	Now        partnerka.Clock
 
 	pages map[string]*template.Template
 }
 
 // Mount parses the templates and adds the routes to app.
 func (s *Server) Mount(app *fiber.App) error {
+	if s.Now == nil {
+		s.Now = partnerka.SystemClock
+	}
 	if err := s.parseTemplates(); err != nil {
 		return err
 	}
@@ -39,7 +46,7 @@ func (s *Server) Mount(app *fiber.App) error {
 
 func (s *Server) parseTemplates() error {
 	s.pages = map[string]*template.Template{}
-	for _, page := range []string{"landing"} {
+	for _, page := range []string{"landing", "login", "dashboard"} {
 		t, err := template.New("layout.html").ParseFS(templateFS, "templates/layout.html", "templates/"+page+".html")
 		if err != nil {
 			return err
@@ -49,13 +56,19 @@ func (s *Server) parseTemplates() error {
 	return nil
 }
 
-// render executes a page into a buffer first, so a template error becomes a
-// clean 500 rather than half a page.
-func (s *Server) render(c *fiber.Ctx, page string, data any) error {
+// page renders a page into its layout. Rendering goes to a buffer first,
+// so a template error becomes a clean 500 rather than half a page.
+func (s *Server) page(c *fiber.Ctx, name, locale, title string, data fiber.Map) []byte {
+	data["Title"] = title
+	data["Locale"] = locale
+	data["T"] = func(key string) string { return T(locale, key) }
+	data["User"] = currentUser(c)
+	data["CSRF"] = s.formCSRF(c)
 	var buf bytes.Buffer
-	if err := s.pages[page].Execute(&buf, data); err != nil {
-		return err
+	if err := s.pages[name].Execute(&buf, data); err != nil {
+		s.Logger.Error("render", "page", name, "err", err)
+		c.Status(fiber.StatusInternalServerError)
+		return []byte("Internal error")
 	}
-	c.Set(fiber.HeaderContentType, fiber.MIMETextHTMLCharsetUTF8)
-	return c.Send(buf.Bytes())
+	return buf.Bytes()
 }

@@ -104,6 +104,18 @@ type Queries struct {
 	InsertManualEntry       *sqlx.Stmt `query:"insert-manual-entry"`
 	VerifyCommissionEntries *sqlx.Stmt `query:"verify-commission-entries"`
 
+	InsertSession      *sqlx.Stmt `query:"insert-session"`
+	SessionUser        *sqlx.Stmt `query:"session-user"`
+	DeleteSession      *sqlx.Stmt `query:"delete-session"`
+	LoginFailures      *sqlx.Stmt `query:"login-failures"`
+	InsertLoginFailure *sqlx.Stmt `query:"insert-login-failure"`
+	DashboardClicks    *sqlx.Stmt `query:"dashboard-clicks"`
+	DashboardCustomers *sqlx.Stmt `query:"dashboard-customers"`
+	NextRelease        *sqlx.Stmt `query:"next-release"`
+	LatestCommissions  *sqlx.Stmt `query:"latest-commissions"`
+	PartnerByID        *sqlx.Stmt `query:"partner-by-id"`
+	DefaultLinkCode    *sqlx.Stmt `query:"default-link-code"`
+
 	stmts []*sqlx.Stmt
 }
 

@@ -1,0 +1,115 @@
+package cabinet
+
+import (
+	"time"
+
+	"github.com/gofiber/fiber/v2"
+
+	"partnerka"
+)
+
+// periods the dashboard offers, in the user's time zone.
+var periods = []string{"7d", "30d", "this_month", "last_month"}
+
+func periodRange(name string, now time.Time) (from, to time.Time, ok bool) {
+	day := time.Date(now.Year(), now.Month(), now.Day(), 0, 0, 0, 0, now.Location())
+	month := time.Date(now.Year(), now.Month(), 1, 0, 0, 0, 0, now.Location())
+	switch name {
+	case "7d":
+		return day.AddDate(0, 0, -6), day.AddDate(0, 0, 1), true
+	case "30d":
+		return day.AddDate(0, 0, -29), day.AddDate(0, 0, 1), true
+	case "this_month":
+		return month, month.AddDate(0, 1, 0), true
+	case "last_month":
+		return month.AddDate(0, -1, 0), month, true
+	}
+	return time.Time{}, time.Time{}, false
+}
+
+type balanceView struct {
+	Currency                           string
+	Pending, Available, Reserved, Paid string
+}
+
+// dashboard shows the partner's numbers for a period: clicks, leads,
+// customers, conversion, and what they earned.
+func (s *Server) dashboard(c *fiber.Ctx) error {
+	u := currentUser(c)
+	loc, err := time.LoadLocation(u.TimeZone)
+	if err != nil {
+		loc = time.UTC
+	}
+	period := c.Query("period", "30d")
+	from, to, ok := periodRange(period, s.Now().In(loc))
+	if !ok {
+		period = "30d"
+		from, to, _ = periodRange(period, s.Now().In(loc))
+	}
+	d, err := s.DB.PartnerDashboard(c.UserContext(), *u.PartnerID, from, to)
+	if err != nil {
+		return err
+	}
+	p, err := s.DB.PartnerByID(c.UserContext(), *u.PartnerID)
+	if err != nil {
+		return err
+	}
+	locale := u.Locale
+	byCur := map[string]*balanceView{}
+	var order []string
+	for _, b := range d.Balances {
+		v := byCur[b.Currency]
+		if v == nil {
+			zero := FormatMoney(partnerka.Money{Currency: b.Currency}, locale)
+			v = &balanceView{Currency: b.Currency, Pending: zero, Available: zero, Reserved: zero, Paid: zero}
+			byCur[b.Currency] = v
+			order = append(order, b.Currency)
+		}
+		f := FormatMoney(partnerka.Money{Amount: b.Amount, Currency: b.Currency}, locale)
+		switch b.Bucket {
+		case "pending":
+			v.Pending = f
+		case "available":
+			v.Available = f
+		case "reserved":
+			v.Reserved = f
+		case "paid":
+			v.Paid = f
+		}
+	}
+	var balances []*balanceView
+	for _, cur := range order {
+		balances = append(balances, byCur[cur])
+	}
+	type latest struct{ Date, Amount, Status, StatusClass, Explanation string }
+	var ls []latest
+	for _, l := range d.Latest {
+		ls = append(ls, latest{Date: FormatDate(l.EarnedAt.In(loc), locale),
+			Amount: FormatMoney(partnerka.Money{Amount: l.Amount, Currency: l.Currency}, locale),
+			Status: T(locale, "status_"+l.Status), StatusClass: l.Status, Explanation: l.Explanation})
+	}
+	var periodLinks []fiber.Map
+	for _, name := range periods {
+		periodLinks = append(periodLinks, fiber.Map{"Name": name, "Label": T(locale, "p_"+name), "Current": name == period})
+	}
+	next := ""
+	if d.NextRelease != nil {
+		next = FormatDate(d.NextRelease.In(loc), locale)
+	}
+	return c.Type("html").Send(s.page(c, "dashboard", locale, T(locale, "dashboard"), fiber.Map{
+		"Partner": p, "Periods": periodLinks,
+		"From": FormatDate(from, locale), "To": FormatDate(to.AddDate(0, 0, -1), locale),
+		"Clicks": FormatInt(d.Clicks, locale), "Unique": FormatInt(d.UniqueClicks, locale), "NoClicks": d.Clicks == 0,
+		"Leads": FormatInt(d.Leads, locale), "Customers": FormatInt(d.Customers, locale), "Paying": FormatInt(d.Paying, locale),
+		"ConvClickLead": FormatPercent(d.Leads, d.UniqueClicks, locale), "ConvLeadPaying": FormatPercent(d.Paying, d.Leads, locale),
+		"Balances": balances, "NextRelease": next, "Latest": ls,
+		"DefaultLink": defaultLink(s.TrackerURL, d.DefaultLinkCode), "Zone": loc.String(),
+	}))
+}
+
+func defaultLink(trackerURL, code string) string {
+	if code == "" {
+		return ""
+	}
+	return trackerURL + "/r/" + code
+}

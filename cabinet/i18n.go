@@ -1,0 +1,134 @@
+package cabinet
+
+import (
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/shopspring/decimal"
+
+	"partnerka"
+)
+
+// messages holds every string of the pages in English and Russian, with
+// the Russian terms of UI.md.
+var messages = map[string]map[string]string{
+	"en": {
+		"sign_in": "Sign in", "email": "Email", "password": "Password", "sign_out": "Sign out",
+		"bad_login":    "The email or password is wrong.",
+		"too_many":     "Too many failed attempts. Try again in 15 minutes.",
+		"not_partner":  "This sign-in is for partners; the back office is not available yet.",
+		"under_review": "Your application is being reviewed; you can sign in once it is approved.",
+		"inactive":     "Your partner account is suspended. Contact the program's manager.",
+		"dashboard":    "Dashboard", "period": "Period",
+		"p_7d": "7 days", "p_30d": "30 days", "p_this_month": "This month", "p_last_month": "Last month",
+		"clicks": "Clicks", "unique_clicks": "unique", "leads": "Leads", "customers": "Customers",
+		"paying": "Paying customers", "conv_click_lead": "Click → lead", "conv_lead_paying": "Lead → paying",
+		"earnings": "Earnings", "pending": "Pending", "available": "Available", "paid": "Paid", "reserved": "Requested",
+		"next_release": "Next release", "latest": "Latest commissions", "nothing_yet": "No commissions yet.",
+		"empty_clicks":   "No clicks in this period yet. Share your link; every click is counted here within seconds, and customers it brings stay yours for life.",
+		"status_pending": "pending", "status_available": "available", "status_rejected": "rejected",
+	},
+	"ru": {
+		"sign_in": "Войти", "email": "Эл. почта", "password": "Пароль", "sign_out": "Выйти",
+		"bad_login":    "Неверная почта или пароль.",
+		"too_many":     "Слишком много неудачных попыток. Попробуйте через 15 минут.",
+		"not_partner":  "Этот вход — для партнёров; бэк-офис пока недоступен.",
+		"under_review": "Ваша заявка на рассмотрении; войти можно будет после одобрения.",
+		"inactive":     "Ваш партнёрский аккаунт приостановлен. Свяжитесь с менеджером программы.",
+		"dashboard":    "Сводка", "period": "Период",
+		"p_7d": "7 дней", "p_30d": "30 дней", "p_this_month": "Этот месяц", "p_last_month": "Прошлый месяц",
+		"clicks": "Переходы", "unique_clicks": "уникальных", "leads": "Лиды", "customers": "Клиенты",
+		"paying": "Платящие клиенты", "conv_click_lead": "Переход → лид", "conv_lead_paying": "Лид → платящий",
+		"earnings": "Вознаграждение", "pending": "В холде", "available": "Доступно", "paid": "Выплачено", "reserved": "В заявках",
+		"next_release": "Ближайшее освобождение", "latest": "Последние начисления", "nothing_yet": "Начислений пока нет.",
+		"empty_clicks":   "В этом периоде переходов пока нет. Поделитесь ссылкой: каждый переход появится здесь через несколько секунд, а приведённые клиенты закрепятся за вами навсегда.",
+		"status_pending": "в холде", "status_available": "доступно", "status_rejected": "отклонено",
+	},
+}
+
+// T returns the message key in locale (English when missing).
+func T(locale, key string) string {
+	if m, ok := messages[locale][key]; ok {
+		return m
+	}
+	if m, ok := messages["en"][key]; ok {
+		return m
+	}
+	return key
+}
+
+var symbols = map[string]string{"RUB": "₽", "USD": "$", "EUR": "€", "GBP": "£", "JPY": "¥", "KZT": "₸", "UAH": "₴"}
+
+// FormatMoney formats an amount with exactly the currency's minor digits in
+// the locale's way: "12 450,00 ₽" (ru) or "₽12,450.00" (en).
+func FormatMoney(m partnerka.Money, locale string) string {
+	n, _ := partnerka.MinorUnits(m.Currency)
+	s := m.Amount.Abs().StringFixed(n)
+	whole, frac, _ := strings.Cut(s, ".")
+	point := "."
+	if locale == "ru" {
+		point = ","
+	}
+	num := groupDigits(whole, locale)
+	if frac != "" {
+		num += point + frac
+	}
+	sign := ""
+	if m.Amount.IsNegative() {
+		sign = "−"
+	}
+	sym, ok := symbols[m.Currency]
+	switch {
+	case locale == "ru" && ok:
+		return sign + num + "\u00a0" + sym
+	case ok:
+		return sign + sym + num
+	default:
+		return sign + num + "\u00a0" + m.Currency
+	}
+}
+
+// FormatDate formats a day in the locale's way: "23.11.2026" or "Nov 23, 2026".
+func FormatDate(t time.Time, locale string) string {
+	if locale == "ru" {
+		return t.Format("02.01.2006")
+	}
+	return t.Format("Jan 2, 2006")
+}
+
+// FormatPercent formats a ratio (0.1234) as "12.3%" or "12,3 %".
+func FormatPercent(num, den int64, locale string) string {
+	if den == 0 {
+		return "—"
+	}
+	p := decimal.NewFromInt(num).Mul(decimal.NewFromInt(100)).Div(decimal.NewFromInt(den)).StringFixed(1)
+	if locale == "ru" {
+		return strings.Replace(p, ".", ",", 1) + "\u00a0%"
+	}
+	return p + "%"
+}
+
+// FormatInt formats a count with the locale's thousands separator.
+func FormatInt(n int64, locale string) string {
+	if n < 0 {
+		return "−" + groupDigits(strconv.FormatInt(-n, 10), locale)
+	}
+	return groupDigits(strconv.FormatInt(n, 10), locale)
+}
+
+// groupDigits separates thousands: "12,450" (en) or "12 450" (ru).
+func groupDigits(digits, locale string) string {
+	group := ","
+	if locale == "ru" {
+		group = "\u00a0"
+	}
+	var b strings.Builder
+	for i, r := range digits {
+		if i > 0 && (len(digits)-i)%3 == 0 {
+			b.WriteString(group)
+		}
+		b.WriteRune(r)
+	}
+	return b.String()
+}

@@ -1,0 +1,49 @@
+package cabinet
+
+import (
+	"testing"
+	"time"
+
+	"github.com/shopspring/decimal"
+
+	"partnerka"
+)
+
+func TestFormatMoney(t *testing.T) {
+	m := func(s, c string) partnerka.Money {
+		return partnerka.Money{Amount: decimal.RequireFromString(s), Currency: c}
+	}
+	for _, tc := range []struct {
+		m            partnerka.Money
+		locale, want string
+	}{
+		{m("12450", "RUB"), "ru", "12\u00a0450,00\u00a0₽"},
+		{m("12450", "RUB"), "en", "₽12,450.00"},
+		{m("-5.5", "USD"), "en", "−$5.50"},
+		{m("1234567.891", "KWD"), "en", "1,234,567.891\u00a0KWD"},
+		{m("1000", "JPY"), "ru", "1\u00a0000\u00a0¥"},
+		{m("0", "EUR"), "ru", "0,00\u00a0€"},
+		{m("999", "RUB"), "en", "₽999.00"},
+	} {
+		if got := FormatMoney(tc.m, tc.locale); got != tc.want {
+			t.Errorf("FormatMoney(%v, %s) = %q, want %q", tc.m, tc.locale, got, tc.want)
+		}
+	}
+	if got := FormatDate(time.Date(2026, 11, 23, 0, 0, 0, 0, time.UTC), "ru"); got != "23.11.2026" {
+		t.Errorf("ru date %q", got)
+	}
+	if got := FormatDate(time.Date(2026, 11, 23, 0, 0, 0, 0, time.UTC), "en"); got != "Nov 23, 2026" {
+		t.Errorf("en date %q", got)
+	}
+	if got := FormatInt(1234567, "en"); got != "1,234,567" {
+		t.Errorf("FormatInt %q", got)
+	}
+	if got := FormatPercent(1, 8, "ru"); got != "12,5\u00a0%" {
+		t.Errorf("FormatPercent %q", got)
+	}
+	for key := range messages["en"] {
+		if messages["ru"][key] == "" {
+			t.Errorf("message %q has no Russian text", key)
+		}
+	}
+}

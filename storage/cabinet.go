@@ -1,0 +1,107 @@
+package storage
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"time"
+
+	"github.com/shopspring/decimal"
+
+	"partnerka"
+)
+
+// CreateSession stores a session for a token's hash.
+func (db *DB) CreateSession(ctx context.Context, tokenHash []byte, userID int64, csrf string, expires time.Time, ip, ua string) error {
+	_, err := db.Q.InsertSession.ExecContext(ctx, tokenHash, userID, csrf, expires, ip, ua)
+	return err
+}
+
+// SessionUser returns the user of a live session and its CSRF token, or
+// not_found.
+func (db *DB) SessionUser(ctx context.Context, tokenHash []byte, now time.Time) (*partnerka.User, string, error) {
+	var row struct {
+		CSRF string `db:"csrf_token"`
+		partnerka.User
+	}
+	if err := db.Q.SessionUser.GetContext(ctx, &row, tokenHash, now); err != nil {
+		return nil, "", notFound(err, "session")
+	}
+	return &row.User, row.CSRF, nil
+}
+
+// DeleteSession ends a session.
+func (db *DB) DeleteSession(ctx context.Context, tokenHash []byte) error {
+	_, err := db.Q.DeleteSession.ExecContext(ctx, tokenHash)
+	return err
+}
+
+// LoginFailures counts failed sign-ins of an email and of an address since.
+func (db *DB) LoginFailures(ctx context.Context, email, ip string, since time.Time) (byEmail, byIP int, err error) {
+	err = db.Q.LoginFailures.QueryRowxContext(ctx, email, ip, since).Scan(&byEmail, &byIP)
+	return
+}
+
+// RecordLoginFailure counts one failed sign-in.
+func (db *DB) RecordLoginFailure(ctx context.Context, email, ip string, at time.Time) error {
+	_, err := db.Q.InsertLoginFailure.ExecContext(ctx, email, ip, at)
+	return err
+}
+
+// PartnerByID returns a partner, or not_found.
+func (db *DB) PartnerByID(ctx context.Context, id int64) (*partnerka.Partner, error) {
+	var p partnerka.Partner
+	if err := db.Q.PartnerByID.GetContext(ctx, &p, id); err != nil {
+		return nil, notFound(err, "partner")
+	}
+	return &p, nil
+}
+
+// Dashboard is what a partner's dashboard shows for a period.
+type Dashboard struct {
+	Clicks, UniqueClicks     int64
+	Leads, Customers, Paying int64
+	Balances                 []Balance
+	NextRelease              *time.Time
+	Latest                   []LatestCommission
+	DefaultLinkCode          string
+}
+
+// LatestCommission is a recent commission on the dashboard.
+type LatestCommission struct {
+	EarnedAt    time.Time       `db:"earned_at"`
+	Amount      decimal.Decimal `db:"amount"`
+	Currency    string          `db:"currency"`
+	Status      string          `db:"status"`
+	Explanation string          `db:"explanation"`
+}
+
+// PartnerDashboard reads the dashboard of one partner for [from, to). It
+// reads pre-aggregated click stats, never raw clicks.
+func (db *DB) PartnerDashboard(ctx context.Context, partnerID int64, from, to time.Time) (*Dashboard, error) {
+	d := &Dashboard{}
+	if err := db.Q.DashboardClicks.QueryRowxContext(ctx, partnerID, from, to).Scan(&d.Clicks, &d.UniqueClicks); err != nil {
+		return nil, err
+	}
+	if err := db.Q.DashboardCustomers.QueryRowxContext(ctx, partnerID, from, to).Scan(&d.Leads, &d.Customers, &d.Paying); err != nil {
+		return nil, err
+	}
+	var err error
+	if d.Balances, err = db.PartnerBalances(ctx, partnerID); err != nil {
+		return nil, err
+	}
+	var next sql.NullTime
+	if err := db.Q.NextRelease.QueryRowxContext(ctx, partnerID).Scan(&next); err != nil && !errors.Is(err, sql.ErrNoRows) {
+		return nil, err
+	}
+	if next.Valid {
+		d.NextRelease = &next.Time
+	}
+	if err := db.Q.LatestCommissions.SelectContext(ctx, &d.Latest, partnerID); err != nil {
+		return nil, err
+	}
+	if err := db.Q.DefaultLinkCode.GetContext(ctx, &d.DefaultLinkCode, partnerID); err != nil && !errors.Is(err, sql.ErrNoRows) {
+		return nil, err
+	}
+	return d, nil
+}

@@ -1,0 +1,49 @@
+-- Sessions, sign-in limits and the partner dashboard.
+
+-- name: insert-session
+INSERT INTO sessions (token_hash, user_id, csrf_token, expires_at, ip, user_agent)
+VALUES ($1, $2, $3, $4, $5, $6);
+
+-- name: session-user
+SELECT s.csrf_token, u.id, u.email, u.name, u.password_hash, u.role, u.partner_id, u.locale, u.time_zone,
+       u.disabled_at, u.created_at
+  FROM sessions s JOIN users u ON u.id = s.user_id
+ WHERE s.token_hash = $1 AND s.expires_at > $2 AND u.disabled_at IS NULL;
+
+-- name: delete-session
+DELETE FROM sessions WHERE token_hash = $1;
+
+-- name: login-failures
+SELECT (SELECT count(*) FROM login_failures WHERE email = $1 AND at > $3) AS by_email,
+       (SELECT count(*) FROM login_failures WHERE ip = $2 AND at > $3) AS by_ip;
+
+-- name: insert-login-failure
+INSERT INTO login_failures (email, ip, at) VALUES ($1, $2, $3);
+
+-- name: dashboard-clicks
+SELECT coalesce(sum(clicks), 0) AS clicks, coalesce(sum(unique_clicks), 0) AS unique_clicks
+  FROM click_stats_daily WHERE partner_id = $1 AND day >= $2 AND day < $3;
+
+-- name: dashboard-customers
+-- leads: customers bound in the period; customers: bound ever; paying:
+-- customers with a payment in the period since their binding.
+SELECT (SELECT count(*) FROM customers WHERE partner_id = $1 AND bound_at >= $2 AND bound_at < $3) AS leads,
+       (SELECT count(*) FROM customers WHERE partner_id = $1) AS customers,
+       (SELECT count(DISTINCT p.customer_external_id)
+          FROM purchases p JOIN customers c ON c.external_id = p.customer_external_id
+         WHERE c.partner_id = $1 AND p.occurred_at >= c.bound_at AND p.occurred_at >= $2 AND p.occurred_at < $3) AS paying;
+
+-- name: next-release
+SELECT min(hold_until) FROM commissions WHERE partner_id = $1 AND status = 'pending' AND NOT flagged;
+
+-- name: latest-commissions
+SELECT earned_at, amount, currency, status, explanation
+  FROM commissions WHERE partner_id = $1 ORDER BY earned_at DESC, id DESC LIMIT 5;
+
+-- name: partner-by-id
+SELECT id, ref, name, kind, status, partner_type_id, recruiter_id, contact_name,
+       contact_email, website, promotion, certified_at, created_at
+  FROM partners WHERE id = $1;
+
+-- name: default-link-code
+SELECT code FROM links WHERE partner_id = $1 AND is_default AND disabled_at IS NULL;
