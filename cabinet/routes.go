@@ -18,7 +18,17 @@ func (s *Server) routes(app *fiber.App) {
 	web.Get("/login", s.loginPage)
 	web.Post("/login", s.login)
 	web.Post("/logout", s.logout)
-	web.Get("/dashboard", s.requirePartner, s.dashboard)
+	partner := web.Group("", s.requirePartner)
+	partner.Get("/dashboard", s.dashboard)
+	partner.Get("/links", s.links)
+	partner.Post("/links", s.createLink)
+	partner.Get("/earnings", s.earnings)
+	partner.Get("/earnings.csv", s.earningsCSV)
+	partner.Get("/payouts", s.payouts)
+	partner.Post("/payouts", s.requestPayout)
+	partner.Post("/payouts/:id/cancel", s.cancelPayout)
+	partner.Get("/settings", s.settings)
+	partner.Post("/settings", s.saveSettings)
 }
 
 // securityHeaders keeps pages out of frames and other sites' referrers.

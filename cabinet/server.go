@@ -24,6 +24,7 @@ var staticFS embed.FS
 // Server renders the cabinet and back office.
 type Server struct {
 	DB         *storage.DB
+	Redis      *storage.Redis // to tell trackers about new links; optional
 	Logger     *slog.Logger
 	TrackerURL string
 	Secure     bool // served over TLS: cookies get Secure
@@ -46,7 +47,7 @@ func (s *Server) Mount(app *fiber.App) error {
 
 func (s *Server) parseTemplates() error {
 	s.pages = map[string]*template.Template{}
-	for _, page := range []string{"landing", "login", "dashboard"} {
+	for _, page := range []string{"landing", "login", "dashboard", "links", "earnings", "payouts", "payout_confirm", "settings"} {
 		t, err := template.New("layout.html").ParseFS(templateFS, "templates/layout.html", "templates/"+page+".html")
 		if err != nil {
 			return err

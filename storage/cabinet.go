@@ -105,3 +105,62 @@ func (db *DB) PartnerDashboard(ctx context.Context, partnerID int64, from, to ti
 	}
 	return d, nil
 }
+
+// PartnerLink is a link with its clicks since a day.
+type PartnerLink struct {
+	ID           int64  `db:"id"`
+	Code         string `db:"code"`
+	Destination  string `db:"destination_url"`
+	SubID        string `db:"sub_id"`
+	Label        string `db:"label"`
+	IsDefault    bool   `db:"is_default"`
+	Disabled     bool   `db:"disabled"`
+	Clicks       int64  `db:"clicks"`
+	UniqueClicks int64  `db:"unique_clicks"`
+}
+
+// PartnerLinks returns a partner's links, default first, with clicks since.
+func (db *DB) PartnerLinks(ctx context.Context, partnerID int64, since time.Time) ([]PartnerLink, []string, error) {
+	var links []PartnerLink
+	if err := db.Q.PartnerLinks.SelectContext(ctx, &links, partnerID, since); err != nil {
+		return nil, nil, err
+	}
+	var codes []string
+	err := db.Q.PartnerPromoCodes.SelectContext(ctx, &codes, partnerID)
+	return links, codes, err
+}
+
+// EarningRow is one commission of the earnings page.
+type EarningRow struct {
+	ID          int64           `db:"id"`
+	EarnedAt    time.Time       `db:"earned_at"`
+	HoldUntil   time.Time       `db:"hold_until"`
+	Amount      decimal.Decimal `db:"amount"`
+	Reversed    decimal.Decimal `db:"reversed_amount"`
+	Currency    string          `db:"currency"`
+	Status      string          `db:"status"`
+	Level       int             `db:"level"`
+	Event       string          `db:"event"`
+	Explanation string          `db:"explanation"`
+	Purchase    string          `db:"purchase"`
+}
+
+// ManualEntry is a bonus or adjustment.
+type ManualEntry struct {
+	CreatedAt time.Time       `db:"created_at"`
+	Amount    decimal.Decimal `db:"amount"`
+	Currency  string          `db:"currency"`
+	Kind      string          `db:"kind"`
+	Reason    string          `db:"reason"`
+}
+
+// PartnerEarnings returns a partner's commissions and manual entries in [from, to).
+func (db *DB) PartnerEarnings(ctx context.Context, partnerID int64, from, to time.Time) ([]EarningRow, []ManualEntry, error) {
+	var rows []EarningRow
+	if err := db.Q.PartnerCommissions.SelectContext(ctx, &rows, partnerID, from, to); err != nil {
+		return nil, nil, err
+	}
+	var manual []ManualEntry
+	err := db.Q.PartnerManualEntries.SelectContext(ctx, &manual, partnerID, from, to)
+	return rows, manual, err
+}

@@ -116,6 +116,22 @@ type Queries struct {
 	PartnerByID        *sqlx.Stmt `query:"partner-by-id"`
 	DefaultLinkCode    *sqlx.Stmt `query:"default-link-code"`
 
+	LockPartner         *sqlx.Stmt `query:"lock-partner"`
+	AvailableBalance    *sqlx.Stmt `query:"available-balance"`
+	MinPayout           *sqlx.Stmt `query:"min-payout"`
+	InsertPayout        *sqlx.Stmt `query:"insert-payout"`
+	InsertPayoutEntries *sqlx.Stmt `query:"insert-payout-entries"`
+	PayoutForUpdate     *sqlx.Stmt `query:"payout-for-update"`
+	SetPayoutStatus     *sqlx.Stmt `query:"set-payout-status"`
+	PartnerPayouts      *sqlx.Stmt `query:"partner-payouts"`
+	SetPayoutDetails    *sqlx.Stmt `query:"set-payout-details"`
+	PayoutDetailsOf     *sqlx.Stmt `query:"payout-details-of"`
+
+	PartnerLinks         *sqlx.Stmt `query:"partner-links"`
+	PartnerPromoCodes    *sqlx.Stmt `query:"partner-promo-codes"`
+	PartnerCommissions   *sqlx.Stmt `query:"partner-commissions"`
+	PartnerManualEntries *sqlx.Stmt `query:"partner-manual-entries"`
+
 	stmts []*sqlx.Stmt
 }
 

@@ -65,7 +65,7 @@ func runServe(ctx context.Context, m *Main, args []string) error {
 
 	cabinetApp := newApp("partnerka-cabinet", m.Logger)
 	mountOps(cabinetApp, db, rdb, reg)
-	cab := &cabinet.Server{DB: db, Logger: m.Logger, TrackerURL: m.Config.TrackerURL,
+	cab := &cabinet.Server{DB: db, Redis: rdb, Logger: m.Logger, TrackerURL: m.Config.TrackerURL,
 		Secure: strings.HasPrefix(m.Config.CabinetURL, "https://")}
 	if err := cab.Mount(cabinetApp); err != nil {
 		return err

@@ -47,3 +47,28 @@ SELECT id, ref, name, kind, status, partner_type_id, recruiter_id, contact_name,
 
 -- name: default-link-code
 SELECT code FROM links WHERE partner_id = $1 AND is_default AND disabled_at IS NULL;
+
+-- name: partner-links
+SELECT l.id, l.code, l.destination_url, l.sub_id, l.label, l.is_default, (l.disabled_at IS NOT NULL) AS disabled,
+       coalesce(sum(s.clicks), 0) AS clicks, coalesce(sum(s.unique_clicks), 0) AS unique_clicks
+  FROM links l
+  LEFT JOIN click_stats_daily s ON s.partner_id = l.partner_id AND s.link_id = l.id AND s.day >= $2
+ WHERE l.partner_id = $1
+ GROUP BY l.id
+ ORDER BY l.is_default DESC, l.id;
+
+-- name: partner-promo-codes
+SELECT code FROM promo_codes WHERE partner_id = $1 AND disabled_at IS NULL ORDER BY code;
+
+-- name: partner-commissions
+SELECT c.id, c.earned_at, c.hold_until, c.amount, c.reversed_amount, c.currency, c.status, c.level, c.event,
+       c.explanation, coalesce(p.external_id, '') AS purchase
+  FROM commissions c LEFT JOIN purchases p ON p.id = c.purchase_id
+ WHERE c.partner_id = $1 AND c.earned_at >= $2 AND c.earned_at < $3
+ ORDER BY c.earned_at DESC, c.id DESC
+ LIMIT 5000;
+
+-- name: partner-manual-entries
+SELECT created_at, amount, currency, kind, reason FROM ledger_entries
+ WHERE partner_id = $1 AND kind IN ('bonus', 'adjustment') AND created_at >= $2 AND created_at < $3
+ ORDER BY created_at DESC;

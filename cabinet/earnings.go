@@ -1,0 +1,86 @@
+package cabinet
+
+import (
+	"encoding/csv"
+	"time"
+
+	"github.com/gofiber/fiber/v2"
+
+	"partnerka"
+	"partnerka/storage"
+)
+
+func (s *Server) earningsData(c *fiber.Ctx) (string, time.Time, time.Time, *time.Location, []storage.EarningRow, []storage.ManualEntry, error) {
+	u := currentUser(c)
+	loc, err := time.LoadLocation(u.TimeZone)
+	if err != nil {
+		loc = time.UTC
+	}
+	period := c.Query("period", "30d")
+	from, to, ok := periodRange(period, s.Now().In(loc))
+	if !ok {
+		period = "30d"
+		from, to, _ = periodRange(period, s.Now().In(loc))
+	}
+	rows, manual, err := s.DB.PartnerEarnings(c.UserContext(), *u.PartnerID, from, to)
+	return period, from, to, loc, rows, manual, err
+}
+
+// earnings itemises every commission with its explanation, status, release
+// date and reversals, and the bonuses and adjustments, for a period.
+func (s *Server) earnings(c *fiber.Ctx) error {
+	u := currentUser(c)
+	period, from, to, loc, rows, manual, err := s.earningsData(c)
+	if err != nil {
+		return err
+	}
+	type view struct{ Date, Amount, Reversed, Status, StatusClass, Release, Explanation string }
+	var out []view
+	for _, r := range rows {
+		v := view{Date: FormatDate(r.EarnedAt.In(loc), u.Locale),
+			Amount: FormatMoney(partnerka.Money{Amount: r.Amount, Currency: r.Currency}, u.Locale),
+			Status: T(u.Locale, "status_"+r.Status), StatusClass: r.Status, Explanation: r.Explanation,
+			Release: FormatDate(r.HoldUntil.In(loc), u.Locale)}
+		if r.Reversed.IsPositive() {
+			v.Reversed = "−" + FormatMoney(partnerka.Money{Amount: r.Reversed, Currency: r.Currency}, u.Locale)
+		}
+		out = append(out, v)
+	}
+	type manualView struct{ Date, Amount, Kind, Reason string }
+	var mv []manualView
+	for _, m := range manual {
+		mv = append(mv, manualView{FormatDate(m.CreatedAt.In(loc), u.Locale),
+			FormatMoney(partnerka.Money{Amount: m.Amount, Currency: m.Currency}, u.Locale), T(u.Locale, m.Kind), m.Reason})
+	}
+	var periodLinks []fiber.Map
+	for _, name := range periods {
+		periodLinks = append(periodLinks, fiber.Map{"Name": name, "Label": T(u.Locale, "p_"+name), "Current": name == period})
+	}
+	return c.Type("html").Send(s.page(c, "earnings", u.Locale, T(u.Locale, "earnings_page"), fiber.Map{
+		"Rows": out, "Manual": mv, "Periods": periodLinks, "Period": period,
+		"From": FormatDate(from, u.Locale), "To": FormatDate(to.AddDate(0, 0, -1), u.Locale), "Zone": loc.String(),
+	}))
+}
+
+// earningsCSV exports what the earnings page shows, with plain numbers.
+func (s *Server) earningsCSV(c *fiber.Ctx) error {
+	_, _, _, loc, rows, manual, err := s.earningsData(c)
+	if err != nil {
+		return err
+	}
+	c.Set(fiber.HeaderContentType, "text/csv; charset=utf-8")
+	c.Set(fiber.HeaderContentDisposition, `attachment; filename="earnings.csv"`)
+	w := csv.NewWriter(c)
+	w.Write([]string{"date", "kind", "amount", "reversed", "currency", "status", "available_from", "purchase", "explanation"})
+	for _, r := range rows {
+		n, _ := partnerka.MinorUnits(r.Currency)
+		w.Write([]string{r.EarnedAt.In(loc).Format(time.RFC3339), "commission", r.Amount.StringFixed(n), r.Reversed.StringFixed(n),
+			r.Currency, r.Status, r.HoldUntil.In(loc).Format(time.RFC3339), r.Purchase, r.Explanation})
+	}
+	for _, m := range manual {
+		n, _ := partnerka.MinorUnits(m.Currency)
+		w.Write([]string{m.CreatedAt.In(loc).Format(time.RFC3339), m.Kind, m.Amount.StringFixed(n), "", m.Currency, "available", "", "", m.Reason})
+	}
+	w.Flush()
+	return w.Error()
+}

@@ -1,0 +1,142 @@
+package cabinet
+
+import (
+	"context"
+	"net/url"
+	"strconv"
+	"strings"
+	"testing"
+
+	"partnerka"
+)
+
+func TestLinksPage(t *testing.T) {
+	f := newFixture(t)
+	ctx := context.Background()
+	f.db.UpdateSettings(ctx, partnerka.Settings{Name: "T", DefaultCurrency: "RUB", DefaultLandingURL: "https://example.com/",
+		AllowedDomains: []string{"example.com"}, AttributionWindowDays: 90, AttributionModel: "last_click", HoldDays: 30,
+		RegistrationProtectionDays: 90, CookieName: "pk_ref", ClickParam: "pk_click"})
+	b := f.browser(t)
+	b.login("alpha@x.test", pw)
+	_, page := b.do("GET", "/links", nil)
+	if !strings.Contains(page, "http://t.test/r/alpha") {
+		t.Fatalf("links page lacks the default link:\n%s", page)
+	}
+	for _, tc := range []struct {
+		name   string
+		form   url.Values
+		status int
+		want   string
+	}{
+		{"another site", url.Values{"destination": {"https://evil.test/x"}}, 422, "links may lead only to example.com"},
+		{"not a URL", url.Values{"destination": {"example.com/x"}}, 422, "enter a full address"},
+		{"code taken", url.Values{"destination": {"https://example.com/x"}, "code": {"alpha"}}, 422, "this link code is taken"},
+		{"bad sub id", url.Values{"destination": {"https://shop.example.com/"}, "sub_id": {"a b"}}, 422, "sub ID"},
+		{"good", url.Values{"destination": {"https://shop.example.com/pricing"}, "sub_id": {"tg"}, "code": {"alpha-tg"}}, 303, ""},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			tc.form.Set("_csrf", b.csrf(page))
+			r, out := b.do("POST", "/links", tc.form)
+			if r.StatusCode != tc.status || !strings.Contains(out, tc.want) {
+				t.Errorf("got %d, want %d with %q:\n%s", r.StatusCode, tc.status, tc.want, out)
+			}
+			if tc.status == 422 && !strings.Contains(out, url.QueryEscape(tc.form.Get("destination"))) && !strings.Contains(out, tc.form.Get("destination")) {
+				t.Errorf("the form lost the input %q", tc.form.Get("destination"))
+			}
+		})
+	}
+	_, page = b.do("GET", "/links?created=alpha-tg", nil)
+	if !strings.Contains(page, "http://t.test/r/alpha-tg") || !strings.Contains(page, "sub tg") {
+		t.Errorf("new link not listed")
+	}
+	// Another partner does not see it.
+	eb := f.browser(t)
+	eb.login("beta@x.test", pw)
+	if _, page := eb.do("GET", "/links", nil); strings.Contains(page, "alpha") {
+		t.Errorf("beta sees alpha's links")
+	}
+}
+
+func TestPayoutFlow(t *testing.T) {
+	f := newFixture(t)
+	ctx := context.Background()
+	alpha, beta := f.seed.Partners["alpha"], f.seed.Partners["beta"]
+	f.db.ExecContext(ctx, `INSERT INTO min_payouts (currency, amount) VALUES ('RUB', 1000)`)
+	f.db.ExecContext(ctx, `INSERT INTO ledger_entries (partner_id, currency, bucket, kind, amount, reason) VALUES
+		($1, 'RUB', 'available', 'bonus', 12450, 'contest'), ($2, 'RUB', 'available', 'bonus', 5000, 'contest')`, alpha, beta)
+	b := f.browser(t)
+	b.login("alpha@x.test", pw)
+	_, page := b.do("GET", "/payouts", nil)
+	r, out := b.do("POST", "/payouts", url.Values{"amount": {"12450,00"}, "currency": {"RUB"}, "_csrf": {b.csrf(page)}})
+	if r.StatusCode != 422 || !strings.Contains(out, "реквизиты") {
+		t.Errorf("without payout details: %d\n%s", r.StatusCode, out)
+	}
+	_, page = b.do("GET", "/settings", nil)
+	if r, _ := b.do("POST", "/settings", url.Values{"method": {"bank"}, "account": {"40702810900000001234"}, "_csrf": {b.csrf(page)}}); r.StatusCode != 303 {
+		t.Fatalf("save details: %d", r.StatusCode)
+	}
+	_, page = b.do("GET", "/payouts", nil)
+	r, out = b.do("POST", "/payouts", url.Values{"amount": {"12450,00"}, "currency": {"RUB"}, "_csrf": {b.csrf(page)}})
+	if r.StatusCode != 200 || !strings.Contains(out, "Запросить выплату 12\u00a0450,00\u00a0₽ на Банковский перевод …1234?") {
+		t.Fatalf("confirmation: %d\n%s", r.StatusCode, out)
+	}
+	if r, _ := b.do("POST", "/payouts", url.Values{"amount": {"12450.00"}, "currency": {"RUB"}, "confirm": {"1"}, "_csrf": {b.csrf(out)}}); r.StatusCode != 303 {
+		t.Fatalf("confirm: %d", r.StatusCode)
+	}
+	_, page = b.do("GET", "/payouts?done=payout_requested", nil)
+	if !strings.Contains(page, "заявка") || !strings.Contains(page, "Заявка на выплату создана") {
+		t.Errorf("history after the request:\n%s", page)
+	}
+	r, out = b.do("POST", "/payouts", url.Values{"amount": {"1"}, "currency": {"RUB"}, "confirm": {"1"}, "_csrf": {b.csrf(page)}})
+	if r.StatusCode != 422 {
+		t.Errorf("below the minimum: %d", r.StatusCode)
+	}
+	var id int64
+	f.db.Get(&id, `SELECT id FROM payouts WHERE partner_id = $1`, alpha)
+	// Beta cannot cancel alpha's payout: the same 404 as a missing one.
+	eb := f.browser(t)
+	eb.login("beta@x.test", pw)
+	_, bpage := eb.do("GET", "/payouts", nil)
+	for _, target := range []string{"/payouts/" + itoa(id) + "/cancel", "/payouts/999999/cancel"} {
+		if r, _ := eb.do("POST", target, url.Values{"_csrf": {eb.csrf(bpage)}}); r.StatusCode != 404 {
+			t.Errorf("beta cancelling %s: %d, want 404", target, r.StatusCode)
+		}
+	}
+	if r, _ := b.do("POST", "/payouts/"+itoa(id)+"/cancel", url.Values{"_csrf": {b.csrf(page)}}); r.StatusCode != 303 {
+		t.Errorf("cancel: %d", r.StatusCode)
+	}
+	bs, _ := f.db.PartnerBalances(ctx, alpha)
+	for _, bal := range bs {
+		if bal.Bucket == "available" && bal.Amount.StringFixed(2) != "12450.00" {
+			t.Errorf("after cancelling, available %s", bal.Amount)
+		}
+	}
+	// A member sees balances but cannot request.
+	f.db.ExecContext(ctx, `INSERT INTO users (email, password_hash, role, partner_id) SELECT 'm@x.test', password_hash, 'member', $1 FROM users WHERE email = 'alpha@x.test'`, alpha)
+	mb := f.browser(t)
+	mb.login("m@x.test", pw)
+	_, mpage := mb.do("GET", "/payouts", nil)
+	if r, _ := mb.do("POST", "/payouts", url.Values{"amount": {"1000"}, "currency": {"RUB"}, "confirm": {"1"}, "_csrf": {mb.csrf(mpage)}}); r.StatusCode != 403 {
+		t.Errorf("member requesting a payout: %d, want 403", r.StatusCode)
+	}
+}
+
+func TestEarningsPage(t *testing.T) {
+	f := newFixture(t)
+	ctx := context.Background()
+	alpha := f.seed.Partners["alpha"]
+	f.db.ExecContext(ctx, `INSERT INTO ledger_entries (partner_id, currency, bucket, kind, amount, reason, created_at) VALUES
+		($1, 'RUB', 'available', 'bonus', 300, 'Q3 contest winner', '2026-11-20')`, alpha)
+	b := f.browser(t)
+	b.login("alpha@x.test", pw)
+	_, page := b.do("GET", "/earnings", nil)
+	if !strings.Contains(page, "Q3 contest winner") || !strings.Contains(page, "300,00\u00a0₽") {
+		t.Errorf("earnings page:\n%s", page)
+	}
+	r, csv := b.do("GET", "/earnings.csv?period=30d", nil)
+	if r.StatusCode != 200 || !strings.HasPrefix(csv, "date,kind,amount") || !strings.Contains(csv, "bonus,300.00,,RUB") {
+		t.Errorf("csv: %d\n%s", r.StatusCode, csv)
+	}
+}
+
+func itoa(n int64) string { return strconv.FormatInt(n, 10) }

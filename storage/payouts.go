@@ -1,0 +1,183 @@
+package storage
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"time"
+
+	"github.com/jmoiron/sqlx"
+	"github.com/shopspring/decimal"
+
+	"partnerka"
+)
+
+// Payout statuses.
+const (
+	PayoutRequested = "requested"
+	PayoutApproved  = "approved"
+	PayoutRejected  = "rejected"
+	PayoutCancelled = "cancelled"
+	PayoutPaid      = "paid"
+)
+
+// Payout is a payout as partners and finance see it.
+type Payout struct {
+	ID            int64           `db:"id"`
+	Amount        decimal.Decimal `db:"amount"`
+	Currency      string          `db:"currency"`
+	Status        string          `db:"status"`
+	Method        string          `db:"method"`
+	RequestedAt   time.Time       `db:"requested_at"`
+	DecidedAt     *time.Time      `db:"decided_at"`
+	Reason        string          `db:"reason"`
+	PaidAt        *time.Time      `db:"paid_at"`
+	PaidReference string          `db:"paid_reference"`
+}
+
+// RequestPayout reserves amount of the partner's available balance for a
+// payout. Under the partner's row lock it checks the minimum for the
+// currency, the available balance and that payout details are set.
+// Errors: invalid (field named), unprocessable (balance or minimum).
+func (db *DB) RequestPayout(ctx context.Context, partnerID, userID int64, m partnerka.Money, at time.Time) (int64, error) {
+	var id int64
+	err := db.InTx(ctx, func(tx *sqlx.Tx) error {
+		var p struct {
+			ID      int64  `db:"id"`
+			Method  string `db:"payout_method"`
+			Details []byte `db:"payout_details"`
+		}
+		if err := tx.Stmtx(db.Q.LockPartner).GetContext(ctx, &p, partnerID); err != nil {
+			return notFound(err, "partner")
+		}
+		if p.Method == "" {
+			return &partnerka.Error{Code: partnerka.EUNPROCESSABLE, Field: "details", Message: "set your payout details in settings first"}
+		}
+		var min decimal.Decimal
+		err := tx.Stmtx(db.Q.MinPayout).GetContext(ctx, &min, m.Currency)
+		if err != nil && !errors.Is(err, sql.ErrNoRows) {
+			return err
+		}
+		if m.Amount.LessThan(min) {
+			return &partnerka.Error{Code: partnerka.EUNPROCESSABLE, Field: "amount",
+				Message: "the minimum payout is " + partnerka.Money{Amount: min, Currency: m.Currency}.String()}
+		}
+		var available decimal.Decimal
+		if err := tx.Stmtx(db.Q.AvailableBalance).GetContext(ctx, &available, partnerID, m.Currency); err != nil {
+			return err
+		}
+		if m.Amount.GreaterThan(available) {
+			return &partnerka.Error{Code: partnerka.EUNPROCESSABLE, Field: "amount",
+				Message: "only " + partnerka.Money{Amount: available, Currency: m.Currency}.String() + " is available"}
+		}
+		if err := tx.Stmtx(db.Q.InsertPayout).GetContext(ctx, &id, partnerID, m.Amount, m.Currency, p.Method, p.Details, userID, at); err != nil {
+			return err
+		}
+		return payoutEntries(ctx, tx, db.Q, partnerID, m, "available", "reserved", "payout", id, userID)
+	})
+	return id, err
+}
+
+func payoutEntries(ctx context.Context, tx *sqlx.Tx, q *Queries, partnerID int64, m partnerka.Money, from, to, kind string, payoutID, userID int64) error {
+	_, err := tx.Stmtx(q.InsertPayoutEntries).ExecContext(ctx, partnerID, m.Currency, from, m.Amount, kind, payoutID, nullInt(userID), to)
+	return err
+}
+
+// PayoutTransition moves a payout from one status to another, with the
+// ledger entries and audit record the move implies, under the payout's row
+// lock: whatever the concurrency, each transition happens once.
+type PayoutTransition struct {
+	PayoutID  int64
+	PartnerID int64 // when set, the payout must be this partner's (not_found otherwise)
+	To        string
+	ActorID   int64
+	Reason    string
+	Reference string
+	At        time.Time
+}
+
+// TransitionPayout applies t. Errors: not_found, conflict (the payout is
+// not in a status the move starts from), forbidden (approving one's own
+// request).
+func (db *DB) TransitionPayout(ctx context.Context, t PayoutTransition) error {
+	return db.InTx(ctx, func(tx *sqlx.Tx) error {
+		var p struct {
+			ID          int64           `db:"id"`
+			PartnerID   int64           `db:"partner_id"`
+			Amount      decimal.Decimal `db:"amount"`
+			Currency    string          `db:"currency"`
+			Status      string          `db:"status"`
+			RequestedBy int64           `db:"requested_by"`
+		}
+		if err := tx.Stmtx(db.Q.PayoutForUpdate).GetContext(ctx, &p, t.PayoutID); err != nil {
+			return notFound(err, "payout")
+		}
+		if t.PartnerID != 0 && p.PartnerID != t.PartnerID {
+			return partnerka.Errorf(partnerka.ENOTFOUND, "payout not found")
+		}
+		from := map[string]string{PayoutCancelled: PayoutRequested, PayoutApproved: PayoutRequested,
+			PayoutRejected: PayoutRequested, PayoutPaid: PayoutApproved}[t.To]
+		if from == "" || p.Status != from {
+			return partnerka.Errorf(partnerka.ECONFLICT, "the payout is %s and cannot become %s", p.Status, t.To)
+		}
+		if t.To == PayoutApproved && t.ActorID == p.RequestedBy {
+			return partnerka.Errorf(partnerka.EFORBIDDEN, "a payout is approved by someone other than who requested it")
+		}
+		m := partnerka.Money{Amount: p.Amount, Currency: p.Currency}
+		var decidedBy *int64
+		var decidedAt, paidAt *time.Time
+		switch t.To {
+		case PayoutCancelled, PayoutRejected:
+			if err := payoutEntries(ctx, tx, db.Q, p.PartnerID, m, "reserved", "available", "payout_reversal", p.ID, t.ActorID); err != nil {
+				return err
+			}
+			if t.To == PayoutRejected {
+				decidedBy, decidedAt = &t.ActorID, &t.At
+			}
+		case PayoutApproved:
+			decidedBy, decidedAt = &t.ActorID, &t.At
+		case PayoutPaid:
+			if err := payoutEntries(ctx, tx, db.Q, p.PartnerID, m, "reserved", "paid", "payout_paid", p.ID, t.ActorID); err != nil {
+				return err
+			}
+			paidAt = &t.At
+		}
+		if _, err := tx.Stmtx(db.Q.SetPayoutStatus).ExecContext(ctx, p.ID, t.To, decidedBy, decidedAt, t.Reason, paidAt, t.Reference); err != nil {
+			return err
+		}
+		return Audit(ctx, tx, db.Q, AuditEntry{ActorID: t.ActorID, Action: "payout." + t.To, Entity: "payout", EntityID: p.ID,
+			Before: map[string]any{"status": p.Status}, After: map[string]any{"status": t.To, "reason": t.Reason, "reference": t.Reference}})
+	})
+}
+
+// PartnerPayouts returns a partner's latest payouts.
+func (db *DB) PartnerPayouts(ctx context.Context, partnerID int64) ([]Payout, error) {
+	var out []Payout
+	err := db.Q.PartnerPayouts.SelectContext(ctx, &out, partnerID)
+	return out, err
+}
+
+// SetPayoutDetails stores how a partner is paid.
+func (db *DB) SetPayoutDetails(ctx context.Context, partnerID int64, method string, details map[string]string) error {
+	b, err := json.Marshal(details)
+	if err != nil {
+		return err
+	}
+	_, err = db.Q.SetPayoutDetails.ExecContext(ctx, partnerID, method, b)
+	return err
+}
+
+// PayoutDetails returns how a partner is paid: the method and account.
+func (db *DB) PayoutDetails(ctx context.Context, partnerID int64) (method, account string, err error) {
+	var row struct {
+		Method  string `db:"payout_method"`
+		Details []byte `db:"payout_details"`
+	}
+	if err := db.Q.PayoutDetailsOf.GetContext(ctx, &row, partnerID); err != nil {
+		return "", "", notFound(err, "partner")
+	}
+	var d map[string]string
+	json.Unmarshal(row.Details, &d)
+	return row.Method, d["account"], nil
+}

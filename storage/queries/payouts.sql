@@ -1,0 +1,40 @@
+-- Payouts: requested by a partner owner, decided and paid by finance. Every
+-- change takes the partner's row lock first, so balances are read and
+-- moved by one transaction at a time.
+
+-- name: lock-partner
+SELECT id, payout_method, payout_details FROM partners WHERE id = $1 FOR UPDATE;
+
+-- name: available-balance
+SELECT coalesce(sum(amount), 0) FROM ledger_entries WHERE partner_id = $1 AND currency = $2 AND bucket = 'available';
+
+-- name: min-payout
+SELECT amount FROM min_payouts WHERE currency = $1;
+
+-- name: insert-payout
+INSERT INTO payouts (partner_id, amount, currency, method, details, requested_by, requested_at)
+VALUES ($1, $2, $3, $4, $5, $6, $7)
+RETURNING id;
+
+-- name: insert-payout-entries
+-- The pair of entries a payout transition books: from one bucket to another.
+INSERT INTO ledger_entries (partner_id, currency, bucket, kind, amount, payout_id, created_by)
+VALUES ($1, $2, $3, $5, -$4::numeric, $6, $7), ($1, $2, $8, $5, $4::numeric, $6, $7);
+
+-- name: payout-for-update
+SELECT id, partner_id, amount, currency, status, requested_by FROM payouts WHERE id = $1 FOR UPDATE;
+
+-- name: set-payout-status
+UPDATE payouts SET status = $2, decided_by = coalesce($3, decided_by), decided_at = coalesce($4, decided_at),
+       reason = $5, paid_at = $6, paid_reference = $7
+ WHERE id = $1;
+
+-- name: partner-payouts
+SELECT id, amount, currency, status, method, requested_at, decided_at, reason, paid_at, paid_reference
+  FROM payouts WHERE partner_id = $1 ORDER BY requested_at DESC, id DESC LIMIT 100;
+
+-- name: set-payout-details
+UPDATE partners SET payout_method = $2, payout_details = $3, updated_at = now() WHERE id = $1;
+
+-- name: payout-details-of
+SELECT payout_method, payout_details FROM partners WHERE id = $1;
