@@ -15,6 +15,7 @@ import (
 	"github.com/gofiber/fiber/v2"
 
 	"partnerka"
+	"partnerka/commissions"
 	"partnerka/storage"
 	"partnerka/storage/storagetest"
 )
@@ -56,6 +57,13 @@ func newFixture(t *testing.T) *fixture {
 	}
 	s := &Server{DB: db, Logger: slog.New(slog.NewTextHandler(io.Discard, nil)), TrackerURL: "http://t.test",
 		Now: func() time.Time { return now }}
+	s.RegisterLead = func(ctx context.Context, partnerID int64, r LeadRegistration, at time.Time) (time.Time, error) {
+		reg, err := commissions.RegisterLead(ctx, db, partnerID, commissions.RegistrationInput(r), at)
+		if err != nil {
+			return time.Time{}, err
+		}
+		return reg.ProtectedUntil, nil
+	}
 	app := fiber.New()
 	if err := s.Mount(app); err != nil {
 		t.Fatal(err)

@@ -43,6 +43,13 @@ var messages = map[string]map[string]string{
 		"m_bank": "Bank transfer", "m_card": "Card", "m_other": "Other",
 		"status_requested": "requested", "status_approved": "approved", "status_paid": "paid", "status_cancelled": "cancelled",
 		"set_details_first": "Set your payout details in Settings first.",
+		"customers_page":    "Leads & customers", "customer": "Customer", "source": "Source", "bound": "Bound",
+		"payments": "Payments", "first_payment": "First payment", "total_paid": "Paid in total", "earned": "Earned",
+		"src_click": "link", "src_promo_code": "promo code", "src_partner_ref": "partner link", "src_registration": "registration", "src_manual": "manager",
+		"register_lead": "Register a lead", "company": "Company", "contact_name": "Contact", "phone": "Phone", "comment": "Comment",
+		"registered": "The lead is registered and protected from other partners until %s.", "registrations": "Your lead registrations",
+		"protected_until": "protected until", "reg_pending": "pending", "reg_approved": "approved", "reg_rejected": "rejected", "reg_bound": "became a customer",
+		"no_customers": "No customers yet. Customers your link or promo code brings appear here, bound to you for life.",
 	},
 	"ru": {
 		"sign_in": "Войти", "email": "Эл. почта", "password": "Пароль", "sign_out": "Выйти",
@@ -74,6 +81,13 @@ var messages = map[string]map[string]string{
 		"m_bank": "Банковский перевод", "m_card": "Карта", "m_other": "Другое",
 		"status_requested": "заявка", "status_approved": "одобрено", "status_paid": "выплачено", "status_cancelled": "отменено",
 		"set_details_first": "Сначала укажите реквизиты для выплаты в настройках.",
+		"customers_page":    "Лиды и клиенты", "customer": "Клиент", "source": "Источник", "bound": "Закреплён",
+		"payments": "Платежи", "first_payment": "Первый платёж", "total_paid": "Оплачено всего", "earned": "Вознаграждение",
+		"src_click": "ссылка", "src_promo_code": "промокод", "src_partner_ref": "партнёрская ссылка", "src_registration": "регистрация лида", "src_manual": "менеджер",
+		"register_lead": "Зарегистрировать лида", "company": "Компания", "contact_name": "Контактное лицо", "phone": "Телефон", "comment": "Комментарий",
+		"registered": "Лид зарегистрирован и закреплён за вами до %s.", "registrations": "Ваши регистрации лидов",
+		"protected_until": "закреплён до", "reg_pending": "на рассмотрении", "reg_approved": "одобрена", "reg_rejected": "отклонена", "reg_bound": "стал клиентом",
+		"no_customers": "Клиентов пока нет. Клиенты, пришедшие по вашей ссылке или промокоду, появятся здесь и закрепятся за вами навсегда.",
 	},
 }
 

@@ -140,3 +140,38 @@ func TestEarningsPage(t *testing.T) {
 }
 
 func itoa(n int64) string { return strconv.FormatInt(n, 10) }
+
+func TestCustomersPage(t *testing.T) {
+	f := newFixture(t)
+	ctx := context.Background()
+	alpha := f.seed.Partners["alpha"]
+	f.db.ExecContext(ctx, `INSERT INTO customers (external_id, partner_id, source, reason, bound_at, first_seen_at, email) VALUES
+		('cust-7', $1, 'promo_code', 'attributed', '2026-11-01', '2026-11-01', 'anna@corp.example')`, alpha)
+	f.db.ExecContext(ctx, `INSERT INTO purchases (external_id, customer_external_id, amount, currency, occurred_at, body_hash) VALUES
+		('p1', 'cust-7', 1500, 'RUB', '2026-11-02', '\x00'), ('p0', 'cust-7', 99, 'RUB', '2026-10-01', '\x00')`)
+	b := f.browser(t)
+	b.login("alpha@x.test", pw)
+	_, page := b.do("GET", "/customers", nil)
+	for _, want := range []string{"cust-7", "an***@corp.example", "промокод", "1\u00a0500,00\u00a0₽"} {
+		if !strings.Contains(page, want) {
+			t.Errorf("customers page lacks %q", want)
+		}
+	}
+	if strings.Contains(page, "anna@corp.example") {
+		t.Error("the customer's full email is shown")
+	}
+	r, _ := b.do("POST", "/customers", url.Values{"company": {"Acme"}, "email": {"ceo@acme.example"}, "_csrf": {b.csrf(page)}})
+	if r.StatusCode != 303 || !strings.Contains(r.Header.Get("Location"), "registered=2027-02-21") {
+		t.Fatalf("register: %d %s", r.StatusCode, r.Header.Get("Location"))
+	}
+	eb := f.browser(t)
+	eb.login("beta@x.test", pw)
+	_, bpage := eb.do("GET", "/customers", nil)
+	if strings.Contains(bpage, "cust-7") {
+		t.Error("beta sees alpha's customer")
+	}
+	r, out := eb.do("POST", "/customers", url.Values{"company": {"Acme again"}, "email": {"sales@acme.example"}, "_csrf": {eb.csrf(bpage)}})
+	if r.StatusCode != 422 || !strings.Contains(out, "protected until 2027-02-21") || !strings.Contains(out, `value="Acme again"`) {
+		t.Errorf("second registration: %d\n%s", r.StatusCode, out)
+	}
+}

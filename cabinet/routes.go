@@ -22,6 +22,8 @@ func (s *Server) routes(app *fiber.App) {
 	partner.Get("/dashboard", s.dashboard)
 	partner.Get("/links", s.links)
 	partner.Post("/links", s.createLink)
+	partner.Get("/customers", s.customers)
+	partner.Post("/customers", s.registerLead)
 	partner.Get("/earnings", s.earnings)
 	partner.Get("/earnings.csv", s.earningsCSV)
 	partner.Get("/payouts", s.payouts)

@@ -5,9 +5,11 @@ package cabinet
 
 import (
 	"bytes"
+	"context"
 	"embed"
 	"html/template"
 	"log/slog"
+	"time"
 
 	"github.com/gofiber/fiber/v2"
 
@@ -30,6 +32,11 @@ type Server struct {
 	Secure     bool // served over TLS: cookies get Secure
 	Now        partnerka.Clock
 
+	// RegisterLead applies the registration rule (commissions.RegisterLead,
+	// wired by cmd so the cabinet does not import the rules) and returns
+	// until when the lead is protected.
+	RegisterLead func(ctx context.Context, partnerID int64, r LeadRegistration, now time.Time) (time.Time, error)
+
 	pages map[string]*template.Template
 }
 
@@ -47,7 +54,7 @@ func (s *Server) Mount(app *fiber.App) error {
 
 func (s *Server) parseTemplates() error {
 	s.pages = map[string]*template.Template{}
-	for _, page := range []string{"landing", "login", "dashboard", "links", "earnings", "payouts", "payout_confirm", "settings"} {
+	for _, page := range []string{"landing", "login", "dashboard", "links", "earnings", "payouts", "payout_confirm", "settings", "customers"} {
 		t, err := template.New("layout.html").ParseFS(templateFS, "templates/layout.html", "templates/"+page+".html")
 		if err != nil {
 			return err

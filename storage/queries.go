@@ -132,6 +132,9 @@ type Queries struct {
 	PartnerCommissions   *sqlx.Stmt `query:"partner-commissions"`
 	PartnerManualEntries *sqlx.Stmt `query:"partner-manual-entries"`
 
+	PartnerCustomers     *sqlx.Stmt `query:"partner-customers"`
+	PartnerRegistrations *sqlx.Stmt `query:"partner-registrations"`
+
 	stmts []*sqlx.Stmt
 }
 

@@ -22,6 +22,7 @@ import (
 	"partnerka"
 	"partnerka/cabinet"
 	"partnerka/commissions"
+	"partnerka/storage"
 	"partnerka/tracker"
 )
 
@@ -67,6 +68,7 @@ func runServe(ctx context.Context, m *Main, args []string) error {
 	mountOps(cabinetApp, db, rdb, reg)
 	cab := &cabinet.Server{DB: db, Redis: rdb, Logger: m.Logger, TrackerURL: m.Config.TrackerURL,
 		Secure: strings.HasPrefix(m.Config.CabinetURL, "https://")}
+	cab.RegisterLead = registerLead(db)
 	if err := cab.Mount(cabinetApp); err != nil {
 		return err
 	}
@@ -168,5 +170,16 @@ func newReconciler(m *Main) *commissions.Reconciler {
 			&commissions.RefundStep{DB: m.db},
 			&commissions.ReleaseStep{DB: m.db, Now: partnerka.SystemClock},
 		},
+	}
+}
+
+// registerLead wires the cabinet's lead registration form to the rule.
+func registerLead(db *storage.DB) func(context.Context, int64, cabinet.LeadRegistration, time.Time) (time.Time, error) {
+	return func(ctx context.Context, partnerID int64, r cabinet.LeadRegistration, now time.Time) (time.Time, error) {
+		reg, err := commissions.RegisterLead(ctx, db, partnerID, commissions.RegistrationInput(r), now)
+		if err != nil {
+			return time.Time{}, err
+		}
+		return reg.ProtectedUntil, nil
 	}
 }

@@ -72,3 +72,21 @@ SELECT c.id, c.earned_at, c.hold_until, c.amount, c.reversed_amount, c.currency,
 SELECT created_at, amount, currency, kind, reason FROM ledger_entries
  WHERE partner_id = $1 AND kind IN ('bonus', 'adjustment') AND created_at >= $2 AND created_at < $3
  ORDER BY created_at DESC;
+
+-- name: partner-customers
+SELECT c.external_id, c.source, c.bound_at, c.email,
+       count(p.id) FILTER (WHERE p.occurred_at >= c.bound_at) AS payments,
+       min(p.occurred_at) FILTER (WHERE p.occurred_at >= c.bound_at) AS first_payment,
+       coalesce(sum(p.amount) FILTER (WHERE p.occurred_at >= c.bound_at), 0) AS total_paid,
+       coalesce(max(p.currency), '') AS currency,
+       (SELECT coalesce(sum(k.amount - k.reversed_amount), 0) FROM commissions k
+         WHERE k.customer_id = c.id AND k.partner_id = c.partner_id) AS earned
+  FROM customers c LEFT JOIN purchases p ON p.customer_external_id = c.external_id
+ WHERE c.partner_id = $1
+ GROUP BY c.id
+ ORDER BY c.bound_at DESC
+ LIMIT 500;
+
+-- name: partner-registrations
+SELECT id, company, contact_name, email, status, protected_until, created_at, reason
+  FROM lead_registrations WHERE partner_id = $1 ORDER BY created_at DESC LIMIT 200;
