@@ -104,6 +104,9 @@ func (s *Server) locale(c *fiber.Ctx) string {
 	if u := currentUser(c); u != nil {
 		return u.Locale
 	}
+	if l := c.Cookies("pk_lang"); l == "en" || l == "ru" {
+		return l
+	}
 	if strings.HasPrefix(c.Get(fiber.HeaderAcceptLanguage), "ru") {
 		return "ru"
 	}

@@ -175,3 +175,46 @@ func TestCustomersPage(t *testing.T) {
 		t.Errorf("second registration: %d\n%s", r.StatusCode, out)
 	}
 }
+
+func TestApplyAndLanguage(t *testing.T) {
+	f := newFixture(t)
+	b := f.browser(t)
+	_, page := b.do("GET", "/apply", nil)
+	form := url.Values{"kind": {"person"}, "name": {"Zeta Reviews"}, "contact_name": {"Zoe"}, "email": {"zoe@zeta.test"},
+		"password": {"long enough password"}, "promotion": {"YouTube"}, "_csrf": {b.csrf(page)}}
+	bad := url.Values{}
+	for k, v := range form {
+		bad[k] = v
+	}
+	bad.Set("email", "alpha@x.test")
+	if r, out := b.do("POST", "/apply", bad); r.StatusCode != 422 || !strings.Contains(out, "sign in instead") || !strings.Contains(out, `value="Zeta Reviews"`) {
+		t.Errorf("taken email: %d\n%s", r.StatusCode, out)
+	}
+	if r, _ := b.do("POST", "/apply", form); r.StatusCode != 303 {
+		t.Fatalf("apply: %d", r.StatusCode)
+	}
+	var status string
+	f.db.Get(&status, `SELECT p.status FROM partners p JOIN users u ON u.partner_id = p.id WHERE u.email = 'zoe@zeta.test'`)
+	if status != "applied" {
+		t.Errorf("applicant's partner is %q, want applied", status)
+	}
+	if r, page := b.login("zoe@zeta.test", "long enough password"); r.StatusCode != 403 || !strings.Contains(page, "being reviewed") {
+		t.Errorf("applicant sign-in: %d", r.StatusCode)
+	}
+	// Language: an anonymous visitor switches with a cookie; a user in the account.
+	_, page = b.do("GET", "/login", nil)
+	r, _ := b.do("POST", "/language", url.Values{"locale": {"ru"}, "back": {"//evil.test/"}, "_csrf": {b.csrf(page)}})
+	if r.StatusCode != 303 || r.Header.Get("Location") != "/" {
+		t.Errorf("language switch redirect: %d %q (must stay on this site)", r.StatusCode, r.Header.Get("Location"))
+	}
+	if _, page := b.do("GET", "/login", nil); !strings.Contains(page, "Войти") {
+		t.Error("the login page is not in Russian after switching")
+	}
+	eb := f.browser(t)
+	eb.login("beta@x.test", pw)
+	_, page = eb.do("GET", "/dashboard", nil)
+	eb.do("POST", "/language", url.Values{"locale": {"ru"}, "back": {"/dashboard"}, "_csrf": {eb.csrf(page)}})
+	if _, page := eb.do("GET", "/dashboard", nil); !strings.Contains(page, "Сводка") {
+		t.Error("beta's dashboard is not in Russian after switching")
+	}
+}

@@ -54,7 +54,7 @@ func (s *Server) Mount(app *fiber.App) error {
 
 func (s *Server) parseTemplates() error {
 	s.pages = map[string]*template.Template{}
-	for _, page := range []string{"landing", "login", "dashboard", "links", "earnings", "payouts", "payout_confirm", "settings", "customers"} {
+	for _, page := range []string{"landing", "login", "dashboard", "links", "earnings", "payouts", "payout_confirm", "settings", "customers", "apply"} {
 		t, err := template.New("layout.html").ParseFS(templateFS, "templates/layout.html", "templates/"+page+".html")
 		if err != nil {
 			return err
@@ -72,6 +72,8 @@ func (s *Server) page(c *fiber.Ctx, name, locale, title string, data fiber.Map) 
 	data["T"] = func(key string) string { return T(locale, key) }
 	data["User"] = currentUser(c)
 	data["CSRF"] = s.formCSRF(c)
+	data["Path"] = c.Path()
+	data["OtherLocale"] = map[string]string{"en": "ru", "ru": "en"}[locale]
 	var buf bytes.Buffer
 	if err := s.pages[name].Execute(&buf, data); err != nil {
 		s.Logger.Error("render", "page", name, "err", err)

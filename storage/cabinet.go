@@ -6,6 +6,8 @@ import (
 	"errors"
 	"time"
 
+	"github.com/jmoiron/sqlx"
+
 	"github.com/shopspring/decimal"
 
 	"partnerka"
@@ -200,4 +202,35 @@ func (db *DB) PartnerCustomers(ctx context.Context, partnerID int64) ([]PartnerC
 	var rs []RegistrationRow
 	err := db.Q.PartnerRegistrations.SelectContext(ctx, &rs, partnerID)
 	return cs, rs, err
+}
+
+// Application is what a prospective partner submits.
+type Application struct {
+	Ref, Name, Kind, ContactName, Email, Phone, Website, Promotion, Locale, PasswordHash string
+}
+
+// CreateApplication creates a partner in status applied and its owner, in
+// one transaction. Errors: conflict on a taken email (field email).
+func (db *DB) CreateApplication(ctx context.Context, a Application) (int64, error) {
+	var id int64
+	err := db.InTx(ctx, func(tx *sqlx.Tx) error {
+		if err := tx.Stmtx(db.Q.InsertApplication).GetContext(ctx, &id, a.Ref, a.Name, a.Kind, a.ContactName, a.Email,
+			a.Phone, a.Website, a.Promotion); err != nil {
+			return err
+		}
+		var uid int64
+		var created time.Time
+		err := tx.Stmtx(db.Q.InsertUser).QueryRowxContext(ctx, a.Email, a.ContactName, a.PasswordHash, partnerka.RoleOwner, id, a.Locale).Scan(&uid, &created)
+		if IsUniqueViolation(err, "users_email_key") {
+			return &partnerka.Error{Code: partnerka.ECONFLICT, Field: "email", Message: "an account with this email exists; sign in instead"}
+		}
+		return err
+	})
+	return id, err
+}
+
+// SetUserLocale stores a user's language.
+func (db *DB) SetUserLocale(ctx context.Context, userID int64, locale string) error {
+	_, err := db.Q.SetUserLocale.ExecContext(ctx, userID, locale)
+	return err
 }

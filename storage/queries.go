@@ -135,6 +135,9 @@ type Queries struct {
 	PartnerCustomers     *sqlx.Stmt `query:"partner-customers"`
 	PartnerRegistrations *sqlx.Stmt `query:"partner-registrations"`
 
+	InsertApplication *sqlx.Stmt `query:"insert-application"`
+	SetUserLocale     *sqlx.Stmt `query:"set-user-locale"`
+
 	stmts []*sqlx.Stmt
 }
 

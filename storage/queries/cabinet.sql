@@ -90,3 +90,11 @@ SELECT c.external_id, c.source, c.bound_at, c.email,
 -- name: partner-registrations
 SELECT id, company, contact_name, email, status, protected_until, created_at, reason
   FROM lead_registrations WHERE partner_id = $1 ORDER BY created_at DESC LIMIT 200;
+
+-- name: insert-application
+INSERT INTO partners (ref, name, kind, status, contact_name, contact_email, contact_phone, website, promotion)
+VALUES ($1, $2, $3, 'applied', $4, $5, $6, $7, $8)
+RETURNING id;
+
+-- name: set-user-locale
+UPDATE users SET locale = $2 WHERE id = $1;
