@@ -1,6 +1,7 @@
 package cabinet
 
 import (
+	"regexp"
 	"testing"
 	"time"
 
@@ -44,6 +45,22 @@ func TestFormatMoney(t *testing.T) {
 	for key := range messages["en"] {
 		if messages["ru"][key] == "" {
 			t.Errorf("message %q has no Russian text", key)
+		}
+	}
+}
+
+// Every message a template asks for exists, in both languages.
+func TestTemplateMessages(t *testing.T) {
+	keys := regexp.MustCompile(`call \$?\.T "([a-z_0-9]+)"`)
+	entries, _ := templateFS.ReadDir("templates")
+	for _, e := range entries {
+		b, _ := templateFS.ReadFile("templates/" + e.Name())
+		for _, m := range keys.FindAllStringSubmatch(string(b), -1) {
+			for _, locale := range []string{"en", "ru"} {
+				if messages[locale][m[1]] == "" {
+					t.Errorf("%s uses %q, which has no %s text", e.Name(), m[1], locale)
+				}
+			}
 		}
 	}
 }

@@ -1,0 +1,259 @@
+package main
+
+import (
+	"context"
+	"crypto/sha256"
+	"fmt"
+	"net/http"
+	"net/url"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/chromedp/chromedp"
+
+	"partnerka/storage"
+)
+
+// chromium finds the browser make test installs, or skips when a
+// developer runs this package by hand without one (never in CI).
+func chromium(t *testing.T) string {
+	for _, name := range []string{"chromium", "chromium-browser", "google-chrome"} {
+		if p, err := exec.LookPath(name); err == nil {
+			return p
+		}
+	}
+	if os.Getenv("CI") != "" {
+		t.Fatal("Chromium is not installed; make test installs it")
+	}
+	t.Skip("Chromium is not installed: run `make test`, which installs it")
+	return ""
+}
+
+// TestPartnerJourney drives the real server in headless Chromium through
+// what a partner does: apply, (be approved), sign in, create a link; a
+// visitor clicks it, the vendor reports the lead and the payment, the
+// reconciler earns the commission, the partner sees it and requests a
+// payout. Screenshots of each page go to the folder the test logs.
+func TestPartnerJourney(t *testing.T) {
+	browser := chromium(t)
+	e := testEnv(t)
+	tracker, cabinet := freeAddr(t), freeAddr(t)
+	e["PARTNERKA_TRACKER_ADDR"], e["PARTNERKA_CABINET_ADDR"] = tracker, cabinet
+	e["PARTNERKA_TRACKER_URL"], e["PARTNERKA_CABINET_URL"] = "http://"+tracker, "http://"+cabinet
+	e["PARTNERKA_RECONCILE_INTERVAL"] = "200ms"
+	if _, err := run(t, context.Background(), e, "demo"); err != nil {
+		t.Fatal(err)
+	}
+	db := openRaw(t, e["PARTNERKA_DATABASE_URL"])
+	if _, err := db.Exec(`UPDATE program_settings SET hold_days = 0, updated_at = now()`); err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	done := make(chan error, 1)
+	go func() { _, err := run(t, ctx, e, "serve"); done <- err }()
+	defer func() { cancel(); <-done }()
+	waitHTTP(t, "http://"+cabinet+"/healthz")
+	base := "http://" + cabinet
+
+	shots := filepath.Join(os.TempDir(), "partnerka-screens-"+time.Now().Format("150405"))
+	os.MkdirAll(shots, 0o755)
+	t.Logf("screenshots in %s", shots)
+	actx, acancel := chromedp.NewExecAllocator(ctx, append(chromedp.DefaultExecAllocatorOptions[:],
+		chromedp.ExecPath(browser), chromedp.NoSandbox, chromedp.DisableGPU, chromedp.UserDataDir(t.TempDir()),
+		chromedp.Flag("disable-background-networking", true), chromedp.Flag("disable-component-update", true),
+		chromedp.Flag("disable-sync", true), chromedp.Flag("no-first-run", true), chromedp.WindowSize(1100, 1400))...)
+	defer acancel()
+	bctx, bcancel := chromedp.NewContext(actx)
+	defer bcancel()
+	if err := chromedp.Do(bctx); err != nil { // starts the browser; no timeout on this first call
+		t.Fatal(err)
+	}
+	step := func(name string, actions ...chromedp.Action[chromedp.Void]) {
+		t.Helper()
+		sctx, cancel := context.WithTimeout(bctx, 30*time.Second)
+		defer cancel()
+		if err := chromedp.Do(sctx, actions...); err != nil {
+			t.Fatalf("%s: %v", name, err)
+		}
+		img, err := chromedp.Run(sctx, chromedp.FullScreenshot(100))
+		if err != nil {
+			t.Fatalf("%s screenshot: %v", name, err)
+		}
+		os.WriteFile(filepath.Join(shots, name+".png"), img, 0o644)
+	}
+	textOf := func(sel string) string {
+		t.Helper()
+		sctx, cancel := context.WithTimeout(bctx, 30*time.Second)
+		defer cancel()
+		v, err := chromedp.Run(sctx, chromedp.Text(chromedp.CSS(sel)))
+		if err != nil {
+			t.Fatalf("text of %s: %v", sel, err)
+		}
+		return v
+	}
+	var text string
+
+	// Apply.
+	step("01-apply",
+		chromedp.Navigate(base+"/apply"),
+		chromedp.SetValue(chromedp.CSS("#kind"), "person"),
+		chromedp.SendKeys(chromedp.CSS("#name"), "Zeta Reviews"),
+		chromedp.SendKeys(chromedp.CSS("#contact_name"), "Zoe Zimmer"),
+		chromedp.SendKeys(chromedp.CSS("#email"), "zoe@zeta.test"),
+		chromedp.SendKeys(chromedp.CSS("#password"), "zoe's long password"),
+		chromedp.SendKeys(chromedp.CSS("#promotion"), "Video reviews"),
+		chromedp.Submit(chromedp.CSS("#promotion")),
+		chromedp.WaitVisible(chromedp.CSS(".notice")),
+	)
+	text = textOf(".notice")
+	if !strings.Contains(text, "application") && !strings.Contains(text, "Заявка") {
+		t.Fatalf("after applying: %q", text)
+	}
+
+	// A manager approves (through storage until the back office exists):
+	// active, the Referral plan from today, a default link.
+	var partnerID int64
+	if err := db.QueryRow(`UPDATE partners SET status = 'active' WHERE id = (SELECT partner_id FROM users WHERE email = 'zoe@zeta.test') RETURNING id`).Scan(&partnerID); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := db.Exec(`INSERT INTO contracts (partner_id, plan_version_id, starts_at)
+		SELECT $1, v.id, now() - interval '1 day' FROM plan_versions v JOIN plans p ON p.id = v.plan_id WHERE p.name = 'Referral' AND v.version = 1`, partnerID); err != nil {
+		t.Fatal(err)
+	}
+
+	// Sign in, create a link.
+	step("02-dashboard",
+		chromedp.Navigate(base+"/login"),
+		chromedp.SendKeys(chromedp.CSS("#email"), "zoe@zeta.test"),
+		chromedp.SendKeys(chromedp.CSS("#password"), "zoe's long password"),
+		chromedp.Submit(chromedp.CSS("#password")),
+		chromedp.WaitVisible(chromedp.CSS("#clicks")),
+	)
+	step("03-links",
+		chromedp.Navigate(base+"/links"),
+		chromedp.SendKeys(chromedp.CSS("#destination"), "https://demo.example.com/pricing"),
+		chromedp.SendKeys(chromedp.CSS("#code"), "zoe-pricing"),
+		chromedp.Submit(chromedp.CSS("#code")),
+		chromedp.WaitVisible(chromedp.CSS(".notice")),
+	)
+	text = textOf("body")
+	if !strings.Contains(text, "/r/zoe-pricing") {
+		t.Fatalf("the new link is not listed:\n%s", text)
+	}
+
+	// A visitor clicks the link (the tracker learns of it within a second).
+	noFollow := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	var clickID string
+	for i := 0; i < 50 && clickID == ""; i++ {
+		req, _ := http.NewRequest("GET", "http://"+tracker+"/r/zoe-pricing?utm_source=yt", nil)
+		req.Header.Set("User-Agent", "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/130.0 Safari/537.36")
+		resp, err := noFollow.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if u, err := url.Parse(resp.Header.Get("Location")); err == nil && u.Path == "/pricing" {
+			clickID = u.Query().Get("pk_click")
+		} else {
+			time.Sleep(50 * time.Millisecond)
+		}
+	}
+	if clickID == "" {
+		t.Fatal("the new link never redirected with a click id")
+	}
+
+	// The vendor reports the sign-up and the payment.
+	raw := "pk_browser_test_key_0123456789"
+	sum := sha256.Sum256([]byte(raw))
+	sdb, err := storage.Open(context.Background(), e["PARTNERKA_DATABASE_URL"])
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer sdb.Close()
+	sdb.Prepare(context.Background())
+	if _, err := sdb.CreateAPIKey(context.Background(), "browser test", "pk_brow", sum[:]); err != nil {
+		t.Fatal(err)
+	}
+	api := func(path, body string) {
+		t.Helper()
+		req, _ := http.NewRequest("POST", "http://"+tracker+path, strings.NewReader(body))
+		req.Header.Set("Authorization", "Bearer "+raw)
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil || resp.StatusCode >= 300 {
+			t.Fatalf("POST %s: %v %v", path, resp.Status, err)
+		}
+		resp.Body.Close()
+	}
+	api("/api/v1/leads", fmt.Sprintf(`{"customer_id":"zeta-cust-1","click_id":%q,"email":"buyer@corp.example"}`, clickID))
+	api("/api/v1/purchases", `{"id":"zeta-inv-1","customer_id":"zeta-cust-1","amount":"12450.00","currency":"RUB","product":"crm"}`)
+
+	// The reconciler (every 200 ms inside serve) earns the commission.
+	deadline := time.Now().Add(20 * time.Second)
+	for {
+		var n int
+		db.QueryRow(`SELECT count(*) FROM commissions WHERE partner_id = $1 AND status = 'available'`, partnerID).Scan(&n)
+		if n == 1 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("no available commission after 20 s")
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	step("04-earnings",
+		chromedp.Navigate(base+"/earnings"),
+	)
+	text = textOf("body")
+	if !strings.Contains(text, "20% of 12450.00 RUB, first payment, plan Referral v1") {
+		t.Fatalf("earnings page lacks the commission:\n%s", text)
+	}
+
+	// Payout details, then the payout with its confirmation.
+	step("05-settings",
+		chromedp.Navigate(base+"/settings"),
+		chromedp.SendKeys(chromedp.CSS("#account"), "40702810900000001234"),
+		chromedp.Submit(chromedp.CSS("#account")),
+		chromedp.WaitVisible(chromedp.CSS(".notice")),
+	)
+	step("06-confirm",
+		chromedp.Navigate(base+"/payouts"),
+		chromedp.SendKeys(chromedp.CSS("#amount"), "2490.00"),
+		chromedp.SendKeys(chromedp.CSS("#currency"), "RUB"),
+		chromedp.Submit(chromedp.CSS("#currency")),
+		chromedp.WaitVisible(chromedp.CSS("#question")),
+	)
+	text = textOf("#question")
+	if !strings.Contains(text, "2,490.00") && !strings.Contains(text, "2\u00a0490,00") || !strings.Contains(text, "1234") {
+		t.Fatalf("confirmation %q does not say what will happen", text)
+	}
+	step("07-requested",
+		chromedp.Submit(chromedp.CSS("form[action='/payouts'] button")),
+		chromedp.WaitVisible(chromedp.CSS(".notice")),
+	)
+	text = textOf(".events")
+	if !strings.Contains(text, "requested") && !strings.Contains(text, "заявка") {
+		t.Fatalf("payout history: %q", text)
+	}
+	var status string
+	db.QueryRow(`SELECT status FROM payouts WHERE partner_id = $1`, partnerID).Scan(&status)
+	if status != "requested" {
+		t.Errorf("payout %q, want requested", status)
+	}
+}
+
+func waitHTTP(t *testing.T, u string) {
+	t.Helper()
+	for i := 0; i < 100; i++ {
+		if resp, err := http.Get(u); err == nil {
+			resp.Body.Close()
+			return
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	t.Fatalf("%s never answered", u)
+}
