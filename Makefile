@@ -4,7 +4,7 @@
 
 GO ?= go
 
-.PHONY: run test build vet clean bench-tracker bench-reconcile
+.PHONY: run test build vet clean bench-tracker bench-reconcile bench-cabinet
 
 run:
 	@scripts/run.sh
@@ -21,6 +21,11 @@ bench-tracker:
 # binary, against a COPY of as many rows in the same run.
 bench-reconcile:
 	@scripts/bench-reconcile.sh
+
+# The largest partner's dashboard, earnings and customers pages over
+# 10,000,000 clicks and 2,000,000 commissions, against a static file.
+bench-cabinet:
+	@scripts/bench-cabinet.sh
 
 build:
 	$(GO) build -o bin/partnerka ./cmd/partnerka

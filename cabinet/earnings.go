@@ -10,7 +10,11 @@ import (
 	"partnerka/storage"
 )
 
-func (s *Server) earningsData(c *fiber.Ctx) (string, time.Time, time.Time, *time.Location, []storage.EarningRow, []storage.ManualEntry, error) {
+// earningsPageRows is how many commissions the page shows; the CSV export
+// has them all.
+const earningsPageRows = 200
+
+func (s *Server) earningsData(c *fiber.Ctx, limit int) (string, time.Time, time.Time, *time.Location, []storage.EarningRow, []storage.ManualEntry, error) {
 	u := currentUser(c)
 	loc, err := time.LoadLocation(u.TimeZone)
 	if err != nil {
@@ -22,7 +26,7 @@ func (s *Server) earningsData(c *fiber.Ctx) (string, time.Time, time.Time, *time
 		period = "30d"
 		from, to, _ = periodRange(period, s.Now().In(loc))
 	}
-	rows, manual, err := s.DB.PartnerEarnings(c.UserContext(), *u.PartnerID, from, to)
+	rows, manual, err := s.DB.PartnerEarnings(c.UserContext(), *u.PartnerID, from, to, limit)
 	return period, from, to, loc, rows, manual, err
 }
 
@@ -30,9 +34,13 @@ func (s *Server) earningsData(c *fiber.Ctx) (string, time.Time, time.Time, *time
 // date and reversals, and the bonuses and adjustments, for a period.
 func (s *Server) earnings(c *fiber.Ctx) error {
 	u := currentUser(c)
-	period, from, to, loc, rows, manual, err := s.earningsData(c)
+	period, from, to, loc, rows, manual, err := s.earningsData(c, earningsPageRows+1)
 	if err != nil {
 		return err
+	}
+	more := len(rows) > earningsPageRows
+	if more {
+		rows = rows[:earningsPageRows]
 	}
 	type view struct{ Date, Amount, Reversed, Status, StatusClass, Release, Explanation string }
 	var out []view
@@ -57,14 +65,14 @@ func (s *Server) earnings(c *fiber.Ctx) error {
 		periodLinks = append(periodLinks, fiber.Map{"Name": name, "Label": T(u.Locale, "p_"+name), "Current": name == period})
 	}
 	return c.Type("html").Send(s.page(c, "earnings", u.Locale, T(u.Locale, "earnings_page"), fiber.Map{
-		"Rows": out, "Manual": mv, "Periods": periodLinks, "Period": period,
+		"Rows": out, "Manual": mv, "Periods": periodLinks, "Period": period, "More": more,
 		"From": FormatDate(from, u.Locale), "To": FormatDate(to.AddDate(0, 0, -1), u.Locale), "Zone": loc.String(),
 	}))
 }
 
 // earningsCSV exports what the earnings page shows, with plain numbers.
 func (s *Server) earningsCSV(c *fiber.Ctx) error {
-	_, _, _, loc, rows, manual, err := s.earningsData(c)
+	_, _, _, loc, rows, manual, err := s.earningsData(c, 1000000)
 	if err != nil {
 		return err
 	}

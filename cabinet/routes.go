@@ -2,6 +2,8 @@ package cabinet
 
 import (
 	"net/http"
+	"strconv"
+	"time"
 
 	"github.com/gofiber/fiber/v2"
 	"github.com/gofiber/fiber/v2/middleware/filesystem"
@@ -10,6 +12,7 @@ import (
 // routes is the one route table of the cabinet and back office. Every
 // page runs loadSession and checkCSRF; partner pages also requirePartner.
 func (s *Server) routes(app *fiber.App) {
+	app.Use(serverTiming)
 	app.Use("/static", filesystem.New(filesystem.Config{
 		Root: http.FS(staticFS), PathPrefix: "static", MaxAge: 3600,
 	}))
@@ -34,6 +37,15 @@ func (s *Server) routes(app *fiber.App) {
 	partner.Post("/payouts/:id/cancel", s.cancelPayout)
 	partner.Get("/settings", s.settings)
 	partner.Post("/settings", s.saveSettings)
+}
+
+// serverTiming tells in a Server-Timing header how long the server took
+// (make bench-cabinet reads it; so can anyone's browser tools).
+func serverTiming(c *fiber.Ctx) error {
+	start := time.Now()
+	err := c.Next()
+	c.Set("Server-Timing", "app;dur="+strconv.FormatFloat(float64(time.Since(start).Microseconds())/1000, 'f', 3, 64))
+	return err
 }
 
 // securityHeaders keeps pages out of frames and other sites' referrers.

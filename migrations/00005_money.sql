@@ -72,6 +72,7 @@ CREATE TABLE commissions (
 CREATE UNIQUE INDEX commissions_purchase ON commissions (purchase_id, partner_id, level) WHERE event = 'sale';
 CREATE UNIQUE INDEX commissions_lead ON commissions (customer_id, partner_id, level) WHERE event = 'lead';
 CREATE INDEX commissions_partner ON commissions (partner_id, earned_at);
+CREATE INDEX commissions_customer ON commissions (customer_id, partner_id);
 CREATE INDEX commissions_release ON commissions (hold_until) WHERE status = 'pending';
 
 -- A refund takes back commission in proportion to the refunded amount.

@@ -44,11 +44,15 @@ ensure_chromium() {
 	command -v chromium >/dev/null || command -v chromium-browser >/dev/null || apt_install chromium
 }
 
-# free_port prints a TCP port nothing listens on.
+# free_port [EXCEPT] prints a TCP port nothing listens on, below the
+# kernel's range for outgoing connections (so no client socket holds it)
+# and other than EXCEPT.
 free_port() {
-	local p
-	for _ in $(seq 1 50); do
-		p=$(shuf -i 20000-59999 -n 1)
+	local p lo
+	lo=$(cut -f1 /proc/sys/net/ipv4/ip_local_port_range 2>/dev/null || echo 32768)
+	for _ in $(seq 1 100); do
+		p=$(shuf -i 20000-$((lo - 1)) -n 1)
+		[ "$p" = "${1:-}" ] && continue
 		if ! (exec 3<>/dev/tcp/127.0.0.1/$p) 2>/dev/null; then echo "$p"; return 0; fi
 	done
 	die "no free port found"
@@ -149,7 +153,7 @@ start_throwaway() {
 	THROWAWAY_TMP=$(mktemp -d /tmp/partnerka-svc.XXXXXX)
 	THROWAWAY_PGDIR=$(pg_datadir "$THROWAWAY_TMP/pg")
 	THROWAWAY_PGPORT=$(free_port)
-	THROWAWAY_REDISPORT=$(free_port)
+	THROWAWAY_REDISPORT=$(free_port "$THROWAWAY_PGPORT")
 	trap stop_throwaway EXIT
 	say "starting PostgreSQL on 127.0.0.1:$THROWAWAY_PGPORT and Redis on 127.0.0.1:$THROWAWAY_REDISPORT"
 	if [ "$mode" = fast ]; then

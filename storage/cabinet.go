@@ -156,10 +156,11 @@ type ManualEntry struct {
 	Reason    string          `db:"reason"`
 }
 
-// PartnerEarnings returns a partner's commissions and manual entries in [from, to).
-func (db *DB) PartnerEarnings(ctx context.Context, partnerID int64, from, to time.Time) ([]EarningRow, []ManualEntry, error) {
+// PartnerEarnings returns a partner's latest commissions (at most limit)
+// and manual entries in [from, to).
+func (db *DB) PartnerEarnings(ctx context.Context, partnerID int64, from, to time.Time, limit int) ([]EarningRow, []ManualEntry, error) {
 	var rows []EarningRow
-	if err := db.Q.PartnerCommissions.SelectContext(ctx, &rows, partnerID, from, to); err != nil {
+	if err := db.Q.PartnerCommissions.SelectContext(ctx, &rows, partnerID, from, to, limit); err != nil {
 		return nil, nil, err
 	}
 	var manual []ManualEntry

@@ -66,7 +66,7 @@ SELECT c.id, c.earned_at, c.hold_until, c.amount, c.reversed_amount, c.currency,
   FROM commissions c LEFT JOIN purchases p ON p.id = c.purchase_id
  WHERE c.partner_id = $1 AND c.earned_at >= $2 AND c.earned_at < $3
  ORDER BY c.earned_at DESC, c.id DESC
- LIMIT 5000;
+ LIMIT $4;
 
 -- name: partner-manual-entries
 SELECT created_at, amount, currency, kind, reason FROM ledger_entries
@@ -74,18 +74,24 @@ SELECT created_at, amount, currency, kind, reason FROM ledger_entries
  ORDER BY created_at DESC;
 
 -- name: partner-customers
-SELECT c.external_id, c.source, c.bound_at, c.email,
-       count(p.id) FILTER (WHERE p.occurred_at >= c.bound_at) AS payments,
-       min(p.occurred_at) FILTER (WHERE p.occurred_at >= c.bound_at) AS first_payment,
-       coalesce(sum(p.amount) FILTER (WHERE p.occurred_at >= c.bound_at), 0) AS total_paid,
-       coalesce(max(p.currency), '') AS currency,
+-- The 200 most recently bound customers first, then for each its payments
+-- (by the purchases_customer index) and commissions: nothing touches the
+-- partner's older customers or other partners' purchases.
+WITH recent AS (
+    SELECT id, external_id, source, bound_at, email FROM customers
+     WHERE partner_id = $1 ORDER BY bound_at DESC LIMIT 200
+)
+SELECT c.external_id, c.source, c.bound_at, c.email, pay.payments, pay.first_payment,
+       coalesce(pay.total_paid, 0) AS total_paid, coalesce(pay.currency, '') AS currency,
        (SELECT coalesce(sum(k.amount - k.reversed_amount), 0) FROM commissions k
-         WHERE k.customer_id = c.id AND k.partner_id = c.partner_id) AS earned
-  FROM customers c LEFT JOIN purchases p ON p.customer_external_id = c.external_id
- WHERE c.partner_id = $1
- GROUP BY c.id
- ORDER BY c.bound_at DESC
- LIMIT 500;
+         WHERE k.customer_id = c.id AND k.partner_id = $1) AS earned
+  FROM recent c
+  CROSS JOIN LATERAL (
+        SELECT count(*) AS payments, min(p.occurred_at) AS first_payment, sum(p.amount) AS total_paid,
+               max(p.currency) AS currency
+          FROM purchases p
+         WHERE p.customer_external_id = c.external_id AND p.occurred_at >= c.bound_at) pay
+ ORDER BY c.bound_at DESC;
 
 -- name: partner-registrations
 SELECT id, company, contact_name, email, status, protected_until, created_at, reason
