@@ -162,3 +162,72 @@ func TestManualEntryValidation(t *testing.T) {
 		t.Errorf("unknown partner: %v", err)
 	}
 }
+
+// A purchase reported before the lead that binds its customer earns once
+// the lead arrives, if it was paid at or after the binding; one paid
+// before the binding never earns.
+func TestPurchaseBeforeLead(t *testing.T) {
+	db, alpha, rec, _ := engineWorld(t) // binds c1 at t0
+	ctx := context.Background()
+	p := func(id, customer string, at time.Time) {
+		pur := &partnerka.Purchase{ExternalID: id, CustomerID: customer, Amount: partnerka.Money{Amount: decimal.NewFromInt(100), Currency: "USD"}, OccurredAt: at}
+		if _, _, err := db.CreatePurchase(ctx, pur, []byte(id)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	p("early", "c2", t0.Add(time.Hour))  // before c2's binding
+	p("late", "c2", t0.Add(3*time.Hour)) // after it
+	if _, err := rec.RunOnce(ctx); err != nil {
+		t.Fatal(err)
+	}
+	var note string
+	db.Get(&note, `SELECT reconcile_note FROM purchases WHERE external_id = 'late'`)
+	if note != "the customer was never reported as a lead" {
+		t.Errorf("note before the lead: %q", note)
+	}
+	// The lead arrives: c2 is bound at t0+2h.
+	w := &world{db: db, rdb: rec.Steps[0].(*LeadStep).Redis}
+	w.lead(t, partnerka.Lead{CustomerID: "c2", PromoCode: "ALPHA10", OccurredAt: t0.Add(2 * time.Hour)})
+	if _, err := rec.RunOnce(ctx); err != nil {
+		t.Fatal(err)
+	}
+	var earned []string
+	db.Select(&earned, `SELECT p.external_id FROM commissions c JOIN purchases p ON p.id = c.purchase_id WHERE c.partner_id = $1 AND p.customer_external_id = 'c2'`, alpha)
+	if len(earned) != 1 || earned[0] != "late" {
+		t.Errorf("c2's commissions for %v, want only the purchase after the binding", earned)
+	}
+	db.Get(&note, `SELECT reconcile_note FROM purchases WHERE external_id = 'early'`)
+	if note != "paid before the customer was bound to the partner" {
+		t.Errorf("note of the early purchase: %q", note)
+	}
+}
+
+func TestDecideRegistration(t *testing.T) {
+	db, alpha, _, _ := engineWorld(t)
+	ctx := context.Background()
+	r, err := RegisterLead(ctx, db, alpha, RegistrationInput{Email: "ceo@acme.example"}, t0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := db.DecideRegistration(ctx, r.ID, "rejected", "already a customer of ours", 0, t0); err != nil {
+		t.Fatal(err)
+	}
+	if err := db.DecideRegistration(ctx, r.ID, "approved", "", 0, t0); partnerka.ErrorCode(err) != partnerka.ENOTFOUND {
+		t.Errorf("deciding twice: %v, want not_found", err)
+	}
+	var status, reason string
+	db.QueryRowContext(ctx, `SELECT status, reason FROM lead_registrations WHERE id = $1`, r.ID).Scan(&status, &reason)
+	var audits int
+	db.Get(&audits, `SELECT count(*) FROM audit_log WHERE action = 'registration.rejected'`)
+	if status != "rejected" || reason != "already a customer of ours" || audits != 1 {
+		t.Errorf("status %q reason %q audits %d", status, reason, audits)
+	}
+	// A rejected registration protects nothing.
+	var beta int64
+	if err := db.Get(&beta, `INSERT INTO partners (ref, name, status) VALUES ('beta', 'Beta', 'active') RETURNING id`); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := RegisterLead(ctx, db, beta, RegistrationInput{Email: "ceo@acme.example"}, t0.Add(time.Hour)); err != nil {
+		t.Errorf("a rejected registration still protects: %v", err)
+	}
+}

@@ -74,6 +74,7 @@ CREATE UNIQUE INDEX commissions_lead ON commissions (customer_id, partner_id, le
 CREATE INDEX commissions_partner ON commissions (partner_id, earned_at);
 CREATE INDEX commissions_customer ON commissions (customer_id, partner_id);
 CREATE INDEX commissions_release ON commissions (hold_until) WHERE status = 'pending';
+CREATE INDEX commissions_partner_pending ON commissions (partner_id, hold_until) WHERE status = 'pending';
 
 -- A refund takes back commission in proportion to the refunded amount.
 CREATE TABLE commission_reversals (
@@ -138,6 +139,7 @@ CREATE TABLE ledger_entries (
     CHECK (kind NOT IN ('bonus', 'adjustment') OR reason <> '')
 );
 CREATE INDEX ledger_partner ON ledger_entries (partner_id, currency, bucket);
+CREATE INDEX ledger_manual ON ledger_entries (partner_id, created_at) WHERE kind IN ('bonus', 'adjustment');
 CREATE INDEX ledger_commission ON ledger_entries (commission_id) WHERE commission_id IS NOT NULL;
 CREATE INDEX ledger_payout ON ledger_entries (payout_id) WHERE payout_id IS NOT NULL;
 
@@ -157,6 +159,35 @@ CREATE TRIGGER commissions_kept BEFORE DELETE ON commissions
 CREATE TRIGGER commission_reversals_kept BEFORE UPDATE OR DELETE ON commission_reversals
     FOR EACH ROW EXECUTE FUNCTION forbid_change();
 
+-- Balances per partner, currency and bucket, kept by the ledger itself: a
+-- statement-level trigger adds each INSERT's entries, summed, so a batch of
+-- thousands of entries touches each balance row once, in a fixed order (no
+-- deadlocks between reconcilers). partnerka verify recomputes them from the
+-- entries.
+CREATE TABLE partner_balances (
+    partner_id  bigint NOT NULL REFERENCES partners(id),
+    currency    currency_code NOT NULL,
+    bucket      text NOT NULL,
+    amount      numeric(20,6) NOT NULL,
+    PRIMARY KEY (partner_id, currency, bucket)
+);
+
+-- +goose StatementBegin
+CREATE FUNCTION ledger_to_balances() RETURNS trigger AS $$
+BEGIN
+    INSERT INTO partner_balances (partner_id, currency, bucket, amount)
+    SELECT partner_id, currency, bucket, sum(amount) FROM new_entries
+     GROUP BY partner_id, currency, bucket
+     ORDER BY partner_id, currency, bucket
+    ON CONFLICT (partner_id, currency, bucket) DO UPDATE SET amount = partner_balances.amount + EXCLUDED.amount;
+    RETURN NULL;
+END
+$$ LANGUAGE plpgsql;
+-- +goose StatementEnd
+
+CREATE TRIGGER ledger_entries_balances AFTER INSERT ON ledger_entries
+    REFERENCING NEW TABLE AS new_entries FOR EACH STATEMENT EXECUTE FUNCTION ledger_to_balances();
+
 -- The evidence commissions point at is never deleted: contracts are ended,
 -- not removed (published plan versions and their rules are protected by
 -- their own triggers, and only published versions can have contracts).
@@ -164,6 +195,8 @@ CREATE TRIGGER contracts_kept BEFORE DELETE ON contracts
     FOR EACH ROW EXECUTE FUNCTION forbid_change();
 
 -- +goose Down
+DROP TABLE partner_balances;
+DROP FUNCTION ledger_to_balances() CASCADE;
 DROP TRIGGER contracts_kept ON contracts;
 DROP TRIGGER commission_reversals_kept ON commission_reversals;
 DROP TRIGGER commissions_kept ON commissions;

@@ -145,7 +145,7 @@ func (t *LeadTx) BindCustomer(ctx context.Context, customerID int64, b Binding) 
 	} else if err != nil {
 		return err
 	}
-	if _, err := t.tx.Stmtx(t.q.ReopenPurchases).ExecContext(ctx, externalID, b.BoundAt); err != nil {
+	if _, err := t.tx.Stmtx(t.q.ReopenPurchases).ExecContext(ctx, externalID); err != nil {
 		return err
 	}
 	if b.RegistrationID != 0 {

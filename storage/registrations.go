@@ -81,7 +81,7 @@ func (db *DB) CreateRegistration(ctx context.Context, r *Registration) (*Registr
 func (db *DB) DecideRegistration(ctx context.Context, id int64, status, reason string, staffID int64, at time.Time) error {
 	return db.InTx(ctx, func(tx *sqlx.Tx) error {
 		var partnerID int64
-		err := tx.Stmtx(db.Q.DecideRegistration).GetContext(ctx, &partnerID, id, status, reason, staffID, at)
+		err := tx.Stmtx(db.Q.DecideRegistration).GetContext(ctx, &partnerID, id, status, reason, nullInt(staffID), at)
 		if errors.Is(err, sql.ErrNoRows) {
 			return partnerka.Errorf(partnerka.ENOTFOUND, "no pending registration %d", id)
 		} else if err != nil {

@@ -16,9 +16,13 @@ type BalanceMismatch struct {
 }
 
 // VerifyBalances recomputes every partner's balances from ledger entries and
-// compares them with what commissions, reversals and payouts imply.
+// compares them with what commissions, reversals and payouts imply, and with
+// the balances the ledger keeps in partner_balances.
 func (db *DB) VerifyBalances(ctx context.Context) ([]BalanceMismatch, error) {
-	var out []BalanceMismatch
-	err := db.Q.VerifyBalances.SelectContext(ctx, &out)
-	return out, err
+	var out, cached []BalanceMismatch
+	if err := db.Q.VerifyBalances.SelectContext(ctx, &out); err != nil {
+		return nil, err
+	}
+	err := db.Q.VerifyCachedBalances.SelectContext(ctx, &cached)
+	return append(out, cached...), err
 }

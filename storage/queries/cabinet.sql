@@ -34,7 +34,7 @@ SELECT (SELECT count(*) FROM customers WHERE partner_id = $1 AND bound_at >= $2 
          WHERE c.partner_id = $1 AND p.occurred_at >= c.bound_at AND p.occurred_at >= $2 AND p.occurred_at < $3) AS paying;
 
 -- name: next-release
-SELECT min(hold_until) FROM commissions WHERE partner_id = $1 AND status = 'pending' AND NOT flagged;
+SELECT min(hold_until) FROM commissions WHERE partner_id = $1 AND status = 'pending';
 
 -- name: latest-commissions
 SELECT earned_at, amount, currency, status, explanation

@@ -138,8 +138,9 @@ WITH upd AS (
 SELECT count(*) FROM upd;
 
 -- name: partner-balances
-SELECT currency, bucket, sum(amount) AS amount FROM ledger_entries
- WHERE partner_id = $1 GROUP BY currency, bucket ORDER BY currency, bucket;
+-- From the balances the ledger keeps (see partner_balances); verify checks
+-- them against the entries.
+SELECT currency, bucket, amount FROM partner_balances WHERE partner_id = $1 ORDER BY currency, bucket;
 
 -- name: insert-manual-entry
 INSERT INTO ledger_entries (partner_id, currency, bucket, kind, amount, reason, created_by)

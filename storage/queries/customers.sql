@@ -61,10 +61,11 @@ UPDATE customers
 RETURNING external_id;
 
 -- name: reopen-purchases
--- Purchases reported before the lead that bound their customer earn too:
+-- Purchases reported before the lead that bound their customer earn too
+-- (those paid since the binding) or get a truer note (those before it):
 -- the reconciler looks at them again.
 UPDATE purchases SET reconciled_at = NULL, reconcile_note = ''
- WHERE customer_external_id = $1 AND occurred_at >= $2 AND reconciled_at IS NOT NULL
+ WHERE customer_external_id = $1 AND reconciled_at IS NOT NULL
    AND NOT EXISTS (SELECT 1 FROM commissions c WHERE c.purchase_id = purchases.id);
 
 -- name: note-unbound-customer

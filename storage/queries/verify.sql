@@ -44,3 +44,12 @@ SELECT x.partner_id, x.currency, c.name AS check_name, c.ledger, c.expected
         ('paid',     coalesce(l.paid, 0),     x.paid)) AS c(name, ledger, expected)
  WHERE c.ledger <> c.expected
  ORDER BY x.partner_id, x.currency, c.name;
+
+-- name: verify-cached-balances
+-- The balances the ledger keeps, against the sums of its entries.
+SELECT coalesce(e.partner_id, b.partner_id) AS partner_id, coalesce(e.currency, b.currency) AS currency,
+       'cached ' || coalesce(e.bucket, b.bucket) AS check_name,
+       coalesce(b.amount, 0) AS ledger, coalesce(e.amount, 0) AS expected
+  FROM (SELECT partner_id, currency, bucket, sum(amount) AS amount FROM ledger_entries GROUP BY 1, 2, 3) e
+  FULL JOIN partner_balances b USING (partner_id, currency, bucket)
+ WHERE coalesce(b.amount, 0) <> coalesce(e.amount, 0);
