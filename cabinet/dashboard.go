@@ -27,6 +27,22 @@ func periodRange(name string, now time.Time) (from, to time.Time, ok bool) {
 	return time.Time{}, time.Time{}, false
 }
 
+// userPeriod reads the ?period= of a request (30 days by default) as a
+// range of days in the signed-in user's time zone.
+func (s *Server) userPeriod(c *fiber.Ctx) (period string, from, to time.Time, loc *time.Location) {
+	loc, err := time.LoadLocation(currentUser(c).TimeZone)
+	if err != nil {
+		loc = time.UTC
+	}
+	period = c.Query("period", "30d")
+	from, to, ok := periodRange(period, s.Now().In(loc))
+	if !ok {
+		period = "30d"
+		from, to, _ = periodRange(period, s.Now().In(loc))
+	}
+	return period, from, to, loc
+}
+
 type balanceView struct {
 	Currency                           string
 	Pending, Available, Reserved, Paid string
@@ -36,16 +52,7 @@ type balanceView struct {
 // customers, conversion, and what they earned.
 func (s *Server) dashboard(c *fiber.Ctx) error {
 	u := currentUser(c)
-	loc, err := time.LoadLocation(u.TimeZone)
-	if err != nil {
-		loc = time.UTC
-	}
-	period := c.Query("period", "30d")
-	from, to, ok := periodRange(period, s.Now().In(loc))
-	if !ok {
-		period = "30d"
-		from, to, _ = periodRange(period, s.Now().In(loc))
-	}
+	period, from, to, loc := s.userPeriod(c)
 	d, err := s.DB.PartnerDashboard(c.UserContext(), *u.PartnerID, from, to)
 	if err != nil {
 		return err

@@ -16,16 +16,7 @@ const earningsPageRows = 200
 
 func (s *Server) earningsData(c *fiber.Ctx, limit int) (string, time.Time, time.Time, *time.Location, []storage.EarningRow, []storage.ManualEntry, error) {
 	u := currentUser(c)
-	loc, err := time.LoadLocation(u.TimeZone)
-	if err != nil {
-		loc = time.UTC
-	}
-	period := c.Query("period", "30d")
-	from, to, ok := periodRange(period, s.Now().In(loc))
-	if !ok {
-		period = "30d"
-		from, to, _ = periodRange(period, s.Now().In(loc))
-	}
+	period, from, to, loc := s.userPeriod(c)
 	rows, manual, err := s.DB.PartnerEarnings(c.UserContext(), *u.PartnerID, from, to, limit)
 	return period, from, to, loc, rows, manual, err
 }

@@ -92,7 +92,7 @@ func validateLink(f linkForm, domains []string, ref string) (*partnerka.Link, er
 	if !allowed {
 		return nil, partnerka.FieldError("destination", "links may lead only to %s", strings.Join(domains, ", "))
 	}
-	if f.SubID != "" && !validSubID(f.SubID) {
+	if f.SubID != "" && !partnerka.ValidSubID(f.SubID) {
 		return nil, partnerka.FieldError("sub_id", "a sub ID is up to 128 letters, digits, and . _ ~ -")
 	}
 	if len(f.Label) > 100 {
@@ -103,32 +103,8 @@ func validateLink(f linkForm, domains []string, ref string) (*partnerka.Link, er
 		code = ref + "-" + strings.ToLower(randomToken()[:6])
 		code = strings.NewReplacer("_", "x").Replace(code)
 	}
-	if !validLinkCode(code) {
+	if !partnerka.ValidLinkCode(code) {
 		return nil, partnerka.FieldError("code", "a code is 3 to 64 letters, digits, - or _")
 	}
 	return &partnerka.Link{Code: code, Destination: f.Destination, SubID: f.SubID, Label: f.Label}, nil
-}
-
-func validLinkCode(s string) bool {
-	if len(s) < 3 || len(s) > 64 {
-		return false
-	}
-	for _, r := range s {
-		if !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || r == '-' || r == '_') {
-			return false
-		}
-	}
-	return true
-}
-
-func validSubID(s string) bool {
-	if len(s) > 128 {
-		return false
-	}
-	for _, r := range s {
-		if !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || strings.ContainsRune("-_.~", r)) {
-			return false
-		}
-	}
-	return true
 }

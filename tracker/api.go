@@ -209,18 +209,6 @@ func parseClickParam(raw string) (string, error) {
 	return "", partnerka.FieldError("click_id", "click_id must be the 26-character id the tracker appended as pk_click")
 }
 
-var codePattern = func(s string) bool {
-	if len(s) < 2 || len(s) > 64 {
-		return false
-	}
-	for i := 0; i < len(s); i++ {
-		if !codeChar(s[i]) {
-			return false
-		}
-	}
-	return true
-}
-
 // bodyHash is the fingerprint idempotency compares: the normalised fields,
 // so formatting differences of the same request are not conflicts.
 func bodyHash(fields ...string) []byte {

@@ -40,10 +40,10 @@ func (s *Server) createLead(c *fiber.Ctx) error {
 	if email != "" && (len(email) > 254 || strings.Count(email, "@") != 1 || strings.HasPrefix(email, "@") || strings.HasSuffix(email, "@")) {
 		return partnerka.FieldError("email", "email must be an address such as name@example.com")
 	}
-	if in.PromoCode != "" && !codePattern(in.PromoCode) {
+	if in.PromoCode != "" && !partnerka.ValidPromoCode(in.PromoCode) {
 		return partnerka.FieldError("promo_code", "promo_code must be 2 to 64 letters, digits, - or _")
 	}
-	if in.PartnerRef != "" && !codePattern(in.PartnerRef) {
+	if in.PartnerRef != "" && !partnerka.ValidPromoCode(in.PartnerRef) {
 		return partnerka.FieldError("partner_ref", "partner_ref must be 2 to 64 letters, digits, - or _")
 	}
 	click, err := parseClickParam(in.ClickID)

@@ -70,7 +70,7 @@ func (in purchaseInput) validate(now time.Time) (*partnerka.Purchase, []byte, er
 	if !m.Amount.IsPositive() {
 		return nil, nil, partnerka.FieldError("amount", "amount must be greater than zero; report returns as refunds")
 	}
-	if in.PromoCode != "" && !codePattern(in.PromoCode) {
+	if in.PromoCode != "" && !partnerka.ValidPromoCode(in.PromoCode) {
 		return nil, nil, partnerka.FieldError("promo_code", "promo_code must be 2 to 64 letters, digits, - or _")
 	}
 	click, err := parseClickParam(in.ClickID)

@@ -1,6 +1,7 @@
 package tracker
 
 import (
+	"partnerka"
 	"strings"
 	"testing"
 )
@@ -46,7 +47,7 @@ func FuzzParseRedirectPath(f *testing.F) {
 			}
 			return
 		}
-		if !validCode(code) || (sub != "" && !validSub(sub)) {
+		if !partnerka.ValidLinkCode(code) || (sub != "" && !partnerka.ValidSubID(sub)) {
 			t.Fatalf("%q gave invalid code %q or sub %q", path, code, sub)
 		}
 		if !strings.HasPrefix(path, "/r/"+code) || !strings.Contains(path, sub) {

@@ -2,6 +2,7 @@
 package benchdb
 
 import (
+	"net"
 	"net/url"
 
 	"github.com/jmoiron/sqlx"
@@ -27,4 +28,14 @@ func Fresh(adminURL, name string) (string, error) {
 	}
 	u.Path = "/" + name
 	return u.String(), nil
+}
+
+// FreeAddr returns a loopback address nothing listens on.
+func FreeAddr() string {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		panic(err)
+	}
+	defer l.Close()
+	return l.Addr().String()
 }

@@ -11,7 +11,6 @@ import (
 	"crypto/sha256"
 	"flag"
 	"fmt"
-	"net"
 	"net/http"
 	"os"
 	"os/exec"
@@ -121,7 +120,7 @@ func run(adminURL, redisURL, bin string, nClicks, nCustomers, nCommissions, n in
 		SELECT $1, id, 'x', now() + interval '1 day' FROM users WHERE email = 'largest@bench.test'`, sum[:]); err != nil {
 		return err
 	}
-	addr, taddr := freeAddr(), freeAddr()
+	addr, taddr := benchdb.FreeAddr(), benchdb.FreeAddr()
 	cmd := exec.Command(bin, "serve")
 	cmd.Env = append(os.Environ(), "PARTNERKA_DATABASE_URL="+dsn, "PARTNERKA_REDIS_URL="+redisURL, "PARTNERKA_REDIS_PREFIX=benchcab:",
 		"PARTNERKA_SECRET=bench-secret-0123456789abcdef0123456789", "PARTNERKA_CABINET_ADDR="+addr, "PARTNERKA_TRACKER_ADDR="+taddr,
@@ -183,13 +182,4 @@ func run(adminURL, redisURL, bin string, nClicks, nCustomers, nCommissions, n in
 	}
 	fmt.Printf("bench-cabinet: p95_ms=%.3f baseline_p95_ms=%.3f pages=%d\n", worst, baseline, len(pages))
 	return nil
-}
-
-func freeAddr() string {
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		panic(err)
-	}
-	defer l.Close()
-	return l.Addr().String()
 }

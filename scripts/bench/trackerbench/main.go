@@ -10,7 +10,6 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"net"
 	"net/http"
 	"os"
 	"os/exec"
@@ -79,7 +78,7 @@ request = function()
 end
 `), 0o644)
 
-	trackerAddr, cabinetAddr, bareAddr := freeAddr(), freeAddr(), freeAddr()
+	trackerAddr, cabinetAddr, bareAddr := benchdb.FreeAddr(), benchdb.FreeAddr(), benchdb.FreeAddr()
 	prefix := fmt.Sprintf("bench%d:", time.Now().Unix())
 	tracker := exec.Command(filepath.Join(bin, "partnerka"), "serve")
 	tracker.Env = append(os.Environ(),
@@ -87,7 +86,7 @@ end
 		"PARTNERKA_SECRET=bench-secret-0123456789abcdef0123456789",
 		"PARTNERKA_TRACKER_ADDR="+trackerAddr, "PARTNERKA_CABINET_ADDR="+cabinetAddr,
 		"PARTNERKA_RECONCILE_INTERVAL=0", "PARTNERKA_LOG_LEVEL=warn")
-	debugAddr := freeAddr()
+	debugAddr := benchdb.FreeAddr()
 	if profileFile != "" {
 		tracker.Env = append(tracker.Env, "PARTNERKA_DEBUG_ADDR="+debugAddr)
 	}
@@ -279,15 +278,6 @@ func waitReady(urls ...string) error {
 		}
 	}
 	return nil
-}
-
-func freeAddr() string {
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		panic(err)
-	}
-	defer l.Close()
-	return l.Addr().String()
 }
 
 // seed migrates, loads one active partner and n links with COPY, and returns
