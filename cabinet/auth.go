@@ -30,7 +30,7 @@ func (s *Server) loginPage(c *fiber.Ctx) error {
 func (s *Server) renderLogin(c *fiber.Ctx, email, errKey string, status int) error {
 	locale := s.locale(c)
 	return c.Status(status).Type("html").Send(s.page(c, "login", locale, T(locale, "sign_in"), fiber.Map{
-		"Email": email, "Error": T(locale, errKey), "HasError": errKey != "",
+		"Email": email, "Error": T(locale, errKey), "HasError": errKey != "", "Reset": c.Query("reset") != "",
 	}))
 }
 

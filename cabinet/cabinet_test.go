@@ -28,6 +28,15 @@ type fixture struct {
 	db   *storage.DB
 	app  *fiber.App
 	seed *storage.SeedResult
+	mail *recordingMailer
+}
+
+// recordingMailer keeps what would have been sent.
+type recordingMailer struct{ to, body []string }
+
+func (m *recordingMailer) Send(_ context.Context, to, _, body string) error {
+	m.to, m.body = append(m.to, to), append(m.body, body)
+	return nil
 }
 
 func newFixture(t *testing.T) *fixture {
@@ -64,11 +73,13 @@ func newFixture(t *testing.T) *fixture {
 		}
 		return reg.ProtectedUntil, nil
 	}
+	mail := &recordingMailer{}
+	s.Mailer, s.CabinetURL = mail, "http://c.test"
 	app := fiber.New()
 	if err := s.Mount(app); err != nil {
 		t.Fatal(err)
 	}
-	return &fixture{db: db, app: app, seed: res}
+	return &fixture{db: db, app: app, seed: res, mail: mail}
 }
 
 // browser keeps cookies between requests, as a person's browser does.

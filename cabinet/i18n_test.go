@@ -64,3 +64,24 @@ func TestTemplateMessages(t *testing.T) {
 		}
 	}
 }
+
+func TestDescribeRule(t *testing.T) {
+	d := decimal.RequireFromString
+	rub := func(s string) partnerka.Money { return partnerka.Money{Amount: d(s), Currency: "RUB"} }
+	for _, tc := range []struct {
+		rule   partnerka.Rule
+		locale string
+		want   string
+	}{
+		{partnerka.Rule{Event: "sale", Kind: "percent", Percent: d("20"), Payments: "all",
+			Tiers: []partnerka.Tier{{MinVolume: rub("100000"), Percent: d("25")}}}, "en",
+			"20% of every payment; 25% from ₽100,000.00 paid last month"},
+		{partnerka.Rule{Event: "sale", Kind: "percent", Percent: d("30"), Payments: "first", DurationMonths: 12, Products: []string{"crm"}}, "ru",
+			"30% от первого платежа, за crm, в первые 12 мес. жизни клиента"},
+		{partnerka.Rule{Event: "lead", Kind: "flat", Flat: rub("500")}, "ru", "500,00\u00a0₽ за каждого нового клиента"},
+	} {
+		if got := describeRule(tc.rule, tc.locale); got != tc.want {
+			t.Errorf("describeRule = %q, want %q", got, tc.want)
+		}
+	}
+}

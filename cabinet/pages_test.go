@@ -218,3 +218,52 @@ func TestApplyAndLanguage(t *testing.T) {
 		t.Error("beta's dashboard is not in Russian after switching")
 	}
 }
+
+func TestPasswordReset(t *testing.T) {
+	f := newFixture(t)
+	signedIn := f.browser(t)
+	signedIn.login("beta@x.test", pw)
+	b := f.browser(t)
+	_, page := b.do("GET", "/password/forgot", nil)
+	for _, email := range []string{"nobody@x.test", "beta@x.test"} {
+		r, _ := b.do("POST", "/password/forgot", url.Values{"email": {email}, "_csrf": {b.csrf(page)}})
+		if r.StatusCode != 303 || r.Header.Get("Location") != "/password/forgot?sent=1" {
+			t.Errorf("%s: %d %s (both answers must look alike)", email, r.StatusCode, r.Header.Get("Location"))
+		}
+	}
+	if len(f.mail.to) != 1 || f.mail.to[0] != "beta@x.test" || !strings.HasPrefix(f.mail.body[0], "http://c.test/password/reset?token=") {
+		t.Fatalf("mail: %v %v", f.mail.to, f.mail.body)
+	}
+	link, _ := url.Parse(f.mail.body[0])
+	token := link.Query().Get("token")
+	_, page = b.do("GET", "/password/reset?token="+url.QueryEscape(token), nil)
+	if r, _ := b.do("POST", "/password/reset", url.Values{"token": {token}, "password": {"short"}, "_csrf": {b.csrf(page)}}); r.StatusCode != 422 {
+		t.Errorf("short password: %d", r.StatusCode)
+	}
+	newPw := "a brand new password"
+	if r, _ := b.do("POST", "/password/reset", url.Values{"token": {token}, "password": {newPw}, "_csrf": {b.csrf(page)}}); r.StatusCode != 303 {
+		t.Fatalf("reset: %d", r.StatusCode)
+	}
+	if r, _ := b.do("POST", "/password/reset", url.Values{"token": {token}, "password": {"another new password"}, "_csrf": {b.csrf(page)}}); r.StatusCode != 410 {
+		t.Errorf("the token worked twice: %d", r.StatusCode)
+	}
+	if r, _ := signedIn.do("GET", "/dashboard", nil); r.StatusCode != 303 {
+		t.Errorf("an old session survived the reset: %d", r.StatusCode)
+	}
+	if r, _ := f.browser(t).login("beta@x.test", pw); r.StatusCode != 401 {
+		t.Errorf("the old password still works: %d", r.StatusCode)
+	}
+	if r, _ := f.browser(t).login("beta@x.test", newPw); r.StatusCode != 303 {
+		t.Errorf("the new password does not work: %d", r.StatusCode)
+	}
+}
+
+func TestTermsPage(t *testing.T) {
+	f := newFixture(t)
+	b := f.browser(t)
+	b.login("alpha@x.test", pw)
+	r, page := b.do("GET", "/terms", nil)
+	if r.StatusCode != 200 || !strings.Contains(page, "Клиенты закрепляются за вами навсегда.") || !strings.Contains(page, "Тариф пока не назначен") {
+		t.Errorf("terms without a contract: %d\n%s", r.StatusCode, page)
+	}
+}

@@ -21,6 +21,10 @@ func (s *Server) routes(app *fiber.App) {
 	web.Get("/login", s.loginPage)
 	web.Post("/login", s.login)
 	web.Post("/logout", s.logout)
+	web.Get("/password/forgot", s.forgotPage)
+	web.Post("/password/forgot", s.forgot)
+	web.Get("/password/reset", s.resetPage)
+	web.Post("/password/reset", s.reset)
 	web.Get("/apply", s.apply)
 	web.Post("/apply", s.submitApplication)
 	web.Post("/language", s.setLanguage)
@@ -35,6 +39,7 @@ func (s *Server) routes(app *fiber.App) {
 	partner.Get("/payouts", s.payouts)
 	partner.Post("/payouts", s.requestPayout)
 	partner.Post("/payouts/:id/cancel", s.cancelPayout)
+	partner.Get("/terms", s.terms)
 	partner.Get("/settings", s.settings)
 	partner.Post("/settings", s.saveSettings)
 }

@@ -29,6 +29,8 @@ type Server struct {
 	Redis      *storage.Redis // to tell trackers about new links; optional
 	Logger     *slog.Logger
 	TrackerURL string
+	CabinetURL string // public base URL, for links in email
+	Mailer     Mailer
 	Secure     bool // served over TLS: cookies get Secure
 	Now        partnerka.Clock
 
@@ -45,6 +47,9 @@ func (s *Server) Mount(app *fiber.App) error {
 	if s.Now == nil {
 		s.Now = partnerka.SystemClock
 	}
+	if s.Mailer == nil {
+		s.Mailer = LogMailer{Logger: s.Logger}
+	}
 	if err := s.parseTemplates(); err != nil {
 		return err
 	}
@@ -54,7 +59,7 @@ func (s *Server) Mount(app *fiber.App) error {
 
 func (s *Server) parseTemplates() error {
 	s.pages = map[string]*template.Template{}
-	for _, page := range []string{"landing", "login", "dashboard", "links", "earnings", "payouts", "payout_confirm", "settings", "customers", "apply"} {
+	for _, page := range []string{"landing", "login", "dashboard", "links", "earnings", "payouts", "payout_confirm", "settings", "customers", "apply", "forgot", "reset", "terms"} {
 		t, err := template.New("layout.html").ParseFS(templateFS, "templates/layout.html", "templates/"+page+".html")
 		if err != nil {
 			return err

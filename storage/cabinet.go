@@ -235,3 +235,51 @@ func (db *DB) SetUserLocale(ctx context.Context, userID int64, locale string) er
 	_, err := db.Q.SetUserLocale.ExecContext(ctx, userID, locale)
 	return err
 }
+
+// CreatePasswordReset stores a reset token's hash for a user.
+func (db *DB) CreatePasswordReset(ctx context.Context, tokenHash []byte, userID int64, expires time.Time) error {
+	_, err := db.Q.InsertPasswordReset.ExecContext(ctx, tokenHash, userID, expires)
+	return err
+}
+
+// ResetPassword spends a reset token: sets the new password hash and ends
+// every session of the user, in one transaction. not_found when the token
+// is unknown, used or expired.
+func (db *DB) ResetPassword(ctx context.Context, tokenHash []byte, passwordHash string, now time.Time) error {
+	return db.InTx(ctx, func(tx *sqlx.Tx) error {
+		var userID int64
+		if err := tx.Stmtx(db.Q.UsePasswordReset).GetContext(ctx, &userID, tokenHash, now); err != nil {
+			return notFound(err, "reset link")
+		}
+		if _, err := tx.Stmtx(db.Q.SetUserPassword).ExecContext(ctx, userID, passwordHash); err != nil {
+			return err
+		}
+		_, err := tx.Stmtx(db.Q.DeleteUserSessions).ExecContext(ctx, userID)
+		return err
+	})
+}
+
+// ContractAt returns the partner's contract in force at t, or not_found.
+func (db *DB) ContractAt(ctx context.Context, partnerID int64, t time.Time) (*Contract, error) {
+	var c Contract
+	if err := db.Q.ContractAt.GetContext(ctx, &c, partnerID, t); err != nil {
+		return nil, notFound(err, "contract")
+	}
+	return &c, nil
+}
+
+// MinPayouts returns the smallest payout per currency.
+func (db *DB) MinPayouts(ctx context.Context) ([]partnerka.Money, error) {
+	var rows []struct {
+		Currency string          `db:"currency"`
+		Amount   decimal.Decimal `db:"amount"`
+	}
+	if err := db.Q.MinPayouts.SelectContext(ctx, &rows); err != nil {
+		return nil, err
+	}
+	out := make([]partnerka.Money, len(rows))
+	for i, r := range rows {
+		out[i] = partnerka.Money{Amount: r.Amount, Currency: r.Currency}
+	}
+	return out, nil
+}

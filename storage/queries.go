@@ -139,6 +139,14 @@ type Queries struct {
 	InsertApplication *sqlx.Stmt `query:"insert-application"`
 	SetUserLocale     *sqlx.Stmt `query:"set-user-locale"`
 
+	InsertPasswordReset *sqlx.Stmt `query:"insert-password-reset"`
+	UsePasswordReset    *sqlx.Stmt `query:"use-password-reset"`
+	SetUserPassword     *sqlx.Stmt `query:"set-user-password"`
+	DeleteUserSessions  *sqlx.Stmt `query:"delete-user-sessions"`
+
+	ContractAt *sqlx.Stmt `query:"contract-at"`
+	MinPayouts *sqlx.Stmt `query:"min-payouts"`
+
 	stmts []*sqlx.Stmt
 }
 

@@ -66,7 +66,7 @@ func runServe(ctx context.Context, m *Main, args []string) error {
 
 	cabinetApp := newApp("partnerka-cabinet", m.Logger)
 	mountOps(cabinetApp, db, rdb, reg)
-	cab := &cabinet.Server{DB: db, Redis: rdb, Logger: m.Logger, TrackerURL: m.Config.TrackerURL,
+	cab := &cabinet.Server{DB: db, Redis: rdb, Logger: m.Logger, TrackerURL: m.Config.TrackerURL, CabinetURL: m.Config.CabinetURL,
 		Secure: strings.HasPrefix(m.Config.CabinetURL, "https://")}
 	cab.RegisterLead = registerLead(db)
 	if err := cab.Mount(cabinetApp); err != nil {

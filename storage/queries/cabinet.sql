@@ -104,3 +104,25 @@ RETURNING id;
 
 -- name: set-user-locale
 UPDATE users SET locale = $2 WHERE id = $1;
+
+-- name: insert-password-reset
+INSERT INTO password_resets (token_hash, user_id, expires_at) VALUES ($1, $2, $3);
+
+-- name: use-password-reset
+-- Marks a reset token used, once, if it has not expired.
+UPDATE password_resets SET used_at = $2
+ WHERE token_hash = $1 AND used_at IS NULL AND expires_at > $2
+RETURNING user_id;
+
+-- name: set-user-password
+UPDATE users SET password_hash = $2 WHERE id = $1;
+
+-- name: delete-user-sessions
+DELETE FROM sessions WHERE user_id = $1;
+
+-- name: contract-at
+SELECT id, partner_id, plan_version_id, starts_at, ends_at, NULL::bigint AS recruiter_id FROM contracts
+ WHERE partner_id = $1 AND starts_at <= $2 AND (ends_at IS NULL OR ends_at > $2);
+
+-- name: min-payouts
+SELECT currency, amount FROM min_payouts ORDER BY currency;
