@@ -236,8 +236,8 @@ func TestDashboard(t *testing.T) {
 		('c1', $1, 'partner_ref', 'attributed', '2026-11-10', '2026-11-10'),
 		('c2', $1, 'partner_ref', 'attributed', '2026-11-11', '2026-11-11'),
 		('c3', $2, 'partner_ref', 'attributed', '2026-11-11', '2026-11-11')`, alpha, beta)
-	exec(`INSERT INTO purchases (external_id, customer_external_id, amount, currency, occurred_at, body_hash) VALUES
-		('p1', 'c1', 100, 'RUB', '2026-11-12', '\x00')`)
+	exec(`INSERT INTO purchases (external_id, customer_external_id, amount, currency, occurred_at, body_hash, partner_id) VALUES
+		('p1', 'c1', 100, 'RUB', '2026-11-12', '\x00', $1)`, alpha)
 	exec(`INSERT INTO ledger_entries (partner_id, currency, bucket, kind, amount, reason) VALUES
 		($1, 'RUB', 'available', 'bonus', 12450, 'contest'), ($2, 'RUB', 'available', 'bonus', 777, 'contest')`, alpha, beta)
 

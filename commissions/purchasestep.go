@@ -135,7 +135,7 @@ func (s *PurchaseStep) Run(ctx context.Context) (int, error) {
 			}
 			n = len(ps)
 			var rows []storage.CommissionRow
-			ids, notes := make([]int64, 0, n), make([]string, 0, n)
+			ids, notes, partners := make([]int64, 0, n), make([]string, 0, n), make([]int64, 0, n)
 			mu.Lock()
 			for i := range ps {
 				earned, note, err := e.purchase(ctx, tx, &ps[i])
@@ -145,12 +145,17 @@ func (s *PurchaseStep) Run(ctx context.Context) (int, error) {
 				}
 				rows = append(rows, earned...)
 				ids, notes = append(ids, ps[i].ID), append(notes, note)
+				var partner int64
+				if len(earned) > 0 {
+					partner = *ps[i].PartnerID
+				}
+				partners = append(partners, partner)
 			}
 			mu.Unlock()
 			if err := tx.InsertCommissions(ctx, rows); err != nil {
 				return err
 			}
-			return tx.MarkPurchasesReconciled(ctx, ids, notes)
+			return tx.MarkPurchasesReconciled(ctx, ids, notes, partners)
 		})
 		mu.Lock()
 		done += n

@@ -15,8 +15,13 @@ CREATE TABLE purchases (
     body_hash             bytea NOT NULL,        -- idempotency: same id, same body
     evidence_checked_at   timestamptz,           -- its promo code / click id was offered as a lead
     reconciled_at         timestamptz,
-    reconcile_note        text NOT NULL DEFAULT ''  -- why it earned nothing, when it did not
+    reconcile_note        text NOT NULL DEFAULT '', -- why it earned nothing, when it did not
+    -- The partner the purchase earned for, written when it is reconciled: a
+    -- copy of the customer's binding so the cabinet can count a partner's
+    -- paying customers by index (customers.partner_id is the authority).
+    partner_id            bigint
 );
+CREATE INDEX purchases_partner ON purchases (partner_id, occurred_at) WHERE partner_id IS NOT NULL;
 CREATE INDEX purchases_evidence ON purchases (id)
     WHERE evidence_checked_at IS NULL AND (promo_code <> '' OR click_id IS NOT NULL);
 CREATE INDEX purchases_customer ON purchases (customer_external_id, occurred_at);

@@ -206,9 +206,14 @@ func (t *CommissionTx) InsertCommissions(ctx context.Context, rows []CommissionR
 }
 
 // MarkPurchasesReconciled records that purchases were reconciled, with a
-// note for those that earned nothing.
-func (t *CommissionTx) MarkPurchasesReconciled(ctx context.Context, ids []int64, notes []string) error {
-	_, err := t.tx.Stmtx(t.q.MarkPurchasesReconciled).ExecContext(ctx, pq.Array(ids), pq.Array(notes))
+// note for those that earned nothing and the partner (0: none) for those
+// that earned.
+func (t *CommissionTx) MarkPurchasesReconciled(ctx context.Context, ids []int64, notes []string, partners []int64) error {
+	ps := make([]sql.NullInt64, len(partners))
+	for i, p := range partners {
+		ps[i] = sql.NullInt64{Int64: p, Valid: p != 0}
+	}
+	_, err := t.tx.Stmtx(t.q.MarkPurchasesReconciled).ExecContext(ctx, pq.Array(ids), pq.Array(notes), pq.Array(ps))
 	return err
 }
 

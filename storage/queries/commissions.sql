@@ -62,8 +62,8 @@ INSERT INTO ledger_entries (partner_id, currency, bucket, kind, amount, commissi
 SELECT partner_id, currency, 'pending', 'commission', amount, id FROM ins WHERE amount > 0;
 
 -- name: mark-purchases-reconciled
-UPDATE purchases p SET reconciled_at = now(), reconcile_note = n.note
-  FROM unnest($1::bigint[], $2::text[]) AS n(id, note)
+UPDATE purchases p SET reconciled_at = now(), reconcile_note = n.note, partner_id = n.partner_id
+  FROM unnest($1::bigint[], $2::text[], $3::bigint[]) AS n(id, note, partner_id)
  WHERE p.id = n.id;
 
 -- name: customers-for-lead-rules
