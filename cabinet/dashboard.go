@@ -3,6 +3,8 @@ package cabinet
 import (
 	"time"
 
+	"github.com/shopspring/decimal"
+
 	"github.com/gofiber/fiber/v2"
 
 	"partnerka"
@@ -103,6 +105,23 @@ func (s *Server) dashboard(c *fiber.Ctx) error {
 	if d.NextRelease != nil {
 		next = FormatDate(d.NextRelease.In(loc), locale)
 	}
+	st, err := s.DB.Settings(c.UserContext())
+	if err != nil {
+		return err
+	}
+	days, err := s.DB.DailyStats(c.UserContext(), *u.PartnerID, from, to, st.DefaultCurrency)
+	if err != nil {
+		return err
+	}
+	var table []fiber.Map
+	for _, day := range days {
+		table = append(table, fiber.Map{"Day": FormatDate(day.Day, locale), "Clicks": FormatInt(day.Clicks, locale),
+			"Leads": FormatInt(day.Leads, locale), "Earned": FormatMoney(partnerka.Money{Amount: day.Earned, Currency: st.DefaultCurrency}, locale)})
+	}
+	tier, err := s.tier(c, *u.PartnerID, loc, locale)
+	if err != nil {
+		return err
+	}
 	return c.Type("html").Send(s.page(c, "dashboard", locale, T(locale, "dashboard"), fiber.Map{
 		"Partner": p, "Periods": periodLinks,
 		"From": FormatDate(from, locale), "To": FormatDate(to.AddDate(0, 0, -1), locale),
@@ -111,6 +130,7 @@ func (s *Server) dashboard(c *fiber.Ctx) error {
 		"ConvClickLead": FormatPercent(d.Leads, d.UniqueClicks, locale), "ConvLeadPaying": FormatPercent(d.Paying, d.Leads, locale),
 		"Balances": balances, "NextRelease": next, "Latest": ls,
 		"DefaultLink": defaultLink(s.TrackerURL, d.DefaultLinkCode), "Zone": loc.String(),
+		"Chart": chartSVG(days, locale), "Days": table, "Tier": tier,
 	}))
 }
 
@@ -119,4 +139,29 @@ func defaultLink(trackerURL, code string) string {
 		return ""
 	}
 	return trackerURL + "/r/" + code
+}
+
+// tier returns the tier badge of the partner's current plan, or nil when
+// the plan has no tiers.
+func (s *Server) tier(c *fiber.Ctx, partnerID int64, loc *time.Location, locale string) (*tierView, error) {
+	ctx := c.UserContext()
+	now := s.Now()
+	contract, err := s.DB.ContractAt(ctx, partnerID, now)
+	if partnerka.ErrorCode(err) == partnerka.ENOTFOUND {
+		return nil, nil
+	} else if err != nil {
+		return nil, err
+	}
+	plans, err := s.DB.PlanVersions(ctx)
+	if err != nil || plans[contract.PlanVersionID] == nil {
+		return nil, err
+	}
+	month := time.Date(now.Year(), now.Month(), 1, 0, 0, 0, 0, time.UTC) // tiers use calendar months in UTC
+	volume := func(from, to time.Time) func(string) decimal.Decimal {
+		return func(cur string) decimal.Decimal {
+			v, _ := s.DB.PartnerVolume(ctx, partnerID, from, to, cur)
+			return v
+		}
+	}
+	return tierProgress(plans[contract.PlanVersionID], volume(month.AddDate(0, -1, 0), month), volume(month, month.AddDate(0, 1, 0)), locale), nil
 }

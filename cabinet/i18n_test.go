@@ -85,3 +85,27 @@ func TestDescribeRule(t *testing.T) {
 		}
 	}
 }
+
+func TestTierProgress(t *testing.T) {
+	d := decimal.RequireFromString
+	rub := func(s string) partnerka.Money { return partnerka.Money{Amount: d(s), Currency: "RUB"} }
+	pv := &partnerka.PlanVersion{Rules: []partnerka.Rule{{Event: "sale", Level: 1, Kind: "percent", Percent: d("20"),
+		Tiers: []partnerka.Tier{{MinVolume: rub("100000"), Percent: d("25")}, {MinVolume: rub("500000"), Percent: d("30")}}}}}
+	vol := func(v string) func(string) decimal.Decimal { return func(string) decimal.Decimal { return d(v) } }
+	for _, tc := range []struct {
+		last, this, percent string
+		progress            int
+	}{
+		{"0", "50000", "20%", 50},
+		{"100000", "250000", "25%", 50},
+		{"600000", "600000", "30%", 100},
+	} {
+		got := tierProgress(pv, vol(tc.last), vol(tc.this), "en")
+		if got == nil || got.Percent != tc.percent || got.Progress != tc.progress {
+			t.Errorf("last %s this %s: %+v, want %s %d", tc.last, tc.this, got, tc.percent, tc.progress)
+		}
+	}
+	if tierProgress(&partnerka.PlanVersion{}, vol("0"), vol("0"), "en") != nil {
+		t.Error("a plan without tiers has a tier badge")
+	}
+}

@@ -2,6 +2,7 @@ package cabinet
 
 import (
 	"context"
+	"net/http"
 	"net/url"
 	"strconv"
 	"strings"
@@ -265,5 +266,71 @@ func TestTermsPage(t *testing.T) {
 	r, page := b.do("GET", "/terms", nil)
 	if r.StatusCode != 200 || !strings.Contains(page, "Клиенты закрепляются за вами навсегда.") || !strings.Contains(page, "Тариф пока не назначен") {
 		t.Errorf("terms without a contract: %d\n%s", r.StatusCode, page)
+	}
+}
+
+// TestPartnersNeverSeeEachOther walks every route of the cabinet as beta,
+// with alpha's data in the database: pages without ids must not show
+// alpha's rows, and routes with ids answer alpha's ids with the same 404
+// as missing ones.
+func TestPartnersNeverSeeEachOther(t *testing.T) {
+	f := newFixture(t)
+	ctx := context.Background()
+	alpha := f.seed.Partners["alpha"]
+	mustExec := func(q string, args ...any) {
+		t.Helper()
+		if _, err := f.db.ExecContext(ctx, q, args...); err != nil {
+			t.Fatal(err)
+		}
+	}
+	mustExec(`INSERT INTO customers (external_id, partner_id, source, reason, bound_at, first_seen_at, email) VALUES
+		('alpha-secret-customer', $1, 'click', 'attributed', now(), now(), 'secret@alpha-client.test')`, alpha)
+	mustExec(`INSERT INTO ledger_entries (partner_id, currency, bucket, kind, amount, reason) VALUES ($1, 'RUB', 'available', 'bonus', 4242, 'alpha-secret-bonus')`, alpha)
+	mustExec(`UPDATE partners SET payout_method = 'bank', payout_details = '{"account":"ALPHA-SECRET-ACCOUNT"}' WHERE id = $1`, alpha)
+	mustExec(`INSERT INTO min_payouts (currency, amount) VALUES ('RUB', 1)`)
+	var alphaUser int64
+	f.db.Get(&alphaUser, `SELECT id FROM users WHERE email = 'alpha@x.test'`)
+	var payout int64
+	if err := f.db.Get(&payout, `INSERT INTO payouts (partner_id, amount, currency, requested_by) VALUES ($1, 1, 'RUB', $2) RETURNING id`, alpha, alphaUser); err != nil {
+		t.Fatal(err)
+	}
+	mustExec(`INSERT INTO lead_registrations (partner_id, company, email, company_domain, protected_until) VALUES ($1, 'alpha-secret-company', 'x@alpha-secret.test', 'alpha-secret.test', now() + interval '1 day')`, alpha)
+	secrets := []string{"Alpha Media", "alpha-secret-customer", "secret@alpha", "alpha-secret-bonus", "ALPHA-SECRET-ACCOUNT",
+		"alpha-secret-company", "/r/alpha", "4\u00a0242", "4,242"}
+
+	b := f.browser(t)
+	b.login("beta@x.test", pw)
+	_, page := b.do("GET", "/dashboard", nil)
+	csrf := b.csrf(page)
+	walked := 0
+	for _, r := range f.app.GetRoutes(true) {
+		if r.Method == "HEAD" || strings.HasPrefix(r.Path, "/static") || r.Path == "/logout" || r.Path == "/login" && r.Method == "POST" {
+			continue // signing out (or in again) would end the walk's session
+		}
+		path := strings.ReplaceAll(r.Path, ":id", itoa(payout))
+		var resp *http.Response
+		var out string
+		if r.Method == "GET" {
+			resp, out = b.do("GET", path, nil)
+		} else {
+			resp, out = b.do(r.Method, path, url.Values{"_csrf": {csrf}})
+		}
+		walked++
+		if strings.Contains(r.Path, ":") && resp.StatusCode != 404 {
+			t.Errorf("%s %s with alpha's id: %d, want 404", r.Method, path, resp.StatusCode)
+		}
+		for _, s := range secrets {
+			if strings.Contains(out, s) {
+				t.Errorf("%s %s shows alpha's %q", r.Method, path, s)
+			}
+		}
+	}
+	if walked < 15 {
+		t.Errorf("walked only %d routes", walked)
+	}
+	var status string
+	f.db.Get(&status, `SELECT status FROM payouts WHERE id = $1`, payout)
+	if status != "requested" {
+		t.Errorf("beta changed alpha's payout to %q", status)
 	}
 }

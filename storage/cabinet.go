@@ -283,3 +283,26 @@ func (db *DB) MinPayouts(ctx context.Context) ([]partnerka.Money, error) {
 	}
 	return out, nil
 }
+
+// DayStat is one day of the dashboard chart.
+type DayStat struct {
+	Day    time.Time       `db:"day"`
+	Clicks int64           `db:"clicks"`
+	Leads  int64           `db:"leads"`
+	Earned decimal.Decimal `db:"earned"`
+}
+
+// DailyStats returns clicks, leads and earnings (in currency) per day.
+func (db *DB) DailyStats(ctx context.Context, partnerID int64, from, to time.Time, currency string) ([]DayStat, error) {
+	var out []DayStat
+	err := db.Q.DashboardDaily.SelectContext(ctx, &out, partnerID, from, to, currency)
+	return out, err
+}
+
+// PartnerVolume returns what the partner's customers paid in [from, to) in
+// a currency (purchases as reconciled).
+func (db *DB) PartnerVolume(ctx context.Context, partnerID int64, from, to time.Time, currency string) (decimal.Decimal, error) {
+	var v decimal.Decimal
+	err := db.Q.PartnerVolume.GetContext(ctx, &v, partnerID, from, to, currency)
+	return v, err
+}

@@ -147,6 +147,9 @@ type Queries struct {
 	ContractAt *sqlx.Stmt `query:"contract-at"`
 	MinPayouts *sqlx.Stmt `query:"min-payouts"`
 
+	DashboardDaily *sqlx.Stmt `query:"dashboard-daily"`
+	PartnerVolume  *sqlx.Stmt `query:"partner-volume"`
+
 	stmts []*sqlx.Stmt
 }
 

@@ -126,3 +126,17 @@ SELECT id, partner_id, plan_version_id, starts_at, ends_at, NULL::bigint AS recr
 
 -- name: min-payouts
 SELECT currency, amount FROM min_payouts ORDER BY currency;
+
+-- name: dashboard-daily
+-- Clicks, leads and earnings per day of [from, to): one row per day, from
+-- the daily click stats, the bindings and the commissions (by index).
+SELECT d::date AS day,
+       coalesce((SELECT sum(clicks) FROM click_stats_daily s WHERE s.partner_id = $1 AND s.day = d::date), 0) AS clicks,
+       (SELECT count(*) FROM customers c WHERE c.partner_id = $1 AND c.bound_at >= d AND c.bound_at < d + interval '1 day') AS leads,
+       coalesce((SELECT sum(amount) FROM commissions k WHERE k.partner_id = $1 AND k.currency = $4
+                    AND k.earned_at >= d AND k.earned_at < d + interval '1 day'), 0) AS earned
+  FROM generate_series($2::timestamptz, $3::timestamptz - interval '1 day', interval '1 day') AS d;
+
+-- name: partner-volume
+-- What the partner's customers paid in [from, to) in one currency.
+SELECT coalesce(sum(amount), 0) FROM purchases WHERE partner_id = $1 AND currency = $4 AND occurred_at >= $2 AND occurred_at < $3;
