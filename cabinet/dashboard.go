@@ -152,8 +152,8 @@ func (s *Server) tier(c *fiber.Ctx, partnerID int64, loc *time.Location, locale 
 	} else if err != nil {
 		return nil, err
 	}
-	plans, err := s.DB.PlanVersions(ctx)
-	if err != nil || plans[contract.PlanVersionID] == nil {
+	pv, err := s.planVersion(ctx, contract.PlanVersionID)
+	if err != nil || pv == nil {
 		return nil, err
 	}
 	month := time.Date(now.Year(), now.Month(), 1, 0, 0, 0, 0, time.UTC) // tiers use calendar months in UTC
@@ -163,5 +163,5 @@ func (s *Server) tier(c *fiber.Ctx, partnerID int64, loc *time.Location, locale 
 			return v
 		}
 	}
-	return tierProgress(plans[contract.PlanVersionID], volume(month.AddDate(0, -1, 0), month), volume(month, month.AddDate(0, 1, 0)), locale), nil
+	return tierProgress(pv, volume(month.AddDate(0, -1, 0), month), volume(month, month.AddDate(0, 1, 0)), locale), nil
 }

@@ -5,6 +5,7 @@ import (
 	"strings"
 
 	"github.com/gofiber/fiber/v2"
+	"github.com/skip2/go-qrcode"
 
 	"partnerka"
 )
@@ -24,12 +25,12 @@ func (s *Server) renderLinks(c *fiber.Ctx, form linkForm, formErr error, status 
 		return err
 	}
 	type row struct {
-		URL, Destination, Label, SubID, Clicks string
-		Default, Disabled                      bool
+		URL, Code, Destination, Label, SubID, Clicks string
+		Default, Disabled                            bool
 	}
 	var rows []row
 	for _, l := range links {
-		rows = append(rows, row{URL: s.TrackerURL + "/r/" + l.Code, Destination: l.Destination, Label: l.Label,
+		rows = append(rows, row{URL: s.TrackerURL + "/r/" + l.Code, Code: l.Code, Destination: l.Destination, Label: l.Label,
 			SubID: l.SubID, Clicks: FormatInt(l.Clicks, u.Locale), Default: l.IsDefault, Disabled: l.Disabled})
 	}
 	data := fiber.Map{"Links": rows, "PromoCodes": codes, "Form": form, "Created": c.Query("created") != ""}
@@ -107,4 +108,23 @@ func validateLink(f linkForm, domains []string, ref string) (*partnerka.Link, er
 		return nil, partnerka.FieldError("code", "a code is 3 to 64 letters, digits, - or _")
 	}
 	return &partnerka.Link{Code: code, Destination: f.Destination, SubID: f.SubID, Label: f.Label}, nil
+}
+
+// linkQR is a PNG QR code of one of the partner's links, for print and
+// slides; another partner's code is the same 404 as a missing one.
+func (s *Server) linkQR(c *fiber.Ctx) error {
+	u := currentUser(c)
+	code, err := s.DB.PartnerLinkCode(c.UserContext(), *u.PartnerID, c.Query("code"))
+	if partnerka.ErrorCode(err) == partnerka.ENOTFOUND {
+		return fiber.ErrNotFound
+	} else if err != nil {
+		return err
+	}
+	png, err := qrcode.Encode(s.TrackerURL+"/r/"+code, qrcode.Medium, 320)
+	if err != nil {
+		return err
+	}
+	c.Set(fiber.HeaderContentType, "image/png")
+	c.Set(fiber.HeaderContentDisposition, `inline; filename="`+code+`.png"`)
+	return c.Send(png)
 }

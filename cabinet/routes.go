@@ -32,6 +32,7 @@ func (s *Server) routes(app *fiber.App) {
 	partner.Get("/dashboard", s.dashboard)
 	partner.Get("/links", s.links)
 	partner.Post("/links", s.createLink)
+	partner.Get("/links/qr", s.linkQR)
 	partner.Get("/customers", s.customers)
 	partner.Post("/customers", s.registerLead)
 	partner.Get("/earnings", s.earnings)

@@ -9,6 +9,7 @@ import (
 	"embed"
 	"html/template"
 	"log/slog"
+	"sync"
 	"time"
 
 	"github.com/gofiber/fiber/v2"
@@ -40,6 +41,25 @@ type Server struct {
 	RegisterLead func(ctx context.Context, partnerID int64, r LeadRegistration, now time.Time) (time.Time, error)
 
 	pages map[string]*template.Template
+
+	plansMu sync.Mutex
+	plans   map[int64]*partnerka.PlanVersion // published versions never change: cached
+}
+
+// planVersion returns a published plan version, reading them all again
+// only when one is not cached yet.
+func (s *Server) planVersion(ctx context.Context, id int64) (*partnerka.PlanVersion, error) {
+	s.plansMu.Lock()
+	defer s.plansMu.Unlock()
+	if pv := s.plans[id]; pv != nil {
+		return pv, nil
+	}
+	all, err := s.DB.PlanVersions(ctx)
+	if err != nil {
+		return nil, err
+	}
+	s.plans = all
+	return all[id], nil
 }
 
 // Mount parses the templates and adds the routes to app.

@@ -35,11 +35,11 @@ func (s *Server) terms(c *fiber.Ctx) error {
 	contract, err := s.DB.ContractAt(ctx, *u.PartnerID, s.Now())
 	switch partnerka.ErrorCode(err) {
 	case "":
-		plans, err := s.DB.PlanVersions(ctx)
+		pv, err := s.planVersion(ctx, contract.PlanVersionID)
 		if err != nil {
 			return err
 		}
-		if pv := plans[contract.PlanVersionID]; pv != nil {
+		if pv != nil {
 			data["Plan"] = fmt.Sprintf("%s v%d", pv.Plan, pv.Version)
 			data["Since"] = FormatDate(contract.StartsAt, u.Locale)
 			var l1, l2 []string

@@ -306,3 +306,13 @@ func (db *DB) PartnerVolume(ctx context.Context, partnerID int64, from, to time.
 	err := db.Q.PartnerVolume.GetContext(ctx, &v, partnerID, from, to, currency)
 	return v, err
 }
+
+// PartnerLinkCode returns code if it is one of the partner's links, or
+// not_found (for another partner's code too).
+func (db *DB) PartnerLinkCode(ctx context.Context, partnerID int64, code string) (string, error) {
+	var c string
+	if err := db.Q.PartnerLinkCode.GetContext(ctx, &c, partnerID, code); err != nil {
+		return "", notFound(err, "link")
+	}
+	return c, nil
+}

@@ -150,6 +150,8 @@ type Queries struct {
 	DashboardDaily *sqlx.Stmt `query:"dashboard-daily"`
 	PartnerVolume  *sqlx.Stmt `query:"partner-volume"`
 
+	PartnerLinkCode *sqlx.Stmt `query:"partner-link-code"`
+
 	stmts []*sqlx.Stmt
 }
 

@@ -140,3 +140,6 @@ SELECT d::date AS day,
 -- name: partner-volume
 -- What the partner's customers paid in [from, to) in one currency.
 SELECT coalesce(sum(amount), 0) FROM purchases WHERE partner_id = $1 AND currency = $4 AND occurred_at >= $2 AND occurred_at < $3;
+
+-- name: partner-link-code
+SELECT code FROM links WHERE partner_id = $1 AND code = $2;
