@@ -2,6 +2,7 @@ package storage_test
 
 import (
 	"context"
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -209,5 +210,35 @@ func TestVerifyBalances(t *testing.T) {
 	}
 	if len(bad) != 1 || bad[0].Check != "reserved" || !bad[0].Expected.Equal(decimal.NewFromInt(10)) {
 		t.Errorf("got %+v, want one reserved mismatch of 10", bad)
+	}
+}
+
+func TestDailyStats(t *testing.T) {
+	db := storagetest.NewDB(t)
+	ctx := context.Background()
+	res, err := db.LoadSeed(ctx, testSeed())
+	if err != nil {
+		t.Fatal(err)
+	}
+	alpha := res.Partners["alpha"]
+	if _, err := db.ExecContext(ctx, `INSERT INTO click_stats_daily (day, partner_id, link_id, sub_id, clicks, unique_clicks) VALUES
+		('2026-11-20', $1, 1, '', 7, 5), ('2026-11-20', $1, 2, 'x', 3, 3), ('2026-11-22', $1, 1, '', 1, 1), ('2026-11-10', $1, 1, '', 99, 99)`, alpha); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := db.ExecContext(ctx, `INSERT INTO customers (external_id, partner_id, source, reason, bound_at, first_seen_at) VALUES
+		('c1', $1, 'click', 'attributed', '2026-11-21T23:59:59Z', '2026-11-21T23:59:59Z'), ('c2', $1, 'click', 'attributed', '2026-11-22T00:00:00Z', '2026-11-22T00:00:00Z')`, alpha); err != nil {
+		t.Fatal(err)
+	}
+	from := time.Date(2026, 11, 20, 0, 0, 0, 0, time.UTC)
+	days, err := db.DailyStats(ctx, alpha, from, from.AddDate(0, 0, 3), "RUB")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, d := range days {
+		got = append(got, fmt.Sprintf("%s:%d/%d", d.Day.UTC().Format("01-02"), d.Clicks, d.Leads))
+	}
+	if want := "11-20:10/0 11-21:0/1 11-22:1/1"; strings.Join(got, " ") != want {
+		t.Errorf("daily stats %v, want %s", got, want)
 	}
 }

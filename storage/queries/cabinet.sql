@@ -128,14 +128,29 @@ SELECT id, partner_id, plan_version_id, starts_at, ends_at, NULL::bigint AS recr
 SELECT currency, amount FROM min_payouts ORDER BY currency;
 
 -- name: dashboard-daily
--- Clicks, leads and earnings per day of [from, to): one row per day, from
--- the daily click stats, the bindings and the commissions (by index).
-SELECT d::date AS day,
-       coalesce((SELECT sum(clicks) FROM click_stats_daily s WHERE s.partner_id = $1 AND s.day = d::date), 0) AS clicks,
-       (SELECT count(*) FROM customers c WHERE c.partner_id = $1 AND c.bound_at >= d AND c.bound_at < d + interval '1 day') AS leads,
-       coalesce((SELECT sum(amount) FROM commissions k WHERE k.partner_id = $1 AND k.currency = $4
-                    AND k.earned_at >= d AND k.earned_at < d + interval '1 day'), 0) AS earned
-  FROM generate_series($2::timestamptz, $3::timestamptz - interval '1 day', interval '1 day') AS d;
+-- Clicks, leads and earnings per day of [from, to): each source grouped
+-- once by its day offset from "from" (the user's local midnight; a day is
+-- taken as 24 hours), then laid on the list of days.
+WITH days AS (
+    SELECT n, $2::timestamptz + n * interval '1 day' AS day
+      FROM generate_series(0, (extract(epoch FROM $3::timestamptz - $2::timestamptz) / 86400)::int - 1) AS n
+), cl AS (
+    SELECT (day - ($2::timestamptz AT TIME ZONE 'UTC')::date) AS n, sum(clicks) AS clicks
+      FROM click_stats_daily
+     WHERE partner_id = $1 AND day >= ($2::timestamptz AT TIME ZONE 'UTC')::date AND day < ($3::timestamptz AT TIME ZONE 'UTC')::date
+     GROUP BY 1
+), le AS (
+    SELECT floor(extract(epoch FROM bound_at - $2::timestamptz) / 86400)::int AS n, count(*) AS leads
+      FROM customers WHERE partner_id = $1 AND bound_at >= $2 AND bound_at < $3
+     GROUP BY 1
+), ea AS (
+    SELECT floor(extract(epoch FROM earned_at - $2::timestamptz) / 86400)::int AS n, sum(amount) AS earned
+      FROM commissions WHERE partner_id = $1 AND currency = $4 AND earned_at >= $2 AND earned_at < $3
+     GROUP BY 1
+)
+SELECT days.day, coalesce(cl.clicks, 0) AS clicks, coalesce(le.leads, 0) AS leads, coalesce(ea.earned, 0) AS earned
+  FROM days LEFT JOIN cl USING (n) LEFT JOIN le USING (n) LEFT JOIN ea USING (n)
+ ORDER BY days.n;
 
 -- name: partner-volume
 -- What the partner's customers paid in [from, to) in one currency.
