@@ -2,10 +2,13 @@
 package benchdb
 
 import (
+	"context"
 	"net"
 	"net/url"
 
 	"github.com/jmoiron/sqlx"
+
+	"partnerka/storage"
 )
 
 // Fresh drops and creates database name on the server adminURL points at
@@ -38,4 +41,26 @@ func FreeAddr() string {
 	}
 	defer l.Close()
 	return l.Addr().String()
+}
+
+// Migrated makes a fresh database name, migrates and prepares it, and
+// returns it open with its URL. The caller closes it.
+func Migrated(ctx context.Context, adminURL, name string) (*storage.DB, string, error) {
+	dsn, err := Fresh(adminURL, name)
+	if err != nil {
+		return nil, "", err
+	}
+	db, err := storage.Open(ctx, dsn)
+	if err != nil {
+		return nil, "", err
+	}
+	if _, _, err := db.Migrate(ctx, nil); err != nil {
+		db.Close()
+		return nil, "", err
+	}
+	if err := db.Prepare(ctx); err != nil {
+		db.Close()
+		return nil, "", err
+	}
+	return db, dsn, nil
 }

@@ -20,7 +20,6 @@ import (
 	"time"
 
 	"partnerka/scripts/bench/benchdb"
-	"partnerka/storage"
 )
 
 func main() {
@@ -40,18 +39,11 @@ func main() {
 
 func run(adminURL, redisURL, bin string, nClicks, nCustomers, nCommissions, n int) error {
 	ctx := context.Background()
-	dsn, err := benchdb.Fresh(adminURL, "bench_cabinet")
-	if err != nil {
-		return err
-	}
-	db, err := storage.Open(ctx, dsn)
+	db, dsn, err := benchdb.Migrated(ctx, adminURL, "bench_cabinet")
 	if err != nil {
 		return err
 	}
 	defer db.Close()
-	if _, _, err := db.Migrate(ctx, nil); err != nil {
-		return err
-	}
 	start := time.Now()
 	// Set-based generation in SQL: partner 1 (the largest) gets a tenth of
 	// everything, the rest spread over 999 partners.

@@ -57,21 +57,11 @@ func main() {
 
 func run(adminURL, redisURL, bin string, nPurchases, nCustomers, nPartners, nClicks int) error {
 	ctx := context.Background()
-	dsn, err := benchdb.Fresh(adminURL, "bench_reconcile")
-	if err != nil {
-		return err
-	}
-	db, err := storage.Open(ctx, dsn)
+	db, dsn, err := benchdb.Migrated(ctx, adminURL, "bench_reconcile")
 	if err != nil {
 		return err
 	}
 	defer db.Close()
-	if _, _, err := db.Migrate(ctx, nil); err != nil {
-		return err
-	}
-	if err := db.Prepare(ctx); err != nil {
-		return err
-	}
 	if os.Getenv("XNOFK") != "" {
 		for _, c := range strings.Split(os.Getenv("XNOFK"), ",") {
 			parts := strings.SplitN(c, ".", 2)
