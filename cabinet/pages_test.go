@@ -89,8 +89,8 @@ func TestPayoutFlow(t *testing.T) {
 		t.Errorf("history after the request:\n%s", page)
 	}
 	r, out = b.do("POST", "/payouts", url.Values{"amount": {"1"}, "currency": {"RUB"}, "confirm": {"1"}, "_csrf": {b.csrf(page)}})
-	if r.StatusCode != 422 {
-		t.Errorf("below the minimum: %d", r.StatusCode)
+	if r.StatusCode != 422 || !strings.Contains(out, "the minimum payout is 1000.00 RUB") {
+		t.Errorf("below the minimum: %d\n%s", r.StatusCode, out)
 	}
 	var id int64
 	f.db.Get(&id, `SELECT id FROM payouts WHERE partner_id = $1`, alpha)

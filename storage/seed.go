@@ -68,11 +68,7 @@ func (db *DB) LoadSeed(ctx context.Context, s Seed) (*SeedResult, error) {
 	err := db.InTx(ctx, func(tx *sqlx.Tx) error {
 		q := db.Q
 		if s.Settings != nil {
-			st := s.Settings
-			if _, err := tx.Stmtx(q.UpdateSettings).ExecContext(ctx, st.Name, st.DefaultCurrency, st.DefaultLandingURL,
-				pq.Array(st.AllowedDomains), st.AttributionWindowDays, st.AttributionModel, st.HoldDays,
-				st.RegistrationProtectionDays, st.CookieName, st.CookieDomain, st.ClickParam,
-				st.AllowSelfReferral, st.Terms); err != nil {
+			if _, err := tx.Stmtx(q.UpdateSettings).ExecContext(ctx, settingsArgs(*s.Settings)...); err != nil {
 				return fmt.Errorf("settings: %w", err)
 			}
 		}

@@ -20,9 +20,13 @@ func (db *DB) Settings(ctx context.Context) (partnerka.Settings, error) {
 
 // UpdateSettings replaces the program settings.
 func (db *DB) UpdateSettings(ctx context.Context, s partnerka.Settings) error {
-	_, err := db.Q.UpdateSettings.ExecContext(ctx, s.Name, s.DefaultCurrency, s.DefaultLandingURL,
-		pq.Array(s.AllowedDomains), s.AttributionWindowDays, s.AttributionModel, s.HoldDays,
-		s.RegistrationProtectionDays, s.CookieName, s.CookieDomain, s.ClickParam,
-		s.AllowSelfReferral, s.Terms)
+	_, err := db.Q.UpdateSettings.ExecContext(ctx, settingsArgs(s)...)
 	return err
+}
+
+// settingsArgs are the parameters of the update-settings query.
+func settingsArgs(s partnerka.Settings) []any {
+	return []any{s.Name, s.DefaultCurrency, s.DefaultLandingURL, pq.Array(s.AllowedDomains), s.AttributionWindowDays,
+		s.AttributionModel, s.HoldDays, s.RegistrationProtectionDays, s.CookieName, s.CookieDomain, s.ClickParam,
+		s.AllowSelfReferral, s.Terms}
 }

@@ -150,13 +150,20 @@ func (c *LinkCache) destination(raw string) *destination {
 	if d, ok := c.intern[raw]; ok {
 		return d
 	}
+	d := newDestination(raw, *c.domains.Load())
+	c.intern[raw] = d
+	return d
+}
+
+// newDestination parses a target URL once: where the fragment starts,
+// whether it has a query, and whether its host is allowed.
+func newDestination(raw string, domains []string) *destination {
 	d := &destination{base: raw}
 	if i := strings.IndexByte(raw, '#'); i >= 0 {
 		d.base, d.fragment = raw[:i], raw[i:]
 	}
 	d.hasQuery = strings.Contains(d.base, "?")
-	d.allowed = hostAllowed(raw, *c.domains.Load())
-	c.intern[raw] = d
+	d.allowed = hostAllowed(raw, domains)
 	return d
 }
 

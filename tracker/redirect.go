@@ -139,7 +139,7 @@ func flagOutcome(flags int) string {
 func (s *Server) fallback(c *fiber.Ctx, st *trackerSettings, outcome string, start time.Time) error {
 	bp := bufPool.Get().(*[]byte)
 	defer bufPool.Put(bp)
-	d := s.cache.destination(st.DefaultLandingURL)
+	d := st.landing
 	loc := s.appendDestination((*bp)[:0], d, c.Request().URI().QueryString(), st.ClickParam)
 	loc = append(loc, d.fragment...)
 	*bp = loc

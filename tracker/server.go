@@ -39,7 +39,8 @@ type Server struct {
 type trackerSettings struct {
 	partnerka.Settings
 	window       time.Duration
-	cookieSuffix string // "; Max-Age=...; Path=/; HttpOnly; SameSite=Lax[; Secure][; Domain=...]"
+	cookieSuffix string       // "; Max-Age=...; Path=/; HttpOnly; SameSite=Lax[; Secure][; Domain=...]"
+	landing      *destination // the default landing page, parsed once
 	pkJS         []byte
 }
 
@@ -84,6 +85,7 @@ func (s *Server) loadSettings(ctx context.Context) (*trackerSettings, error) {
 	if st.CookieDomain != "" {
 		ts.cookieSuffix += "; Domain=" + st.CookieDomain
 	}
+	ts.landing = newDestination(st.DefaultLandingURL, st.AllowedDomains)
 	ts.pkJS = renderPkJS(st.ClickParam, ts.window)
 	s.settings.Store(ts)
 	return ts, nil
