@@ -21,8 +21,8 @@ const (
 var dummyHash, _ = HashPassword("partnerka timing equaliser")
 
 func (s *Server) loginPage(c *fiber.Ctx) error {
-	if u := currentUser(c); u != nil && u.PartnerID != nil {
-		return c.Redirect("/dashboard", fiber.StatusSeeOther)
+	if u := currentUser(c); u != nil {
+		return c.Redirect(homeOf(u), fiber.StatusSeeOther)
 	}
 	return s.renderLogin(c, "", "", fiber.StatusOK)
 }
@@ -62,19 +62,18 @@ func (s *Server) login(c *fiber.Ctx) error {
 		}
 		return s.renderLogin(c, email, "bad_login", fiber.StatusUnauthorized)
 	}
-	if u.PartnerID == nil {
-		return s.renderLogin(c, email, "not_partner", fiber.StatusForbidden)
-	}
-	p, err := s.DB.PartnerByID(ctx, *u.PartnerID)
-	if err != nil {
-		return err
-	}
-	switch p.Status {
-	case partnerka.PartnerApplied:
-		return s.renderLogin(c, email, "under_review", fiber.StatusForbidden)
-	case partnerka.PartnerActive:
-	default:
-		return s.renderLogin(c, email, "inactive", fiber.StatusForbidden)
+	if u.PartnerID != nil {
+		p, err := s.DB.PartnerByID(ctx, *u.PartnerID)
+		if err != nil {
+			return err
+		}
+		switch p.Status {
+		case partnerka.PartnerApplied:
+			return s.renderLogin(c, email, "under_review", fiber.StatusForbidden)
+		case partnerka.PartnerActive:
+		default:
+			return s.renderLogin(c, email, "inactive", fiber.StatusForbidden)
+		}
 	}
 	if old := c.Cookies(sessionCookie); old != "" {
 		s.DB.DeleteSession(ctx, tokenHash(old))
@@ -85,7 +84,15 @@ func (s *Server) login(c *fiber.Ctx) error {
 		return err
 	}
 	s.setCookie(c, sessionCookie, token, sessionTTL)
-	return c.Redirect("/dashboard", fiber.StatusSeeOther)
+	return c.Redirect(homeOf(u), fiber.StatusSeeOther)
+}
+
+// homeOf is where a user lands after signing in.
+func homeOf(u *partnerka.User) string {
+	if partnerka.StaffRole(u.Role) {
+		return "/admin"
+	}
+	return "/dashboard"
 }
 
 func (s *Server) logout(c *fiber.Ctx) error {

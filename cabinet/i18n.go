@@ -17,7 +17,6 @@ var messages = map[string]map[string]string{
 		"sign_in": "Sign in", "email": "Email", "password": "Password", "sign_out": "Sign out",
 		"bad_login":    "The email or password is wrong.",
 		"too_many":     "Too many failed attempts. Try again in 15 minutes.",
-		"not_partner":  "This sign-in is for partners; the back office is not available yet.",
 		"under_review": "Your application is being reviewed; you can sign in once it is approved.",
 		"inactive":     "Your partner account is suspended. Contact the program's manager.",
 		"dashboard":    "Dashboard", "period": "Period",
@@ -72,7 +71,6 @@ var messages = map[string]map[string]string{
 		"sign_in": "Войти", "email": "Эл. почта", "password": "Пароль", "sign_out": "Выйти",
 		"bad_login":    "Неверная почта или пароль.",
 		"too_many":     "Слишком много неудачных попыток. Попробуйте через 15 минут.",
-		"not_partner":  "Этот вход — для партнёров; бэк-офис пока недоступен.",
 		"under_review": "Ваша заявка на рассмотрении; войти можно будет после одобрения.",
 		"inactive":     "Ваш партнёрский аккаунт приостановлен. Свяжитесь с менеджером программы.",
 		"dashboard":    "Сводка", "period": "Период",
@@ -123,6 +121,20 @@ var messages = map[string]map[string]string{
 		"protected_until": "закреплён до", "reg_pending": "на рассмотрении", "reg_approved": "одобрена", "reg_rejected": "отклонена", "reg_bound": "стал клиентом",
 		"no_customers": "Клиентов пока нет. Клиенты, пришедшие по вашей ссылке или промокоду, появятся здесь и закрепятся за вами навсегда.",
 	},
+}
+
+// addMessages merges one area's messages into the dictionaries; each page
+// area keeps its strings beside its code. A key defined twice is a bug.
+func addMessages(en, ru map[string]string) bool {
+	for locale, m := range map[string]map[string]string{"en": en, "ru": ru} {
+		for k, v := range m {
+			if _, dup := messages[locale][k]; dup {
+				panic("cabinet: message " + k + " defined twice")
+			}
+			messages[locale][k] = v
+		}
+	}
+	return true
 }
 
 // T returns the message key in locale (English when missing).

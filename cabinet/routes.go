@@ -28,6 +28,7 @@ func (s *Server) routes(app *fiber.App) {
 	web.Get("/apply", s.apply)
 	web.Post("/apply", s.submitApplication)
 	web.Post("/language", s.setLanguage)
+	s.mountAdmin(web)
 	partner := web.Group("", s.requirePartner)
 	partner.Get("/dashboard", s.dashboard)
 	partner.Get("/links", s.links)

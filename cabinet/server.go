@@ -9,6 +9,7 @@ import (
 	"embed"
 	"html/template"
 	"log/slog"
+	"strings"
 	"sync"
 	"time"
 
@@ -41,6 +42,7 @@ type Server struct {
 	RegisterLead func(ctx context.Context, partnerID int64, r LeadRegistration, now time.Time) (time.Time, error)
 
 	pages map[string]*template.Template
+	badgeCache
 
 	plansMu sync.Mutex
 	plans   map[int64]*partnerka.PlanVersion // published versions never change: cached
@@ -79,8 +81,16 @@ func (s *Server) Mount(app *fiber.App) error {
 
 func (s *Server) parseTemplates() error {
 	s.pages = map[string]*template.Template{}
-	for _, page := range []string{"landing", "login", "dashboard", "links", "earnings", "payouts", "payout_confirm", "settings", "customers", "apply", "forgot", "reset", "terms"} {
-		t, err := template.New("layout.html").ParseFS(templateFS, "templates/layout.html", "templates/"+page+".html")
+	entries, err := templateFS.ReadDir("templates")
+	if err != nil {
+		return err
+	}
+	for _, e := range entries {
+		page := strings.TrimSuffix(e.Name(), ".html")
+		if page == "layout" {
+			continue
+		}
+		t, err := template.New("layout.html").Funcs(templateFuncs).ParseFS(templateFS, "templates/layout.html", "templates/"+e.Name())
 		if err != nil {
 			return err
 		}
@@ -99,6 +109,10 @@ func (s *Server) page(c *fiber.Ctx, name, locale, title string, data fiber.Map) 
 	data["CSRF"] = s.formCSRF(c)
 	data["Path"] = c.Path()
 	data["OtherLocale"] = map[string]string{"en": "ru", "ru": "en"}[locale]
+	if u := currentUser(c); u != nil && partnerka.StaffRole(u.Role) {
+		data["Staff"] = true
+		data["Badges"] = s.badges(c)
+	}
 	var buf bytes.Buffer
 	if err := s.pages[name].Execute(&buf, data); err != nil {
 		s.Logger.Error("render", "page", name, "err", err)

@@ -55,9 +55,13 @@ func currentUser(c *fiber.Ctx) *partnerka.User {
 	return u
 }
 
-// requirePartner lets only signed-in owners and members of a partner through.
+// requirePartner lets only signed-in owners and members of a partner
+// through; staff go to the back office.
 func (s *Server) requirePartner(c *fiber.Ctx) error {
 	u := currentUser(c)
+	if u != nil && partnerka.StaffRole(u.Role) {
+		return c.Redirect("/admin", fiber.StatusSeeOther)
+	}
 	if u == nil || u.PartnerID == nil {
 		return c.Redirect("/login", fiber.StatusSeeOther)
 	}

@@ -152,6 +152,8 @@ type Queries struct {
 
 	PartnerLinkCode *sqlx.Stmt `query:"partner-link-code"`
 
+	AdminQueries
+
 	stmts []*sqlx.Stmt
 }
 
@@ -209,27 +211,28 @@ func prepareQueries(ctx context.Context, db *sqlx.DB) (*Queries, error) {
 	}
 	q := &Queries{}
 	v := reflect.ValueOf(q).Elem()
-	t := v.Type()
 	used := map[string]bool{}
-	for i := 0; i < t.NumField(); i++ {
-		name := t.Field(i).Tag.Get("query")
+	// Fields of embedded structs count too: an area of the code may keep
+	// its queries in a struct of its own (AdminQueries, ...).
+	for _, f := range reflect.VisibleFields(v.Type()) {
+		name := f.Tag.Get("query")
 		if name == "" {
 			continue
 		}
 		text, ok := texts[name]
 		if !ok {
 			q.close()
-			return nil, fmt.Errorf("query %q (Queries.%s) is missing from storage/queries", name, t.Field(i).Name)
+			return nil, fmt.Errorf("query %q (Queries.%s) is missing from storage/queries", name, f.Name)
 		}
 		used[name] = true
 		// Tag every query with its call site so slow-query logs point at code.
-		stmt, err := db.PreparexContext(ctx, "/* storage."+t.Field(i).Name+" */ "+text)
+		stmt, err := db.PreparexContext(ctx, "/* storage."+f.Name+" */ "+text)
 		if err != nil {
 			q.close()
 			return nil, fmt.Errorf("prepare query %q: %w", name, err)
 		}
 		q.stmts = append(q.stmts, stmt)
-		v.Field(i).Set(reflect.ValueOf(stmt))
+		v.FieldByIndex(f.Index).Set(reflect.ValueOf(stmt))
 	}
 	for name := range texts {
 		if !used[name] {
