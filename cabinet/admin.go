@@ -34,9 +34,16 @@ type adminRoute struct {
 
 // adminRoutes lists every route under /admin.
 func (s *Server) adminRoutes() []adminRoute {
-	return []adminRoute{
+	routes := []adminRoute{
 		{"GET", "/admin", anyStaff, s.adminOverview},
 	}
+	routes = append(routes, s.partnerRoutes()...)
+	routes = append(routes, s.payoutRoutes()...)
+	routes = append(routes, s.planRoutes()...)
+	routes = append(routes, s.reportRoutes()...)
+	routes = append(routes, s.settingsRoutes()...)
+	routes = append(routes, s.materialRoutes()...)
+	return routes
 }
 
 // mountAdmin adds the back office: signed-in staff only, each route

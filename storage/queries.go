@@ -153,6 +153,11 @@ type Queries struct {
 	PartnerLinkCode *sqlx.Stmt `query:"partner-link-code"`
 
 	AdminQueries
+	PlanQueries
+	ReportQueries
+	SettingsQueries
+	MaterialQueries
+	TeamQueries
 
 	stmts []*sqlx.Stmt
 }

@@ -1,0 +1,4 @@
+package storage
+
+// ReportQueries are the queries of reports and the audit log (queries/reports.sql).
+type ReportQueries struct{}

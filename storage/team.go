@@ -1,0 +1,4 @@
+package storage
+
+// TeamQueries are the queries of partner teams and invitations (queries/team.sql).
+type TeamQueries struct{}
