@@ -71,6 +71,8 @@ func (s *Server) login(c *fiber.Ctx) error {
 		case partnerka.PartnerApplied:
 			return s.renderLogin(c, email, "under_review", fiber.StatusForbidden)
 		case partnerka.PartnerActive:
+		case partnerka.PartnerRejected:
+			return s.renderLogin(c, email, "app_rejected", fiber.StatusForbidden)
 		default:
 			return s.renderLogin(c, email, "inactive", fiber.StatusForbidden)
 		}

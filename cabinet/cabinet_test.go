@@ -74,6 +74,9 @@ func newFixture(t *testing.T) *fixture {
 		}
 		return reg.ProtectedUntil, nil
 	}
+	s.AddManualEntry = func(ctx context.Context, partnerID int64, kind, amount, currency, reason string, staffID int64) (int64, error) {
+		return commissions.AddManualEntry(ctx, db, partnerID, kind, amount, currency, reason, staffID)
+	}
 	mail := &recordingMailer{}
 	s.Mailer, s.CabinetURL = mail, "http://c.test"
 	app := fiber.New()

@@ -1,12 +1,15 @@
 package cabinet
 
 import (
+	"errors"
 	"net/http"
 	"strconv"
 	"time"
 
 	"github.com/gofiber/fiber/v2"
 	"github.com/gofiber/fiber/v2/middleware/filesystem"
+
+	"partnerka"
 )
 
 // routes is the one route table of the cabinet and back office. Every
@@ -16,7 +19,7 @@ func (s *Server) routes(app *fiber.App) {
 	app.Use("/static", filesystem.New(filesystem.Config{
 		Root: http.FS(staticFS), PathPrefix: "static", MaxAge: 3600,
 	}))
-	web := app.Group("", s.securityHeaders, s.loadSession, s.checkCSRF)
+	web := app.Group("", s.securityHeaders, s.errorPages, s.loadSession, s.checkCSRF)
 	web.Get("/", s.landing)
 	web.Get("/login", s.loginPage)
 	web.Post("/login", s.login)
@@ -62,4 +65,22 @@ func (s *Server) securityHeaders(c *fiber.Ctx) error {
 	c.Set("Referrer-Policy", "same-origin")
 	c.Set("Content-Security-Policy", "default-src 'self'; style-src 'self'; img-src 'self' data:; form-action 'self'; frame-ancestors 'none'")
 	return c.Next()
+}
+
+// errorPages answers a domain error a handler returns (not found, a
+// conflict...) with its status and message; internal errors go on to the
+// app's handler, which logs them and says only "Internal error".
+func (s *Server) errorPages(c *fiber.Ctx) error {
+	err := c.Next()
+	if err == nil {
+		return nil
+	}
+	var fe *fiber.Error
+	if errors.As(err, &fe) {
+		return c.Status(fe.Code).SendString(fe.Message)
+	}
+	if code := partnerka.ErrorCode(err); code != partnerka.EINTERNAL {
+		return c.Status(partnerka.StatusOf(err)).SendString(partnerka.ErrorMessage(err))
+	}
+	return err
 }

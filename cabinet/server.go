@@ -41,6 +41,10 @@ type Server struct {
 	// until when the lead is protected.
 	RegisterLead func(ctx context.Context, partnerID int64, r LeadRegistration, now time.Time) (time.Time, error)
 
+	// AddManualEntry books a bonus or adjustment (commissions.AddManualEntry,
+	// wired by cmd): the domain rules on kinds, signs and reasons.
+	AddManualEntry func(ctx context.Context, partnerID int64, kind, amount, currency, reason string, staffID int64) (int64, error)
+
 	pages map[string]*template.Template
 	badgeCache
 

@@ -129,3 +129,21 @@ func notFound(err error, what string) error {
 	}
 	return err
 }
+
+func pgCode(err error) string {
+	var pe *pq.Error
+	if errors.As(err, &pe) {
+		return string(pe.Code)
+	}
+	return ""
+}
+
+// IsForeignKeyViolation reports whether err refers to a missing row.
+func IsForeignKeyViolation(err error) bool { return pgCode(err) == pgForeignKeyViolation }
+
+// IsCheckViolation reports whether err broke a CHECK constraint or a rule
+// a trigger enforces the same way (an unpublished plan version).
+func IsCheckViolation(err error) bool {
+	c := pgCode(err)
+	return c == pgCheckViolation || c == pgExclusionViolation
+}
