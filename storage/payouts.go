@@ -95,60 +95,114 @@ type PayoutTransition struct {
 	Reason    string
 	Reference string
 	At        time.Time
+	IP        string // the actor's address, for the audit log
 }
 
 // TransitionPayout applies t. Errors: not_found, conflict (the payout is
 // not in a status the move starts from), forbidden (approving one's own
 // request).
 func (db *DB) TransitionPayout(ctx context.Context, t PayoutTransition) error {
-	return db.InTx(ctx, func(tx *sqlx.Tx) error {
-		var p struct {
-			ID          int64           `db:"id"`
-			PartnerID   int64           `db:"partner_id"`
-			Amount      decimal.Decimal `db:"amount"`
-			Currency    string          `db:"currency"`
-			Status      string          `db:"status"`
-			RequestedBy int64           `db:"requested_by"`
-		}
-		if err := tx.Stmtx(db.Q.PayoutForUpdate).GetContext(ctx, &p, t.PayoutID); err != nil {
-			return notFound(err, "payout")
-		}
-		if t.PartnerID != 0 && p.PartnerID != t.PartnerID {
-			return partnerka.Errorf(partnerka.ENOTFOUND, "payout not found")
-		}
-		from := map[string]string{PayoutCancelled: PayoutRequested, PayoutApproved: PayoutRequested,
-			PayoutRejected: PayoutRequested, PayoutPaid: PayoutApproved}[t.To]
-		if from == "" || p.Status != from {
-			return partnerka.Errorf(partnerka.ECONFLICT, "the payout is %s and cannot become %s", p.Status, t.To)
-		}
-		if t.To == PayoutApproved && t.ActorID == p.RequestedBy {
-			return partnerka.Errorf(partnerka.EFORBIDDEN, "a payout is approved by someone other than who requested it")
-		}
-		m := partnerka.Money{Amount: p.Amount, Currency: p.Currency}
-		var decidedBy *int64
-		var decidedAt, paidAt *time.Time
-		switch t.To {
-		case PayoutCancelled, PayoutRejected:
-			if err := payoutEntries(ctx, tx, db.Q, p.PartnerID, m, "reserved", "available", "payout_reversal", p.ID, t.ActorID); err != nil {
+	return db.InTx(ctx, func(tx *sqlx.Tx) error { return db.transitionPayout(ctx, tx, t) })
+}
+
+// MarkPaid marks approved payouts paid with the bank's references, all or
+// none: when any line fails, nothing changes and every failing line is
+// returned with its reason (line numbers as given in lines).
+func (db *DB) MarkPaid(ctx context.Context, lines []PaidLine, actorID int64, ip string, at time.Time) ([]LineError, error) {
+	var bad []LineError
+	err := db.InTx(ctx, func(tx *sqlx.Tx) error {
+		for _, l := range lines {
+			// A savepoint per line lets the transaction go on past a failed
+			// line, so every bad line is reported at once.
+			if _, err := tx.ExecContext(ctx, "SAVEPOINT line"); err != nil {
 				return err
 			}
-			if t.To == PayoutRejected {
-				decidedBy, decidedAt = &t.ActorID, &t.At
+			err := db.transitionPayout(ctx, tx, PayoutTransition{PayoutID: l.PayoutID, To: PayoutPaid, ActorID: actorID,
+				Reference: l.Reference, At: at, IP: ip})
+			if err != nil {
+				if partnerka.ErrorCode(err) == partnerka.EINTERNAL {
+					return err
+				}
+				bad = append(bad, LineError{Line: l.Line, Message: partnerka.ErrorMessage(err)})
+				if _, err := tx.ExecContext(ctx, "ROLLBACK TO SAVEPOINT line"); err != nil {
+					return err
+				}
 			}
-		case PayoutApproved:
-			decidedBy, decidedAt = &t.ActorID, &t.At
-		case PayoutPaid:
-			if err := payoutEntries(ctx, tx, db.Q, p.PartnerID, m, "reserved", "paid", "payout_paid", p.ID, t.ActorID); err != nil {
-				return err
-			}
-			paidAt = &t.At
 		}
-		if _, err := tx.Stmtx(db.Q.SetPayoutStatus).ExecContext(ctx, p.ID, t.To, decidedBy, decidedAt, t.Reason, paidAt, t.Reference); err != nil {
+		if len(bad) > 0 {
+			return errRollback
+		}
+		return nil
+	})
+	if errors.Is(err, errRollback) {
+		err = nil
+	}
+	return bad, err
+}
+
+// PaidLine is one line of a bank's confirmation: payout id and reference.
+type PaidLine struct {
+	Line      int
+	PayoutID  int64
+	Reference string
+}
+
+// LineError is why one line of an upload was refused.
+type LineError struct {
+	Line    int
+	Message string
+}
+
+var errRollback = errors.New("rollback")
+
+func (db *DB) transitionPayout(ctx context.Context, tx *sqlx.Tx, t PayoutTransition) error {
+	var p struct {
+		ID          int64           `db:"id"`
+		PartnerID   int64           `db:"partner_id"`
+		Amount      decimal.Decimal `db:"amount"`
+		Currency    string          `db:"currency"`
+		Status      string          `db:"status"`
+		RequestedBy int64           `db:"requested_by"`
+	}
+	if err := tx.Stmtx(db.Q.PayoutForUpdate).GetContext(ctx, &p, t.PayoutID); err != nil {
+		return notFound(err, "payout")
+	}
+	if t.PartnerID != 0 && p.PartnerID != t.PartnerID {
+		return partnerka.Errorf(partnerka.ENOTFOUND, "payout not found")
+	}
+	from := map[string]string{PayoutCancelled: PayoutRequested, PayoutApproved: PayoutRequested,
+		PayoutRejected: PayoutRequested, PayoutPaid: PayoutApproved}[t.To]
+	if from == "" || p.Status != from {
+		return partnerka.Errorf(partnerka.ECONFLICT, "the payout is %s and cannot become %s", p.Status, t.To)
+	}
+	if t.To == PayoutApproved && t.ActorID == p.RequestedBy {
+		return partnerka.Errorf(partnerka.EFORBIDDEN, "a payout is approved by someone other than who requested it")
+	}
+	m := partnerka.Money{Amount: p.Amount, Currency: p.Currency}
+	var decidedBy *int64
+	var decidedAt, paidAt *time.Time
+	switch t.To {
+	case PayoutCancelled, PayoutRejected:
+		if err := payoutEntries(ctx, tx, db.Q, p.PartnerID, m, "reserved", "available", "payout_reversal", p.ID, t.ActorID); err != nil {
 			return err
 		}
-		return Audit(ctx, tx, db.Q, AuditEntry{ActorID: t.ActorID, Action: "payout." + t.To, Entity: "payout", EntityID: p.ID,
-			Before: map[string]any{"status": p.Status}, After: map[string]any{"status": t.To, "reason": t.Reason, "reference": t.Reference}})
-	})
+		if t.To == PayoutRejected {
+			decidedBy, decidedAt = &t.ActorID, &t.At
+		}
+	case PayoutApproved:
+		decidedBy, decidedAt = &t.ActorID, &t.At
+	case PayoutPaid:
+		if err := payoutEntries(ctx, tx, db.Q, p.PartnerID, m, "reserved", "paid", "payout_paid", p.ID, t.ActorID); err != nil {
+			return err
+		}
+		paidAt = &t.At
+	}
+	if _, err := tx.Stmtx(db.Q.SetPayoutStatus).ExecContext(ctx, p.ID, t.To, decidedBy, decidedAt, t.Reason, paidAt, t.Reference); err != nil {
+		return err
+	}
+	return Audit(ctx, tx, db.Q, AuditEntry{ActorID: t.ActorID, Action: "payout." + t.To, Entity: "payout", EntityID: p.ID,
+		Before: map[string]any{"status": p.Status}, After: map[string]any{"status": t.To, "reason": t.Reason, "reference": t.Reference},
+		IP: t.IP})
 }
 
 // PartnerPayouts returns a partner's latest payouts.
@@ -180,4 +234,41 @@ func (db *DB) PayoutDetails(ctx context.Context, partnerID int64) (method, accou
 	var d map[string]string
 	json.Unmarshal(row.Details, &d)
 	return row.Method, d["account"], nil
+}
+
+// PayoutRow is a payout in finance's queue.
+type PayoutRow struct {
+	Payout
+	PartnerID   int64           `db:"partner_id"`
+	Partner     string          `db:"partner"`
+	Ref         string          `db:"ref"`
+	Details     json.RawMessage `db:"details"`
+	RequestedBy string          `db:"requested_by"`
+	DecidedBy   string          `db:"decided_by"`
+}
+
+// Account is the account the payout goes to, as it was when requested.
+func (p PayoutRow) Account() string {
+	var d map[string]string
+	json.Unmarshal(p.Details, &d)
+	return d["account"]
+}
+
+// AdminPayouts returns payouts in status ("" for all).
+func (db *DB) AdminPayouts(ctx context.Context, status string, limit int) ([]PayoutRow, error) {
+	var out []PayoutRow
+	err := db.Q.AdminPayouts.SelectContext(ctx, &out, status, 0, limit)
+	return out, err
+}
+
+// AdminPayout returns one payout, or not_found.
+func (db *DB) AdminPayout(ctx context.Context, id int64) (*PayoutRow, error) {
+	var out []PayoutRow
+	if err := db.Q.AdminPayouts.SelectContext(ctx, &out, "", id, 1); err != nil {
+		return nil, err
+	}
+	if len(out) == 0 {
+		return nil, partnerka.Errorf(partnerka.ENOTFOUND, "payout not found")
+	}
+	return &out[0], nil
 }

@@ -127,6 +127,7 @@ type Queries struct {
 	PartnerPayouts      *sqlx.Stmt `query:"partner-payouts"`
 	SetPayoutDetails    *sqlx.Stmt `query:"set-payout-details"`
 	PayoutDetailsOf     *sqlx.Stmt `query:"payout-details-of"`
+	AdminPayouts        *sqlx.Stmt `query:"admin-payouts"`
 
 	PartnerLinks         *sqlx.Stmt `query:"partner-links"`
 	PartnerPromoCodes    *sqlx.Stmt `query:"partner-promo-codes"`

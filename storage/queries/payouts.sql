@@ -38,3 +38,15 @@ UPDATE partners SET payout_method = $2, payout_details = $3, updated_at = now() 
 
 -- name: payout-details-of
 SELECT payout_method, payout_details FROM partners WHERE id = $1;
+
+-- name: admin-payouts
+-- Finance's queue: payouts in a status with their partner and people,
+-- requests oldest first (first come, first paid), others newest first.
+SELECT po.id, po.partner_id, p.name AS partner, p.ref, po.amount, po.currency, po.status, po.method, po.details,
+       po.requested_at, coalesce(ru.email, '') AS requested_by, coalesce(du.email, '') AS decided_by, po.decided_at,
+       po.reason, po.paid_at, po.paid_reference
+  FROM payouts po JOIN partners p ON p.id = po.partner_id
+  LEFT JOIN users ru ON ru.id = po.requested_by LEFT JOIN users du ON du.id = po.decided_by
+ WHERE ($1 = '' OR po.status = $1) AND ($2 = 0 OR po.id = $2)
+ ORDER BY CASE WHEN $1 IN ('requested', 'approved') THEN po.id ELSE -po.id END
+ LIMIT $3;
