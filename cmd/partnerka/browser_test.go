@@ -34,10 +34,12 @@ func chromium(t *testing.T) string {
 }
 
 // TestPartnerJourney drives the real server in headless Chromium through
-// what a partner does: apply, (be approved), sign in, create a link; a
-// visitor clicks it, the vendor reports the lead and the payment, the
-// reconciler earns the commission, the partner sees it and requests a
-// payout. Screenshots of each page go to the folder the test logs.
+// what a partner and the program's team do: apply; a manager approves in
+// the back office; the partner signs in and creates a link; a visitor
+// clicks it, the vendor reports the lead and the payment, the reconciler
+// earns the commission, the partner sees it and requests a payout;
+// finance approves and pays it; the partner sees it paid. Screenshots of
+// each page go to the folder the test logs.
 func TestPartnerJourney(t *testing.T) {
 	browser := chromium(t)
 	e := testEnv(t)
@@ -115,26 +117,45 @@ func TestPartnerJourney(t *testing.T) {
 		t.Fatalf("after applying: %q", text)
 	}
 
-	// A manager approves (through storage until the back office exists):
-	// active, the Referral plan from today, a default link.
-	var partnerID int64
-	if err := db.QueryRow(`UPDATE partners SET status = 'active' WHERE id = (SELECT partner_id FROM users WHERE email = 'zoe@zeta.test') RETURNING id`).Scan(&partnerID); err != nil {
-		t.Fatal(err)
+	// A manager approves the application in the back office: the Referral
+	// partner type on Referral v1.
+	var partnerID, typeID, versionID int64
+	db.QueryRow(`SELECT partner_id FROM users WHERE email = 'zoe@zeta.test'`).Scan(&partnerID)
+	db.QueryRow(`SELECT id FROM partner_types WHERE code = 'referral'`).Scan(&typeID)
+	db.QueryRow(`SELECT v.id FROM plan_versions v JOIN plans p ON p.id = v.plan_id WHERE p.name = 'Referral' AND v.version = 1`).Scan(&versionID)
+	signIn := func(name, email, password, landed string) {
+		t.Helper()
+		step(name,
+			chromedp.Navigate(base+"/login"),
+			chromedp.SendKeys(chromedp.CSS("#email"), email),
+			chromedp.SendKeys(chromedp.CSS("#password"), password),
+			chromedp.Submit(chromedp.CSS("#password")),
+			chromedp.WaitVisible(chromedp.CSS(landed)),
+		)
 	}
-	if _, err := db.Exec(`INSERT INTO contracts (partner_id, plan_version_id, starts_at)
-		SELECT $1, v.id, now() - interval '1 day' FROM plan_versions v JOIN plans p ON p.id = v.plan_id WHERE p.name = 'Referral' AND v.version = 1`, partnerID); err != nil {
-		t.Fatal(err)
+	signOut := func() {
+		t.Helper()
+		step("sign-out", chromedp.Submit(chromedp.CSS("form[action='/logout'] button")), chromedp.WaitVisible(chromedp.CSS("#email")))
 	}
+	signIn("02-manager", "manager@demo.partnerka.test", "partnerka-demo", "a[href='/admin/partners?status=applied']")
+	step("03-application",
+		chromedp.Click(chromedp.CSS("a[href='/admin/partners?status=applied']")),
+		chromedp.WaitVisible(chromedp.CSS(fmt.Sprintf("a[href='/admin/partners/%d']", partnerID))),
+		chromedp.Click(chromedp.CSS(fmt.Sprintf("a[href='/admin/partners/%d']", partnerID))),
+		chromedp.WaitVisible(chromedp.CSS("#approve")),
+		chromedp.SetValue(chromedp.CSS("#type"), fmt.Sprint(typeID)),
+		chromedp.SetValue(chromedp.CSS("#version"), fmt.Sprint(versionID)),
+		chromedp.Submit(chromedp.CSS("#version")),
+		chromedp.WaitVisible(chromedp.CSS(".notice")),
+	)
+	if text = textOf("body"); !strings.Contains(text, "Referral v1") || !strings.Contains(text, "partner.approve") {
+		t.Fatalf("the partner page after approval:\n%s", text)
+	}
+	signOut()
 
 	// Sign in, create a link.
-	step("02-dashboard",
-		chromedp.Navigate(base+"/login"),
-		chromedp.SendKeys(chromedp.CSS("#email"), "zoe@zeta.test"),
-		chromedp.SendKeys(chromedp.CSS("#password"), "zoe's long password"),
-		chromedp.Submit(chromedp.CSS("#password")),
-		chromedp.WaitVisible(chromedp.CSS("#clicks")),
-	)
-	step("03-links",
+	signIn("04-dashboard", "zoe@zeta.test", "zoe's long password", "#clicks")
+	step("05-links",
 		chromedp.Navigate(base+"/links"),
 		chromedp.SendKeys(chromedp.CSS("#destination"), "https://demo.example.com/pricing"),
 		chromedp.SendKeys(chromedp.CSS("#code"), "zoe-pricing"),
@@ -205,7 +226,7 @@ func TestPartnerJourney(t *testing.T) {
 		}
 		time.Sleep(100 * time.Millisecond)
 	}
-	step("04-earnings",
+	step("06-earnings",
 		chromedp.Navigate(base+"/earnings"),
 	)
 	text = textOf("body")
@@ -214,13 +235,13 @@ func TestPartnerJourney(t *testing.T) {
 	}
 
 	// Payout details, then the payout with its confirmation.
-	step("05-settings",
+	step("07-settings",
 		chromedp.Navigate(base+"/settings"),
 		chromedp.SendKeys(chromedp.CSS("#account"), "40702810900000001234"),
 		chromedp.Submit(chromedp.CSS("#account")),
 		chromedp.WaitVisible(chromedp.CSS(".notice")),
 	)
-	step("06-confirm",
+	step("08-confirm",
 		chromedp.Navigate(base+"/payouts"),
 		chromedp.SendKeys(chromedp.CSS("#amount"), "2490.00"),
 		chromedp.SendKeys(chromedp.CSS("#currency"), "RUB"),
@@ -231,7 +252,7 @@ func TestPartnerJourney(t *testing.T) {
 	if !strings.Contains(text, "2,490.00") && !strings.Contains(text, "2\u00a0490,00") || !strings.Contains(text, "1234") {
 		t.Fatalf("confirmation %q does not say what will happen", text)
 	}
-	step("07-requested",
+	step("09-requested",
 		chromedp.Submit(chromedp.CSS("form[action='/payouts'] button")),
 		chromedp.WaitVisible(chromedp.CSS(".notice")),
 	)
@@ -243,6 +264,31 @@ func TestPartnerJourney(t *testing.T) {
 	db.QueryRow(`SELECT status FROM payouts WHERE partner_id = $1`, partnerID).Scan(&status)
 	if status != "requested" {
 		t.Errorf("payout %q, want requested", status)
+	}
+	signOut()
+
+	// Finance approves the request, pays it and records the bank's reference.
+	var payoutID int64
+	db.QueryRow(`SELECT id FROM payouts WHERE partner_id = $1`, partnerID).Scan(&payoutID)
+	signIn("10-finance", "finance@demo.partnerka.test", "partnerka-demo", "a[href='/admin/payouts?status=requested']")
+	step("11-payout",
+		chromedp.Click(chromedp.CSS("a[href='/admin/payouts?status=requested']")),
+		chromedp.WaitVisible(chromedp.CSS(fmt.Sprintf("a[href='/admin/payouts/%d']", payoutID))),
+		chromedp.Click(chromedp.CSS(fmt.Sprintf("a[href='/admin/payouts/%d']", payoutID))),
+		chromedp.WaitVisible(chromedp.CSS("#approve")),
+		chromedp.Click(chromedp.CSS("#approve")),
+		chromedp.WaitVisible(chromedp.CSS("#reference")),
+		chromedp.SendKeys(chromedp.CSS("#reference"), "PP-2026-0001"),
+		chromedp.Submit(chromedp.CSS("#reference")),
+		chromedp.WaitVisible(chromedp.CSS(".notice")),
+	)
+	signOut()
+
+	// The partner sees it paid, with the reference.
+	signIn("12-partner-again", "zoe@zeta.test", "zoe's long password", "#clicks")
+	step("13-paid", chromedp.Navigate(base+"/payouts"), chromedp.WaitVisible(chromedp.CSS(".events")))
+	if text = textOf(".events"); !strings.Contains(text, "PP-2026-0001") || !strings.Contains(text, "paid") && !strings.Contains(text, "выплач") {
+		t.Fatalf("the partner's payout history after payment: %q", text)
 	}
 }
 
