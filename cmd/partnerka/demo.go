@@ -178,8 +178,8 @@ func (rep demoReport) print(w io.Writer) {
 	fmt.Fprintf(w, "  Tracker      %s   (for example %s/r/alpha)\n", rep.TrackerURL, rep.TrackerURL)
 	fmt.Fprintf(w, "  Vendor API   %s/api/v1/...   (create a key: partnerka apikey create --name demo)\n", rep.TrackerURL)
 	fmt.Fprintf(w, "  Cabinet      %s/login   (partners sign in here)\n", rep.CabinetURL)
-	fmt.Fprintf(w, "  Back office  %s   (not built yet)\n\n", rep.AdminURL)
-	fmt.Fprintf(w, "  Demo logins, password %s (staff logins work once the back office exists):\n", rep.Password)
+	fmt.Fprintf(w, "  Back office  %s   (staff sign in at the same /login)\n\n", rep.AdminURL)
+	fmt.Fprintf(w, "  Demo logins, password %s:\n", rep.Password)
 	for _, s := range rep.Staff {
 		fmt.Fprintf(w, "  %-34s staff, %s\n", s.Email, s.Role)
 	}
