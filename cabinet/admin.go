@@ -43,6 +43,7 @@ func (s *Server) adminRoutes() []adminRoute {
 	routes = append(routes, s.reportRoutes()...)
 	routes = append(routes, s.settingsRoutes()...)
 	routes = append(routes, s.materialRoutes()...)
+	routes = append(routes, s.staffRoutes()...)
 	return routes
 }
 
@@ -141,7 +142,7 @@ func (s *Server) adminOverview(c *fiber.Ctx) error {
 	}
 	return c.Type("html").Send(s.page(c, "admin_overview", u.Locale, T(u.Locale, "overview"), fiber.Map{
 		"Q": q, "Requested": requested,
-		"Manager": can(u, managers), "Finance": can(u, financeRoles),
+		"Manager": can(u, managers), "Finance": can(u, financeRoles), "Admin": can(u, adminsOnly),
 	}))
 }
 

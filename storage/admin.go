@@ -45,6 +45,11 @@ type AdminQueries struct {
 	ReassignCustomer     *sqlx.Stmt `query:"reassign-customer"`
 	InsertManualDecision *sqlx.Stmt `query:"insert-manual-decision"`
 	CustomerByID         *sqlx.Stmt `query:"customer-by-id"`
+	StaffUsers           *sqlx.Stmt `query:"staff-users"`
+	StaffUserForUpdate   *sqlx.Stmt `query:"staff-user-for-update"`
+	ActiveAdmins         *sqlx.Stmt `query:"active-admins"`
+	SetStaffUser         *sqlx.Stmt `query:"set-staff-user"`
+	EndUserSessions      *sqlx.Stmt `query:"delete-user-sessions-of"`
 }
 
 // Actor is the staff member behind a back-office action, as the audit log

@@ -144,3 +144,20 @@ VALUES ($1, $2, 'manual', $3, 'reassigned', $4, $5, $3);
 SELECT c.id, c.external_id, c.email, c.name, c.partner_id, coalesce(p.name, '') AS partner, coalesce(c.source, '') AS source,
        c.reason, c.bound_at, c.first_seen_at
   FROM customers c LEFT JOIN partners p ON p.id = c.partner_id WHERE c.id = $1;
+
+-- name: staff-users
+SELECT id, email, name, role, partner_id, locale, time_zone, disabled_at, created_at, '' AS password_hash
+  FROM users WHERE partner_id IS NULL ORDER BY disabled_at IS NOT NULL, role, email;
+
+-- name: staff-user-for-update
+SELECT id, email, name, role, partner_id, locale, time_zone, disabled_at, created_at, '' AS password_hash
+  FROM users WHERE id = $1 AND partner_id IS NULL FOR UPDATE;
+
+-- name: active-admins
+SELECT count(*) FROM users WHERE role = 'admin' AND disabled_at IS NULL;
+
+-- name: set-staff-user
+UPDATE users SET role = $2, disabled_at = $3 WHERE id = $1;
+
+-- name: delete-user-sessions-of
+DELETE FROM sessions WHERE user_id = $1;
