@@ -444,7 +444,7 @@ var _ = addMessages(map[string]string{
 	"done_contract": "The new plan version is scheduled.", "done_entry": "Booked; the partner sees it in their earnings.",
 	"approve_hint":   "The partner becomes active on this plan version from now, with a default referral link to the program's landing page.",
 	"promotion_said": "How they will promote", "links_30d": "Links (clicks in 30 days)",
-	"ask_reason": "A reason is required; the partner may see it.",
+	"ask_reason":   "A reason is required; the partner may see it.",
 	"partner_kind": "Kind", "pk_company": "company", "pk_person": "person", "commissions_n": "Commissions", "entry_kind": "Type",
 	"app_rejected": "Your application was not approved. Contact the program's manager if you have questions.",
 }, map[string]string{
@@ -465,7 +465,7 @@ var _ = addMessages(map[string]string{
 	"done_contract": "Переход на новую версию тарифа запланирован.", "done_entry": "Начислено; партнёр видит это в своих начислениях.",
 	"approve_hint":   "Партнёр станет активен на этой версии тарифа с текущего момента и получит основную реферальную ссылку на лендинг программы.",
 	"promotion_said": "Как будет продвигать", "links_30d": "Ссылки (переходы за 30 дней)",
-	"ask_reason": "Нужна причина; партнёр может её увидеть.",
+	"ask_reason":   "Нужна причина; партнёр может её увидеть.",
 	"partner_kind": "Вид", "pk_company": "компания", "pk_person": "частное лицо", "commissions_n": "Начислений", "entry_kind": "Тип",
 	"app_rejected": "Ваша заявка не одобрена. Если есть вопросы, свяжитесь с менеджером программы.",
 })
