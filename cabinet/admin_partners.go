@@ -421,7 +421,7 @@ func (s *Server) addEntry(c *fiber.Ctx) error {
 			return err
 		}
 		_, err := s.AddManualEntry(ctx, id, kind, strings.TrimSpace(strings.ReplaceAll(c.FormValue("amount"), ",", ".")),
-			strings.ToUpper(strings.TrimSpace(c.FormValue("currency"))), c.FormValue("reason"), currentUser(c).ID)
+			strings.ToUpper(strings.TrimSpace(c.FormValue("currency"))), c.FormValue("reason"), actor(c))
 		return err
 	})
 }

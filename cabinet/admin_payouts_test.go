@@ -25,7 +25,7 @@ func (f *fixture) requestPayout(t *testing.T, amount string) int64 {
 	ctx := context.Background()
 	alpha, owner := f.seed.Partners["alpha"], f.seed.Users["alpha@x.test"]
 	m := partnerka.Money{Amount: decimal.RequireFromString(amount), Currency: "RUB"}
-	if _, err := f.db.InsertManualEntry(ctx, alpha, m, "bonus", "test balance", f.seed.Users["admin@x.test"]); err != nil {
+	if _, err := f.db.InsertManualEntry(ctx, alpha, m, "bonus", "test balance", storage.Actor{UserID: f.seed.Users["admin@x.test"]}); err != nil {
 		t.Fatal(err)
 	}
 	if err := f.db.SetPayoutDetails(ctx, alpha, "bank", map[string]string{"account": "40817810000001234"}); err != nil {

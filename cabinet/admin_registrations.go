@@ -60,7 +60,7 @@ func (s *Server) decideRegistration(c *fiber.Ctx) error {
 	case decision == "rejected" && (reason == "" || len(reason) > 500):
 		err = partnerka.FieldError("reason", "give a reason (at most 500 characters); the partner sees it")
 	default:
-		err = s.DB.DecideRegistration(c.UserContext(), id, decision, reason, currentUser(c).ID, s.Now())
+		err = s.DB.DecideRegistration(c.UserContext(), id, decision, reason, actor(c), s.Now())
 	}
 	switch partnerka.ErrorCode(err) {
 	case "":

@@ -74,8 +74,8 @@ func newFixture(t *testing.T) *fixture {
 		}
 		return reg.ProtectedUntil, nil
 	}
-	s.AddManualEntry = func(ctx context.Context, partnerID int64, kind, amount, currency, reason string, staffID int64) (int64, error) {
-		return commissions.AddManualEntry(ctx, db, partnerID, kind, amount, currency, reason, staffID)
+	s.AddManualEntry = func(ctx context.Context, partnerID int64, kind, amount, currency, reason string, by storage.Actor) (int64, error) {
+		return commissions.AddManualEntry(ctx, db, partnerID, kind, amount, currency, reason, by)
 	}
 	mail := &recordingMailer{}
 	s.Mailer, s.CabinetURL = mail, "http://c.test"

@@ -43,7 +43,7 @@ type Server struct {
 
 	// AddManualEntry books a bonus or adjustment (commissions.AddManualEntry,
 	// wired by cmd): the domain rules on kinds, signs and reasons.
-	AddManualEntry func(ctx context.Context, partnerID int64, kind, amount, currency, reason string, staffID int64) (int64, error)
+	AddManualEntry func(ctx context.Context, partnerID int64, kind, amount, currency, reason string, by storage.Actor) (int64, error)
 
 	pages map[string]*template.Template
 	badgeCache

@@ -122,7 +122,7 @@ func TestHoldAndReversals(t *testing.T) {
 	run()
 	check("rest of p1 refunded after release", map[string]string{"pending": "10.00"})
 
-	if _, err := AddManualEntry(ctx, db, alpha, KindAdjustment, "-20.00", "USD", "correction: duplicate bonus", 0); err != nil {
+	if _, err := AddManualEntry(ctx, db, alpha, KindAdjustment, "-20.00", "USD", "correction: duplicate bonus", storage.Actor{}); err != nil {
 		t.Fatal(err)
 	}
 	check("negative adjustment leaves a negative available balance", map[string]string{"pending": "10.00", "available": "-20.00"})
@@ -152,13 +152,13 @@ func TestManualEntryValidation(t *testing.T) {
 		{"no reason", KindBonus, "10", "USD", " ", "reason"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			_, err := AddManualEntry(context.Background(), db, alpha, tc.kind, tc.amount, tc.currency, tc.reason, 0)
+			_, err := AddManualEntry(context.Background(), db, alpha, tc.kind, tc.amount, tc.currency, tc.reason, storage.Actor{})
 			if partnerka.ErrorField(err) != tc.field {
 				t.Errorf("got %v, want an error on %s", err, tc.field)
 			}
 		})
 	}
-	if _, err := AddManualEntry(context.Background(), db, 999999, KindBonus, "10", "USD", "contest", 0); partnerka.ErrorCode(err) != partnerka.ENOTFOUND {
+	if _, err := AddManualEntry(context.Background(), db, 999999, KindBonus, "10", "USD", "contest", storage.Actor{}); partnerka.ErrorCode(err) != partnerka.ENOTFOUND {
 		t.Errorf("unknown partner: %v", err)
 	}
 }
@@ -209,10 +209,10 @@ func TestDecideRegistration(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := db.DecideRegistration(ctx, r.ID, "rejected", "already a customer of ours", 0, t0); err != nil {
+	if err := db.DecideRegistration(ctx, r.ID, "rejected", "already a customer of ours", storage.Actor{}, t0); err != nil {
 		t.Fatal(err)
 	}
-	if err := db.DecideRegistration(ctx, r.ID, "approved", "", 0, t0); partnerka.ErrorCode(err) != partnerka.ENOTFOUND {
+	if err := db.DecideRegistration(ctx, r.ID, "approved", "", storage.Actor{}, t0); partnerka.ErrorCode(err) != partnerka.ENOTFOUND {
 		t.Errorf("deciding twice: %v, want not_found", err)
 	}
 	var status, reason string

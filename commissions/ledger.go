@@ -15,9 +15,9 @@ const (
 )
 
 // AddManualEntry books a bonus or adjustment with its reason into the
-// partner's available balance, audited under staffID. Errors: invalid
+// partner's available balance, audited as done by by. Errors: invalid
 // (naming the field), not_found (no such partner).
-func AddManualEntry(ctx context.Context, db *storage.DB, partnerID int64, kind, amount, currency, reason string, staffID int64) (int64, error) {
+func AddManualEntry(ctx context.Context, db *storage.DB, partnerID int64, kind, amount, currency, reason string, by storage.Actor) (int64, error) {
 	if kind != KindBonus && kind != KindAdjustment {
 		return 0, partnerka.FieldError("kind", "kind must be bonus or adjustment")
 	}
@@ -35,5 +35,5 @@ func AddManualEntry(ctx context.Context, db *storage.DB, partnerID int64, kind, 
 	if reason == "" || len(reason) > 500 {
 		return 0, partnerka.FieldError("reason", "give a reason the partner will see (at most 500 characters)")
 	}
-	return db.InsertManualEntry(ctx, partnerID, m, kind, reason, staffID)
+	return db.InsertManualEntry(ctx, partnerID, m, kind, reason, by)
 }

@@ -321,17 +321,17 @@ func (db *DB) PartnerBalances(ctx context.Context, partnerID int64) ([]Balance, 
 
 // InsertManualEntry books a bonus or adjustment into the available bucket
 // and audits it, in one transaction.
-func (db *DB) InsertManualEntry(ctx context.Context, partnerID int64, m partnerka.Money, kind, reason string, staffID int64) (int64, error) {
+func (db *DB) InsertManualEntry(ctx context.Context, partnerID int64, m partnerka.Money, kind, reason string, by Actor) (int64, error) {
 	var id int64
 	err := db.InTx(ctx, func(tx *sqlx.Tx) error {
-		if err := tx.Stmtx(db.Q.InsertManualEntry).GetContext(ctx, &id, partnerID, m.Currency, kind, m.Amount, reason, nullInt(staffID)); err != nil {
+		if err := tx.Stmtx(db.Q.InsertManualEntry).GetContext(ctx, &id, partnerID, m.Currency, kind, m.Amount, reason, nullInt(by.UserID)); err != nil {
 			if pe, ok := err.(*pq.Error); ok && pe.Code == pgForeignKeyViolation {
 				return partnerka.Errorf(partnerka.ENOTFOUND, "partner not found")
 			}
 			return err
 		}
-		return Audit(ctx, tx, db.Q, AuditEntry{ActorID: staffID, Action: "ledger." + kind, Entity: "partner",
-			EntityID: partnerID, After: map[string]any{"amount": m.Amount.String(), "currency": m.Currency, "reason": reason, "entry": id}})
+		return Audit(ctx, tx, db.Q, by.audit("ledger."+kind, "partner", partnerID, nil,
+			map[string]any{"amount": m.Amount.String(), "currency": m.Currency, "reason": reason, "entry": id}))
 	})
 	return id, err
 }

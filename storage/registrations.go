@@ -78,18 +78,17 @@ func (db *DB) CreateRegistration(ctx context.Context, r *Registration) (*Registr
 
 // DecideRegistration approves or rejects a pending registration and audits
 // it; not_found when it is not pending.
-func (db *DB) DecideRegistration(ctx context.Context, id int64, status, reason string, staffID int64, at time.Time) error {
+func (db *DB) DecideRegistration(ctx context.Context, id int64, status, reason string, by Actor, at time.Time) error {
 	return db.InTx(ctx, func(tx *sqlx.Tx) error {
 		var partnerID int64
-		err := tx.Stmtx(db.Q.DecideRegistration).GetContext(ctx, &partnerID, id, status, reason, nullInt(staffID), at)
+		err := tx.Stmtx(db.Q.DecideRegistration).GetContext(ctx, &partnerID, id, status, reason, nullInt(by.UserID), at)
 		if errors.Is(err, sql.ErrNoRows) {
 			return partnerka.Errorf(partnerka.ENOTFOUND, "no pending registration %d", id)
 		} else if err != nil {
 			return err
 		}
-		return Audit(ctx, tx, db.Q, AuditEntry{ActorID: staffID, Action: "registration." + status,
-			Entity: "lead_registration", EntityID: id, Before: map[string]any{"status": "pending"},
-			After: map[string]any{"status": status, "reason": reason}})
+		return Audit(ctx, tx, db.Q, by.audit("registration."+status, "lead_registration", id,
+			map[string]any{"status": "pending"}, map[string]any{"status": status, "reason": reason}))
 	})
 }
 

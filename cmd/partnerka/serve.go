@@ -69,8 +69,8 @@ func runServe(ctx context.Context, m *Main, args []string) error {
 	cab := &cabinet.Server{DB: db, Redis: rdb, Logger: m.Logger, TrackerURL: m.Config.TrackerURL, CabinetURL: m.Config.CabinetURL,
 		Secure: strings.HasPrefix(m.Config.CabinetURL, "https://")}
 	cab.RegisterLead = registerLead(db)
-	cab.AddManualEntry = func(ctx context.Context, partnerID int64, kind, amount, currency, reason string, staffID int64) (int64, error) {
-		return commissions.AddManualEntry(ctx, db, partnerID, kind, amount, currency, reason, staffID)
+	cab.AddManualEntry = func(ctx context.Context, partnerID int64, kind, amount, currency, reason string, by storage.Actor) (int64, error) {
+		return commissions.AddManualEntry(ctx, db, partnerID, kind, amount, currency, reason, by)
 	}
 	if err := cab.Mount(cabinetApp); err != nil {
 		return err
