@@ -29,20 +29,60 @@ func periodRange(name string, now time.Time) (from, to time.Time, ok bool) {
 	return time.Time{}, time.Time{}, false
 }
 
-// userPeriod reads the ?period= of a request (30 days by default) as a
-// range of days in the signed-in user's time zone.
-func (s *Server) userPeriod(c *fiber.Ctx) (period string, from, to time.Time, loc *time.Location) {
+// maxCustomDays bounds a custom period.
+const maxCustomDays = 366
+
+// period is a range of whole days [From, To) in the user's time zone.
+type period struct {
+	Name     string // a preset or "custom"
+	From, To time.Time
+	Loc      *time.Location
+}
+
+// query is the period as URL parameters, for links that keep it.
+func (p period) query() string {
+	if p.Name == "custom" {
+		return "period=custom&from=" + p.From.Format("2006-01-02") + "&to=" + p.To.AddDate(0, 0, -1).Format("2006-01-02")
+	}
+	return "period=" + p.Name
+}
+
+// picker is what the period picker partial (layout.html) shows.
+func (p period) picker(path, locale string) fiber.Map {
+	var links []fiber.Map
+	for _, name := range periods {
+		links = append(links, fiber.Map{"Name": name, "Label": T(locale, "p_"+name), "Current": name == p.Name})
+	}
+	return fiber.Map{"T": func(key string) string { return T(locale, key) }, "Path": path, "Links": links,
+		"Custom": p.Name == "custom", "FromValue": p.From.Format("2006-01-02"), "ToValue": p.To.AddDate(0, 0, -1).Format("2006-01-02"),
+		"FromText": FormatDate(p.From, locale), "ToText": FormatDate(p.To.AddDate(0, 0, -1), locale), "Zone": p.Loc.String()}
+}
+
+// userPeriod reads ?period= (30 days by default; "custom" with from and
+// to, both days included) as days in the signed-in user's time zone. A
+// custom range that does not parse, runs backwards or spans more than a
+// year falls back to 30 days.
+func (s *Server) userPeriod(c *fiber.Ctx) period {
 	loc, err := time.LoadLocation(currentUser(c).TimeZone)
 	if err != nil {
 		loc = time.UTC
 	}
-	period = c.Query("period", "30d")
-	from, to, ok := periodRange(period, s.Now().In(loc))
-	if !ok {
-		period = "30d"
-		from, to, _ = periodRange(period, s.Now().In(loc))
+	p := period{Name: c.Query("period", "30d"), Loc: loc}
+	if p.Name == "custom" {
+		from, err1 := time.ParseInLocation("2006-01-02", c.Query("from"), loc)
+		to, err2 := time.ParseInLocation("2006-01-02", c.Query("to"), loc)
+		if err1 == nil && err2 == nil && !to.Before(from) && to.Sub(from) < maxCustomDays*24*time.Hour {
+			p.From, p.To = from, to.AddDate(0, 0, 1)
+			return p
+		}
+		p.Name = "30d"
 	}
-	return period, from, to, loc
+	var ok bool
+	if p.From, p.To, ok = periodRange(p.Name, s.Now().In(loc)); !ok {
+		p.Name = "30d"
+		p.From, p.To, _ = periodRange(p.Name, s.Now().In(loc))
+	}
+	return p
 }
 
 type balanceView struct {
@@ -54,7 +94,8 @@ type balanceView struct {
 // customers, conversion, and what they earned.
 func (s *Server) dashboard(c *fiber.Ctx) error {
 	u := currentUser(c)
-	period, from, to, loc := s.userPeriod(c)
+	per := s.userPeriod(c)
+	from, to, loc := per.From, per.To, per.Loc
 	d, err := s.DB.PartnerDashboard(c.UserContext(), *u.PartnerID, from, to)
 	if err != nil {
 		return err
@@ -97,10 +138,6 @@ func (s *Server) dashboard(c *fiber.Ctx) error {
 			Amount: FormatMoney(partnerka.Money{Amount: l.Amount, Currency: l.Currency}, locale),
 			Status: T(locale, "status_"+l.Status), StatusClass: l.Status, Explanation: l.Explanation})
 	}
-	var periodLinks []fiber.Map
-	for _, name := range periods {
-		periodLinks = append(periodLinks, fiber.Map{"Name": name, "Label": T(locale, "p_"+name), "Current": name == period})
-	}
 	next := ""
 	if d.NextRelease != nil {
 		next = FormatDate(d.NextRelease.In(loc), locale)
@@ -123,13 +160,12 @@ func (s *Server) dashboard(c *fiber.Ctx) error {
 		return err
 	}
 	return c.Type("html").Send(s.page(c, "dashboard", locale, T(locale, "dashboard"), fiber.Map{
-		"Partner": p, "Periods": periodLinks,
-		"From": FormatDate(from, locale), "To": FormatDate(to.AddDate(0, 0, -1), locale),
+		"Partner": p, "Picker": per.picker("/dashboard", locale),
 		"Clicks": FormatInt(d.Clicks, locale), "Unique": FormatInt(d.UniqueClicks, locale), "NoClicks": d.Clicks == 0,
 		"Leads": FormatInt(d.Leads, locale), "Customers": FormatInt(d.Customers, locale), "Paying": FormatInt(d.Paying, locale),
 		"ConvClickLead": FormatPercent(d.Leads, d.UniqueClicks, locale), "ConvLeadPaying": FormatPercent(d.Paying, d.Leads, locale),
 		"Balances": balances, "NextRelease": next, "Latest": ls,
-		"DefaultLink": defaultLink(s.TrackerURL, d.DefaultLinkCode), "Zone": loc.String(),
+		"DefaultLink": defaultLink(s.TrackerURL, d.DefaultLinkCode),
 		"Chart": chartSVG(days, locale), "Days": table, "Tier": tier,
 	}))
 }

@@ -2,6 +2,7 @@ package cabinet
 
 import (
 	"encoding/csv"
+	"html/template"
 	"time"
 
 	"github.com/gofiber/fiber/v2"
@@ -14,18 +15,19 @@ import (
 // has them all.
 const earningsPageRows = 200
 
-func (s *Server) earningsData(c *fiber.Ctx, limit int) (string, time.Time, time.Time, *time.Location, []storage.EarningRow, []storage.ManualEntry, error) {
+func (s *Server) earningsData(c *fiber.Ctx, limit int) (period, []storage.EarningRow, []storage.ManualEntry, error) {
 	u := currentUser(c)
-	period, from, to, loc := s.userPeriod(c)
-	rows, manual, err := s.DB.PartnerEarnings(c.UserContext(), *u.PartnerID, from, to, limit)
-	return period, from, to, loc, rows, manual, err
+	p := s.userPeriod(c)
+	rows, manual, err := s.DB.PartnerEarnings(c.UserContext(), *u.PartnerID, p.From, p.To, limit)
+	return p, rows, manual, err
 }
 
 // earnings itemises every commission with its explanation, status, release
 // date and reversals, and the bonuses and adjustments, for a period.
 func (s *Server) earnings(c *fiber.Ctx) error {
 	u := currentUser(c)
-	period, from, to, loc, rows, manual, err := s.earningsData(c, earningsPageRows+1)
+	per, rows, manual, err := s.earningsData(c, earningsPageRows+1)
+	loc := per.Loc
 	if err != nil {
 		return err
 	}
@@ -51,19 +53,15 @@ func (s *Server) earnings(c *fiber.Ctx) error {
 		mv = append(mv, manualView{FormatDate(m.CreatedAt.In(loc), u.Locale),
 			FormatMoney(partnerka.Money{Amount: m.Amount, Currency: m.Currency}, u.Locale), T(u.Locale, m.Kind), m.Reason})
 	}
-	var periodLinks []fiber.Map
-	for _, name := range periods {
-		periodLinks = append(periodLinks, fiber.Map{"Name": name, "Label": T(u.Locale, "p_"+name), "Current": name == period})
-	}
 	return c.Type("html").Send(s.page(c, "earnings", u.Locale, T(u.Locale, "earnings_page"), fiber.Map{
-		"Rows": out, "Manual": mv, "Periods": periodLinks, "Period": period, "More": more,
-		"From": FormatDate(from, u.Locale), "To": FormatDate(to.AddDate(0, 0, -1), u.Locale), "Zone": loc.String(),
+		"Rows": out, "Manual": mv, "Picker": per.picker("/earnings", u.Locale), "Query": template.URL(per.query()), // built here from parsed dates, not from the request "More": more,
 	}))
 }
 
 // earningsCSV exports what the earnings page shows, with plain numbers.
 func (s *Server) earningsCSV(c *fiber.Ctx) error {
-	_, _, _, loc, rows, manual, err := s.earningsData(c, 1000000)
+	per, rows, manual, err := s.earningsData(c, 1000000)
+	loc := per.Loc
 	if err != nil {
 		return err
 	}
