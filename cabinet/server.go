@@ -41,6 +41,11 @@ type Server struct {
 	// until when the lead is protected.
 	RegisterLead func(ctx context.Context, partnerID int64, r LeadRegistration, now time.Time) (time.Time, error)
 
+	// PreviewPlan replays a partner's payments of [from, to) through a plan
+	// version, draft or published, beside what they earned
+	// (commissions.PreviewPlan, wired by cmd like RegisterLead).
+	PreviewPlan func(ctx context.Context, db *storage.DB, partnerID int64, pv *partnerka.PlanVersion, from, to time.Time) (*storage.PlanPreview, error)
+
 	pages map[string]*template.Template
 	badgeCache
 

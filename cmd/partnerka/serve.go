@@ -69,6 +69,7 @@ func runServe(ctx context.Context, m *Main, args []string) error {
 	cab := &cabinet.Server{DB: db, Redis: rdb, Logger: m.Logger, TrackerURL: m.Config.TrackerURL, CabinetURL: m.Config.CabinetURL,
 		Secure: strings.HasPrefix(m.Config.CabinetURL, "https://")}
 	cab.RegisterLead = registerLead(db)
+	cab.PreviewPlan = commissions.PreviewPlan
 	if err := cab.Mount(cabinetApp); err != nil {
 		return err
 	}
