@@ -28,11 +28,18 @@ func (db *DB) PlanVersions(ctx context.Context) (map[int64]*partnerka.PlanVersio
 	for _, v := range vs {
 		out[v.ID] = &partnerka.PlanVersion{ID: v.ID, PlanID: v.PlanID, Plan: v.Name, Version: v.Version}
 	}
-	return out, db.loadRules(ctx, out)
+	return out, db.loadRules(ctx, nil, out)
 }
 
-// loadRules reads the rules and tiers of versions, in rule position order.
-func (db *DB) loadRules(ctx context.Context, versions map[int64]*partnerka.PlanVersion) error {
+// loadRules reads the rules and tiers of versions, in rule position order,
+// in tx if there is one.
+func (db *DB) loadRules(ctx context.Context, tx *sqlx.Tx, versions map[int64]*partnerka.PlanVersion) error {
+	stmt := func(s *sqlx.Stmt) *sqlx.Stmt {
+		if tx != nil {
+			return tx.Stmtx(s)
+		}
+		return s
+	}
 	ids := make([]int64, 0, len(versions))
 	for id := range versions {
 		ids = append(ids, id)
@@ -51,7 +58,7 @@ func (db *DB) loadRules(ctx context.Context, versions map[int64]*partnerka.PlanV
 		Payments       string              `db:"payments"`
 		DurationMonths int                 `db:"duration_months"`
 	}
-	if err := db.Q.PlanRules.SelectContext(ctx, &rules, pq.Array(ids)); err != nil {
+	if err := stmt(db.Q.PlanRules).SelectContext(ctx, &rules, pq.Array(ids)); err != nil {
 		return err
 	}
 	var tiers []struct {
@@ -64,7 +71,7 @@ func (db *DB) loadRules(ctx context.Context, versions map[int64]*partnerka.PlanV
 	for _, r := range rules {
 		ruleIDs = append(ruleIDs, r.ID)
 	}
-	if err := db.Q.PlanTiers.SelectContext(ctx, &tiers, pq.Array(ruleIDs)); err != nil {
+	if err := stmt(db.Q.PlanTiers).SelectContext(ctx, &tiers, pq.Array(ruleIDs)); err != nil {
 		return err
 	}
 	byRule := map[int64][]partnerka.Tier{}

@@ -165,7 +165,7 @@ func (db *DB) PlanVersionByNumber(ctx context.Context, planID int64, n int) (*Pl
 	}
 	v := &PlanVersionDetail{PlanVersion: partnerka.PlanVersion{ID: h.ID, PlanID: h.PlanID, Plan: h.Plan, Version: h.Version},
 		Status: h.Status, Notes: h.Notes, CreatedAt: h.CreatedAt, PublishedAt: h.PublishedAt}
-	if err := db.loadRules(ctx, map[int64]*partnerka.PlanVersion{v.ID: &v.PlanVersion}); err != nil {
+	if err := db.loadRules(ctx, nil, map[int64]*partnerka.PlanVersion{v.ID: &v.PlanVersion}); err != nil {
 		return nil, err
 	}
 	return v, nil
@@ -204,7 +204,7 @@ func (db *DB) CreatePlanVersion(ctx context.Context, by Actor, planID int64, cop
 		after := map[string]any{"plan_id": planID, "version": number, "notes": notes}
 		if copyLatest && latest.ID != 0 {
 			from := map[int64]*partnerka.PlanVersion{latest.ID: {ID: latest.ID}}
-			if err := db.loadRules(ctx, from); err != nil {
+			if err := db.loadRules(ctx, tx, from); err != nil {
 				return err
 			}
 			for i, r := range from[latest.ID].Rules {
@@ -305,7 +305,7 @@ func (db *DB) ruleOf(ctx context.Context, tx *sqlx.Tx, versionID, ruleID int64) 
 		return nil, notFound(err, "rule")
 	}
 	v := map[int64]*partnerka.PlanVersion{versionID: {ID: versionID}}
-	if err := db.loadRules(ctx, v); err != nil {
+	if err := db.loadRules(ctx, tx, v); err != nil {
 		return nil, err
 	}
 	for i := range v[versionID].Rules {
@@ -384,7 +384,7 @@ func (db *DB) PublishPlanVersion(ctx context.Context, by Actor, versionID int64)
 			return err
 		}
 		v := map[int64]*partnerka.PlanVersion{versionID: {ID: versionID}}
-		if err := db.loadRules(ctx, v); err != nil {
+		if err := db.loadRules(ctx, tx, v); err != nil {
 			return err
 		}
 		if len(v[versionID].Rules) == 0 {
