@@ -45,6 +45,11 @@ type Server struct {
 	// wired by cmd): the domain rules on kinds, signs and reasons.
 	AddManualEntry func(ctx context.Context, partnerID int64, kind, amount, currency, reason string, by storage.Actor) (int64, error)
 
+	// PreviewPlan replays a partner's payments of [from, to) through a plan
+	// version, draft or published, beside what they earned
+	// (commissions.PreviewPlan, wired by cmd like RegisterLead).
+	PreviewPlan func(ctx context.Context, db *storage.DB, partnerID int64, pv *partnerka.PlanVersion, from, to time.Time) (*storage.PlanPreview, error)
+
 	pages map[string]*template.Template
 	badgeCache
 

@@ -25,10 +25,24 @@ func (db *DB) PlanVersions(ctx context.Context) (map[int64]*partnerka.PlanVersio
 		return nil, err
 	}
 	out := map[int64]*partnerka.PlanVersion{}
-	ids := make([]int64, 0, len(vs))
 	for _, v := range vs {
 		out[v.ID] = &partnerka.PlanVersion{ID: v.ID, PlanID: v.PlanID, Plan: v.Name, Version: v.Version}
-		ids = append(ids, v.ID)
+	}
+	return out, db.loadRules(ctx, nil, out)
+}
+
+// loadRules reads the rules and tiers of versions, in rule position order,
+// in tx if there is one.
+func (db *DB) loadRules(ctx context.Context, tx *sqlx.Tx, versions map[int64]*partnerka.PlanVersion) error {
+	stmt := func(s *sqlx.Stmt) *sqlx.Stmt {
+		if tx != nil {
+			return tx.Stmtx(s)
+		}
+		return s
+	}
+	ids := make([]int64, 0, len(versions))
+	for id := range versions {
+		ids = append(ids, id)
 	}
 	var rules []struct {
 		ID             int64               `db:"id"`
@@ -44,8 +58,8 @@ func (db *DB) PlanVersions(ctx context.Context) (map[int64]*partnerka.PlanVersio
 		Payments       string              `db:"payments"`
 		DurationMonths int                 `db:"duration_months"`
 	}
-	if err := db.Q.PlanRules.SelectContext(ctx, &rules, pq.Array(ids)); err != nil {
-		return nil, err
+	if err := stmt(db.Q.PlanRules).SelectContext(ctx, &rules, pq.Array(ids)); err != nil {
+		return err
 	}
 	var tiers []struct {
 		RuleID    int64           `db:"rule_id"`
@@ -57,8 +71,8 @@ func (db *DB) PlanVersions(ctx context.Context) (map[int64]*partnerka.PlanVersio
 	for _, r := range rules {
 		ruleIDs = append(ruleIDs, r.ID)
 	}
-	if err := db.Q.PlanTiers.SelectContext(ctx, &tiers, pq.Array(ruleIDs)); err != nil {
-		return nil, err
+	if err := stmt(db.Q.PlanTiers).SelectContext(ctx, &tiers, pq.Array(ruleIDs)); err != nil {
+		return err
 	}
 	byRule := map[int64][]partnerka.Tier{}
 	for _, t := range tiers {
@@ -77,10 +91,10 @@ func (db *DB) PlanVersions(ctx context.Context) (map[int64]*partnerka.PlanVersio
 		if r.FlatAmount.Valid {
 			rule.Flat = partnerka.Money{Amount: r.FlatAmount.Decimal, Currency: r.FlatCurrency}
 		}
-		v := out[r.VersionID]
+		v := versions[r.VersionID]
 		v.Rules = append(v.Rules, rule)
 	}
-	return out, nil
+	return nil
 }
 
 // Contract is a partner's plan version for a period.

@@ -121,7 +121,7 @@ func seedPlan(ctx context.Context, tx *sqlx.Tx, q *Queries, p SeedPlan) (version
 		return 0, 0, err
 	}
 	for i, r := range p.Rules {
-		if err := insertRule(ctx, tx, q, versionID, i, r); err != nil {
+		if _, err := insertRule(ctx, tx, q, versionID, i, r); err != nil {
 			return 0, 0, err
 		}
 	}
@@ -131,7 +131,24 @@ func seedPlan(ctx context.Context, tx *sqlx.Tx, q *Queries, p SeedPlan) (version
 	return versionID, planID, nil
 }
 
-func insertRule(ctx context.Context, tx *sqlx.Tx, q *Queries, versionID int64, pos int, r partnerka.Rule) error {
+// insertRule inserts a rule of a version at pos with its tiers and returns
+// its id.
+func insertRule(ctx context.Context, tx *sqlx.Tx, q *Queries, versionID int64, pos int, r partnerka.Rule) (int64, error) {
+	var ruleID int64
+	if err := tx.Stmtx(q.InsertPlanRule).GetContext(ctx, &ruleID, append([]any{versionID, pos}, ruleArgs(r)...)...); err != nil {
+		return 0, fmt.Errorf("rule %d: %w", pos, err)
+	}
+	for _, t := range r.Tiers {
+		if _, err := tx.Stmtx(q.InsertPlanTier).ExecContext(ctx, ruleID, t.MinVolume.Amount, t.MinVolume.Currency, t.Percent); err != nil {
+			return 0, fmt.Errorf("rule %d tier %s: %w", pos, t.MinVolume, err)
+		}
+	}
+	return ruleID, nil
+}
+
+// ruleArgs are the columns of a rule after its version and position, in the
+// order of insert-plan-rule (and plans-update-rule).
+func ruleArgs(r partnerka.Rule) []any {
 	var percent, flat decimal.NullDecimal
 	var flatCurrency *string
 	if r.Kind == partnerka.KindPercent {
@@ -148,17 +165,7 @@ func insertRule(ctx context.Context, tx *sqlx.Tx, q *Queries, versionID int64, p
 	if r.Products != nil {
 		products = pq.Array(r.Products)
 	}
-	var ruleID int64
-	if err := tx.Stmtx(q.InsertPlanRule).GetContext(ctx, &ruleID, versionID, pos, r.Event, r.Level, products,
-		r.Kind, percent, flat, flatCurrency, r.Payments, duration); err != nil {
-		return fmt.Errorf("rule %d: %w", pos, err)
-	}
-	for _, t := range r.Tiers {
-		if _, err := tx.Stmtx(q.InsertPlanTier).ExecContext(ctx, ruleID, t.MinVolume.Amount, t.MinVolume.Currency, t.Percent); err != nil {
-			return fmt.Errorf("rule %d tier %s: %w", pos, t.MinVolume, err)
-		}
-	}
-	return nil
+	return []any{r.Event, r.Level, products, r.Kind, percent, flat, flatCurrency, r.Payments, duration}
 }
 
 func seedPartner(ctx context.Context, tx *sqlx.Tx, q *Queries, p SeedPartner, typeIDs map[string]int64, res *SeedResult) error {

@@ -72,6 +72,7 @@ func runServe(ctx context.Context, m *Main, args []string) error {
 	cab.AddManualEntry = func(ctx context.Context, partnerID int64, kind, amount, currency, reason string, by storage.Actor) (int64, error) {
 		return commissions.AddManualEntry(ctx, db, partnerID, kind, amount, currency, reason, by)
 	}
+	cab.PreviewPlan = commissions.PreviewPlan
 	if err := cab.Mount(cabinetApp); err != nil {
 		return err
 	}
