@@ -69,6 +69,13 @@ func runServe(ctx context.Context, m *Main, args []string) error {
 	cab := &cabinet.Server{DB: db, Redis: rdb, Logger: m.Logger, TrackerURL: m.Config.TrackerURL, CabinetURL: m.Config.CabinetURL,
 		Secure: strings.HasPrefix(m.Config.CabinetURL, "https://")}
 	cab.RegisterLead = registerLead(db)
+	if m.Config.SMTPURL != "" { // otherwise the cabinet logs email (LogMailer)
+		mailer, err := cabinet.NewSMTPMailer(m.Config.SMTPURL, m.Config.MailFrom)
+		if err != nil {
+			return usageError{"PARTNERKA_SMTP_URL: " + err.Error()}
+		}
+		cab.Mailer = mailer
+	}
 	if err := cab.Mount(cabinetApp); err != nil {
 		return err
 	}
