@@ -5,9 +5,9 @@ import (
 	"context"
 	"crypto/rand"
 	"crypto/tls"
+	"encoding/base64"
 	"encoding/hex"
 	"fmt"
-	"mime"
 	"mime/quotedprintable"
 	"net"
 	"net/mail"
@@ -15,6 +15,7 @@ import (
 	"net/url"
 	"strings"
 	"time"
+	"unicode/utf8"
 )
 
 // SMTPMailer sends email through an SMTP server: STARTTLS whenever the
@@ -133,8 +134,8 @@ func (m *SMTPMailer) tlsConfig() *tls.Config {
 }
 
 // message is the RFC 5322 message: Date, Message-ID, From, To, Subject
-// (RFC 2047 encoded when not plain ASCII), and the UTF-8 body in
-// quoted-printable, which every server carries unchanged.
+// (names and subject RFC 2047 encoded when not plain ASCII), and the
+// UTF-8 body in quoted-printable, which every server carries unchanged.
 func (m *SMTPMailer) message(to *mail.Address, subject, body string) ([]byte, error) {
 	now := time.Now
 	if m.Now != nil {
@@ -147,11 +148,16 @@ func (m *SMTPMailer) message(to *mail.Address, subject, body string) ([]byte, er
 	header := func(k, v string) { b.WriteString(k + ": " + v + "\r\n") }
 	header("Date", now().Format(time.RFC1123Z))
 	header("Message-ID", "<"+hex.EncodeToString(id)+"@"+domain+">")
-	header("From", m.From.String())
+	from := m.From.String()
+	if needsEncoding(m.From.Name) {
+		from = encodeWords(m.From.Name, 78-len("From: ")) + "\r\n <" + m.From.Address + ">"
+	}
+	header("From", from)
 	header("To", to.String())
-	// Long subjects become several encoded words; each goes on its own
-	// folded line, so no header line outgrows RFC 5322's 78 characters.
-	header("Subject", strings.ReplaceAll(mime.QEncoding.Encode("utf-8", subject), "?= =?", "?=\r\n =?"))
+	if needsEncoding(subject) {
+		subject = encodeWords(subject, 78-len("Subject: "))
+	}
+	header("Subject", subject)
 	header("MIME-Version", "1.0")
 	header("Content-Type", "text/plain; charset=utf-8")
 	header("Content-Transfer-Encoding", "quoted-printable")
@@ -164,6 +170,34 @@ func (m *SMTPMailer) message(to *mail.Address, subject, body string) ([]byte, er
 	if err := qp.Close(); err != nil {
 		return nil, err
 	}
-	b.WriteString("\r\n")
 	return b.Bytes(), nil
+}
+
+// needsEncoding reports whether a header text must be RFC 2047 encoded:
+// anything beyond printable ASCII, including line breaks (so a value can
+// never start a header of its own).
+func needsEncoding(s string) bool {
+	return strings.ContainsFunc(s, func(r rune) bool { return (r < ' ' && r != '\t') || r > '~' })
+}
+
+// encodeWords encodes s as RFC 2047 encoded words (UTF-8, base64), the
+// first fitting in room characters, each further one on a continuation
+// line of its own, so no line outgrows RFC 5322's 78 characters. Words
+// end on character boundaries, as RFC 2047 requires.
+func encodeWords(s string, room int) string {
+	var words []string
+	var chunk []byte
+	flush := func() {
+		words = append(words, "=?utf-8?b?"+base64.StdEncoding.EncodeToString(chunk)+"?=")
+		chunk, room = chunk[:0], 78-1
+	}
+	for _, r := range s {
+		next := utf8.AppendRune(nil, r)
+		if len(chunk) > 0 && len("=?utf-8?b??=")+base64.StdEncoding.EncodedLen(len(chunk)+len(next)) > room {
+			flush()
+		}
+		chunk = append(chunk, next...)
+	}
+	flush()
+	return strings.Join(words, "\r\n ")
 }
