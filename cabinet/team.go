@@ -227,7 +227,7 @@ func (s *Server) acceptInvitation(c *fiber.Ctx) error {
 }
 
 var _ = addMessages(map[string]string{
-	"team_team": "Team", "team_email": "Email", "team_name": "Name", "team_role": "Role", "team_joined": "Joined",
+	"team_team": "Team", "team_details": "Payout details", "team_email": "Email", "team_name": "Name", "team_role": "Role", "team_joined": "Joined",
 	"team_you": "you", "team_pending": "Pending invitations", "team_invited_by": "invited by", "team_expires": "link works until",
 	"team_invite": "Invite a member", "team_send": "Send invitation", "team_remove": "Remove", "team_revoke": "Revoke",
 	"team_invite_hint":     "Members see everything in the cabinet but cannot request payouts, change payout details or invite others. The link works for 7 days, once.",
@@ -251,7 +251,7 @@ var _ = addMessages(map[string]string{
 	"team_mail_subject": "%[1]s invites you to its partner cabinet",
 	"team_mail_body":    "%[1]s invites you to join %[2]s in the partner cabinet.\n\nAccept the invitation and set your password:\n%[3]s\n\nThe link works once, for %[4]d days. If you did not expect this email, ignore it.\n",
 }, map[string]string{
-	"team_team": "Команда", "team_email": "Эл. почта", "team_name": "Имя", "team_role": "Роль", "team_joined": "В команде с",
+	"team_team": "Команда", "team_details": "Реквизиты для выплаты", "team_email": "Эл. почта", "team_name": "Имя", "team_role": "Роль", "team_joined": "В команде с",
 	"team_you": "вы", "team_pending": "Отправленные приглашения", "team_invited_by": "пригласил(а)", "team_expires": "ссылка действует до",
 	"team_invite": "Пригласить участника", "team_send": "Отправить приглашение", "team_remove": "Удалить", "team_revoke": "Отозвать",
 	"team_invite_hint":     "Участники видят в кабинете всё, но не могут запрашивать выплаты, менять реквизиты и приглашать других. Ссылка действует 7 дней и один раз.",
