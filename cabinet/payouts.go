@@ -121,32 +121,3 @@ func (s *Server) cancelPayout(c *fiber.Ctx) error {
 	}
 	return err
 }
-
-// settings shows and saves the payout details (owners only).
-func (s *Server) settings(c *fiber.Ctx) error {
-	u := currentUser(c)
-	method, account, err := s.DB.PayoutDetails(c.UserContext(), *u.PartnerID)
-	if err != nil {
-		return err
-	}
-	return c.Type("html").Send(s.page(c, "settings", u.Locale, T(u.Locale, "settings"), fiber.Map{
-		"Method": method, "Account": account, "Owner": u.Role == partnerka.RoleOwner, "Saved": c.Query("saved") != "",
-		"Methods": []string{"bank", "card", "other"},
-	}))
-}
-
-func (s *Server) saveSettings(c *fiber.Ctx) error {
-	u := currentUser(c)
-	if u.Role != partnerka.RoleOwner {
-		return c.Status(fiber.StatusForbidden).SendString(T(u.Locale, "members_cannot"))
-	}
-	method := c.FormValue("method")
-	account := strings.TrimSpace(c.FormValue("account"))
-	if method != "bank" && method != "card" && method != "other" || account == "" || len(account) > 200 {
-		return c.Status(fiber.StatusUnprocessableEntity).SendString("Choose a payout method and enter the account (at most 200 characters).")
-	}
-	if err := s.DB.SetPayoutDetails(c.UserContext(), *u.PartnerID, method, map[string]string{"account": account}); err != nil {
-		return err
-	}
-	return c.Redirect("/settings?saved=1", fiber.StatusSeeOther)
-}

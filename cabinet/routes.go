@@ -31,6 +31,10 @@ func (s *Server) routes(app *fiber.App) {
 	web.Get("/apply", s.apply)
 	web.Post("/apply", s.submitApplication)
 	web.Post("/language", s.setLanguage)
+	web.Get("/invite", s.invitePage)
+	web.Post("/invite", s.acceptInvitation)
+	// Public: banner snippets show it on partners' own sites.
+	web.Get("/materials/:id/image", s.materialImage)
 	s.mountAdmin(web)
 	partner := web.Group("", s.requirePartner)
 	partner.Get("/dashboard", s.dashboard)
@@ -44,9 +48,13 @@ func (s *Server) routes(app *fiber.App) {
 	partner.Get("/payouts", s.payouts)
 	partner.Post("/payouts", s.requestPayout)
 	partner.Post("/payouts/:id/cancel", s.cancelPayout)
+	partner.Get("/materials", s.materials)
 	partner.Get("/terms", s.terms)
 	partner.Get("/settings", s.settings)
 	partner.Post("/settings", s.saveSettings)
+	partner.Post("/settings/team/invite", s.inviteMember)
+	partner.Post("/settings/team/revoke", s.revokeInvitation)
+	partner.Post("/settings/team/:id/remove", s.removeMember)
 }
 
 // serverTiming tells in a Server-Timing header how long the server took

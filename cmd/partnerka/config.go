@@ -3,6 +3,7 @@ package main
 import (
 	"fmt"
 	"net"
+	"net/mail"
 	"net/url"
 	"os"
 	"reflect"
@@ -32,6 +33,9 @@ type Config struct {
 	ReclaimAfter      time.Duration `env:"RECLAIM_AFTER" doc:"how long a stream entry may stay unacknowledged with a reconciler before another takes it over"`
 	RedirectTimeout   time.Duration `env:"REDIRECT_TIMEOUT" doc:"longest a redirect waits for Redis before answering without recording"`
 	ShutdownTimeout   time.Duration `env:"SHUTDOWN_TIMEOUT" doc:"longest a graceful shutdown waits"`
+
+	SMTPURL  string `env:"SMTP_URL" secret:"true" doc:"SMTP server for email (smtp://user:password@host:587); empty logs email instead of sending it"`
+	MailFrom string `env:"MAIL_FROM" doc:"sender of email, such as Partners <partners@example.com>; required with SMTP_URL"`
 
 	DebugAddr string `env:"DEBUG_ADDR" doc:"listen address of net/http/pprof; empty turns it off"`
 
@@ -125,6 +129,15 @@ func (c Config) Validate() error {
 		p, err := url.Parse(u.value)
 		if err != nil || (p.Scheme != "http" && p.Scheme != "https") || p.Host == "" {
 			return fmt.Errorf("%s must be an http or https URL, not %q", u.name, u.value)
+		}
+	}
+	if c.SMTPURL != "" {
+		u, err := url.Parse(c.SMTPURL)
+		if err != nil || (u.Scheme != "smtp" && u.Scheme != "smtps") || u.Hostname() == "" {
+			return fmt.Errorf("PARTNERKA_SMTP_URL must be a URL such as smtp://user:password@mail.example.com:587")
+		}
+		if _, err := mail.ParseAddress(c.MailFrom); err != nil {
+			return fmt.Errorf("PARTNERKA_MAIL_FROM must be an email address such as Partners <partners@example.com> when PARTNERKA_SMTP_URL is set")
 		}
 	}
 	if c.ReconcileBatch < 1 || c.ReconcileBatch > 100000 {

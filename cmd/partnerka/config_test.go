@@ -88,6 +88,8 @@ func TestValidate(t *testing.T) {
 		{"redirect timeout", func(c *Config) { c.RedirectTimeout = 0 }, "PARTNERKA_REDIRECT_TIMEOUT"},
 		{"log format", func(c *Config) { c.LogFormat = "xml" }, "PARTNERKA_LOG_FORMAT"},
 		{"log level", func(c *Config) { c.LogLevel = "loud" }, "PARTNERKA_LOG_LEVEL"},
+		{"SMTP URL", func(c *Config) { c.SMTPURL, c.MailFrom = "mail.example.com:587", "p@example.com" }, "PARTNERKA_SMTP_URL"},
+		{"SMTP without a sender", func(c *Config) { c.SMTPURL = "smtp://u:p@mail.example.com:587" }, "PARTNERKA_MAIL_FROM"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			c := DefaultConfig()

@@ -73,6 +73,13 @@ func runServe(ctx context.Context, m *Main, args []string) error {
 		return commissions.AddManualEntry(ctx, db, partnerID, kind, amount, currency, reason, by)
 	}
 	cab.PreviewPlan = commissions.PreviewPlan
+	if m.Config.SMTPURL != "" { // otherwise the cabinet logs email (LogMailer)
+		mailer, err := cabinet.NewSMTPMailer(m.Config.SMTPURL, m.Config.MailFrom)
+		if err != nil {
+			return usageError{"PARTNERKA_SMTP_URL: " + err.Error()}
+		}
+		cab.Mailer = mailer
+	}
 	if err := cab.Mount(cabinetApp); err != nil {
 		return err
 	}
