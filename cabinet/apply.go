@@ -103,8 +103,8 @@ func (s *Server) setLanguage(c *fiber.Ctx) error {
 		s.setCookie(c, "pk_lang", locale, 365*24*time.Hour)
 	}
 	back := c.FormValue("back")
-	if !strings.HasPrefix(back, "/") || strings.HasPrefix(back, "//") {
-		back = "/" // only paths of this site: no open redirect
+	if !strings.HasPrefix(back, "/") || strings.HasPrefix(back, "//") || strings.ContainsAny(back, "\\\r\n") {
+		back = "/" // only paths of this site: no open redirect (a browser reads "/\host" as "//host")
 	}
 	return c.Redirect(back, fiber.StatusSeeOther)
 }

@@ -204,9 +204,16 @@ func TestApplyAndLanguage(t *testing.T) {
 	}
 	// Language: an anonymous visitor switches with a cookie; a user in the account.
 	_, page = b.do("GET", "/login", nil)
-	r, _ := b.do("POST", "/language", url.Values{"locale": {"ru"}, "back": {"//evil.test/"}, "_csrf": {b.csrf(page)}})
-	if r.StatusCode != 303 || r.Header.Get("Location") != "/" {
-		t.Errorf("language switch redirect: %d %q (must stay on this site)", r.StatusCode, r.Header.Get("Location"))
+	for _, back := range []string{"//evil.test/", "/\\evil.test/", "https://evil.test/", "/\r\nSet-Cookie: x=1"} {
+		r, _ := b.do("POST", "/language", url.Values{"locale": {"ru"}, "back": {back}, "_csrf": {b.csrf(page)}})
+		if r.StatusCode != 303 || r.Header.Get("Location") != "/" {
+			t.Errorf("language switch back to %q: %d %q (must stay on this site)", back, r.StatusCode, r.Header.Get("Location"))
+		}
+	}
+	// The switch comes back to the same address, query included.
+	_, page = b.do("GET", "/password/reset?token=abc", nil)
+	if !strings.Contains(page, `name="back" value="/password/reset?token=abc"`) {
+		t.Error("the language switch would drop the address's query")
 	}
 	if _, page := b.do("GET", "/login", nil); !strings.Contains(page, "Войти") {
 		t.Error("the login page is not in Russian after switching")

@@ -117,6 +117,7 @@ func (s *Server) page(c *fiber.Ctx, name, locale, title string, data fiber.Map) 
 	data["User"] = currentUser(c)
 	data["CSRF"] = s.formCSRF(c)
 	data["Path"] = c.Path()
+	data["Back"] = string(c.Request().URI().RequestURI()) // path and query: switching language keeps a token in the address
 	data["OtherLocale"] = map[string]string{"en": "ru", "ru": "en"}[locale]
 	if u := currentUser(c); u != nil && partnerka.StaffRole(u.Role) {
 		data["Staff"] = true
