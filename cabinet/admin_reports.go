@@ -3,6 +3,7 @@ package cabinet
 import (
 	"encoding/csv"
 	"fmt"
+	"html/template"
 	"net/url"
 	"slices"
 	"strconv"
@@ -252,7 +253,7 @@ func (s *Server) adminReports(c *fiber.Ctx) error {
 	data["Funnel"], data["MoreFunnel"] = funnel, len(rep.Funnel()) > reportRows
 	data["Dormant"], data["MoreDormant"], data["DormantCount"] = dormantRows, len(dormant) > reportRows, FormatInt(int64(len(dormant)), lc)
 	data["DormantText"] = fmt.Sprintf(T(lc, "rep_dormant_text"), dormantDays, FormatDate(s.dormantSince(), lc))
-	data["Query"] = r.query()
+	data["Query"] = template.URL(r.query())
 	data["FromText"], data["ToText"] = FormatDate(r.From, lc), FormatDate(r.To.AddDate(0, 0, -1), lc)
 	return c.Type("html").Send(s.page(c, "admin_reports", lc, T(lc, "reports"), data))
 }
@@ -261,7 +262,7 @@ func reportPeriodLinks(r reportRange, lc string) []fiber.Map {
 	var out []fiber.Map
 	for _, name := range periods {
 		q := url.Values{"period": {name}, "currency": {r.Currency}, "by": {r.SortBy}}
-		out = append(out, fiber.Map{"Query": q.Encode(), "Label": T(lc, "p_"+name), "Current": name == r.Period})
+		out = append(out, fiber.Map{"Query": template.URL(q.Encode()), "Label": T(lc, "p_"+name), "Current": name == r.Period})
 	}
 	return out
 }
@@ -407,7 +408,7 @@ var _ = addMessages(map[string]string{
 	"rep_clicks": "Clicks", "rep_unique": "Unique clicks", "rep_leads": "Leads", "rep_new_customers": "New customers",
 	"rep_paying": "Of them paying",
 	"rep_money":  "Money by currency", "rep_paid": "Paid by customers", "rep_refunded": "Refunded", "rep_revenue": "Revenue",
-	"rep_commissions": "Commissions", "rep_reversed": "Taken back by refunds", "rep_payouts": "Paid out to partners",
+	"rep_commissions": "Commissions", "rep_reversed": "Taken back by refunds", "rep_rejected": "Rejected", "rep_payouts": "Paid out to partners",
 	"rep_no_money":    "No purchases, commissions or payouts in this period.",
 	"rep_leaderboard": "Leaderboard", "rep_rank_by": "Rank by", "rep_partner": "Partner",
 	"rep_conc": "Revenue concentration", "rep_conc_text": "The top %d of %d partners brought %s of %s.",
@@ -426,7 +427,7 @@ var _ = addMessages(map[string]string{
 	"rep_clicks": "Переходы", "rep_unique": "Уникальные переходы", "rep_leads": "Лиды", "rep_new_customers": "Новые клиенты",
 	"rep_paying": "Из них платящие",
 	"rep_money":  "Деньги по валютам", "rep_paid": "Оплачено клиентами", "rep_refunded": "Возвраты", "rep_revenue": "Выручка",
-	"rep_commissions": "Вознаграждение", "rep_reversed": "Сторно по возвратам", "rep_payouts": "Выплачено партнёрам",
+	"rep_commissions": "Вознаграждение", "rep_reversed": "Сторно по возвратам", "rep_rejected": "Отклонено", "rep_payouts": "Выплачено партнёрам",
 	"rep_no_money":    "В этом периоде не было покупок, начислений и выплат.",
 	"rep_leaderboard": "Рейтинг партнёров", "rep_rank_by": "Сортировать по", "rep_partner": "Партнёр",
 	"rep_conc": "Концентрация выручки", "rep_conc_text": "Лучшие %d из %d партнёров принесли %s из %s.",

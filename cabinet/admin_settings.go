@@ -106,11 +106,12 @@ func (s *Server) renderSettings(c *fiber.Ctx, form settingsForm, formErr error, 
 func (s *Server) saveProgramSettings(c *fiber.Ctx) error {
 	ctx := c.UserContext()
 	lc := currentUser(c).Locale
+	lines := strings.NewReplacer("\r\n", "\n", "\r", "\n")
 	form := settingsForm{Name: c.FormValue("name"), WindowDays: c.FormValue("attribution_window_days"),
 		Model: c.FormValue("attribution_model"), HoldDays: c.FormValue("hold_days"),
-		ProtectionDays: c.FormValue("registration_protection_days"), Domains: c.FormValue("allowed_domains"),
+		ProtectionDays: c.FormValue("registration_protection_days"), Domains: lines.Replace(c.FormValue("allowed_domains")),
 		Landing: c.FormValue("default_landing_url"), CookieName: c.FormValue("cookie_name"),
-		ClickParam: c.FormValue("click_param"), Terms: c.FormValue("terms")}
+		ClickParam: c.FormValue("click_param"), Terms: lines.Replace(c.FormValue("terms"))}
 	args := c.Request().PostArgs()
 	currencies, amounts := args.PeekMulti("min_currency"), args.PeekMulti("min_amount")
 	remove := map[string]bool{}
@@ -164,8 +165,8 @@ func settingsFromForm(f settingsForm, st *partnerka.Settings, lc string) ([]part
 		return nil
 	}
 	st.Name, st.AttributionModel, st.DefaultLandingURL = f.Name, f.Model, f.Landing
-	st.CookieName, st.ClickParam, st.Terms = f.CookieName, f.ClickParam, strings.ReplaceAll(f.Terms, "\r\n", "\n")
-	st.AllowedDomains = strings.FieldsFunc(f.Domains, func(r rune) bool { return r == '\n' || r == '\r' })
+	st.CookieName, st.ClickParam, st.Terms = f.CookieName, f.ClickParam, f.Terms
+	st.AllowedDomains = strings.Split(f.Domains, "\n")
 	for _, n := range []struct {
 		field, value string
 		to           *int
