@@ -28,8 +28,8 @@ type ReportQueries struct {
 // PartnerActivity is one partner's funnel in a report's period.
 // Leads are the customers bound in the period plus the leads the partner
 // registered by hand in it that did not become one of them; Customers are
-// the customers bound in the period; Paying are those of them who paid (to
-// date).
+// the customers bound in the period; Paying are those of them who paid
+// since they were bound (to date).
 type PartnerActivity struct {
 	PartnerID    int64  `db:"id"`
 	Ref          string `db:"ref"`

@@ -7,7 +7,8 @@
 -- The funnel of each approved partner in the period. leads: customers bound
 -- in the period, plus leads the partner registered by hand in the period
 -- that did not become one of those customers; customers: bound in the
--- period; paying: of those customers, the ones who paid (to date).
+-- period; paying: of those customers, the ones who paid since they were
+-- bound (to date; by the purchases_customer index).
 -- $1, $2: the days of the period; $3, $4: its instants.
 SELECT p.id, p.ref, p.name, p.status,
        coalesce(k.clicks, 0) AS clicks, coalesce(k.unique_clicks, 0) AS unique_clicks,
@@ -29,7 +30,7 @@ SELECT p.id, p.ref, p.name, p.status,
           LEFT JOIN lead_registrations lr ON lr.id = cu.registration_id
           LEFT JOIN LATERAL (
                 SELECT 1 AS one FROM purchases pu
-                 WHERE pu.customer_external_id = cu.external_id AND pu.partner_id = p.id LIMIT 1) pay ON true
+                 WHERE pu.customer_external_id = cu.external_id AND pu.occurred_at >= cu.bound_at LIMIT 1) pay ON true
          WHERE cu.partner_id = p.id AND cu.bound_at >= $3 AND cu.bound_at < $4) c
  WHERE p.status IN ('active', 'suspended')
  ORDER BY p.id;
