@@ -217,7 +217,8 @@ func (s *Server) adminReports(c *fiber.Ctx) error {
 			"Names": k.TopNames})
 	}
 	var funnel []fiber.Map
-	for i, p := range rep.Funnel() {
+	funnelRows := rep.Funnel()
+	for i, p := range funnelRows {
 		if i == reportRows {
 			break
 		}
@@ -250,7 +251,7 @@ func (s *Server) adminReports(c *fiber.Ctx) error {
 	data["Leaders"], data["MoreLeaders"] = leaders, len(board) > reportRows
 	data["Currencies"], data["ByCommissions"] = currencies, r.SortBy == "commissions"
 	data["Concentration"] = conc
-	data["Funnel"], data["MoreFunnel"] = funnel, len(rep.Funnel()) > reportRows
+	data["Funnel"], data["MoreFunnel"] = funnel, len(funnelRows) > reportRows
 	data["Dormant"], data["MoreDormant"], data["DormantCount"] = dormantRows, len(dormant) > reportRows, FormatInt(int64(len(dormant)), lc)
 	data["DormantText"] = fmt.Sprintf(T(lc, "rep_dormant_text"), dormantDays, FormatDate(s.dormantSince(), lc))
 	data["Query"] = template.URL(r.query())
