@@ -2,7 +2,6 @@ package cabinet
 
 import (
 	"context"
-	"encoding/json"
 	"sort"
 	"strconv"
 	"strings"
@@ -219,46 +218,6 @@ func auditView(rows []storage.AuditRow, locale string, loc *time.Location) []fib
 	for _, r := range rows {
 		out = append(out, fiber.Map{"At": FormatDate(r.At.In(loc), locale) + " " + r.At.In(loc).Format("15:04"),
 			"Actor": r.Actor, "Action": r.Action, "Changes": auditChanges(r.Before, r.After)})
-	}
-	return out
-}
-
-// auditChanges lists what an audit record changed, key by key.
-func auditChanges(before, after json.RawMessage) []string {
-	var b, a map[string]any
-	json.Unmarshal(before, &b)
-	json.Unmarshal(after, &a)
-	keys := map[string]bool{}
-	for k := range b {
-		keys[k] = true
-	}
-	for k := range a {
-		keys[k] = true
-	}
-	var names []string
-	for k := range keys {
-		names = append(names, k)
-	}
-	sort.Strings(names)
-	show := func(v any) string {
-		if v == nil {
-			return "—"
-		}
-		if s, ok := v.(string); ok {
-			return s
-		}
-		j, _ := json.Marshal(v)
-		return string(j)
-	}
-	var out []string
-	for _, k := range names {
-		old, had := b[k]
-		switch {
-		case !had:
-			out = append(out, k+": "+show(a[k]))
-		case show(old) != show(a[k]):
-			out = append(out, k+": "+show(old)+" → "+show(a[k]))
-		}
 	}
 	return out
 }

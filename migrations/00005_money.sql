@@ -39,6 +39,7 @@ CREATE TABLE refunds (
     reconciled_at timestamptz
 );
 CREATE INDEX refunds_purchase ON refunds (purchase_id);
+CREATE INDEX refunds_occurred ON refunds (occurred_at); -- reports: refunds of a period
 CREATE INDEX refunds_unreconciled ON refunds (id) WHERE reconciled_at IS NULL;
 
 -- One commission per purchase, partner and level (or per customer, partner

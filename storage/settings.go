@@ -3,6 +3,7 @@ package storage
 import (
 	"context"
 
+	"github.com/jmoiron/sqlx"
 	"github.com/lib/pq"
 
 	"partnerka"
@@ -10,8 +11,12 @@ import (
 
 // Settings returns the program settings.
 func (db *DB) Settings(ctx context.Context) (partnerka.Settings, error) {
+	return scanSettings(db.Q.GetSettings.QueryRowxContext(ctx))
+}
+
+// scanSettings reads a row of get-settings (or lock-settings).
+func scanSettings(row *sqlx.Row) (partnerka.Settings, error) {
 	var s partnerka.Settings
-	row := db.Q.GetSettings.QueryRowxContext(ctx)
 	err := row.Scan(&s.Name, &s.DefaultCurrency, &s.DefaultLandingURL, pq.Array(&s.AllowedDomains),
 		&s.AttributionWindowDays, &s.AttributionModel, &s.HoldDays, &s.RegistrationProtectionDays,
 		&s.CookieName, &s.CookieDomain, &s.ClickParam, &s.AllowSelfReferral, &s.Terms, &s.UpdatedAt)

@@ -2,12 +2,11 @@ package main
 
 import (
 	"context"
-	"crypto/rand"
-	"crypto/sha256"
-	"encoding/hex"
 	"flag"
 	"fmt"
 	"strings"
+
+	"partnerka/storage"
 )
 
 func runAPIKey(ctx context.Context, m *Main, args []string) error {
@@ -26,13 +25,11 @@ func runAPIKey(ctx context.Context, m *Main, args []string) error {
 	if err != nil {
 		return err
 	}
-	raw := make([]byte, 24)
-	if _, err := rand.Read(raw); err != nil {
+	key, prefix, hash, err := storage.MintAPIKey()
+	if err != nil {
 		return err
 	}
-	key := "pk_" + hex.EncodeToString(raw)
-	h := sha256.Sum256([]byte(key))
-	id, err := db.CreateAPIKey(ctx, *name, key[:7], h[:])
+	id, err := db.CreateAPIKey(ctx, *name, prefix, hash)
 	if err != nil {
 		return err
 	}
