@@ -201,14 +201,6 @@ func (s *Server) payoutsCSV(c *fiber.Ctx) error {
 	return w.Error()
 }
 
-// csvSafe keeps a text cell from being read as a formula by a spreadsheet.
-func csvSafe(v string) string {
-	if v != "" && strings.ContainsRune("=+-@\t\r", rune(v[0])) {
-		return "'" + v
-	}
-	return v
-}
-
 // importPaid marks payouts paid from the bank's file: a CSV with a header
 // naming the columns payout_id and reference. All lines or none.
 func (s *Server) importPaid(c *fiber.Ctx) error {

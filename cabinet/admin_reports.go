@@ -339,15 +339,6 @@ func repRatio(num, den int64) string {
 
 func repItoa(n int64) string { return strconv.FormatInt(n, 10) }
 
-// repText is free text (a partner's name) for a CSV cell: text a
-// spreadsheet would run as a formula gets a leading apostrophe.
-func repText(s string) string {
-	if s != "" && strings.ContainsRune("=+-@\t\r", rune(s[0])) {
-		return "'" + s
-	}
-	return s
-}
-
 func totalsCSV(t storage.Totals) [][]string {
 	rows := [][]string{{"metric", "currency", "value"},
 		{"clicks", "", repItoa(t.Clicks)}, {"unique_clicks", "", repItoa(t.UniqueClicks)}, {"leads", "", repItoa(t.Leads)},
@@ -373,7 +364,7 @@ func leaderboardCSV(board []storage.LeaderRow) [][]string {
 		"clicks", "unique_clicks", "leads", "customers"}}
 	for i, l := range board {
 		c := l.Currency
-		rows = append(rows, []string{strconv.Itoa(i + 1), repItoa(l.PartnerActivity.PartnerID), l.Ref, repText(l.Name), c,
+		rows = append(rows, []string{strconv.Itoa(i + 1), repItoa(l.PartnerActivity.PartnerID), l.Ref, csvSafe(l.Name), c,
 			repAmount(l.Revenue(), c), repAmount(l.Commissions(), c),
 			repItoa(l.Clicks), repItoa(l.UniqueClicks), repItoa(l.Leads), repItoa(l.Customers)})
 	}
@@ -393,7 +384,7 @@ func funnelCSV(ps []storage.PartnerActivity) [][]string {
 	rows := [][]string{{"partner_id", "ref", "name", "clicks", "unique_clicks", "leads", "customers", "paying_customers",
 		"click_to_lead", "lead_to_customer", "customer_to_paying"}}
 	for _, p := range ps {
-		rows = append(rows, []string{repItoa(p.PartnerID), p.Ref, repText(p.Name), repItoa(p.Clicks), repItoa(p.UniqueClicks),
+		rows = append(rows, []string{repItoa(p.PartnerID), p.Ref, csvSafe(p.Name), repItoa(p.Clicks), repItoa(p.UniqueClicks),
 			repItoa(p.Leads), repItoa(p.Customers), repItoa(p.Paying),
 			repRatio(p.Leads, p.UniqueClicks), repRatio(p.Customers, p.Leads), repRatio(p.Paying, p.Customers)})
 	}
@@ -407,7 +398,7 @@ func dormantCSV(ds []storage.DormantPartner) [][]string {
 		if d.LastClick != nil {
 			last = d.LastClick.Format(time.DateOnly)
 		}
-		rows = append(rows, []string{repItoa(d.ID), d.Ref, repText(d.Name), d.CreatedAt.UTC().Format(time.DateOnly), last})
+		rows = append(rows, []string{repItoa(d.ID), d.Ref, csvSafe(d.Name), d.CreatedAt.UTC().Format(time.DateOnly), last})
 	}
 	return rows
 }

@@ -456,8 +456,8 @@ func regexpFind(t *testing.T, page, expr string) string {
 func TestReportCSVText(t *testing.T) {
 	for in, want := range map[string]string{"Alpha Media": "Alpha Media", "=HYPERLINK(\"x\")": "'=HYPERLINK(\"x\")",
 		"+7 media": "'+7 media", "-minus": "'-minus", "@home": "'@home", "": ""} {
-		if got := repText(in); got != want {
-			t.Errorf("repText(%q) = %q, want %q", in, got, want)
+		if got := csvSafe(in); got != want {
+			t.Errorf("csvSafe(%q) = %q, want %q", in, got, want)
 		}
 	}
 }

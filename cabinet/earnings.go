@@ -72,11 +72,11 @@ func (s *Server) earningsCSV(c *fiber.Ctx) error {
 	for _, r := range rows {
 		n, _ := partnerka.MinorUnits(r.Currency)
 		w.Write([]string{r.EarnedAt.In(loc).Format(time.RFC3339), "commission", r.Amount.StringFixed(n), r.Reversed.StringFixed(n),
-			r.Currency, r.Status, r.HoldUntil.In(loc).Format(time.RFC3339), r.Purchase, r.Explanation})
+			r.Currency, r.Status, r.HoldUntil.In(loc).Format(time.RFC3339), csvSafe(r.Purchase), csvSafe(r.Explanation)})
 	}
 	for _, m := range manual {
 		n, _ := partnerka.MinorUnits(m.Currency)
-		w.Write([]string{m.CreatedAt.In(loc).Format(time.RFC3339), m.Kind, m.Amount.StringFixed(n), "", m.Currency, "available", "", "", m.Reason})
+		w.Write([]string{m.CreatedAt.In(loc).Format(time.RFC3339), m.Kind, m.Amount.StringFixed(n), "", m.Currency, "available", "", "", csvSafe(m.Reason)})
 	}
 	w.Flush()
 	return w.Error()

@@ -122,6 +122,7 @@ func (s *Server) page(c *fiber.Ctx, name, locale, title string, data fiber.Map) 
 	if u := currentUser(c); u != nil && partnerka.StaffRole(u.Role) {
 		data["Staff"] = true
 		data["Badges"] = s.badges(c)
+		data["Nav"] = map[string]bool{"manager": can(u, managers), "finance": can(u, financeRoles), "admin": can(u, adminsOnly)}
 	}
 	var buf bytes.Buffer
 	if err := s.pages[name].Execute(&buf, data); err != nil {

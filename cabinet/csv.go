@@ -1,0 +1,12 @@
+package cabinet
+
+import "strings"
+
+// csvSafe prepares free text (names, references, reasons) for a CSV cell:
+// text a spreadsheet would run as a formula gets a leading apostrophe.
+func csvSafe(v string) string {
+	if v != "" && strings.ContainsRune("=+-@\t\r", rune(v[0])) {
+		return "'" + v
+	}
+	return v
+}
