@@ -78,19 +78,10 @@ func (s *Server) createLink(c *fiber.Ctx) error {
 // a code and sub id the tracker accepts. An empty code gets one made from
 // the partner's ref.
 func validateLink(f linkForm, domains []string, ref string) (*partnerka.Link, error) {
-	u, err := url.Parse(f.Destination)
-	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || u.User != nil {
+	if u, err := url.Parse(f.Destination); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || u.User != nil {
 		return nil, partnerka.FieldError("destination", "enter a full address such as https://example.com/pricing")
 	}
-	host := strings.ToLower(u.Hostname())
-	allowed := false
-	for _, d := range domains {
-		d = strings.ToLower(d)
-		if host == d || strings.HasSuffix(host, "."+d) {
-			allowed = true
-		}
-	}
-	if !allowed {
+	if !partnerka.HostAllowed(f.Destination, domains) {
 		return nil, partnerka.FieldError("destination", "links may lead only to %s", strings.Join(domains, ", "))
 	}
 	if f.SubID != "" && !partnerka.ValidSubID(f.SubID) {

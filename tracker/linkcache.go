@@ -3,11 +3,12 @@ package tracker
 import (
 	"context"
 	"hash/maphash"
-	"net/url"
+
 	"strings"
 	"sync"
 	"sync/atomic"
 
+	"partnerka"
 	"partnerka/storage"
 )
 
@@ -163,23 +164,6 @@ func newDestination(raw string, domains []string) *destination {
 		d.base, d.fragment = raw[:i], raw[i:]
 	}
 	d.hasQuery = strings.Contains(d.base, "?")
-	d.allowed = hostAllowed(raw, domains)
+	d.allowed = partnerka.HostAllowed(raw, domains)
 	return d
-}
-
-// hostAllowed reports whether raw is an absolute http(s) URL whose host is
-// one of domains or a subdomain of one.
-func hostAllowed(raw string, domains []string) bool {
-	u, err := url.Parse(raw)
-	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.User != nil {
-		return false
-	}
-	host := strings.ToLower(u.Hostname())
-	for _, d := range domains {
-		d = strings.ToLower(strings.TrimPrefix(d, "."))
-		if d != "" && (host == d || strings.HasSuffix(host, "."+d)) {
-			return true
-		}
-	}
-	return false
 }
