@@ -42,7 +42,7 @@ func (f auditForm) values() url.Values {
 func (s *Server) adminAudit(c *fiber.Ctx) error {
 	u := currentUser(c)
 	lc := u.Locale
-	loc := staffZone(c)
+	loc := userLoc(currentUser(c))
 	ctx := c.UserContext()
 	form := auditForm{Actor: strings.TrimSpace(c.Query("actor")), Action: strings.TrimSpace(c.Query("action")),
 		Entity: strings.TrimSpace(c.Query("entity")), EntityID: strings.TrimSpace(c.Query("entity_id")),

@@ -86,31 +86,9 @@ func (s *Server) reportPeriod(c *fiber.Ctx, loc *time.Location) (reportRange, er
 		r.FromDay, r.ToDay = r.From.Format(time.DateOnly), r.To.AddDate(0, 0, -1).Format(time.DateOnly)
 		return r, nil
 	}
-	from, err := time.ParseInLocation(time.DateOnly, r.FromDay, loc)
-	if err != nil {
-		return r, partnerka.FieldError("from", "enter the first day as YYYY-MM-DD")
-	}
-	to, err := time.ParseInLocation(time.DateOnly, r.ToDay, loc)
-	if err != nil {
-		return r, partnerka.FieldError("to", "enter the last day as YYYY-MM-DD")
-	}
-	r.From, r.To = from, to.AddDate(0, 0, 1)
-	switch {
-	case !r.To.After(r.From):
-		return r, partnerka.FieldError("to", "the last day is before the first")
-	case r.To.Sub(r.From) > 3700*24*time.Hour:
-		return r, partnerka.FieldError("to", "a report covers at most ten years")
-	}
-	return r, nil
-}
-
-// staffZone is the signed-in user's time zone (UTC when unknown).
-func staffZone(c *fiber.Ctx) *time.Location {
-	loc, err := time.LoadLocation(currentUser(c).TimeZone)
-	if err != nil {
-		return time.UTC
-	}
-	return loc
+	var err error
+	r.From, r.To, err = parseDays(r.FromDay, r.ToDay, loc, 3700)
+	return r, err
 }
 
 // reportData reads the period's report; the leaderboard currency defaults
@@ -147,7 +125,7 @@ func (s *Server) dormantSince() time.Time {
 // concentration, the funnel per partner and dormant partners for a period.
 func (s *Server) adminReports(c *fiber.Ctx) error {
 	u := currentUser(c)
-	loc := staffZone(c)
+	loc := userLoc(currentUser(c))
 	lc := u.Locale
 	r, perr := s.reportPeriod(c, loc)
 	data := fiber.Map{"Range": r, "Zone": loc.String(), "Periods": reportPeriodLinks(r, lc), "ErrorField": ""}
@@ -281,7 +259,7 @@ func repShare(share decimal.Decimal, lc string) string {
 // decimal amounts with a currency column, dates as YYYY-MM-DD.
 func (s *Server) reportCSV(name string) fiber.Handler {
 	return func(c *fiber.Ctx) error {
-		r, err := s.reportPeriod(c, staffZone(c))
+		r, err := s.reportPeriod(c, userLoc(currentUser(c)))
 		if err != nil {
 			return c.Status(fiber.StatusUnprocessableEntity).SendString(partnerka.ErrorMessage(err))
 		}

@@ -66,7 +66,7 @@ func (s *Server) adminSettings(c *fiber.Ctx) error {
 func (s *Server) renderProgramSettings(c *fiber.Ctx, form settingsForm, formErr error, keyName string, keyErr error, status int) error {
 	u := currentUser(c)
 	lc := u.Locale
-	loc := staffZone(c)
+	loc := userLoc(currentUser(c))
 	keys, err := s.DB.APIKeys(c.UserContext())
 	if err != nil {
 		return err

@@ -37,6 +37,7 @@ type period struct {
 	Name     string // a preset or "custom"
 	From, To time.Time
 	Loc      *time.Location
+	Err      error // why a custom range was not taken
 }
 
 // query is the period as URL parameters, for links that keep it.
@@ -55,24 +56,19 @@ func (p period) picker(path, locale string) fiber.Map {
 	}
 	return fiber.Map{"T": func(key string) string { return T(locale, key) }, "Path": path, "Links": links,
 		"Custom": p.Name == "custom", "FromValue": p.From.Format("2006-01-02"), "ToValue": p.To.AddDate(0, 0, -1).Format("2006-01-02"),
-		"FromText": FormatDate(p.From, locale), "ToText": FormatDate(p.To.AddDate(0, 0, -1), locale), "Zone": p.Loc.String()}
+		"FromText": FormatDate(p.From, locale), "ToText": FormatDate(p.To.AddDate(0, 0, -1), locale), "Zone": p.Loc.String(),
+		"Error": errorText(p.Err)}
 }
 
 // userPeriod reads ?period= (30 days by default; "custom" with from and
 // to, both days included) as days in the signed-in user's time zone. A
-// custom range that does not parse, runs backwards or spans more than a
-// year falls back to 30 days.
+// custom range that does not parse, runs backwards or spans more than
+// maxCustomDays is shown as 30 days, with the error saying why.
 func (s *Server) userPeriod(c *fiber.Ctx) period {
-	loc, err := time.LoadLocation(currentUser(c).TimeZone)
-	if err != nil {
-		loc = time.UTC
-	}
+	loc := userLoc(currentUser(c))
 	p := period{Name: c.Query("period", "30d"), Loc: loc}
 	if p.Name == "custom" {
-		from, err1 := time.ParseInLocation("2006-01-02", c.Query("from"), loc)
-		to, err2 := time.ParseInLocation("2006-01-02", c.Query("to"), loc)
-		if err1 == nil && err2 == nil && !to.Before(from) && to.Sub(from) < maxCustomDays*24*time.Hour {
-			p.From, p.To = from, to.AddDate(0, 0, 1)
+		if p.From, p.To, p.Err = parseDays(c.Query("from"), c.Query("to"), loc, maxCustomDays); p.Err == nil {
 			return p
 		}
 		p.Name = "30d"
@@ -83,6 +79,26 @@ func (s *Server) userPeriod(c *fiber.Ctx) period {
 		p.From, p.To, _ = periodRange(p.Name, s.Now().In(loc))
 	}
 	return p
+}
+
+// parseDays reads a range of days, both included, as [from, to) in loc.
+// Errors name the field: "from" or "to".
+func parseDays(fromDay, toDay string, loc *time.Location, maxDays int) (from, to time.Time, err error) {
+	if from, err = time.ParseInLocation(time.DateOnly, fromDay, loc); err != nil {
+		return from, to, partnerka.FieldError("from", "enter the first day as YYYY-MM-DD")
+	}
+	last, err := time.ParseInLocation(time.DateOnly, toDay, loc)
+	if err != nil {
+		return from, to, partnerka.FieldError("to", "enter the last day as YYYY-MM-DD")
+	}
+	to = last.AddDate(0, 0, 1)
+	switch {
+	case !to.After(from):
+		return from, to, partnerka.FieldError("to", "the last day is before the first")
+	case to.Sub(from) > time.Duration(maxDays)*24*time.Hour:
+		return from, to, partnerka.FieldError("to", "a period covers at most %d days", maxDays)
+	}
+	return from, to, nil
 }
 
 type balanceView struct {
@@ -200,4 +216,12 @@ func (s *Server) tier(c *fiber.Ctx, partnerID int64, loc *time.Location, locale 
 		}
 	}
 	return tierProgress(pv, volume(month.AddDate(0, -1, 0), month), volume(month, month.AddDate(0, 1, 0)), locale), nil
+}
+
+// errorText is an error's message for a page, or "" for none.
+func errorText(err error) string {
+	if err == nil {
+		return ""
+	}
+	return partnerka.ErrorMessage(err)
 }

@@ -24,6 +24,9 @@ func TestCustomPeriod(t *testing.T) {
 			}
 		}
 	}
+	if _, body := b.do("GET", "/dashboard?period=custom&from=2026-10-05&to=2026-10-03", nil); !strings.Contains(body, "the last day is before the first") {
+		t.Error("a backwards range falls back without saying why")
+	}
 	_, body := b.do("GET", "/earnings?period=custom&from=2026-10-03&to=2026-10-05", nil)
 	if !strings.Contains(body, `/earnings.csv?period=custom&amp;from=2026-10-03&amp;to=2026-10-05`) {
 		t.Error("the CSV link does not keep the custom period")

@@ -290,6 +290,29 @@ func TestPartnerJourney(t *testing.T) {
 	if text = textOf(".events"); !strings.Contains(text, "PP-2026-0001") || !strings.Contains(text, "paid") && !strings.Contains(text, "выплач") {
 		t.Fatalf("the partner's payout history after payment: %q", text)
 	}
+	step("14-materials", chromedp.Navigate(base+"/materials"), chromedp.WaitVisible(chromedp.CSS("h1")))
+	signOut()
+
+	// An admin looks over the rest of the back office: each page renders
+	// in the browser and the journey shows in the reports and audit log.
+	signIn("15-admin", "admin@demo.partnerka.test", "partnerka-demo", "a[href='/admin/settings']")
+	for i, page := range []string{"/admin/reports?period=this_month", "/admin/audit", "/admin/plans", "/admin/settings", "/admin/materials", "/admin/staff", fmt.Sprintf("/admin/partners/%d", partnerID)} {
+		step(fmt.Sprintf("%d-%s", 16+i, strings.NewReplacer("/", "_", "?", "_", "=", "_").Replace(strings.TrimPrefix(page, "/admin/"))),
+			chromedp.Navigate(base+page), chromedp.WaitVisible(chromedp.CSS("h1")))
+		if text = textOf("main"); strings.Contains(text, "Internal error") {
+			t.Fatalf("%s: %s", page, text)
+		}
+		switch {
+		case strings.HasPrefix(page, "/admin/audit"):
+			if !strings.Contains(text, "payout.paid") || !strings.Contains(text, "partner.approve") {
+				t.Errorf("the audit log lacks the journey's actions:\n%s", text)
+			}
+		case strings.HasPrefix(page, "/admin/reports"):
+			if !strings.Contains(text, "Zeta Reviews") {
+				t.Errorf("the leaderboard lacks the journey's partner:\n%s", text)
+			}
+		}
+	}
 }
 
 func waitHTTP(t *testing.T, u string) {
