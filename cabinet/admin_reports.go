@@ -130,7 +130,7 @@ func (s *Server) adminReports(c *fiber.Ctx) error {
 	r, perr := s.reportPeriod(c, loc)
 	data := fiber.Map{"Range": r, "Zone": loc.String(), "Periods": reportPeriodLinks(r, lc), "ErrorField": ""}
 	if perr != nil {
-		data["Error"], data["ErrorField"] = T(lc, "rep_err_"+partnerka.ErrorField(perr)), partnerka.ErrorField(perr)
+		data["Error"], data["ErrorField"] = T(lc, "period_err_"+partnerka.ErrorField(perr)), partnerka.ErrorField(perr)
 		return c.Status(fiber.StatusUnprocessableEntity).Type("html").Send(s.page(c, "admin_reports", lc, T(lc, "reports"), data))
 	}
 	rep, err := s.reportData(c, &r)
@@ -382,9 +382,7 @@ func dormantCSV(ds []storage.DormantPartner) [][]string {
 }
 
 var _ = addMessages(map[string]string{
-	"rep_totals": "Program totals", "rep_custom": "Custom", "rep_from": "From", "rep_to": "To (included)", "rep_show": "Show",
-	"rep_err_from": "From: enter the first day of the period.", "rep_err_to": "To: enter a last day on or after the first, at most ten years later.",
-	"rep_clicks": "Clicks", "rep_unique": "Unique clicks", "rep_leads": "Leads", "rep_new_customers": "New customers",
+	"rep_totals": "Program totals", "rep_clicks": "Clicks", "rep_unique": "Unique clicks", "rep_leads": "Leads", "rep_new_customers": "New customers",
 	"rep_paying": "Of them paying",
 	"rep_money":  "Money by currency", "rep_paid": "Paid by customers", "rep_refunded": "Refunded", "rep_revenue": "Revenue",
 	"rep_commissions": "Commissions", "rep_reversed": "Taken back by refunds", "rep_rejected": "Rejected", "rep_payouts": "Paid out to partners",
@@ -401,9 +399,7 @@ var _ = addMessages(map[string]string{
 	"rep_note_clicks": "Clicks come from the daily click stats (days in UTC). Leads are the customers bound to partners in the period plus the leads partners registered by hand in it that did not become one of them; new customers are the customers bound in the period; of them paying: those who have paid since (to date).",
 	"rep_note_money":  "Revenue is what partners' customers paid in the period minus what was refunded in it. Commissions are those earned in the period, net of what refunds took back; payouts are those marked paid in the period. Totals are the sums of the partners' figures.",
 }, map[string]string{
-	"rep_totals": "Итоги программы", "rep_custom": "Свой период", "rep_from": "С", "rep_to": "По (включительно)", "rep_show": "Показать",
-	"rep_err_from": "С: укажите первый день периода.", "rep_err_to": "По: укажите последний день не раньше первого и не позже чем через десять лет.",
-	"rep_clicks": "Переходы", "rep_unique": "Уникальные переходы", "rep_leads": "Лиды", "rep_new_customers": "Новые клиенты",
+	"rep_totals": "Итоги программы", "rep_clicks": "Переходы", "rep_unique": "Уникальные переходы", "rep_leads": "Лиды", "rep_new_customers": "Новые клиенты",
 	"rep_paying": "Из них платящие",
 	"rep_money":  "Деньги по валютам", "rep_paid": "Оплачено клиентами", "rep_refunded": "Возвраты", "rep_revenue": "Выручка",
 	"rep_commissions": "Вознаграждение", "rep_reversed": "Сторно по возвратам", "rep_rejected": "Отклонено", "rep_payouts": "Выплачено партнёрам",

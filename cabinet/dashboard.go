@@ -57,7 +57,7 @@ func (p period) picker(path, locale string) fiber.Map {
 	return fiber.Map{"T": func(key string) string { return T(locale, key) }, "Path": path, "Links": links,
 		"Custom": p.Name == "custom", "FromValue": p.From.Format("2006-01-02"), "ToValue": p.To.AddDate(0, 0, -1).Format("2006-01-02"),
 		"FromText": FormatDate(p.From, locale), "ToText": FormatDate(p.To.AddDate(0, 0, -1), locale), "Zone": p.Loc.String(),
-		"Error": errorText(p.Err)}
+		"Error": periodError(p.Err, locale)}
 }
 
 // userPeriod reads ?period= (30 days by default; "custom" with from and
@@ -182,7 +182,7 @@ func (s *Server) dashboard(c *fiber.Ctx) error {
 		"ConvClickLead": FormatPercent(d.Leads, d.UniqueClicks, locale), "ConvLeadPaying": FormatPercent(d.Paying, d.Leads, locale),
 		"Balances": balances, "NextRelease": next, "Latest": ls,
 		"DefaultLink": defaultLink(s.TrackerURL, d.DefaultLinkCode),
-		"Chart": chartSVG(days, locale), "Days": table, "Tier": tier,
+		"Chart":       chartSVG(days, locale), "Days": table, "Tier": tier,
 	}))
 }
 
@@ -218,10 +218,10 @@ func (s *Server) tier(c *fiber.Ctx, partnerID int64, loc *time.Location, locale 
 	return tierProgress(pv, volume(month.AddDate(0, -1, 0), month), volume(month, month.AddDate(0, 1, 0)), locale), nil
 }
 
-// errorText is an error's message for a page, or "" for none.
-func errorText(err error) string {
+// periodError says, in the user's language, why a custom period was refused.
+func periodError(err error, locale string) string {
 	if err == nil {
 		return ""
 	}
-	return partnerka.ErrorMessage(err)
+	return T(locale, "period_err_"+partnerka.ErrorField(err))
 }

@@ -24,7 +24,7 @@ func TestCustomPeriod(t *testing.T) {
 			}
 		}
 	}
-	if _, body := b.do("GET", "/dashboard?period=custom&from=2026-10-05&to=2026-10-03", nil); !strings.Contains(body, "the last day is before the first") {
+	if _, body := b.do("GET", "/dashboard?period=custom&from=2026-10-05&to=2026-10-03", nil); !strings.Contains(body, "To: enter a last day on or after the first") {
 		t.Error("a backwards range falls back without saying why")
 	}
 	_, body := b.do("GET", "/earnings?period=custom&from=2026-10-03&to=2026-10-05", nil)
