@@ -1,10 +1,14 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"flag"
 	"fmt"
+	"image"
+	"image/color"
+	"image/png"
 	"io"
 	"time"
 
@@ -162,6 +166,9 @@ func runDemo(ctx context.Context, m *Main, args []string) error {
 	if err != nil {
 		return fmt.Errorf("load demo: %w", err)
 	}
+	if err := demoMaterials(ctx, db); err != nil {
+		return fmt.Errorf("load demo materials: %w", err)
+	}
 	rep := m.demoReport(seed, res)
 	if *asJSON {
 		enc := json.NewEncoder(m.Stdout)
@@ -225,4 +232,35 @@ func planVersion(seed storage.Seed, name string) int {
 		}
 	}
 	return 0
+}
+
+// demoMaterials adds a banner, a text and an email template when the
+// program has no materials yet (so loading the demo twice adds nothing).
+func demoMaterials(ctx context.Context, db *storage.DB) error {
+	have, err := db.Materials(ctx)
+	if err != nil || len(have) > 0 {
+		return err
+	}
+	img := image.NewRGBA(image.Rect(0, 0, 468, 60))
+	for y := 0; y < 60; y++ {
+		for x := 0; x < 468; x++ {
+			img.Set(x, y, color.RGBA{R: 31, G: uint8(95 + x/8), B: 191, A: 255})
+		}
+	}
+	var banner bytes.Buffer
+	if err := png.Encode(&banner, img); err != nil {
+		return err
+	}
+	for _, m := range []storage.NewMaterial{
+		{Kind: "banner", Title: "Demo CRM 468×60", Image: banner.Bytes(), ImageType: "image/png"},
+		{Kind: "text", Title: "Short post", Body: "We run our sales on Demo CRM. Try it free: {link} (promo code {promo_code} gives 10% off the first year)."},
+		{Kind: "email", Title: "Intro email", Body: "Subject: The CRM we use\n\nHi,\n\nwe moved our sales team to Demo CRM last year and never looked back. " +
+			"You can try it free here: {link}\nWith the code {promo_code} the first year is 10% cheaper.\n\nBest regards"},
+	} {
+		m.At = time.Now()
+		if _, err := db.CreateMaterial(ctx, storage.Actor{}, m); err != nil {
+			return err
+		}
+	}
+	return nil
 }
