@@ -162,7 +162,7 @@ func (s *Server) renderPartner(c *fiber.Ctx, formName string, formErr error, inp
 		"Manager": can(u, managers), "Finance": can(u, financeRoles), "Today": now.In(loc).Format("2006-01-02"),
 		"Form": formName, "Input": input,
 	}
-	if data["Tier"], err = s.tier(c, id, loc, u.Locale); err != nil {
+	if data["Tier"], err = s.tier(ctx, id, u.Locale); err != nil {
 		return err
 	}
 	if f.Partner.CertifiedAt != nil {

@@ -27,11 +27,13 @@ SELECT coalesce(sum(clicks), 0) AS clicks, coalesce(sum(unique_clicks), 0) AS un
 -- name: dashboard-customers
 -- leads: customers bound in the period; customers: bound ever; paying:
 -- customers with a payment in the period that earned the partner (the
--- purchases_partner index, filled as purchases are reconciled).
+-- purchases_partner index, filled as purchases are reconciled; GROUP BY
+-- may hash where count(DISTINCT) always sorts).
 SELECT (SELECT count(*) FROM customers WHERE partner_id = $1 AND bound_at >= $2 AND bound_at < $3) AS leads,
        (SELECT count(*) FROM customers WHERE partner_id = $1) AS customers,
-       (SELECT count(DISTINCT p.customer_external_id) FROM purchases p
-         WHERE p.partner_id = $1 AND p.occurred_at >= $2 AND p.occurred_at < $3) AS paying;
+       (SELECT count(*) FROM (SELECT 1 FROM purchases p
+         WHERE p.partner_id = $1 AND p.occurred_at >= $2 AND p.occurred_at < $3
+         GROUP BY p.customer_external_id) payers) AS paying;
 
 -- name: next-release
 SELECT min(hold_until) FROM commissions WHERE partner_id = $1 AND status = 'pending';
