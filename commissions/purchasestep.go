@@ -352,7 +352,9 @@ func (s *RefundStep) Run(ctx context.Context) (int, error) {
 	}
 }
 
-// ReleaseStep makes commissions available once their hold has passed.
+// ReleaseStep makes commissions available once their hold has passed. A
+// commission's money is available from its hold's end by itself (its ledger
+// entry carries that instant); the step moves the kept balances up to now.
 type ReleaseStep struct {
 	DB  *storage.DB
 	Now partnerka.Clock
@@ -363,12 +365,5 @@ func (s *ReleaseStep) Name() string { return "release" }
 
 // Run implements Step.
 func (s *ReleaseStep) Run(ctx context.Context) (int, error) {
-	done := 0
-	for {
-		n, err := s.DB.ReleaseHolds(ctx, s.Now(), 50000)
-		done += n
-		if err != nil || n < 50000 {
-			return done, err
-		}
-	}
+	return s.DB.ReleaseHolds(ctx, s.Now())
 }

@@ -259,7 +259,6 @@ type CommissionOfPurchase struct {
 	PartnerID  int64           `db:"partner_id"`
 	Amount     decimal.Decimal `db:"amount"`
 	Currency   string          `db:"currency"`
-	Status     string          `db:"status"`
 	PurchaseID int64           `db:"purchase_id"`
 }
 
@@ -297,11 +296,13 @@ func (t *CommissionTx) MarkRefundsReconciled(ctx context.Context, ids []int64) e
 	return err
 }
 
-// ReleaseHolds makes up to limit commissions whose hold ended at or before
-// now available, and returns how many.
-func (db *DB) ReleaseHolds(ctx context.Context, now time.Time, limit int) (int, error) {
+// ReleaseHolds moves the balances' release mark to now: the pending money
+// whose hold ended since the last release (and is not flagged) becomes
+// available. It writes nothing per commission (a commission's state follows
+// from its hold and the mark) and returns how many ledger entries it moved.
+func (db *DB) ReleaseHolds(ctx context.Context, now time.Time) (int, error) {
 	var n int
-	err := db.Q.ReleaseHolds.GetContext(ctx, &n, now, limit)
+	err := db.Q.ReleaseHolds.GetContext(ctx, &n, now)
 	return n, err
 }
 
@@ -325,10 +326,7 @@ func (db *DB) InsertManualEntry(ctx context.Context, partnerID int64, m partnerk
 	var id int64
 	err := db.InTx(ctx, func(tx *sqlx.Tx) error {
 		if err := tx.Stmtx(db.Q.InsertManualEntry).GetContext(ctx, &id, partnerID, m.Currency, kind, m.Amount, reason, nullInt(staffID)); err != nil {
-			if pe, ok := err.(*pq.Error); ok && pe.Code == pgForeignKeyViolation {
-				return partnerka.Errorf(partnerka.ENOTFOUND, "partner not found")
-			}
-			return err
+			return notFound(err, "partner")
 		}
 		return Audit(ctx, tx, db.Q, AuditEntry{ActorID: staffID, Action: "ledger." + kind, Entity: "partner",
 			EntityID: partnerID, After: map[string]any{"amount": m.Amount.String(), "currency": m.Currency, "reason": reason, "entry": id}})
@@ -336,14 +334,44 @@ func (db *DB) InsertManualEntry(ctx context.Context, partnerID int64, m partnerk
 	return id, err
 }
 
-// CommissionMismatch is a commission whose ledger entries do not add up.
+// SetCommissionFlag flags a commission for fraud review (its money stays
+// pending, whatever its hold says, until the flag is cleared) or clears the
+// flag (its money follows its hold again: available at once if the hold has
+// ended), audited under the actor. Setting the flag it already has changes
+// nothing. Errors: not_found (no such commission), conflict (rejected).
+func (db *DB) SetCommissionFlag(ctx context.Context, commissionID int64, flagged bool, by Actor) error {
+	return db.InTx(ctx, func(tx *sqlx.Tx) error {
+		var c struct {
+			ID       int64 `db:"id"`
+			Flagged  bool  `db:"flagged"`
+			Rejected bool  `db:"rejected"`
+		}
+		if err := tx.Stmtx(db.Q.CommissionForReview).GetContext(ctx, &c, commissionID); err != nil {
+			return notFound(err, "commission")
+		}
+		if c.Rejected {
+			return partnerka.Errorf(partnerka.ECONFLICT, "the commission was rejected")
+		}
+		if c.Flagged == flagged {
+			return nil
+		}
+		if _, err := tx.Stmtx(db.Q.FlagCommission).ExecContext(ctx, commissionID, flagged, nullInt(by.UserID)); err != nil {
+			return err
+		}
+		return Audit(ctx, tx, db.Q, AuditEntry{ActorID: by.UserID, Action: "commission.flag", Entity: "commission",
+			EntityID: commissionID, Before: map[string]any{"flagged": c.Flagged}, After: map[string]any{"flagged": flagged}, IP: by.IP})
+	})
+}
+
+// CommissionMismatch is a commission whose ledger entries do not add up, or
+// whose money sits at another instant than its state says (Misplaced).
 type CommissionMismatch struct {
 	ID        int64           `db:"id"`
 	PartnerID int64           `db:"partner_id"`
 	Status    string          `db:"status"`
 	Expected  decimal.Decimal `db:"expected"`
 	Ledger    decimal.Decimal `db:"ledger"`
-	Pending   decimal.Decimal `db:"pending"`
+	Misplaced decimal.Decimal `db:"misplaced"`
 }
 
 // VerifyCommissionEntries checks every commission against its entries.

@@ -25,6 +25,7 @@ type Queries struct {
 	PartnerByRef         *sqlx.Stmt `query:"partner-by-ref"`
 	VerifyBalances       *sqlx.Stmt `query:"verify-balances"`
 	VerifyCachedBalances *sqlx.Stmt `query:"verify-cached-balances"`
+	VerifyReferences     *sqlx.Stmt `query:"verify-references"`
 
 	UpsertPlan          *sqlx.Stmt `query:"upsert-plan"`
 	PlanVersionByNumber *sqlx.Stmt `query:"plan-version-by-number"`
@@ -103,6 +104,8 @@ type Queries struct {
 	PartnerBalances         *sqlx.Stmt `query:"partner-balances"`
 
 	InsertManualEntry       *sqlx.Stmt `query:"insert-manual-entry"`
+	CommissionForReview     *sqlx.Stmt `query:"commission-for-review"`
+	FlagCommission          *sqlx.Stmt `query:"flag-commission"`
 	VerifyCommissionEntries *sqlx.Stmt `query:"verify-commission-entries"`
 
 	InsertSession      *sqlx.Stmt `query:"insert-session"`
