@@ -247,7 +247,7 @@ func TestFlaggedCommissionStaysPending(t *testing.T) {
 	}
 	commissionOf := func(purchase string) (id int64, status string) {
 		t.Helper()
-		if err := db.QueryRowContext(ctx, `SELECT c.id, commission_status(c.rejected_at, c.flagged, c.hold_until) FROM commissions c
+		if err := db.QueryRowContext(ctx, `SELECT c.id, commission_status(c.status, c.flagged, c.hold_until) FROM commissions c
 			JOIN purchases p ON p.id = c.purchase_id WHERE p.external_id = $1`, purchase).Scan(&id, &status); err != nil {
 			t.Fatal(err)
 		}
@@ -265,7 +265,7 @@ func TestFlaggedCommissionStaysPending(t *testing.T) {
 			t.Errorf("%s: balances %v, want %v", step, got, want)
 		}
 		var status string
-		db.Get(&status, `SELECT commission_status(rejected_at, flagged, hold_until) FROM commissions WHERE id = $1`, id)
+		db.Get(&status, `SELECT commission_status(status, flagged, hold_until) FROM commissions WHERE id = $1`, id)
 		if status != wantStatus {
 			t.Errorf("%s: status %s, want %s", step, status, wantStatus)
 		}
@@ -306,5 +306,36 @@ func TestFlaggedCommissionStaysPending(t *testing.T) {
 	}
 	if err := db.SetCommissionFlag(ctx, 999999, true, storage.Actor{}); partnerka.ErrorCode(err) != partnerka.ENOTFOUND {
 		t.Errorf("unknown commission: %v", err)
+	}
+}
+
+// A waiting purchase that already has its commissions (the reconciler
+// never leaves one so; here it is forced) fails the fast insert of its
+// batch, which is then done again skipping what exists: nothing doubles.
+func TestWaitingPurchaseWithCommissions(t *testing.T) {
+	db, alpha, rec, _ := engineWorld(t)
+	ctx := context.Background()
+	purchase(t, db, "p1", "100.00", t0.Add(time.Hour))
+	if _, err := rec.RunOnce(ctx); err != nil {
+		t.Fatal(err)
+	}
+	purchase(t, db, "p2", "50.00", t0.Add(2*time.Hour))
+	if _, err := db.ExecContext(ctx, `UPDATE purchases SET reconciled_at = NULL WHERE external_id = 'p1'`); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := rec.RunOnce(ctx); err != nil {
+		t.Fatal(err)
+	}
+	var commissions, waiting int
+	db.Get(&commissions, `SELECT count(*) FROM commissions`)
+	db.Get(&waiting, `SELECT count(*) FROM purchases WHERE reconciled_at IS NULL`)
+	if commissions != 2 || waiting != 0 {
+		t.Errorf("%d commissions and %d waiting purchases, want 2 and 0", commissions, waiting)
+	}
+	if got, want := balances(t, db, alpha), map[string]string{"pending": "30.00"}; !same(got, want) {
+		t.Errorf("balances %v, want %v", got, want)
+	}
+	if bad, err := db.VerifyBalances(ctx); err != nil || len(bad) > 0 {
+		t.Errorf("verify: %+v %v", bad, err)
 	}
 }

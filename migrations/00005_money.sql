@@ -25,7 +25,9 @@ CREATE INDEX purchases_partner ON purchases (partner_id, occurred_at) WHERE part
 CREATE INDEX purchases_evidence ON purchases (id)
     WHERE evidence_checked_at IS NULL AND (promo_code <> '' OR click_id IS NOT NULL);
 CREATE INDEX purchases_customer ON purchases (customer_external_id, occurred_at);
-CREATE INDEX purchases_unreconciled ON purchases (id) WHERE reconciled_at IS NULL;
+-- The reconciler's queue, in customer order: a batch numbers each of its
+-- customers' payments in one read.
+CREATE INDEX purchases_unreconciled ON purchases (customer_external_id, id) WHERE reconciled_at IS NULL;
 
 CREATE TABLE refunds (
     id            bigserial PRIMARY KEY,
@@ -74,10 +76,13 @@ CREATE TABLE commissions (
     -- reads it under the commission's row lock.
     reversed_amount   numeric(20,6) NOT NULL DEFAULT 0 CHECK (reversed_amount >= 0 AND reversed_amount <= amount),
     currency          currency_code NOT NULL,
+    -- The manager's verdict: earned, or rejected (its money leaves the
+    -- balances). Whether earned money is pending or available is a matter
+    -- of time: see commission_status.
+    status            text NOT NULL DEFAULT 'earned' CHECK (status IN ('earned', 'rejected')),
     -- Flagged for fraud review: its money stays pending until a manager
     -- clears the flag, whatever hold_until says.
     flagged           boolean NOT NULL DEFAULT false,
-    rejected_at       timestamptz,
     earned_at         timestamptz NOT NULL,
     hold_until        timestamptz NOT NULL,
     explanation       text NOT NULL,
@@ -275,8 +280,8 @@ $$ LANGUAGE plpgsql;
 -- commission_status is a commission's state as the balances show it:
 -- pending while held (until hold_until, or flagged), available once the
 -- release mark has passed its hold, or rejected.
-CREATE FUNCTION commission_status(rejected_at timestamptz, flagged boolean, hold_until timestamptz) RETURNS text AS $$
-    SELECT CASE WHEN rejected_at IS NOT NULL THEN 'rejected'
+CREATE FUNCTION commission_status(status text, flagged boolean, hold_until timestamptz) RETURNS text AS $$
+    SELECT CASE WHEN status = 'rejected' THEN 'rejected'
                 WHEN flagged OR hold_until > (SELECT released_through FROM ledger_release) THEN 'pending'
                 ELSE 'available' END
 $$ LANGUAGE sql STABLE;
@@ -300,7 +305,7 @@ DROP TRIGGER purchases_kept ON purchases;
 DROP TRIGGER customers_kept ON customers;
 DROP TRIGGER partners_kept ON partners;
 DROP TRIGGER contracts_kept ON contracts;
-DROP FUNCTION commission_status(timestamptz, boolean, timestamptz);
+DROP FUNCTION commission_status(text, boolean, timestamptz);
 DROP FUNCTION release_holds(timestamptz);
 DROP TABLE partner_balances;
 DROP FUNCTION ledger_to_balances() CASCADE;

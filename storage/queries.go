@@ -93,6 +93,7 @@ type Queries struct {
 	PurchasesToReconcile    *sqlx.Stmt `query:"purchases-to-reconcile"`
 	PartnerMonthVolumes     *sqlx.Stmt `query:"partner-month-volumes"`
 	InsertCommissions       *sqlx.Stmt `query:"insert-commissions"`
+	InsertNewCommissions    *sqlx.Stmt `query:"insert-new-commissions"`
 	MarkPurchasesReconciled *sqlx.Stmt `query:"mark-purchases-reconciled"`
 	CustomersForLeadRules   *sqlx.Stmt `query:"customers-for-lead-rules"`
 	MarkLeadPaid            *sqlx.Stmt `query:"mark-lead-paid"`

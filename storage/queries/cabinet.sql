@@ -40,7 +40,7 @@ SELECT min(available_at) FROM ledger_entries
  WHERE partner_id = $1 AND bucket = 'pending' AND available_at > (SELECT released_through FROM ledger_release);
 
 -- name: latest-commissions
-SELECT earned_at, amount, currency, commission_status(rejected_at, flagged, hold_until) AS status, explanation
+SELECT earned_at, amount, currency, commission_status(status, flagged, hold_until) AS status, explanation
   FROM commissions WHERE partner_id = $1 ORDER BY earned_at DESC, id DESC LIMIT 5;
 
 -- name: partner-by-id
@@ -65,7 +65,7 @@ SELECT code FROM promo_codes WHERE partner_id = $1 AND disabled_at IS NULL ORDER
 
 -- name: partner-commissions
 SELECT c.id, c.earned_at, c.hold_until, c.amount, c.reversed_amount, c.currency,
-       commission_status(c.rejected_at, c.flagged, c.hold_until) AS status, c.level, c.event,
+       commission_status(c.status, c.flagged, c.hold_until) AS status, c.level, c.event,
        c.explanation, coalesce(p.external_id, '') AS purchase
   FROM commissions c LEFT JOIN purchases p ON p.id = c.purchase_id
  WHERE c.partner_id = $1 AND c.earned_at >= $2 AND c.earned_at < $3

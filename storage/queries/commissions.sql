@@ -20,21 +20,34 @@ SELECT c.id, c.partner_id, c.plan_version_id, c.starts_at, c.ends_at, p.recruite
 
 -- name: purchases-to-reconcile
 -- A batch of purchases not reconciled yet, locked so parallel reconcilers
--- take different batches. payment_index counts the customer's payments
--- since the binding up to and including this one.
-SELECT p.id, p.amount, p.currency, p.product, p.occurred_at,
-       c.id AS customer_id, c.partner_id, c.bound_at,
-       CASE WHEN c.partner_id IS NOT NULL AND p.occurred_at >= c.bound_at THEN
-           (SELECT count(*) FROM purchases p2
-             WHERE p2.customer_external_id = p.customer_external_id AND p2.occurred_at >= c.bound_at
-               AND (p2.occurred_at, p2.id) <= (p.occurred_at, p.id))
-       ELSE 0 END AS payment_index
-  FROM purchases p
-  LEFT JOIN customers c ON c.external_id = p.customer_external_id
- WHERE p.reconciled_at IS NULL
- ORDER BY p.id
- LIMIT $1
-   FOR UPDATE OF p SKIP LOCKED;
+-- take different batches. Taken in customer order (purchases_unreconciled),
+-- so a batch holds the waiting payments of a run of customers and each
+-- customer's payments since the binding are read once to number them:
+-- payment_index counts the customer's payments since the binding up to and
+-- including this one (0 when the purchase does not follow a binding).
+WITH batch AS (
+    SELECT id, amount, currency, product, occurred_at, customer_external_id FROM purchases
+     WHERE reconciled_at IS NULL
+     ORDER BY customer_external_id, id
+     LIMIT $1
+       FOR UPDATE SKIP LOCKED
+), bound AS (
+    SELECT c.id, c.external_id, c.partner_id, c.bound_at FROM customers c
+     WHERE c.external_id IN (SELECT customer_external_id FROM batch)
+), counted AS (
+    SELECT p.id, row_number() OVER (PARTITION BY c.id ORDER BY p.occurred_at, p.id) AS payment_index
+      FROM bound c
+     CROSS JOIN LATERAL (SELECT id, occurred_at FROM purchases
+                          WHERE customer_external_id = c.external_id AND occurred_at >= c.bound_at
+                         OFFSET 0) p -- one index scan per customer, never a join with every purchase
+     WHERE c.partner_id IS NOT NULL
+)
+SELECT b.id, b.amount, b.currency, b.product, b.occurred_at, c.id AS customer_id, c.partner_id, c.bound_at,
+       coalesce(n.payment_index, 0) AS payment_index
+  FROM batch b
+  LEFT JOIN bound c ON c.external_id = b.customer_external_id
+  LEFT JOIN counted n ON n.id = b.id
+ ORDER BY b.id;
 
 -- name: partner-month-volumes
 -- Paid volume per partner and currency in one calendar month (UTC): the
@@ -57,6 +70,24 @@ WITH ins AS (
                          $7::bigint[], $8::bigint[], $9::numeric[], $10::numeric[], $11::numeric[], $12::numeric[],
                          $13::numeric[], $14::text[], $15::timestamptz[], $16::timestamptz[], $17::text[])
     ON CONFLICT DO NOTHING
+    RETURNING id, partner_id, amount, currency, hold_until
+)
+INSERT INTO ledger_entries (partner_id, currency, bucket, kind, amount, commission_id, available_at)
+SELECT partner_id, currency, 'pending', 'commission', amount, id, hold_until FROM ins WHERE amount > 0;
+
+-- name: insert-new-commissions
+-- insert-commissions without skipping existing ones, for batches whose
+-- purchases were locked and found unreconciled (none of their commissions
+-- can exist): a duplicate fails on commissions_purchase instead, and the
+-- caller retries the batch with insert-commissions. Checking each row for a
+-- conflict first costs a quarter of the insert.
+WITH ins AS (
+    INSERT INTO commissions (partner_id, customer_id, purchase_id, event, level, contract_id, plan_version_id,
+                             rule_id, tier_min_volume, base_amount, percent, amount_unrounded, amount, currency,
+                             earned_at, hold_until, explanation)
+    SELECT * FROM unnest($1::bigint[], $2::bigint[], $3::bigint[], $4::text[], $5::smallint[], $6::bigint[],
+                         $7::bigint[], $8::bigint[], $9::numeric[], $10::numeric[], $11::numeric[], $12::numeric[],
+                         $13::numeric[], $14::text[], $15::timestamptz[], $16::timestamptz[], $17::text[])
     RETURNING id, partner_id, amount, currency, hold_until
 )
 INSERT INTO ledger_entries (partner_id, currency, bucket, kind, amount, commission_id, available_at)
@@ -91,7 +122,7 @@ SELECT r.id, r.amount, r.purchase_id, p.amount AS purchase_amount,
 
 -- name: commissions-of-purchases
 SELECT id, partner_id, purchase_id, amount, currency FROM commissions
- WHERE purchase_id = ANY($1) AND rejected_at IS NULL ORDER BY id
+ WHERE purchase_id = ANY($1) AND status <> 'rejected' ORDER BY id
    FOR UPDATE;
 
 -- name: insert-reversals
@@ -137,7 +168,7 @@ SELECT id, $2, 'available', $3, $4, $5, $6 FROM partners WHERE id = $1
 RETURNING id;
 
 -- name: commission-for-review
-SELECT id, flagged, rejected_at IS NOT NULL AS rejected FROM commissions WHERE id = $1 FOR UPDATE;
+SELECT id, flagged, status = 'rejected' AS rejected FROM commissions WHERE id = $1 FOR UPDATE;
 
 -- name: flag-commission
 -- Sets or clears a commission's review flag and moves what is left of it
@@ -158,7 +189,7 @@ SELECT c.partner_id, c.currency, 'pending', CASE WHEN $2 THEN 'flag' ELSE 'unfla
 -- reversals (counted from the reversals themselves, and matching the
 -- running reversed_amount), and sit at the instant its state says: its
 -- hold's end, or none while it is flagged.
-SELECT c.id, c.partner_id, commission_status(c.rejected_at, c.flagged, c.hold_until) AS status,
+SELECT c.id, c.partner_id, commission_status(c.status, c.flagged, c.hold_until) AS status,
        c.amount - coalesce(r.amount, 0) AS expected,
        coalesce(l.amount, 0) AS ledger,
        coalesce(l.misplaced, 0) AS misplaced
@@ -169,7 +200,7 @@ SELECT c.id, c.partner_id, commission_status(c.rejected_at, c.flagged, c.hold_un
                                                 CASE WHEN k.flagged THEN NULL ELSE k.hold_until END) AS misplaced
                FROM ledger_entries l JOIN commissions k ON k.id = l.commission_id
               GROUP BY 1) l ON l.commission_id = c.id
- WHERE c.rejected_at IS NULL
+ WHERE c.status <> 'rejected'
    AND (c.amount - coalesce(r.amount, 0) <> coalesce(l.amount, 0)
         OR c.reversed_amount <> coalesce(r.amount, 0)
         OR coalesce(l.misplaced, 0) <> 0);

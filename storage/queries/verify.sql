@@ -12,7 +12,7 @@ WITH ledger AS (
     SELECT c.partner_id, c.currency,
            sum(c.amount - coalesce((SELECT sum(r.amount) FROM commission_reversals r
                                      WHERE r.commission_id = c.id), 0)) AS total
-      FROM commissions c WHERE c.rejected_at IS NULL
+      FROM commissions c WHERE c.status <> 'rejected'
      GROUP BY c.partner_id, c.currency
 ), manual AS (
     SELECT partner_id, currency, sum(amount) AS total
