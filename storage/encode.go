@@ -53,6 +53,14 @@ func (a *arrayLiteral) Time(t time.Time) {
 	a.b = append(a.b, '"')
 }
 
+// Plain appends v as it is: for values that cannot hold a quote, a
+// backslash, a comma, a brace or a space (numbers, uuids, addresses,
+// timestamps without a zone name).
+func (a *arrayLiteral) Plain(v []byte) {
+	a.sep()
+	a.b = append(a.b, v...)
+}
+
 // Text appends s quoted, escaping quotes and backslashes.
 func (a *arrayLiteral) Text(s string) {
 	a.sep()

@@ -65,7 +65,8 @@ type Queries struct {
 	CustomerBinding       *sqlx.Stmt `query:"customer-binding"`
 	CustomerDecisions     *sqlx.Stmt `query:"customer-decisions"`
 
-	InsertClicks *sqlx.Stmt `query:"insert-clicks"`
+	InsertClicks    *sqlx.Stmt `query:"insert-clicks"`
+	InsertNewClicks *sqlx.Stmt `query:"insert-new-clicks"`
 
 	InsertPurchase       *sqlx.Stmt `query:"insert-purchase"`
 	PurchaseByExternalID *sqlx.Stmt `query:"purchase-by-external-id"`
