@@ -78,7 +78,7 @@ func buildReportData(t *testing.T, f *fixture) reportData {
 		click("alpha", d.alpha, at(10, 1, 9, 0), "10.0.0.1", 0),
 		click("beta1", d.beta, at(10, 1, 9, 0), "10.0.0.4", 0),
 		click("delta1", d.delta, at(11, 21, 9, 0), "10.0.0.3", 0),
-	}))
+	}, true))
 
 	register := func(partner int64, email string, at time.Time) int64 {
 		reg, err := commissions.RegisterLead(ctx, f.db, partner, commissions.RegistrationInput{Email: email}, at)

@@ -43,7 +43,7 @@ func (s *ClickStep) Run(ctx context.Context) (int, error) {
 	}
 	count, maxClicks, reclaim := s.ReadCount, s.MaxClicks, s.ReclaimAfter
 	if count == 0 {
-		count = 64
+		count = 16 // entries of up to a thousand clicks: a statement stays in memory
 	}
 	if maxClicks == 0 {
 		maxClicks = 500000
@@ -97,7 +97,13 @@ func (s *ClickStep) store(ctx context.Context, msgs []redis.XMessage) (int, erro
 		ids = append(ids, m.ID)
 	}
 	if len(clicks) > 0 {
-		if err := s.DB.InsertClicks(ctx, clicks); err != nil {
+		err := s.DB.InsertClicks(ctx, clicks, false)
+		if storage.IsUniqueViolation(err, "") {
+			// Delivered before (a reconciler died before its XACK): apply
+			// the batch again, skipping what is stored.
+			err = s.DB.InsertClicks(ctx, clicks, true)
+		}
+		if err != nil {
 			if !isPoison(err) {
 				return 0, err
 			}
@@ -114,7 +120,7 @@ func (s *ClickStep) storeEach(ctx context.Context, msgs []redis.XMessage) (int, 
 	for _, m := range msgs {
 		batch, err := storage.DecodeClickBatch(m.Values)
 		if err == nil {
-			err = s.DB.InsertClicks(ctx, batch)
+			err = s.DB.InsertClicks(ctx, batch, true)
 		}
 		if err != nil {
 			if !isPoison(err) && !errors.Is(err, storage.ErrClickFormat) {

@@ -3,7 +3,7 @@ package commissions
 import (
 	"fmt"
 	"slices"
-	"strings"
+	"strconv"
 	"time"
 
 	"github.com/shopspring/decimal"
@@ -36,7 +36,14 @@ type Earning struct {
 // partner that at falls in: month 1 runs from the binding to the same day
 // a month later.
 func CustomerMonth(bound, at time.Time) int {
-	m := 1
+	// Months are added to the binding (AddDate normalises: a month after
+	// January 31 is March 3). The search starts a month before the
+	// calendar difference, which the answer is never below, instead of at 1.
+	a := at.In(bound.Location())
+	m := (a.Year()-bound.Year())*12 + int(a.Month()) - int(bound.Month()) - 1
+	if m < 1 {
+		m = 1
+	}
 	for !at.Before(bound.AddDate(0, m, 0)) {
 		m++
 	}
@@ -71,11 +78,11 @@ func EarnSale(pv *partnerka.PlanVersion, level int, pay Payment, volume func(cur
 			continue
 		}
 		e := Earning{Rule: r}
-		var what string
+		b := make([]byte, 0, 160)
 		if r.Kind == partnerka.KindFlat {
 			e.Unrounded = r.Flat.Amount
 			e.Amount = r.Flat.Round()
-			what = e.Amount.String() + " per payment"
+			b = append(partnerka.AppendMoney(b, e.Amount), " per payment"...)
 		} else {
 			e.Base, e.Percent = pay.Amount, r.Percent
 			for j := range r.Tiers {
@@ -84,25 +91,33 @@ func EarnSale(pv *partnerka.PlanVersion, level int, pay Payment, volume func(cur
 					e.Percent, e.Tier = t.Percent, t
 				}
 			}
-			e.Unrounded = pay.Amount.Amount.Mul(e.Percent).Div(decimal.NewFromInt(100))
+			// A percent of an amount, divided by 100 exactly (a shift of
+			// the exponent, not a division).
+			e.Unrounded = pay.Amount.Amount.Mul(e.Percent).Shift(-2)
 			e.Amount = partnerka.Money{Amount: e.Unrounded, Currency: pay.Amount.Currency}.Round()
-			what = fmt.Sprintf("%s%% of %s", e.Percent, pay.Amount)
+			b = append(partnerka.AppendDecimal(b, e.Percent), "% of "...)
+			b = partnerka.AppendMoney(b, pay.Amount)
 		}
-		var parts []string
-		parts = append(parts, what)
 		if pay.Index == 1 {
-			parts = append(parts, "first payment")
+			b = append(b, ", first payment"...)
 		} else {
-			parts = append(parts, fmt.Sprintf("recurring payment month %d", month))
+			b = append(b, ", recurring payment month "...)
+			b = strconv.AppendInt(b, int64(month), 10)
 		}
 		if e.Tier != nil {
-			parts = append(parts, fmt.Sprintf("tier from %s paid in %s", e.Tier.MinVolume, previousMonth(pay.OccurredAt).Format("2006-01")))
+			b = append(b, ", tier from "...)
+			b = partnerka.AppendMoney(b, e.Tier.MinVolume)
+			b = append(b, " paid in "...)
+			b = previousMonth(pay.OccurredAt).AppendFormat(b, "2006-01")
 		}
-		parts = append(parts, fmt.Sprintf("plan %s v%d", pv.Plan, pv.Version))
+		b = append(b, ", plan "...)
+		b = append(b, pv.Plan...)
+		b = append(b, " v"...)
+		b = strconv.AppendInt(b, int64(pv.Version), 10)
 		if level == 2 {
-			parts = append(parts, "level 2 (a partner you recruited brought the customer)")
+			b = append(b, ", level 2 (a partner you recruited brought the customer)"...)
 		}
-		e.Explanation = strings.Join(parts, ", ")
+		e.Explanation = string(b)
 		return e, true
 	}
 	return Earning{}, false

@@ -1,6 +1,7 @@
 package commissions
 
 import (
+	"math/rand/v2"
 	"testing"
 	"time"
 
@@ -27,6 +28,34 @@ func TestCustomerMonth(t *testing.T) {
 	} {
 		if got := CustomerMonth(bound, tc.at); got != tc.want {
 			t.Errorf("CustomerMonth(%v) = %d, want %d", tc.at, got, tc.want)
+		}
+	}
+}
+
+// The search CustomerMonth starts part-way gives what counting months from
+// 1 gives, at month ends (January 31 plus a month is March 3), in leap
+// years, and across time zones.
+func TestCustomerMonthAsCounted(t *testing.T) {
+	counted := func(bound, at time.Time) int {
+		m := 1
+		for !at.Before(bound.AddDate(0, m, 0)) {
+			m++
+		}
+		return m
+	}
+	moscow := time.FixedZone("MSK", 3*3600)
+	r := rand.New(rand.NewPCG(7, 7))
+	for i := 0; i < 20000; i++ {
+		bound := time.Date(2023+r.IntN(3), time.Month(1+r.IntN(12)), 25+r.IntN(7), r.IntN(24), 0, 0, 0, time.UTC)
+		at := bound.Add(time.Duration(r.Int64N(int64(800 * 24 * time.Hour))))
+		if r.IntN(2) == 0 {
+			at = at.In(moscow)
+		}
+		if i%5 == 0 { // at the instant a month ends
+			at = bound.AddDate(0, r.IntN(24), 0).Add(time.Duration(r.IntN(3)-1) * time.Nanosecond)
+		}
+		if got, want := CustomerMonth(bound, at), counted(bound, at); got != want {
+			t.Fatalf("CustomerMonth(%v, %v) = %d, want %d", bound, at, got, want)
 		}
 	}
 }

@@ -40,7 +40,7 @@ func PreviewPlan(ctx context.Context, db *storage.DB, partnerID int64, pv *partn
 	volume := map[string]decimal.Decimal{}
 	preview := map[string]decimal.Decimal{}
 	// The engine's volume cache reads tier volumes exactly as reconciling does.
-	e := &engine{db: db, volumes: map[time.Time]map[int64]map[string]decimal.Decimal{}}
+	e := &engine{db: db, volumes: map[time.Time]map[int64][]partnerka.Money{}}
 	err = db.InCommissionTx(ctx, func(tx *storage.CommissionTx) error {
 		for _, p := range pays {
 			base := partnerka.Money{Amount: p.Amount, Currency: p.Currency}

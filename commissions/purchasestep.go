@@ -19,7 +19,8 @@ type engine struct {
 	holdDays  int
 	plans     map[int64]*partnerka.PlanVersion
 	contracts map[int64][]storage.Contract
-	volumes   map[time.Time]map[int64]map[string]decimal.Decimal
+	mu        sync.Mutex // guards volumes, shared by the step's workers
+	volumes   map[time.Time]map[int64][]partnerka.Money
 }
 
 func newEngine(ctx context.Context, db *storage.DB) (*engine, error) {
@@ -36,7 +37,7 @@ func newEngine(ctx context.Context, db *storage.DB) (*engine, error) {
 		return nil, err
 	}
 	return &engine{db: db, holdDays: st.HoldDays, plans: plans, contracts: contracts,
-		volumes: map[time.Time]map[int64]map[string]decimal.Decimal{}}, nil
+		volumes: map[time.Time]map[int64][]partnerka.Money{}}, nil
 }
 
 // contractAt returns the partner's contract in force at t, if any.
@@ -65,15 +66,26 @@ func (e *engine) recruiterOf(partnerID int64) int64 {
 // month before t.
 func (e *engine) volume(ctx context.Context, tx *storage.CommissionTx, partnerID int64, t time.Time) (func(string) decimal.Decimal, error) {
 	month := previousMonth(t)
+	e.mu.Lock()
 	v, ok := e.volumes[month]
 	if !ok {
 		var err error
 		if v, err = tx.MonthVolumes(ctx, month); err != nil {
+			e.mu.Unlock()
 			return nil, err
 		}
 		e.volumes[month] = v
 	}
-	return func(currency string) decimal.Decimal { return v[partnerID][currency] }, nil
+	e.mu.Unlock()
+	vs := v[partnerID]
+	return func(currency string) decimal.Decimal {
+		for _, m := range vs {
+			if m.Currency == currency {
+				return m.Amount
+			}
+		}
+		return decimal.Zero
+	}, nil
 }
 
 func (e *engine) hold(t time.Time) time.Time {
@@ -124,45 +136,60 @@ func (s *PurchaseStep) Run(ctx context.Context) (int, error) {
 	if workers == 0 {
 		workers = 2
 	}
-	var mu sync.Mutex // guards the engine's volume cache and done
+	var mu sync.Mutex // guards done
 	done := 0
 	err = parallel(workers, func() (bool, error) {
-		n := 0
-		err := s.DB.InCommissionTx(ctx, func(tx *storage.CommissionTx) error {
-			ps, err := tx.PurchasesToReconcile(ctx, batch)
-			if err != nil {
-				return err
-			}
-			n = len(ps)
-			var rows []storage.CommissionRow
-			ids, notes, partners := make([]int64, 0, n), make([]string, 0, n), make([]int64, 0, n)
-			mu.Lock()
-			for i := range ps {
-				earned, note, err := e.purchase(ctx, tx, &ps[i])
-				if err != nil {
-					mu.Unlock()
-					return err
-				}
-				rows = append(rows, earned...)
-				ids, notes = append(ids, ps[i].ID), append(notes, note)
-				var partner int64
-				if len(earned) > 0 {
-					partner = *ps[i].PartnerID
-				}
-				partners = append(partners, partner)
-			}
-			mu.Unlock()
-			if err := tx.InsertCommissions(ctx, rows); err != nil {
-				return err
-			}
-			return tx.MarkPurchasesReconciled(ctx, ids, notes, partners)
-		})
+		n, err := s.batch(ctx, e, batch, false)
+		if storage.IsUniqueViolation(err, "commissions_purchase") {
+			// A commission of the batch exists although its purchase was
+			// waiting (none should): the batch rolled back; do it again,
+			// skipping what exists.
+			n, err = s.batch(ctx, e, batch, true)
+		}
 		mu.Lock()
 		done += n
 		mu.Unlock()
-		return n == batch, err
+		return n > 0, err
 	})
 	return done, err
+}
+
+// batch reconciles up to size purchases in one transaction and returns how
+// many it took.
+func (s *PurchaseStep) batch(ctx context.Context, e *engine, size int, skipExisting bool) (int, error) {
+	n := 0
+	err := s.DB.InCommissionTx(ctx, func(tx *storage.CommissionTx) error {
+		ps, err := tx.PurchasesToReconcile(ctx, size)
+		if err != nil {
+			return err
+		}
+		n = len(ps)
+		rows := make([]storage.CommissionRow, 0, 2*n)
+		ids, notes, partners := make([]int64, 0, n), make([]string, 0, n), make([]int64, 0, n)
+		for i := range ps {
+			before := len(rows)
+			var note string
+			if rows, note, err = e.purchase(ctx, tx, &ps[i], rows); err != nil {
+				return err
+			}
+			ids, notes = append(ids, ps[i].ID), append(notes, note)
+			var partner int64
+			if len(rows) > before {
+				partner = *ps[i].PartnerID
+			}
+			partners = append(partners, partner)
+		}
+		if err := tx.MarkPurchasesReconciled(ctx, ids, notes, partners); err != nil {
+			return err
+		}
+		// Last: the ledger's balance rows stay locked until the commit, and
+		// the other workers' batches wait on them.
+		return tx.InsertCommissions(ctx, rows, skipExisting)
+	})
+	if err != nil {
+		return 0, err
+	}
+	return n, nil
 }
 
 // parallel runs work on workers goroutines until each reports there is no
@@ -191,24 +218,24 @@ func parallel(workers int, work func() (more bool, err error)) error {
 	return <-errs
 }
 
-// purchase computes the commissions of one purchase, or the note saying
-// why it earns nothing.
-func (e *engine) purchase(ctx context.Context, tx *storage.CommissionTx, p *storage.PurchaseToReconcile) ([]storage.CommissionRow, string, error) {
+// purchase appends the commissions of one purchase to rows, or returns
+// the note saying why it earns nothing.
+func (e *engine) purchase(ctx context.Context, tx *storage.CommissionTx, p *storage.PurchaseToReconcile, rows []storage.CommissionRow) ([]storage.CommissionRow, string, error) {
 	switch {
 	case p.CustomerID == nil:
-		return nil, "the customer was never reported as a lead", nil
+		return rows, "the customer was never reported as a lead", nil
 	case p.PartnerID == nil:
-		return nil, "the customer is not attributed to a partner", nil
+		return rows, "the customer is not attributed to a partner", nil
 	case p.OccurredAt.Before(*p.BoundAt):
-		return nil, "paid before the customer was bound to the partner", nil
+		return rows, "paid before the customer was bound to the partner", nil
 	}
 	pay := Payment{Amount: partnerka.Money{Amount: p.Amount, Currency: p.Currency}, Product: p.Product,
 		Index: p.PaymentIndex, BoundAt: *p.BoundAt, OccurredAt: p.OccurredAt}
-	var rows []storage.CommissionRow
+	before := len(rows)
 	partner := *p.PartnerID
 	c := e.contractAt(partner, p.OccurredAt)
 	if c == nil {
-		return nil, "the partner had no contract in force on the purchase date", nil
+		return rows, "the partner had no contract in force on the purchase date", nil
 	}
 	for i, earner := range []int64{partner, e.recruiterOf(partner)} {
 		level := i + 1
@@ -223,19 +250,19 @@ func (e *engine) purchase(ctx context.Context, tx *storage.CommissionTx, p *stor
 		}
 		pv := e.plans[ec.PlanVersionID]
 		if pv == nil {
-			return nil, "", fmt.Errorf("contract %d names plan version %d, which is not published", ec.ID, ec.PlanVersionID)
+			return rows[:before], "", fmt.Errorf("contract %d names plan version %d, which is not published", ec.ID, ec.PlanVersionID)
 		}
 		vol, err := e.volume(ctx, tx, earner, p.OccurredAt)
 		if err != nil {
-			return nil, "", err
+			return rows[:before], "", err
 		}
 		if earn, ok := EarnSale(pv, level, pay, vol); ok {
 			rows = append(rows, e.row(earner, *p.CustomerID, p.ID, partnerka.EventSale, level, ec, earn, p.OccurredAt))
 		}
 	}
-	if len(rows) == 0 {
+	if len(rows) == before {
 		pv := e.plans[c.PlanVersionID]
-		return nil, fmt.Sprintf("no rule of plan %s v%d matches this payment", pv.Plan, pv.Version), nil
+		return rows, fmt.Sprintf("no rule of plan %s v%d matches this payment", pv.Plan, pv.Version), nil
 	}
 	return rows, "", nil
 }
@@ -281,7 +308,7 @@ func (s *LeadRuleStep) Run(ctx context.Context) (int, error) {
 					}
 				}
 			}
-			if err := tx.InsertCommissions(ctx, rows); err != nil {
+			if err := tx.InsertCommissions(ctx, rows, true); err != nil {
 				return err
 			}
 			return tx.MarkLeadPaid(ctx, ids)
@@ -352,7 +379,9 @@ func (s *RefundStep) Run(ctx context.Context) (int, error) {
 	}
 }
 
-// ReleaseStep makes commissions available once their hold has passed.
+// ReleaseStep makes commissions available once their hold has passed. A
+// commission's money is available from its hold's end by itself (its ledger
+// entry carries that instant); the step moves the kept balances up to now.
 type ReleaseStep struct {
 	DB  *storage.DB
 	Now partnerka.Clock
@@ -363,12 +392,5 @@ func (s *ReleaseStep) Name() string { return "release" }
 
 // Run implements Step.
 func (s *ReleaseStep) Run(ctx context.Context) (int, error) {
-	done := 0
-	for {
-		n, err := s.DB.ReleaseHolds(ctx, s.Now(), 50000)
-		done += n
-		if err != nil || n < 50000 {
-			return done, err
-		}
-	}
+	return s.DB.ReleaseHolds(ctx, s.Now())
 }

@@ -361,10 +361,14 @@ func TestClickDrain(t *testing.T) {
 		replay = append(replay, storage.StreamClick{ID: partnerka.NewClickID(t0).String(), LinkID: w.seed.Links[ref],
 			PartnerID: w.seed.Partners[ref], At: t0, IP: "198.51.100.8"})
 	}
-	for i := 0; i < 2; i++ {
-		if err := w.db.InsertClicks(ctx, replay); err != nil {
-			t.Fatal(err)
-		}
+	if err := w.db.InsertClicks(ctx, replay, false); err != nil {
+		t.Fatal(err)
+	}
+	if err := w.db.InsertClicks(ctx, replay, false); !storage.IsUniqueViolation(err, "") {
+		t.Errorf("storing a stored click as new: %v, want a unique violation", err)
+	}
+	if err := w.db.InsertClicks(ctx, replay, true); err != nil {
+		t.Fatal(err)
 	}
 	if err := w.db.QueryRowContext(ctx, `SELECT clicks, unique_clicks FROM click_stats_daily WHERE partner_id = $1 AND day = $2`,
 		w.seed.Partners["alpha"], day).Scan(&got.Clicks, &got.Unique); err != nil || got.Clicks != 4 || got.Unique != 3 {

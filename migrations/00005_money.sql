@@ -25,7 +25,9 @@ CREATE INDEX purchases_partner ON purchases (partner_id, occurred_at) WHERE part
 CREATE INDEX purchases_evidence ON purchases (id)
     WHERE evidence_checked_at IS NULL AND (promo_code <> '' OR click_id IS NOT NULL);
 CREATE INDEX purchases_customer ON purchases (customer_external_id, occurred_at);
-CREATE INDEX purchases_unreconciled ON purchases (id) WHERE reconciled_at IS NULL;
+-- The reconciler's queue, in customer order: a batch numbers each of its
+-- customers' payments in one read.
+CREATE INDEX purchases_unreconciled ON purchases (customer_external_id, id) WHERE reconciled_at IS NULL;
 
 CREATE TABLE refunds (
     id            bigserial PRIMARY KEY,
@@ -45,16 +47,24 @@ CREATE INDEX refunds_unreconciled ON refunds (id) WHERE reconciled_at IS NULL;
 -- One commission per purchase, partner and level (or per customer, partner
 -- and level for a lead rule). amount is rounded once to the currency's minor
 -- units, half away from zero; amount_unrounded keeps the exact figure.
+--
+-- Whether a commission is pending or available is not stored on the row:
+-- it is pending until hold_until (or while flagged for review), and the
+-- ledger entries it writes carry that instant (see ledger_entries and
+-- commission_status below), so the end of a hold writes nothing.
 CREATE TABLE commissions (
     id                bigserial PRIMARY KEY,
-    partner_id        bigint NOT NULL REFERENCES partners(id),
-    customer_id       bigint NOT NULL REFERENCES customers(id),
-    purchase_id       bigint REFERENCES purchases(id),
+    -- The rows referenced here and below (partner, customer, purchase, and
+    -- the plan evidence: contract, version, rule) are never deleted
+    -- (triggers forbid it), and the reconciler writes ids it has just read,
+    -- so they carry no foreign keys: the per-row checks and the row locks
+    -- they take cost a third of reconciliation time. partnerka verify
+    -- checks that every reference resolves.
+    partner_id        bigint NOT NULL,
+    customer_id       bigint NOT NULL,
+    purchase_id       bigint,
     event             text NOT NULL CHECK (event IN ('sale', 'lead')),
     level             smallint NOT NULL CHECK (level IN (1, 2)),
-    -- The plan evidence (contract, version, rule) is referenced without
-    -- foreign keys: those rows are never deleted (triggers forbid it) and
-    -- the checks cost a third of reconciliation time.
     contract_id       bigint NOT NULL,
     plan_version_id   bigint NOT NULL,
     rule_id           bigint NOT NULL,
@@ -63,11 +73,16 @@ CREATE TABLE commissions (
     percent           numeric(9,4),
     amount_unrounded  numeric(30,12) NOT NULL CHECK (amount_unrounded >= 0),
     amount            numeric(20,6) NOT NULL CHECK (amount >= 0),
-    -- What refunds took back so far, kept on the row so the release of a
-    -- hold reads it under the row lock a concurrent refund also takes.
+    -- What refunds took back so far, kept on the row so a flag or a refund
+    -- reads it under the commission's row lock.
     reversed_amount   numeric(20,6) NOT NULL DEFAULT 0 CHECK (reversed_amount >= 0 AND reversed_amount <= amount),
     currency          currency_code NOT NULL,
-    status            text NOT NULL DEFAULT 'pending' CHECK (status IN ('pending', 'available', 'rejected')),
+    -- The manager's verdict: earned, or rejected (its money leaves the
+    -- balances). Whether earned money is pending or available is a matter
+    -- of time: see commission_status.
+    status            text NOT NULL DEFAULT 'earned' CHECK (status IN ('earned', 'rejected')),
+    -- Flagged for fraud review: its money stays pending until a manager
+    -- clears the flag, whatever hold_until says.
     flagged           boolean NOT NULL DEFAULT false,
     earned_at         timestamptz NOT NULL,
     hold_until        timestamptz NOT NULL,
@@ -79,8 +94,6 @@ CREATE UNIQUE INDEX commissions_purchase ON commissions (purchase_id, partner_id
 CREATE UNIQUE INDEX commissions_lead ON commissions (customer_id, partner_id, level) WHERE event = 'lead';
 CREATE INDEX commissions_partner ON commissions (partner_id, earned_at);
 CREATE INDEX commissions_customer ON commissions (customer_id, partner_id);
-CREATE INDEX commissions_release ON commissions (hold_until) WHERE status = 'pending';
-CREATE INDEX commissions_partner_pending ON commissions (partner_id, hold_until) WHERE status = 'pending';
 
 -- A refund takes back commission in proportion to the refunded amount.
 CREATE TABLE commission_reversals (
@@ -118,35 +131,44 @@ CREATE INDEX payouts_status ON payouts (status, requested_at);
 
 -- The ledger: append-only. Every entry moves money into or out of one of a
 -- partner's buckets; a balance is the sum of a bucket's entries.
---   commission       +x pending
---   release          -x pending, +x available
---   reversal         -x pending or -x available (may go negative)
---   bonus/adjustment +/-x available
+--   commission       +x pending, available from available_at (the hold's end)
+--   reversal         -x pending, at the same instant as its commission
+--   flag             -x pending at the hold's end, +x pending with no
+--                    available_at (held until a manager decides)
+--   unflag           the reverse of flag
+--   bonus/adjustment +/-x available (may go negative)
 --   payout           -x available, +x reserved      (requested)
 --   payout_reversal  -x reserved, +x available      (rejected or cancelled)
 --   payout_paid      -x reserved, +x paid
+-- A pending entry counts as available once its available_at has passed:
+-- the release of a hold is a matter of time, not of new entries.
 CREATE TABLE ledger_entries (
     id             bigserial PRIMARY KEY,
-    partner_id     bigint NOT NULL REFERENCES partners(id),
+    -- Partners, commissions and reversals are never deleted (triggers), and
+    -- every writer names a partner it has just read or locked, so these
+    -- references need no per-row checks (partnerka verify checks them).
+    partner_id     bigint NOT NULL,
     currency       currency_code NOT NULL,
     bucket         text NOT NULL CHECK (bucket IN ('pending', 'available', 'reserved', 'paid')),
-    kind           text NOT NULL CHECK (kind IN ('commission', 'release', 'reversal', 'bonus',
+    kind           text NOT NULL CHECK (kind IN ('commission', 'reversal', 'flag', 'unflag', 'bonus',
                         'adjustment', 'payout', 'payout_reversal', 'payout_paid')),
     amount         numeric(20,6) NOT NULL CHECK (amount <> 0),
-    -- Commissions and reversals are never deleted (triggers below), so
-    -- these references need no per-row foreign key checks, which cost half
-    -- the time of releasing holds.
+    available_at   timestamptz,
     commission_id  bigint,
     reversal_id    bigint,
     payout_id      bigint REFERENCES payouts(id),
     reason         text NOT NULL DEFAULT '',
     created_by     bigint REFERENCES users(id),
     created_at     timestamptz NOT NULL DEFAULT now(),
-    CHECK (kind NOT IN ('bonus', 'adjustment') OR reason <> '')
+    CHECK (kind NOT IN ('bonus', 'adjustment') OR reason <> ''),
+    CHECK ((bucket = 'pending') = (kind IN ('commission', 'reversal', 'flag', 'unflag'))),
+    CHECK (bucket = 'pending' OR available_at IS NULL),
+    CHECK (bucket <> 'pending' OR commission_id IS NOT NULL)
 );
-CREATE INDEX ledger_partner ON ledger_entries (partner_id, currency, bucket);
+-- A partner's pending money by the instant it becomes available: the
+-- release of holds and the dashboard's "next release" read it.
+CREATE INDEX ledger_pending ON ledger_entries (partner_id, available_at) WHERE bucket = 'pending';
 CREATE INDEX ledger_manual ON ledger_entries (partner_id, created_at) WHERE kind IN ('bonus', 'adjustment');
-CREATE INDEX ledger_commission ON ledger_entries (commission_id) WHERE commission_id IS NOT NULL;
 CREATE INDEX ledger_payout ON ledger_entries (payout_id) WHERE payout_id IS NOT NULL;
 
 -- +goose StatementBegin
@@ -170,21 +192,42 @@ CREATE TRIGGER commission_reversals_kept BEFORE UPDATE OR DELETE ON commission_r
 -- thousands of entries touches each balance row once, in a fixed order (no
 -- deadlocks between reconcilers). partnerka verify recomputes them from the
 -- entries.
+--
+-- Pending money becomes available by time alone; these balances follow
+-- time in steps: ledger_release.released_through is the instant up to
+-- which they count pending entries as available. The release step moves it
+-- forward (release_holds), moving what became available in between; the
+-- trigger counts an entry whose instant is already behind the mark as
+-- available at once. Both hold a lock on the mark's row while they count,
+-- so every entry is moved exactly once.
 CREATE TABLE partner_balances (
     partner_id  bigint NOT NULL REFERENCES partners(id),
     currency    currency_code NOT NULL,
-    bucket      text NOT NULL,
+    bucket      text NOT NULL CHECK (bucket IN ('pending', 'available', 'reserved', 'paid')),
     amount      numeric(20,6) NOT NULL,
     PRIMARY KEY (partner_id, currency, bucket)
 );
 
+CREATE TABLE ledger_release (
+    one               boolean PRIMARY KEY DEFAULT true CHECK (one),
+    released_through  timestamptz NOT NULL
+);
+INSERT INTO ledger_release (released_through) VALUES ('-infinity');
+
 -- +goose StatementBegin
 CREATE FUNCTION ledger_to_balances() RETURNS trigger AS $$
+DECLARE
+    mark timestamptz;
 BEGIN
+    -- A share lock: entries are counted against the mark release_holds
+    -- leaves, never against one it is moving.
+    SELECT released_through INTO mark FROM ledger_release FOR SHARE;
     INSERT INTO partner_balances (partner_id, currency, bucket, amount)
-    SELECT partner_id, currency, bucket, sum(amount) FROM new_entries
-     GROUP BY partner_id, currency, bucket
-     ORDER BY partner_id, currency, bucket
+    SELECT partner_id, currency,
+           CASE WHEN bucket = 'pending' AND available_at <= mark THEN 'available' ELSE bucket END AS b, sum(amount)
+      FROM new_entries
+     GROUP BY 1, 2, 3
+     ORDER BY 1, 2, 3
     ON CONFLICT (partner_id, currency, bucket) DO UPDATE SET amount = partner_balances.amount + EXCLUDED.amount;
     RETURN NULL;
 END
@@ -194,16 +237,80 @@ $$ LANGUAGE plpgsql;
 CREATE TRIGGER ledger_entries_balances AFTER INSERT ON ledger_entries
     REFERENCING NEW TABLE AS new_entries FOR EACH STATEMENT EXECUTE FUNCTION ledger_to_balances();
 
--- The evidence commissions point at is never deleted: contracts are ended,
--- not removed (published plan versions and their rules are protected by
--- their own triggers, and only published versions can have contracts).
+-- +goose StatementBegin
+-- release_holds moves the mark to upto (never back) and moves the pending
+-- entries whose instant it passed from pending to available in the
+-- balances; it returns how many entries it moved. The mark's row lock is
+-- taken first and the entries are read by a later statement, so entries
+-- committed by writers it waited for are seen.
+CREATE FUNCTION release_holds(upto timestamptz) RETURNS bigint AS $$
+DECLARE
+    since timestamptz;
+    moved bigint;
+BEGIN
+    SELECT released_through INTO since FROM ledger_release FOR UPDATE;
+    IF upto <= since THEN
+        RETURN 0;
+    END IF;
+    -- Dynamic, so it is planned for this range: a first release over a
+    -- whole ledger reads it in one pass, a release of a few seconds probes
+    -- each partner's pending entries by instant.
+    EXECUTE $q$
+        WITH moved AS (
+            SELECT l.partner_id, l.currency, sum(l.amount) AS amount, count(*) AS n
+              FROM ledger_entries l
+             WHERE l.bucket = 'pending' AND l.available_at > $1 AND l.available_at <= $2
+               AND l.partner_id IN (SELECT partner_id FROM partner_balances WHERE bucket = 'pending')
+             GROUP BY l.partner_id, l.currency
+        ), upd AS (
+            INSERT INTO partner_balances (partner_id, currency, bucket, amount)
+            SELECT m.partner_id, m.currency, b.bucket, CASE WHEN b.bucket = 'pending' THEN -m.amount ELSE m.amount END
+              FROM moved m CROSS JOIN (VALUES ('available'), ('pending')) AS b(bucket)
+             ORDER BY 1, 2, 3
+            ON CONFLICT (partner_id, currency, bucket) DO UPDATE SET amount = partner_balances.amount + EXCLUDED.amount
+        )
+        SELECT coalesce(sum(n), 0) FROM moved
+    $q$ INTO moved USING since, upto;
+    UPDATE ledger_release SET released_through = upto;
+    RETURN moved;
+END
+$$ LANGUAGE plpgsql;
+-- +goose StatementEnd
+
+-- +goose StatementBegin
+-- commission_status is a commission's state as the balances show it:
+-- pending while held (until hold_until, or flagged), available once the
+-- release mark has passed its hold, or rejected.
+CREATE FUNCTION commission_status(status text, flagged boolean, hold_until timestamptz) RETURNS text AS $$
+    SELECT CASE WHEN status = 'rejected' THEN 'rejected'
+                WHEN flagged OR hold_until > (SELECT released_through FROM ledger_release) THEN 'pending'
+                ELSE 'available' END
+$$ LANGUAGE sql STABLE;
+-- +goose StatementEnd
+
+-- The evidence commissions and entries point at is never deleted: partners
+-- and customers are not removed, purchases are refunded, contracts are
+-- ended (published plan versions and their rules are protected by their
+-- own triggers, and only published versions can have contracts).
 CREATE TRIGGER contracts_kept BEFORE DELETE ON contracts
+    FOR EACH ROW EXECUTE FUNCTION forbid_change();
+CREATE TRIGGER partners_kept BEFORE DELETE ON partners
+    FOR EACH ROW EXECUTE FUNCTION forbid_change();
+CREATE TRIGGER customers_kept BEFORE DELETE ON customers
+    FOR EACH ROW EXECUTE FUNCTION forbid_change();
+CREATE TRIGGER purchases_kept BEFORE DELETE ON purchases
     FOR EACH ROW EXECUTE FUNCTION forbid_change();
 
 -- +goose Down
+DROP TRIGGER purchases_kept ON purchases;
+DROP TRIGGER customers_kept ON customers;
+DROP TRIGGER partners_kept ON partners;
+DROP TRIGGER contracts_kept ON contracts;
+DROP FUNCTION commission_status(text, boolean, timestamptz);
+DROP FUNCTION release_holds(timestamptz);
 DROP TABLE partner_balances;
 DROP FUNCTION ledger_to_balances() CASCADE;
-DROP TRIGGER contracts_kept ON contracts;
+DROP TABLE ledger_release;
 DROP TRIGGER commission_reversals_kept ON commission_reversals;
 DROP TRIGGER commissions_kept ON commissions;
 DROP TABLE ledger_entries;

@@ -2,42 +2,58 @@ package storage
 
 import (
 	"context"
-	"database/sql"
 	"net/netip"
-
-	"github.com/lib/pq"
 
 	"partnerka"
 )
 
 // InsertClicks stores decoded stream clicks and updates the daily stats, in
-// one statement; clicks stored before are skipped, so a batch may be
-// applied any number of times.
-func (db *DB) InsertClicks(ctx context.Context, clicks []StreamClick) error {
-	n := len(clicks)
-	ids, at, links, partners := make([]string, n), make([]string, n), make([]int64, n), make([]int64, n)
-	subs, ips, uas, refs, urls := make([]string, n), make([]sql.NullString, n), make([]string, n), make([]string, n), make([]string, n)
-	flags, attributable, prev := make([]int64, n), make([]bool, n), make([]sql.NullString, n)
+// one statement. With skipExisting, clicks stored before are skipped, so a
+// batch may be applied any number of times; without, a click stored before
+// fails the statement with a unique violation (cheaper when the batch is
+// new, as it is unless a reconciler died holding it).
+func (db *DB) InsertClicks(ctx context.Context, clicks []StreamClick, skipExisting bool) error {
+	var ids, at, links, partners, subs, ips, uas, refs, urls, flags, attributable, prev arrayLiteral
+	ids.b = make([]byte, 0, 40*len(clicks))
+	urls.b = make([]byte, 0, 64*len(clicks))
+	var buf []byte
 	for i := range clicks {
 		c := &clicks[i]
 		id, err := partnerka.ParseClickID(c.ID)
 		if err != nil {
 			return partnerka.Errorf(partnerka.EINVALID, "click %q: %v", c.ID, err)
 		}
-		ids[i] = id.UUID()
-		at[i] = c.At.UTC().Format("2006-01-02T15:04:05.000Z")
-		links[i], partners[i], subs[i] = c.LinkID, c.PartnerID, c.SubID
+		ids.Plain(append(buf[:0], id.UUID()...))
+		buf = c.At.UTC().AppendFormat(buf[:0], "2006-01-02T15:04:05.000Z")
+		at.Plain(buf)
+		links.Int(c.LinkID)
+		partners.Int(c.PartnerID)
+		subs.Text(c.SubID)
 		if a, err := netip.ParseAddr(c.IP); err == nil {
-			ips[i] = sql.NullString{String: a.String(), Valid: true}
+			ips.Plain(a.AppendTo(buf[:0]))
+		} else {
+			ips.Null()
 		}
-		uas[i], refs[i], urls[i] = c.UserAgent, c.Referer, c.Landing
-		flags[i], attributable[i] = int64(c.Flags), c.Flags == 0
+		uas.Text(c.UserAgent)
+		refs.Text(c.Referer)
+		urls.Text(c.Landing)
+		flags.Int(int64(c.Flags))
+		if c.Flags == 0 {
+			attributable.Plain([]byte{'t'})
+		} else {
+			attributable.Plain([]byte{'f'})
+		}
 		if p, err := partnerka.ParseClickID(c.PrevClick); err == nil {
-			prev[i] = sql.NullString{String: p.UUID(), Valid: true}
+			prev.Plain(append(buf[:0], p.UUID()...))
+		} else {
+			prev.Null()
 		}
 	}
-	_, err := db.Q.InsertClicks.ExecContext(ctx, pq.Array(ids), pq.Array(at), pq.Array(links), pq.Array(partners),
-		pq.Array(subs), pq.Array(ips), pq.Array(uas), pq.Array(refs), pq.Array(urls), pq.Array(flags),
-		pq.Array(attributable), pq.Array(prev))
+	stmt := db.Q.InsertNewClicks
+	if skipExisting {
+		stmt = db.Q.InsertClicks
+	}
+	_, err := stmt.ExecContext(ctx, ids.String(), at.String(), links.String(), partners.String(), subs.String(),
+		ips.String(), uas.String(), refs.String(), urls.String(), flags.String(), attributable.String(), prev.String())
 	return err
 }

@@ -2,7 +2,6 @@ package storage
 
 import (
 	"context"
-	"database/sql"
 	"time"
 
 	"github.com/jmoiron/sqlx"
@@ -156,7 +155,15 @@ type CommissionTx struct {
 
 // InCommissionTx runs fn in a transaction.
 func (db *DB) InCommissionTx(ctx context.Context, fn func(*CommissionTx) error) error {
-	return db.InTx(ctx, func(tx *sqlx.Tx) error { return fn(&CommissionTx{tx: tx, q: db.Q}) })
+	return db.InTx(ctx, func(tx *sqlx.Tx) error {
+		// A batch's statements are estimated far above their real cost
+		// (rows of CTEs are guessed), and compiling them would cost more
+		// than running them.
+		if _, err := tx.ExecContext(ctx, `SET LOCAL jit = off`); err != nil {
+			return err
+		}
+		return fn(&CommissionTx{tx: tx, q: db.Q})
+	})
 }
 
 // PurchasesToReconcile locks and returns up to limit unreconciled purchases.
@@ -166,9 +173,9 @@ func (t *CommissionTx) PurchasesToReconcile(ctx context.Context, limit int) ([]P
 	return out, err
 }
 
-// MonthVolumes returns each partner's paid volume per currency in the
-// calendar month starting at month.
-func (t *CommissionTx) MonthVolumes(ctx context.Context, month time.Time) (map[int64]map[string]decimal.Decimal, error) {
+// MonthVolumes returns each partner's paid volume in the calendar month
+// starting at month, one Money per currency.
+func (t *CommissionTx) MonthVolumes(ctx context.Context, month time.Time) (map[int64][]partnerka.Money, error) {
 	var rows []struct {
 		PartnerID int64           `db:"partner_id"`
 		Currency  string          `db:"currency"`
@@ -177,45 +184,59 @@ func (t *CommissionTx) MonthVolumes(ctx context.Context, month time.Time) (map[i
 	if err := t.tx.Stmtx(t.q.PartnerMonthVolumes).SelectContext(ctx, &rows, month, month.AddDate(0, 1, 0)); err != nil {
 		return nil, err
 	}
-	out := map[int64]map[string]decimal.Decimal{}
+	out := map[int64][]partnerka.Money{}
 	for _, r := range rows {
-		if out[r.PartnerID] == nil {
-			out[r.PartnerID] = map[string]decimal.Decimal{}
-		}
-		out[r.PartnerID][r.Currency] = r.Volume
+		out[r.PartnerID] = append(out[r.PartnerID], partnerka.Money{Amount: r.Volume, Currency: r.Currency})
 	}
 	return out, nil
 }
 
-// InsertCommissions inserts commissions (skipping existing ones) with
-// their pending ledger entries, in one statement.
-func (t *CommissionTx) InsertCommissions(ctx context.Context, rows []CommissionRow) error {
+// InsertCommissions inserts commissions with their pending ledger entries,
+// in one statement. With skipExisting, a commission that exists (one per
+// purchase, partner and level, or per customer, partner and level for a
+// lead rule) is skipped; without, it fails the statement with a unique
+// violation on commissions_purchase, which is cheaper when none can exist.
+// The batch travels as one array literal per column, built without
+// reflection.
+func (t *CommissionTx) InsertCommissions(ctx context.Context, rows []CommissionRow, skipExisting bool) error {
 	if len(rows) == 0 {
 		return nil
 	}
-	n := len(rows)
-	partner, customer, purchase := make([]int64, n), make([]int64, n), make([]sql.NullInt64, n)
-	event, level, contract, version, rule := make([]string, n), make([]int64, n), make([]int64, n), make([]int64, n), make([]int64, n)
-	tier, base, percent, unrounded, amount := make([]sql.NullString, n), make([]string, n), make([]sql.NullString, n), make([]string, n), make([]string, n)
-	currency, earned, hold, expl := make([]string, n), make([]string, n), make([]string, n), make([]string, n)
-	for i, r := range rows {
-		partner[i], customer[i] = r.PartnerID, r.CustomerID
-		purchase[i] = sql.NullInt64{Int64: r.PurchaseID, Valid: r.PurchaseID != 0}
-		event[i], level[i], contract[i], version[i], rule[i] = r.Event, int64(r.Level), r.ContractID, r.PlanVersionID, r.RuleID
-		if r.TierMinVolume.Valid {
-			tier[i] = sql.NullString{String: r.TierMinVolume.Decimal.String(), Valid: true}
+	var partner, customer, purchase, event, level, contract, version, rule arrayLiteral
+	var tier, base, percent, unrounded, amount, currency, earned, hold, expl arrayLiteral
+	expl.b = make([]byte, 0, 128*len(rows))
+	for i := range rows {
+		r := &rows[i]
+		partner.Int(r.PartnerID)
+		customer.Int(r.CustomerID)
+		if r.PurchaseID != 0 {
+			purchase.Int(r.PurchaseID)
+		} else {
+			purchase.Null()
 		}
-		base[i] = r.Base.String()
-		if r.Percent.Valid {
-			percent[i] = sql.NullString{String: r.Percent.Decimal.String(), Valid: true}
-		}
-		unrounded[i], amount[i], currency[i] = r.Unrounded.String(), r.Amount.Amount.String(), r.Amount.Currency
-		earned[i], hold[i], expl[i] = r.EarnedAt.UTC().Format(time.RFC3339Nano), r.HoldUntil.UTC().Format(time.RFC3339Nano), r.Explanation
+		event.Text(r.Event)
+		level.Int(int64(r.Level))
+		contract.Int(r.ContractID)
+		version.Int(r.PlanVersionID)
+		rule.Int(r.RuleID)
+		tier.NullDecimal(r.TierMinVolume)
+		base.Decimal(r.Base)
+		percent.NullDecimal(r.Percent)
+		unrounded.Decimal(r.Unrounded)
+		amount.Decimal(r.Amount.Amount)
+		currency.Text(r.Amount.Currency)
+		earned.Time(r.EarnedAt)
+		hold.Time(r.HoldUntil)
+		expl.Text(r.Explanation)
 	}
-	_, err := t.tx.Stmtx(t.q.InsertCommissions).ExecContext(ctx, pq.Array(partner), pq.Array(customer), pq.Array(purchase),
-		pq.Array(event), pq.Array(level), pq.Array(contract), pq.Array(version), pq.Array(rule), pq.Array(tier),
-		pq.Array(base), pq.Array(percent), pq.Array(unrounded), pq.Array(amount), pq.Array(currency),
-		pq.Array(earned), pq.Array(hold), pq.Array(expl))
+	stmt := t.q.InsertNewCommissions
+	if skipExisting {
+		stmt = t.q.InsertCommissions
+	}
+	_, err := t.tx.Stmtx(stmt).ExecContext(ctx, partner.String(), customer.String(), purchase.String(),
+		event.String(), level.String(), contract.String(), version.String(), rule.String(), tier.String(),
+		base.String(), percent.String(), unrounded.String(), amount.String(), currency.String(),
+		earned.String(), hold.String(), expl.String())
 	return err
 }
 
@@ -223,11 +244,17 @@ func (t *CommissionTx) InsertCommissions(ctx context.Context, rows []CommissionR
 // note for those that earned nothing and the partner (0: none) for those
 // that earned.
 func (t *CommissionTx) MarkPurchasesReconciled(ctx context.Context, ids []int64, notes []string, partners []int64) error {
-	ps := make([]sql.NullInt64, len(partners))
-	for i, p := range partners {
-		ps[i] = sql.NullInt64{Int64: p, Valid: p != 0}
+	var id, note, partner arrayLiteral
+	for i := range ids {
+		id.Int(ids[i])
+		note.Text(notes[i])
+		if partners[i] != 0 {
+			partner.Int(partners[i])
+		} else {
+			partner.Null()
+		}
 	}
-	_, err := t.tx.Stmtx(t.q.MarkPurchasesReconciled).ExecContext(ctx, pq.Array(ids), pq.Array(notes), pq.Array(ps))
+	_, err := t.tx.Stmtx(t.q.MarkPurchasesReconciled).ExecContext(ctx, id.String(), note.String(), partner.String())
 	return err
 }
 
@@ -273,7 +300,6 @@ type CommissionOfPurchase struct {
 	PartnerID  int64           `db:"partner_id"`
 	Amount     decimal.Decimal `db:"amount"`
 	Currency   string          `db:"currency"`
-	Status     string          `db:"status"`
 	PurchaseID int64           `db:"purchase_id"`
 }
 
@@ -311,11 +337,13 @@ func (t *CommissionTx) MarkRefundsReconciled(ctx context.Context, ids []int64) e
 	return err
 }
 
-// ReleaseHolds makes up to limit commissions whose hold ended at or before
-// now available, and returns how many.
-func (db *DB) ReleaseHolds(ctx context.Context, now time.Time, limit int) (int, error) {
+// ReleaseHolds moves the balances' release mark to now: the pending money
+// whose hold ended since the last release (and is not flagged) becomes
+// available. It writes nothing per commission (a commission's state follows
+// from its hold and the mark) and returns how many ledger entries it moved.
+func (db *DB) ReleaseHolds(ctx context.Context, now time.Time) (int, error) {
 	var n int
-	err := db.Q.ReleaseHolds.GetContext(ctx, &n, now, limit)
+	err := db.Q.ReleaseHolds.GetContext(ctx, &n, now)
 	return n, err
 }
 
@@ -339,10 +367,7 @@ func (db *DB) InsertManualEntry(ctx context.Context, partnerID int64, m partnerk
 	var id int64
 	err := db.InTx(ctx, func(tx *sqlx.Tx) error {
 		if err := tx.Stmtx(db.Q.InsertManualEntry).GetContext(ctx, &id, partnerID, m.Currency, kind, m.Amount, reason, nullInt(by.UserID)); err != nil {
-			if pe, ok := err.(*pq.Error); ok && pe.Code == pgForeignKeyViolation {
-				return partnerka.Errorf(partnerka.ENOTFOUND, "partner not found")
-			}
-			return err
+			return notFound(err, "partner")
 		}
 		return Audit(ctx, tx, db.Q, by.audit("ledger."+kind, "partner", partnerID, nil,
 			map[string]any{"amount": m.Amount.String(), "currency": m.Currency, "reason": reason, "entry": id}))
@@ -350,14 +375,44 @@ func (db *DB) InsertManualEntry(ctx context.Context, partnerID int64, m partnerk
 	return id, err
 }
 
-// CommissionMismatch is a commission whose ledger entries do not add up.
+// SetCommissionFlag flags a commission for fraud review (its money stays
+// pending, whatever its hold says, until the flag is cleared) or clears the
+// flag (its money follows its hold again: available at once if the hold has
+// ended), audited under the actor. Setting the flag it already has changes
+// nothing. Errors: not_found (no such commission), conflict (rejected).
+func (db *DB) SetCommissionFlag(ctx context.Context, commissionID int64, flagged bool, by Actor) error {
+	return db.InTx(ctx, func(tx *sqlx.Tx) error {
+		var c struct {
+			ID       int64 `db:"id"`
+			Flagged  bool  `db:"flagged"`
+			Rejected bool  `db:"rejected"`
+		}
+		if err := tx.Stmtx(db.Q.CommissionForReview).GetContext(ctx, &c, commissionID); err != nil {
+			return notFound(err, "commission")
+		}
+		if c.Rejected {
+			return partnerka.Errorf(partnerka.ECONFLICT, "the commission was rejected")
+		}
+		if c.Flagged == flagged {
+			return nil
+		}
+		if _, err := tx.Stmtx(db.Q.FlagCommission).ExecContext(ctx, commissionID, flagged, nullInt(by.UserID)); err != nil {
+			return err
+		}
+		return Audit(ctx, tx, db.Q, AuditEntry{ActorID: by.UserID, Action: "commission.flag", Entity: "commission",
+			EntityID: commissionID, Before: map[string]any{"flagged": c.Flagged}, After: map[string]any{"flagged": flagged}, IP: by.IP})
+	})
+}
+
+// CommissionMismatch is a commission whose ledger entries do not add up, or
+// whose money sits at another instant than its state says (Misplaced).
 type CommissionMismatch struct {
 	ID        int64           `db:"id"`
 	PartnerID int64           `db:"partner_id"`
 	Status    string          `db:"status"`
 	Expected  decimal.Decimal `db:"expected"`
 	Ledger    decimal.Decimal `db:"ledger"`
-	Pending   decimal.Decimal `db:"pending"`
+	Misplaced decimal.Decimal `db:"misplaced"`
 }
 
 // VerifyCommissionEntries checks every commission against its entries.

@@ -25,6 +25,7 @@ type Queries struct {
 	PartnerByRef         *sqlx.Stmt `query:"partner-by-ref"`
 	VerifyBalances       *sqlx.Stmt `query:"verify-balances"`
 	VerifyCachedBalances *sqlx.Stmt `query:"verify-cached-balances"`
+	VerifyReferences     *sqlx.Stmt `query:"verify-references"`
 
 	UpsertPlan          *sqlx.Stmt `query:"upsert-plan"`
 	PlanVersionByNumber *sqlx.Stmt `query:"plan-version-by-number"`
@@ -64,7 +65,8 @@ type Queries struct {
 	CustomerBinding       *sqlx.Stmt `query:"customer-binding"`
 	CustomerDecisions     *sqlx.Stmt `query:"customer-decisions"`
 
-	InsertClicks *sqlx.Stmt `query:"insert-clicks"`
+	InsertClicks    *sqlx.Stmt `query:"insert-clicks"`
+	InsertNewClicks *sqlx.Stmt `query:"insert-new-clicks"`
 
 	InsertPurchase       *sqlx.Stmt `query:"insert-purchase"`
 	PurchaseByExternalID *sqlx.Stmt `query:"purchase-by-external-id"`
@@ -92,6 +94,7 @@ type Queries struct {
 	PurchasesToReconcile    *sqlx.Stmt `query:"purchases-to-reconcile"`
 	PartnerMonthVolumes     *sqlx.Stmt `query:"partner-month-volumes"`
 	InsertCommissions       *sqlx.Stmt `query:"insert-commissions"`
+	InsertNewCommissions    *sqlx.Stmt `query:"insert-new-commissions"`
 	MarkPurchasesReconciled *sqlx.Stmt `query:"mark-purchases-reconciled"`
 	CustomersForLeadRules   *sqlx.Stmt `query:"customers-for-lead-rules"`
 	MarkLeadPaid            *sqlx.Stmt `query:"mark-lead-paid"`
@@ -103,6 +106,8 @@ type Queries struct {
 	PartnerBalances         *sqlx.Stmt `query:"partner-balances"`
 
 	InsertManualEntry       *sqlx.Stmt `query:"insert-manual-entry"`
+	CommissionForReview     *sqlx.Stmt `query:"commission-for-review"`
+	FlagCommission          *sqlx.Stmt `query:"flag-commission"`
 	VerifyCommissionEntries *sqlx.Stmt `query:"verify-commission-entries"`
 
 	InsertSession      *sqlx.Stmt `query:"insert-session"`

@@ -3,6 +3,7 @@ package storage
 import (
 	"context"
 
+	"github.com/jmoiron/sqlx"
 	"github.com/shopspring/decimal"
 )
 
@@ -17,12 +18,16 @@ type BalanceMismatch struct {
 
 // VerifyBalances recomputes every partner's balances from ledger entries and
 // compares them with what commissions, reversals and payouts imply, and with
-// the balances the ledger keeps in partner_balances.
+// the balances the ledger keeps in partner_balances; it also reports
+// commissions and entries whose references do not resolve.
 func (db *DB) VerifyBalances(ctx context.Context) ([]BalanceMismatch, error) {
-	var out, cached []BalanceMismatch
-	if err := db.Q.VerifyBalances.SelectContext(ctx, &out); err != nil {
-		return nil, err
+	var out []BalanceMismatch
+	for _, q := range []*sqlx.Stmt{db.Q.VerifyBalances, db.Q.VerifyCachedBalances, db.Q.VerifyReferences} {
+		var bad []BalanceMismatch
+		if err := q.SelectContext(ctx, &bad); err != nil {
+			return nil, err
+		}
+		out = append(out, bad...)
 	}
-	err := db.Q.VerifyCachedBalances.SelectContext(ctx, &cached)
-	return append(out, cached...), err
+	return out, nil
 }

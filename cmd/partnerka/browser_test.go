@@ -217,7 +217,7 @@ func TestPartnerJourney(t *testing.T) {
 	deadline := time.Now().Add(20 * time.Second)
 	for {
 		var n int
-		db.QueryRow(`SELECT count(*) FROM commissions WHERE partner_id = $1 AND status = 'available'`, partnerID).Scan(&n)
+		db.QueryRow(`SELECT count(*) FROM commissions WHERE partner_id = $1 AND commission_status(status, flagged, hold_until) = 'available'`, partnerID).Scan(&n)
 		if n == 1 {
 			break
 		}

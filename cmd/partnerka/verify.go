@@ -28,8 +28,8 @@ func runVerify(ctx context.Context, m *Main, args []string) error {
 		return err
 	}
 	for _, c := range comm {
-		fmt.Fprintf(m.Stdout, "MISMATCH commission %d of partner %d (%s): entries add up to %s (pending %s), expected %s\n",
-			c.ID, c.PartnerID, c.Status, c.Ledger, c.Pending, c.Expected)
+		fmt.Fprintf(m.Stdout, "MISMATCH commission %d of partner %d (%s): entries add up to %s (%s at another instant than its state says), expected %s\n",
+			c.ID, c.PartnerID, c.Status, c.Ledger, c.Misplaced, c.Expected)
 	}
 	if n := len(bad) + len(comm); n > 0 {
 		return fmt.Errorf("verify: %d mismatches", n)

@@ -36,10 +36,13 @@ SELECT (SELECT count(*) FROM customers WHERE partner_id = $1 AND bound_at >= $2 
          GROUP BY p.customer_external_id) payers) AS paying;
 
 -- name: next-release
-SELECT min(hold_until) FROM commissions WHERE partner_id = $1 AND status = 'pending';
+-- The next instant pending money becomes available (flagged money has
+-- none until a manager decides).
+SELECT min(available_at) FROM ledger_entries
+ WHERE partner_id = $1 AND bucket = 'pending' AND available_at > (SELECT released_through FROM ledger_release);
 
 -- name: latest-commissions
-SELECT earned_at, amount, currency, status, explanation
+SELECT earned_at, amount, currency, commission_status(status, flagged, hold_until) AS status, explanation
   FROM commissions WHERE partner_id = $1 ORDER BY earned_at DESC, id DESC LIMIT 5;
 
 -- name: partner-by-id
@@ -63,7 +66,8 @@ SELECT l.id, l.code, l.destination_url, l.sub_id, l.label, l.is_default, (l.disa
 SELECT code FROM promo_codes WHERE partner_id = $1 AND disabled_at IS NULL ORDER BY code;
 
 -- name: partner-commissions
-SELECT c.id, c.earned_at, c.hold_until, c.amount, c.reversed_amount, c.currency, c.status, c.level, c.event,
+SELECT c.id, c.earned_at, c.hold_until, c.amount, c.reversed_amount, c.currency,
+       commission_status(c.status, c.flagged, c.hold_until) AS status, c.level, c.event,
        c.explanation, coalesce(p.external_id, '') AS purchase
   FROM commissions c LEFT JOIN purchases p ON p.id = c.purchase_id
  WHERE c.partner_id = $1 AND c.earned_at >= $2 AND c.earned_at < $3

@@ -20,21 +20,34 @@ SELECT c.id, c.partner_id, c.plan_version_id, c.starts_at, c.ends_at, p.recruite
 
 -- name: purchases-to-reconcile
 -- A batch of purchases not reconciled yet, locked so parallel reconcilers
--- take different batches. payment_index counts the customer's payments
--- since the binding up to and including this one.
-SELECT p.id, p.amount, p.currency, p.product, p.occurred_at,
-       c.id AS customer_id, c.partner_id, c.bound_at,
-       CASE WHEN c.partner_id IS NOT NULL AND p.occurred_at >= c.bound_at THEN
-           (SELECT count(*) FROM purchases p2
-             WHERE p2.customer_external_id = p.customer_external_id AND p2.occurred_at >= c.bound_at
-               AND (p2.occurred_at, p2.id) <= (p.occurred_at, p.id))
-       ELSE 0 END AS payment_index
-  FROM purchases p
-  LEFT JOIN customers c ON c.external_id = p.customer_external_id
- WHERE p.reconciled_at IS NULL
- ORDER BY p.id
- LIMIT $1
-   FOR UPDATE OF p SKIP LOCKED;
+-- take different batches. Taken in customer order (purchases_unreconciled),
+-- so a batch holds the waiting payments of a run of customers and each
+-- customer's payments since the binding are read once to number them:
+-- payment_index counts the customer's payments since the binding up to and
+-- including this one (0 when the purchase does not follow a binding).
+WITH batch AS (
+    SELECT id, amount, currency, product, occurred_at, customer_external_id FROM purchases
+     WHERE reconciled_at IS NULL
+     ORDER BY customer_external_id, id
+     LIMIT $1
+       FOR UPDATE SKIP LOCKED
+), bound AS (
+    SELECT c.id, c.external_id, c.partner_id, c.bound_at FROM customers c
+     WHERE c.external_id IN (SELECT customer_external_id FROM batch)
+), counted AS (
+    SELECT p.id, row_number() OVER (PARTITION BY c.id ORDER BY p.occurred_at, p.id) AS payment_index
+      FROM bound c
+     CROSS JOIN LATERAL (SELECT id, occurred_at FROM purchases
+                          WHERE customer_external_id = c.external_id AND occurred_at >= c.bound_at
+                         OFFSET 0) p -- one index scan per customer, never a join with every purchase
+     WHERE c.partner_id IS NOT NULL
+)
+SELECT b.id, b.amount, b.currency, b.product, b.occurred_at, c.id AS customer_id, c.partner_id, c.bound_at,
+       coalesce(n.payment_index, 0) AS payment_index
+  FROM batch b
+  LEFT JOIN bound c ON c.external_id = b.customer_external_id
+  LEFT JOIN counted n ON n.id = b.id
+ ORDER BY b.id;
 
 -- name: partner-month-volumes
 -- Paid volume per partner and currency in one calendar month (UTC): the
@@ -47,7 +60,8 @@ SELECT c.partner_id, p.currency, sum(p.amount) AS volume
 
 -- name: insert-commissions
 -- Inserts a batch of commissions (skipping any that exist: one per
--- purchase, partner and level) and the pending ledger entry of each new one.
+-- purchase, partner and level) and the ledger entry of each new one:
+-- pending, available from the end of its hold.
 WITH ins AS (
     INSERT INTO commissions (partner_id, customer_id, purchase_id, event, level, contract_id, plan_version_id,
                              rule_id, tier_min_volume, base_amount, percent, amount_unrounded, amount, currency,
@@ -56,10 +70,28 @@ WITH ins AS (
                          $7::bigint[], $8::bigint[], $9::numeric[], $10::numeric[], $11::numeric[], $12::numeric[],
                          $13::numeric[], $14::text[], $15::timestamptz[], $16::timestamptz[], $17::text[])
     ON CONFLICT DO NOTHING
-    RETURNING id, partner_id, amount, currency
+    RETURNING id, partner_id, amount, currency, hold_until
 )
-INSERT INTO ledger_entries (partner_id, currency, bucket, kind, amount, commission_id)
-SELECT partner_id, currency, 'pending', 'commission', amount, id FROM ins WHERE amount > 0;
+INSERT INTO ledger_entries (partner_id, currency, bucket, kind, amount, commission_id, available_at)
+SELECT partner_id, currency, 'pending', 'commission', amount, id, hold_until FROM ins WHERE amount > 0;
+
+-- name: insert-new-commissions
+-- insert-commissions without skipping existing ones, for batches whose
+-- purchases were locked and found unreconciled (none of their commissions
+-- can exist): a duplicate fails on commissions_purchase instead, and the
+-- caller retries the batch with insert-commissions. Checking each row for a
+-- conflict first costs a quarter of the insert.
+WITH ins AS (
+    INSERT INTO commissions (partner_id, customer_id, purchase_id, event, level, contract_id, plan_version_id,
+                             rule_id, tier_min_volume, base_amount, percent, amount_unrounded, amount, currency,
+                             earned_at, hold_until, explanation)
+    SELECT * FROM unnest($1::bigint[], $2::bigint[], $3::bigint[], $4::text[], $5::smallint[], $6::bigint[],
+                         $7::bigint[], $8::bigint[], $9::numeric[], $10::numeric[], $11::numeric[], $12::numeric[],
+                         $13::numeric[], $14::text[], $15::timestamptz[], $16::timestamptz[], $17::text[])
+    RETURNING id, partner_id, amount, currency, hold_until
+)
+INSERT INTO ledger_entries (partner_id, currency, bucket, kind, amount, commission_id, available_at)
+SELECT partner_id, currency, 'pending', 'commission', amount, id, hold_until FROM ins WHERE amount > 0;
 
 -- name: mark-purchases-reconciled
 UPDATE purchases p SET reconciled_at = now(), reconcile_note = n.note, partner_id = n.partner_id
@@ -89,15 +121,17 @@ SELECT r.id, r.amount, r.purchase_id, p.amount AS purchase_amount,
    FOR UPDATE OF r SKIP LOCKED;
 
 -- name: commissions-of-purchases
-SELECT id, partner_id, purchase_id, amount, currency, status FROM commissions
+SELECT id, partner_id, purchase_id, amount, currency FROM commissions
  WHERE purchase_id = ANY($1) AND status <> 'rejected' ORDER BY id
    FOR UPDATE;
 
 -- name: insert-reversals
 -- Inserts reversals (one per commission and refund), adds them to the
--- commissions' reversed amount, and books their ledger entries: from
--- pending while the commission is held, else from available. The caller
--- holds the commissions' row locks.
+-- commissions' reversed amount, and books their ledger entries: pending
+-- money taken back at the commission's own instant, so a reversal of a
+-- released commission comes out of the available balance and one of a held
+-- commission out of the pending one. The caller holds the commissions' row
+-- locks.
 WITH ins AS (
     INSERT INTO commission_reversals (commission_id, refund_id, amount, currency, explanation)
     SELECT * FROM unnest($1::bigint[], $2::bigint[], $3::numeric[], $4::text[], $5::text[])
@@ -108,34 +142,19 @@ WITH ins AS (
       FROM (SELECT commission_id, sum(amount) AS amount FROM ins GROUP BY commission_id) t
      WHERE c.id = t.commission_id
 )
-INSERT INTO ledger_entries (partner_id, currency, bucket, kind, amount, commission_id, reversal_id)
-SELECT c.partner_id, ins.currency, CASE WHEN c.status = 'pending' THEN 'pending' ELSE 'available' END,
-       'reversal', -ins.amount, c.id, ins.id
+INSERT INTO ledger_entries (partner_id, currency, bucket, kind, amount, commission_id, reversal_id, available_at)
+SELECT c.partner_id, ins.currency, 'pending', 'reversal', -ins.amount, c.id, ins.id,
+       CASE WHEN NOT c.flagged THEN c.hold_until END
   FROM ins JOIN commissions c ON c.id = ins.commission_id;
 
 -- name: mark-refunds-reconciled
 UPDATE refunds SET reconciled_at = now() WHERE id = ANY($1);
 
 -- name: release-holds
--- Commissions whose hold ended become available: what is left of each
--- after reversals moves from pending to available, in pairs of entries.
--- The UPDATE re-checks status on each row it locks, so two reconcilers
--- never release one commission twice, and reads reversed_amount from the
--- row version a concurrent refund left.
-WITH upd AS (
-    UPDATE commissions c SET status = 'available'
-     WHERE c.id IN (SELECT id FROM commissions
-                     WHERE status = 'pending' AND NOT flagged AND hold_until <= $1
-                     ORDER BY hold_until LIMIT $2)
-       AND c.status = 'pending' AND NOT c.flagged
-    RETURNING c.id, c.partner_id, c.currency, c.amount - c.reversed_amount AS rest
-), moved AS (
-    INSERT INTO ledger_entries (partner_id, currency, bucket, kind, amount, commission_id)
-    SELECT partner_id, currency, b.bucket, 'release', CASE WHEN b.bucket = 'pending' THEN -rest ELSE rest END, id
-      FROM upd CROSS JOIN (VALUES ('pending'), ('available')) AS b(bucket)
-     WHERE rest <> 0
-)
-SELECT count(*) FROM upd;
+-- Moves the balances' release mark forward to $1 (see release_holds in
+-- the money migration): what became available since the last release
+-- moves from pending to available. Nothing is written per commission.
+SELECT release_holds($1);
 
 -- name: partner-balances
 -- From the balances the ledger keeps (see partner_balances); verify checks
@@ -143,22 +162,45 @@ SELECT count(*) FROM upd;
 SELECT currency, bucket, amount FROM partner_balances WHERE partner_id = $1 ORDER BY currency, bucket;
 
 -- name: insert-manual-entry
+-- No row when the partner does not exist.
 INSERT INTO ledger_entries (partner_id, currency, bucket, kind, amount, reason, created_by)
-VALUES ($1, $2, 'available', $3, $4, $5, $6)
+SELECT id, $2, 'available', $3, $4, $5, $6 FROM partners WHERE id = $1
 RETURNING id;
+
+-- name: commission-for-review
+SELECT id, flagged, status = 'rejected' AS rejected FROM commissions WHERE id = $1 FOR UPDATE;
+
+-- name: flag-commission
+-- Sets or clears a commission's review flag and moves what is left of it
+-- (after reversals) between its hold's end and "held until decided". The
+-- caller holds the commission's row lock and changes the flag.
+WITH c AS (
+    UPDATE commissions SET flagged = $2 WHERE id = $1 AND flagged <> $2
+    RETURNING id, partner_id, currency, hold_until, amount - reversed_amount AS rest
+)
+INSERT INTO ledger_entries (partner_id, currency, bucket, kind, amount, commission_id, available_at, created_by)
+SELECT c.partner_id, c.currency, 'pending', CASE WHEN $2 THEN 'flag' ELSE 'unflag' END, m.amount, c.id, m.at, $3
+  FROM c CROSS JOIN LATERAL (VALUES (-c.rest, CASE WHEN NOT $2 THEN NULL ELSE c.hold_until END),
+                                    (c.rest, CASE WHEN $2 THEN NULL ELSE c.hold_until END)) AS m(amount, at)
+ WHERE c.rest <> 0;
 
 -- name: verify-commission-entries
 -- Every commission's ledger entries must add up to the commission minus its
 -- reversals (counted from the reversals themselves, and matching the
--- running reversed_amount), and sit in the bucket its status says.
-SELECT c.id, c.partner_id, c.status,
-       c.amount - coalesce((SELECT sum(r.amount) FROM commission_reversals r WHERE r.commission_id = c.id), 0) AS expected,
-       coalesce(sum(l.amount), 0) AS ledger,
-       coalesce(sum(l.amount) FILTER (WHERE l.bucket = 'pending'), 0) AS pending
-  FROM commissions c LEFT JOIN ledger_entries l ON l.commission_id = c.id
+-- running reversed_amount), and sit at the instant its state says: its
+-- hold's end, or none while it is flagged.
+SELECT c.id, c.partner_id, commission_status(c.status, c.flagged, c.hold_until) AS status,
+       c.amount - coalesce(r.amount, 0) AS expected,
+       coalesce(l.amount, 0) AS ledger,
+       coalesce(l.misplaced, 0) AS misplaced
+  FROM commissions c
+  LEFT JOIN (SELECT commission_id, sum(amount) AS amount FROM commission_reversals GROUP BY 1) r ON r.commission_id = c.id
+  LEFT JOIN (SELECT l.commission_id, sum(l.amount) AS amount,
+                    sum(l.amount) FILTER (WHERE l.available_at IS DISTINCT FROM
+                                                CASE WHEN k.flagged THEN NULL ELSE k.hold_until END) AS misplaced
+               FROM ledger_entries l JOIN commissions k ON k.id = l.commission_id
+              GROUP BY 1) l ON l.commission_id = c.id
  WHERE c.status <> 'rejected'
- GROUP BY c.id
-HAVING c.amount - coalesce((SELECT sum(r.amount) FROM commission_reversals r WHERE r.commission_id = c.id), 0)
-           <> coalesce(sum(l.amount), 0)
-    OR c.reversed_amount <> coalesce((SELECT sum(r.amount) FROM commission_reversals r WHERE r.commission_id = c.id), 0)
-    OR (c.status = 'available' AND coalesce(sum(l.amount) FILTER (WHERE l.bucket = 'pending'), 0) <> 0);
+   AND (c.amount - coalesce(r.amount, 0) <> coalesce(l.amount, 0)
+        OR c.reversed_amount <> coalesce(r.amount, 0)
+        OR coalesce(l.misplaced, 0) <> 0);

@@ -6,7 +6,10 @@
 SELECT id, payout_method, payout_details FROM partners WHERE id = $1 FOR UPDATE;
 
 -- name: available-balance
-SELECT coalesce(sum(amount), 0) FROM ledger_entries WHERE partner_id = $1 AND currency = $2 AND bucket = 'available';
+-- The available balance the ledger keeps (money whose hold the release
+-- mark has passed, bonuses, minus payouts); partnerka verify checks it
+-- against the entries.
+SELECT coalesce(sum(amount), 0) FROM partner_balances WHERE partner_id = $1 AND currency = $2 AND bucket = 'available';
 
 -- name: min-payout
 SELECT amount FROM min_payouts WHERE currency = $1;

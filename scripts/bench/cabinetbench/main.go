@@ -73,16 +73,14 @@ func run(adminURL, redisURL, bin string, nClicks, nCustomers, nCommissions, n in
 			  FROM generate_series(1, %d) i`, nCustomers, nCommissions),
 		`UPDATE purchases p SET partner_id = c.partner_id FROM customers c WHERE c.external_id = p.customer_external_id`,
 		`INSERT INTO commissions (partner_id, customer_id, purchase_id, event, level, contract_id, plan_version_id, rule_id,
-			base_amount, percent, amount_unrounded, amount, currency, status, earned_at, hold_until, explanation)
+			base_amount, percent, amount_unrounded, amount, currency, earned_at, hold_until, explanation)
 			SELECT c.partner_id, c.id, p.id, 'sale', 1, k.id, k.plan_version_id, (SELECT id FROM plan_rules), p.amount, 20,
-			       p.amount * 0.2, p.amount * 0.2, 'RUB', CASE WHEN p.occurred_at < now() - interval '30 days' THEN 'available' ELSE 'pending' END,
+			       p.amount * 0.2, p.amount * 0.2, 'RUB',
 			       p.occurred_at, p.occurred_at + interval '30 days', '20% of ' || p.amount || ' RUB, plan Bench v1'
 			  FROM purchases p JOIN customers c ON c.external_id = p.customer_external_id JOIN contracts k ON k.partner_id = c.partner_id`,
-		`INSERT INTO ledger_entries (partner_id, currency, bucket, kind, amount, commission_id)
-			SELECT partner_id, currency, 'pending', 'commission', amount, id FROM commissions`,
-		`INSERT INTO ledger_entries (partner_id, currency, bucket, kind, amount, commission_id)
-			SELECT partner_id, currency, b.bucket, 'release', CASE WHEN b.bucket = 'pending' THEN -amount ELSE amount END, id
-			  FROM commissions CROSS JOIN (VALUES ('pending'), ('available')) b(bucket) WHERE status = 'available'`,
+		`INSERT INTO ledger_entries (partner_id, currency, bucket, kind, amount, commission_id, available_at)
+			SELECT partner_id, currency, 'pending', 'commission', amount, id, hold_until FROM commissions`,
+		`SELECT release_holds(now())`,
 		`VACUUM ANALYZE`,
 	}
 	for _, q := range steps {
