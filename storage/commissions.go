@@ -116,6 +116,10 @@ type PurchaseToReconcile struct {
 	PartnerID    *int64          `db:"partner_id"`
 	BoundAt      *time.Time      `db:"bound_at"`
 	PaymentIndex int             `db:"payment_index"`
+	// What the purchase row says now: the partner it earns for (set when
+	// it was recorded, if its customer was bound) and its note.
+	NotedPartnerID *int64 `db:"noted_partner_id"`
+	Noted          string `db:"noted"`
 }
 
 // CommissionRow is a commission to insert.
@@ -152,7 +156,8 @@ func (db *DB) InCommissionTx(ctx context.Context, fn func(*CommissionTx) error) 
 	})
 }
 
-// PurchasesToReconcile locks and returns up to limit unreconciled purchases.
+// PurchasesToReconcile takes up to limit waiting purchases off the queue
+// (for good when the transaction commits) and returns them.
 func (t *CommissionTx) PurchasesToReconcile(ctx context.Context, limit int) ([]PurchaseToReconcile, error) {
 	var out []PurchaseToReconcile
 	err := t.tx.Stmtx(t.q.PurchasesToReconcile).SelectContext(ctx, &out, limit)
@@ -226,10 +231,12 @@ func (t *CommissionTx) InsertCommissions(ctx context.Context, rows []CommissionR
 	return err
 }
 
-// MarkPurchasesReconciled records that purchases were reconciled, with a
-// note for those that earned nothing and the partner (0: none) for those
-// that earned.
-func (t *CommissionTx) MarkPurchasesReconciled(ctx context.Context, ids []int64, notes []string, partners []int64) error {
+// NotePurchases writes reconciled purchases' notes (why one earned
+// nothing, or "") and the partners they earn for (0: none).
+func (t *CommissionTx) NotePurchases(ctx context.Context, ids []int64, notes []string, partners []int64) error {
+	if len(ids) == 0 {
+		return nil
+	}
 	var id, note, partner arrayLiteral
 	for i := range ids {
 		id.Int(ids[i])
@@ -240,7 +247,7 @@ func (t *CommissionTx) MarkPurchasesReconciled(ctx context.Context, ids []int64,
 			partner.Null()
 		}
 	}
-	_, err := t.tx.Stmtx(t.q.MarkPurchasesReconciled).ExecContext(ctx, id.String(), note.String(), partner.String())
+	_, err := t.tx.Stmtx(t.q.NoteReconciledPurchases).ExecContext(ctx, id.String(), note.String(), partner.String())
 	return err
 }
 
