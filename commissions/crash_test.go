@@ -107,7 +107,7 @@ func TestReconcileCrash(t *testing.T) {
 		}
 		cmd.Wait()
 		var waiting int
-		db.Get(&waiting, `SELECT (SELECT count(*) FROM purchases WHERE reconciled_at IS NULL) +
+		db.Get(&waiting, `SELECT (SELECT count(*) FROM purchases_waiting) +
 			(SELECT count(*) FROM refunds WHERE reconciled_at IS NULL) + (SELECT count(*) FROM customers WHERE partner_id IS NOT NULL AND lead_paid_at IS NULL)`)
 		for _, s := range []string{storage.ClickStream, storage.LeadStream} {
 			if info, err := rdb.XInfoStream(ctx, rdb.Key(s)).Result(); err == nil && info.Length > 1 {
@@ -119,7 +119,7 @@ func TestReconcileCrash(t *testing.T) {
 		}
 	}
 	var left struct{ purchases, refunds, entries int }
-	db.Get(&left.purchases, `SELECT count(*) FROM purchases WHERE reconciled_at IS NULL`)
+	db.Get(&left.purchases, `SELECT count(*) FROM purchases_waiting`)
 	db.Get(&left.refunds, `SELECT count(*) FROM refunds WHERE reconciled_at IS NULL`)
 	for _, s := range []string{storage.ClickStream, storage.LeadStream} {
 		n, _ := rdb.XLen(ctx, rdb.Key(s)).Result()

@@ -320,7 +320,7 @@ func TestWaitingPurchaseWithCommissions(t *testing.T) {
 		t.Fatal(err)
 	}
 	purchase(t, db, "p2", "50.00", t0.Add(2*time.Hour))
-	if _, err := db.ExecContext(ctx, `UPDATE purchases SET reconciled_at = NULL WHERE external_id = 'p1'`); err != nil {
+	if _, err := db.ExecContext(ctx, `INSERT INTO purchases_waiting SELECT customer_external_id, id FROM purchases WHERE external_id = 'p1'`); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := rec.RunOnce(ctx); err != nil {
@@ -328,7 +328,7 @@ func TestWaitingPurchaseWithCommissions(t *testing.T) {
 	}
 	var commissions, waiting int
 	db.Get(&commissions, `SELECT count(*) FROM commissions`)
-	db.Get(&waiting, `SELECT count(*) FROM purchases WHERE reconciled_at IS NULL`)
+	db.Get(&waiting, `SELECT count(*) FROM purchases_waiting`)
 	if commissions != 2 || waiting != 0 {
 		t.Errorf("%d commissions and %d waiting purchases, want 2 and 0", commissions, waiting)
 	}

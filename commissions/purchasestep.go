@@ -110,8 +110,9 @@ func (e *engine) row(partnerID, customerID, purchaseID int64, event string, leve
 // PurchaseStep turns purchases into commissions, at level 1 for the
 // customer's partner and level 2 for that partner's recruiter, each under
 // the contract in force on the purchase date. A batch is one transaction:
-// commissions, their ledger entries and the purchases' reconciled mark
-// commit together, so a crash leaves the batch to be done again whole.
+// taking the purchases off the waiting queue, their commissions and ledger
+// entries, and their notes commit together, so a crash leaves the batch to
+// be done again whole.
 type PurchaseStep struct {
 	DB    *storage.DB
 	Batch int
@@ -165,21 +166,27 @@ func (s *PurchaseStep) batch(ctx context.Context, e *engine, size int, skipExist
 		}
 		n = len(ps)
 		rows := make([]storage.CommissionRow, 0, 2*n)
-		ids, notes, partners := make([]int64, 0, n), make([]string, 0, n), make([]int64, 0, n)
+		var ids, partners []int64
+		var notes []string
 		for i := range ps {
+			p := &ps[i]
 			before := len(rows)
 			var note string
-			if rows, note, err = e.purchase(ctx, tx, &ps[i], rows); err != nil {
+			if rows, note, err = e.purchase(ctx, tx, p, rows); err != nil {
 				return err
 			}
-			ids, notes = append(ids, ps[i].ID), append(notes, note)
-			var partner int64
+			var partner, noted int64
 			if len(rows) > before {
-				partner = *ps[i].PartnerID
+				partner = *p.PartnerID
 			}
-			partners = append(partners, partner)
+			if p.NotedPartnerID != nil {
+				noted = *p.NotedPartnerID
+			}
+			if partner != noted || note != p.Noted {
+				ids, notes, partners = append(ids, p.ID), append(notes, note), append(partners, partner)
+			}
 		}
-		if err := tx.MarkPurchasesReconciled(ctx, ids, notes, partners); err != nil {
+		if err := tx.NotePurchases(ctx, ids, notes, partners); err != nil {
 			return err
 		}
 		// Last: the ledger's balance rows stay locked until the commit, and

@@ -14,20 +14,55 @@ CREATE TABLE purchases (
     received_at           timestamptz NOT NULL DEFAULT now(),
     body_hash             bytea NOT NULL,        -- idempotency: same id, same body
     evidence_checked_at   timestamptz,           -- its promo code / click id was offered as a lead
-    reconciled_at         timestamptz,
     reconcile_note        text NOT NULL DEFAULT '', -- why it earned nothing, when it did not
-    -- The partner the purchase earned for, written when it is reconciled: a
-    -- copy of the customer's binding so the cabinet can count a partner's
-    -- paying customers by index (customers.partner_id is the authority).
+    -- The partner the purchase earns for: a copy of the customer's binding,
+    -- so the cabinet counts a partner's paying customers by index
+    -- (customers.partner_id is the authority). Written when the purchase is
+    -- recorded if its customer is bound by then (purchases_partner_at_insert
+    -- below); the reconciler corrects it when the purchase earns nothing or
+    -- its customer was bound later.
     partner_id            bigint
 );
 CREATE INDEX purchases_partner ON purchases (partner_id, occurred_at) WHERE partner_id IS NOT NULL;
 CREATE INDEX purchases_evidence ON purchases (id)
     WHERE evidence_checked_at IS NULL AND (promo_code <> '' OR click_id IS NOT NULL);
 CREATE INDEX purchases_customer ON purchases (customer_external_id, occurred_at);
--- The reconciler's queue, in customer order: a batch numbers each of its
--- customers' payments in one read.
-CREATE INDEX purchases_unreconciled ON purchases (customer_external_id, id) WHERE reconciled_at IS NULL;
+
+-- Purchases waiting for the reconciler: every purchase is added when it is
+-- recorded (trigger below) and again when the binding of its customer
+-- arrives after it; the batch that reconciles it deletes its row in the
+-- same transaction as writing its commissions. A queue of its own, so
+-- reconciling writes nothing to the wide purchases rows and their indexes
+-- (a purchase is updated only when its note or partner changes). In
+-- customer order: a batch numbers each customer's payments in one read.
+CREATE TABLE purchases_waiting (
+    customer_external_id  text NOT NULL,
+    purchase_id           bigint NOT NULL UNIQUE, -- no foreign key: purchases are never deleted
+    PRIMARY KEY (customer_external_id, purchase_id)
+);
+
+-- +goose StatementBegin
+CREATE FUNCTION purchases_partner_at_insert() RETURNS trigger AS $$
+BEGIN
+    SELECT c.partner_id INTO NEW.partner_id FROM customers c
+     WHERE c.external_id = NEW.customer_external_id AND NEW.occurred_at >= c.bound_at;
+    RETURN NEW;
+END
+$$ LANGUAGE plpgsql;
+
+CREATE FUNCTION purchases_enqueue() RETURNS trigger AS $$
+BEGIN
+    INSERT INTO purchases_waiting (customer_external_id, purchase_id)
+    SELECT customer_external_id, id FROM new_purchases;
+    RETURN NULL;
+END
+$$ LANGUAGE plpgsql;
+-- +goose StatementEnd
+
+CREATE TRIGGER purchases_partner_at_insert BEFORE INSERT ON purchases
+    FOR EACH ROW EXECUTE FUNCTION purchases_partner_at_insert();
+CREATE TRIGGER purchases_enqueue AFTER INSERT ON purchases
+    REFERENCING NEW TABLE AS new_purchases FOR EACH STATEMENT EXECUTE FUNCTION purchases_enqueue();
 
 CREATE TABLE refunds (
     id            bigserial PRIMARY KEY,
@@ -319,4 +354,7 @@ DROP TABLE payouts;
 DROP TABLE commission_reversals;
 DROP TABLE commissions;
 DROP TABLE refunds;
+DROP TABLE purchases_waiting;
 DROP TABLE purchases;
+DROP FUNCTION purchases_enqueue();
+DROP FUNCTION purchases_partner_at_insert();

@@ -130,6 +130,10 @@ type PurchaseToReconcile struct {
 	PartnerID    *int64          `db:"partner_id"`
 	BoundAt      *time.Time      `db:"bound_at"`
 	PaymentIndex int             `db:"payment_index"`
+	// What the purchase row says now: the partner it earns for (set when
+	// it was recorded, if its customer was bound) and its note.
+	NotedPartnerID *int64 `db:"noted_partner_id"`
+	Noted          string `db:"noted"`
 }
 
 // CommissionRow is a commission to insert.
@@ -166,11 +170,24 @@ func (db *DB) InCommissionTx(ctx context.Context, fn func(*CommissionTx) error) 
 	})
 }
 
-// PurchasesToReconcile locks and returns up to limit unreconciled purchases.
+// PurchasesToReconcile takes up to limit waiting purchases off the queue
+// (for good when the transaction commits) and returns them.
 func (t *CommissionTx) PurchasesToReconcile(ctx context.Context, limit int) ([]PurchaseToReconcile, error) {
-	var out []PurchaseToReconcile
-	err := t.tx.Stmtx(t.q.PurchasesToReconcile).SelectContext(ctx, &out, limit)
-	return out, err
+	rows, err := t.tx.Stmtx(t.q.PurchasesToReconcile).QueryContext(ctx, limit)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	out := make([]PurchaseToReconcile, 0, limit)
+	for rows.Next() { // scanned by position: a batch is thousands of rows
+		var p PurchaseToReconcile
+		if err := rows.Scan(&p.ID, &p.Amount, &p.Currency, &p.Product, &p.OccurredAt, &p.CustomerID, &p.PartnerID,
+			&p.BoundAt, &p.PaymentIndex, &p.NotedPartnerID, &p.Noted); err != nil {
+			return nil, err
+		}
+		out = append(out, p)
+	}
+	return out, rows.Err()
 }
 
 // MonthVolumes returns each partner's paid volume in the calendar month
@@ -202,9 +219,11 @@ func (t *CommissionTx) InsertCommissions(ctx context.Context, rows []CommissionR
 	if len(rows) == 0 {
 		return nil
 	}
-	var partner, customer, purchase, event, level, contract, version, rule arrayLiteral
-	var tier, base, percent, unrounded, amount, currency, earned, hold, expl arrayLiteral
-	expl.b = make([]byte, 0, 128*len(rows))
+	n := len(rows)
+	partner, customer, purchase, event := newArrayLiteral(8*n), newArrayLiteral(8*n), newArrayLiteral(9*n), newArrayLiteral(8*n)
+	level, contract, version, rule := newArrayLiteral(2*n), newArrayLiteral(4*n), newArrayLiteral(4*n), newArrayLiteral(4*n)
+	tier, base, percent, unrounded := newArrayLiteral(12*n), newArrayLiteral(12*n), newArrayLiteral(6*n), newArrayLiteral(16*n)
+	amount, currency, earned, hold, expl := newArrayLiteral(10*n), newArrayLiteral(6*n), newArrayLiteral(30*n), newArrayLiteral(30*n), newArrayLiteral(120*n)
 	for i := range rows {
 		r := &rows[i]
 		partner.Int(r.PartnerID)
@@ -240,10 +259,12 @@ func (t *CommissionTx) InsertCommissions(ctx context.Context, rows []CommissionR
 	return err
 }
 
-// MarkPurchasesReconciled records that purchases were reconciled, with a
-// note for those that earned nothing and the partner (0: none) for those
-// that earned.
-func (t *CommissionTx) MarkPurchasesReconciled(ctx context.Context, ids []int64, notes []string, partners []int64) error {
+// NotePurchases writes reconciled purchases' notes (why one earned
+// nothing, or "") and the partners they earn for (0: none).
+func (t *CommissionTx) NotePurchases(ctx context.Context, ids []int64, notes []string, partners []int64) error {
+	if len(ids) == 0 {
+		return nil
+	}
 	var id, note, partner arrayLiteral
 	for i := range ids {
 		id.Int(ids[i])
@@ -254,7 +275,7 @@ func (t *CommissionTx) MarkPurchasesReconciled(ctx context.Context, ids []int64,
 			partner.Null()
 		}
 	}
-	_, err := t.tx.Stmtx(t.q.MarkPurchasesReconciled).ExecContext(ctx, id.String(), note.String(), partner.String())
+	_, err := t.tx.Stmtx(t.q.NoteReconciledPurchases).ExecContext(ctx, id.String(), note.String(), partner.String())
 	return err
 }
 

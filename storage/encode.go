@@ -15,6 +15,11 @@ type arrayLiteral struct {
 	b []byte
 }
 
+// newArrayLiteral returns a literal with room for about size bytes.
+func newArrayLiteral(size int) arrayLiteral {
+	return arrayLiteral{b: make([]byte, 0, size+2)}
+}
+
 func (a *arrayLiteral) sep() {
 	if len(a.b) == 0 {
 		a.b = append(a.b, '{')

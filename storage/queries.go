@@ -95,7 +95,7 @@ type Queries struct {
 	PartnerMonthVolumes     *sqlx.Stmt `query:"partner-month-volumes"`
 	InsertCommissions       *sqlx.Stmt `query:"insert-commissions"`
 	InsertNewCommissions    *sqlx.Stmt `query:"insert-new-commissions"`
-	MarkPurchasesReconciled *sqlx.Stmt `query:"mark-purchases-reconciled"`
+	NoteReconciledPurchases *sqlx.Stmt `query:"note-reconciled-purchases"`
 	CustomersForLeadRules   *sqlx.Stmt `query:"customers-for-lead-rules"`
 	MarkLeadPaid            *sqlx.Stmt `query:"mark-lead-paid"`
 	RefundsToReconcile      *sqlx.Stmt `query:"refunds-to-reconcile"`

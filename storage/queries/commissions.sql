@@ -19,18 +19,22 @@ SELECT c.id, c.partner_id, c.plan_version_id, c.starts_at, c.ends_at, p.recruite
  ORDER BY c.partner_id, c.starts_at;
 
 -- name: purchases-to-reconcile
--- A batch of purchases not reconciled yet, locked so parallel reconcilers
--- take different batches. Taken in customer order (purchases_unreconciled),
--- so a batch holds the waiting payments of a run of customers and each
--- customer's payments since the binding are read once to number them:
--- payment_index counts the customer's payments since the binding up to and
--- including this one (0 when the purchase does not follow a binding).
-WITH batch AS (
-    SELECT id, amount, currency, product, occurred_at, customer_external_id FROM purchases
-     WHERE reconciled_at IS NULL
-     ORDER BY customer_external_id, id
-     LIMIT $1
-       FOR UPDATE SKIP LOCKED
+-- A batch of waiting purchases, taken off the queue (the delete commits or
+-- rolls back with the batch) and locked there, so parallel reconcilers
+-- take different batches. In customer order, so a batch holds the waiting
+-- payments of a run of customers and each customer's payments since the
+-- binding are read once to number them: payment_index counts the
+-- customer's payments since the binding up to and including this one (0
+-- when the purchase does not follow a binding).
+WITH claim AS (
+    DELETE FROM purchases_waiting
+     WHERE ctid IN (SELECT ctid FROM purchases_waiting ORDER BY customer_external_id, purchase_id
+                     LIMIT $1 FOR UPDATE SKIP LOCKED)
+    RETURNING purchase_id
+), batch AS (
+    SELECT p.id, p.amount, p.currency, p.product, p.occurred_at, p.customer_external_id,
+           p.partner_id AS noted_partner_id, p.reconcile_note AS noted
+      FROM claim JOIN purchases p ON p.id = claim.purchase_id
 ), bound AS (
     SELECT c.id, c.external_id, c.partner_id, c.bound_at FROM customers c
      WHERE c.external_id IN (SELECT customer_external_id FROM batch)
@@ -43,7 +47,7 @@ WITH batch AS (
      WHERE c.partner_id IS NOT NULL
 )
 SELECT b.id, b.amount, b.currency, b.product, b.occurred_at, c.id AS customer_id, c.partner_id, c.bound_at,
-       coalesce(n.payment_index, 0) AS payment_index
+       coalesce(n.payment_index, 0) AS payment_index, b.noted_partner_id, b.noted
   FROM batch b
   LEFT JOIN bound c ON c.external_id = b.customer_external_id
   LEFT JOIN counted n ON n.id = b.id
@@ -76,9 +80,8 @@ INSERT INTO ledger_entries (partner_id, currency, bucket, kind, amount, commissi
 SELECT partner_id, currency, 'pending', 'commission', amount, id, hold_until FROM ins WHERE amount > 0;
 
 -- name: insert-new-commissions
--- insert-commissions without skipping existing ones, for batches whose
--- purchases were locked and found unreconciled (none of their commissions
--- can exist): a duplicate fails on commissions_purchase instead, and the
+-- insert-commissions without skipping existing ones, for batches of
+-- purchases taken off the queue (none of their commissions can exist): a duplicate fails on commissions_purchase instead, and the
 -- caller retries the batch with insert-commissions. Checking each row for a
 -- conflict first costs a quarter of the insert.
 WITH ins AS (
@@ -93,8 +96,11 @@ WITH ins AS (
 INSERT INTO ledger_entries (partner_id, currency, bucket, kind, amount, commission_id, available_at)
 SELECT partner_id, currency, 'pending', 'commission', amount, id, hold_until FROM ins WHERE amount > 0;
 
--- name: mark-purchases-reconciled
-UPDATE purchases p SET reconciled_at = now(), reconcile_note = n.note, partner_id = n.partner_id
+-- name: note-reconciled-purchases
+-- The note and earning partner of reconciled purchases whose stored ones
+-- differ (a purchase that earns nothing, or whose customer was bound after
+-- it was recorded).
+UPDATE purchases p SET reconcile_note = n.note, partner_id = n.partner_id
   FROM unnest($1::bigint[], $2::text[], $3::bigint[]) AS n(id, note, partner_id)
  WHERE p.id = n.id;
 
@@ -115,7 +121,8 @@ SELECT r.id, r.amount, r.purchase_id, p.amount AS purchase_amount,
        coalesce((SELECT sum(r2.amount) FROM refunds r2
                   WHERE r2.purchase_id = r.purchase_id AND r2.id < r.id), 0) AS refunded_before
   FROM refunds r JOIN purchases p ON p.id = r.purchase_id
- WHERE r.reconciled_at IS NULL AND p.reconciled_at IS NOT NULL
+ WHERE r.reconciled_at IS NULL
+   AND NOT EXISTS (SELECT 1 FROM purchases_waiting w WHERE w.purchase_id = r.purchase_id)
  ORDER BY r.id
  LIMIT $1
    FOR UPDATE OF r SKIP LOCKED;

@@ -64,9 +64,11 @@ RETURNING external_id;
 -- Purchases reported before the lead that bound their customer earn too
 -- (those paid since the binding) or get a truer note (those before it):
 -- the reconciler looks at them again.
-UPDATE purchases SET reconciled_at = NULL, reconcile_note = ''
- WHERE customer_external_id = $1 AND reconciled_at IS NOT NULL
-   AND NOT EXISTS (SELECT 1 FROM commissions c WHERE c.purchase_id = purchases.id);
+INSERT INTO purchases_waiting (customer_external_id, purchase_id)
+SELECT customer_external_id, id FROM purchases
+ WHERE customer_external_id = $1
+   AND NOT EXISTS (SELECT 1 FROM commissions c WHERE c.purchase_id = purchases.id)
+ON CONFLICT DO NOTHING;
 
 -- name: note-unbound-customer
 UPDATE customers

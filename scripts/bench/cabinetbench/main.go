@@ -68,10 +68,11 @@ func run(adminURL, redisURL, bin string, nClicks, nCustomers, nCommissions, n in
 			SELECT 'c' || i, CASE WHEN i %% 10 = 0 THEN 1 ELSE 2 + i %% 999 END, 'click', 'attributed',
 			       now() - (i %% 365) * interval '1 day', now() - (i %% 365) * interval '1 day', now()
 			  FROM generate_series(1, %d) i`, nCustomers),
-		fmt.Sprintf(`INSERT INTO purchases (external_id, customer_external_id, amount, currency, occurred_at, body_hash, reconciled_at)
-			SELECT 'inv' || i, 'c' || (1 + i %% %d), 1000 + i %% 9000, 'RUB', now() - (i %% 300) * interval '1 day', '\x00', now()
+		fmt.Sprintf(`INSERT INTO purchases (external_id, customer_external_id, amount, currency, occurred_at, body_hash)
+			SELECT 'inv' || i, 'c' || (1 + i %% %d), 1000 + i %% 9000, 'RUB', now() - (i %% 300) * interval '1 day', '\x00'
 			  FROM generate_series(1, %d) i`, nCustomers, nCommissions),
 		`UPDATE purchases p SET partner_id = c.partner_id FROM customers c WHERE c.external_id = p.customer_external_id`,
+		`TRUNCATE purchases_waiting`, // reconciled, as far as these pages can tell
 		`INSERT INTO commissions (partner_id, customer_id, purchase_id, event, level, contract_id, plan_version_id, rule_id,
 			base_amount, percent, amount_unrounded, amount, currency, earned_at, hold_until, explanation)
 			SELECT c.partner_id, c.id, p.id, 'sale', 1, k.id, k.plan_version_id, (SELECT id FROM plan_rules), p.amount, 20,
