@@ -170,7 +170,7 @@ func TestPartnerJourney(t *testing.T) {
 	// A visitor clicks the link (the tracker learns of it within a second).
 	noFollow := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
 	var clickID string
-	for i := 0; i < 50 && clickID == ""; i++ {
+	for i := 0; i < 200 && clickID == ""; i++ { // up to 10 s: the tracker learns of a new link within a second, slower on a loaded machine
 		req, _ := http.NewRequest("GET", "http://"+tracker+"/r/zoe-pricing?utm_source=yt", nil)
 		req.Header.Set("User-Agent", "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/130.0 Safari/537.36")
 		resp, err := noFollow.Do(req)
