@@ -22,36 +22,35 @@ SELECT c.id, c.partner_id, c.plan_version_id, c.starts_at, c.ends_at, p.recruite
 -- A batch of waiting purchases, taken off the queue (the delete commits or
 -- rolls back with the batch) and locked there, so parallel reconcilers
 -- take different batches. In customer order, so a batch holds the waiting
--- payments of a run of customers and each customer's payments since the
--- binding are read once to number them: payment_index counts the
--- customer's payments since the binding up to and including this one (0
--- when the purchase does not follow a binding).
+-- payments of a run of customers, and each customer's payments are read
+-- once, in one index scan: that read both returns the batch's purchases
+-- and numbers them. payment_index counts the customer's payments since the
+-- binding up to and including this one (0 when the purchase does not
+-- follow a binding).
 WITH claim AS (
     DELETE FROM purchases_waiting
      WHERE ctid IN (SELECT ctid FROM purchases_waiting ORDER BY customer_external_id, purchase_id
                      LIMIT $1 FOR UPDATE SKIP LOCKED)
-    RETURNING purchase_id
-), batch AS (
-    SELECT p.id, p.amount, p.currency, p.product, p.occurred_at, p.customer_external_id,
+    RETURNING purchase_id, customer_external_id
+), customer AS (
+    SELECT k.external_id, c.id, c.partner_id, c.bound_at
+      FROM (SELECT DISTINCT customer_external_id AS external_id FROM claim) k
+      LEFT JOIN customers c ON c.external_id = k.external_id
+), payments AS (
+    SELECT p.id, p.amount, p.currency, p.product, p.occurred_at, c.id AS customer_id, c.partner_id, c.bound_at,
+           CASE WHEN p.occurred_at >= c.bound_at THEN
+                count(*) FILTER (WHERE p.occurred_at >= c.bound_at)
+                    OVER (PARTITION BY c.external_id ORDER BY p.occurred_at, p.id)
+           ELSE 0 END AS payment_index,
            p.partner_id AS noted_partner_id, p.reconcile_note AS noted
-      FROM claim JOIN purchases p ON p.id = claim.purchase_id
-), bound AS (
-    SELECT c.id, c.external_id, c.partner_id, c.bound_at FROM customers c
-     WHERE c.external_id IN (SELECT customer_external_id FROM batch)
-), counted AS (
-    SELECT p.id, row_number() OVER (PARTITION BY c.id ORDER BY p.occurred_at, p.id) AS payment_index
-      FROM bound c
-     CROSS JOIN LATERAL (SELECT id, occurred_at FROM purchases
-                          WHERE customer_external_id = c.external_id AND occurred_at >= c.bound_at
+      FROM customer c
+     CROSS JOIN LATERAL (SELECT * FROM purchases WHERE customer_external_id = c.external_id
                          OFFSET 0) p -- one index scan per customer, never a join with every purchase
-     WHERE c.partner_id IS NOT NULL
 )
-SELECT b.id, b.amount, b.currency, b.product, b.occurred_at, c.id AS customer_id, c.partner_id, c.bound_at,
-       coalesce(n.payment_index, 0) AS payment_index, b.noted_partner_id, b.noted
-  FROM batch b
-  LEFT JOIN bound c ON c.external_id = b.customer_external_id
-  LEFT JOIN counted n ON n.id = b.id
- ORDER BY b.id;
+SELECT p.id, p.amount, p.currency, p.product, p.occurred_at, p.customer_id, p.partner_id, p.bound_at,
+       p.payment_index, p.noted_partner_id, p.noted
+  FROM claim JOIN payments p ON p.id = claim.purchase_id
+ ORDER BY p.id;
 
 -- name: partner-month-volumes
 -- Paid volume per partner and currency in one calendar month (UTC): the
