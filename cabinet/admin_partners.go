@@ -47,14 +47,6 @@ func userLoc(u *partnerka.User) *time.Location {
 	return time.UTC
 }
 
-func idParam(c *fiber.Ctx) (int64, error) {
-	id, err := strconv.ParseInt(c.Params("id"), 10, 64)
-	if err != nil || id <= 0 {
-		return 0, fiber.ErrNotFound
-	}
-	return id, nil
-}
-
 // adminPartners lists partners: the applications queue first (oldest
 // first), or all partners filtered by status and a search.
 func (s *Server) adminPartners(c *fiber.Ctx) error {
@@ -101,7 +93,7 @@ func (s *Server) adminPartner(c *fiber.Ctx) error {
 // which form, formErr why, and input what was typed.
 func (s *Server) renderPartner(c *fiber.Ctx, formName string, formErr error, input fiber.Map, status int) error {
 	u := currentUser(c)
-	id, err := idParam(c)
+	id, err := routeID(c, "id")
 	if err != nil {
 		return err
 	}
@@ -225,7 +217,7 @@ func auditView(rows []storage.AuditRow, locale string, loc *time.Location) []fib
 // partnerAction runs a partner-page form: on success back to the page with
 // a message, on a user error the page again with the error and input.
 func (s *Server) partnerAction(c *fiber.Ctx, form string, input fiber.Map, do func(ctx context.Context, id int64) error) error {
-	id, err := idParam(c)
+	id, err := routeID(c, "id")
 	if err != nil {
 		return err
 	}

@@ -96,7 +96,7 @@ func (s *Server) adminPayout(c *fiber.Ctx) error {
 
 func (s *Server) renderPayout(c *fiber.Ctx, form string, formErr error, status int) error {
 	u := currentUser(c)
-	id, err := idParam(c)
+	id, err := routeID(c, "id")
 	if err != nil {
 		return err
 	}
@@ -150,7 +150,7 @@ func (s *Server) renderPayout(c *fiber.Ctx, form string, formErr error, status i
 // concurrency: the storage layer holds the payout's row lock and checks
 // the status it moves from.
 func (s *Server) decidePayout(c *fiber.Ctx) error {
-	id, err := idParam(c)
+	id, err := routeID(c, "id")
 	if err != nil {
 		return err
 	}

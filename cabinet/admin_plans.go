@@ -117,15 +117,6 @@ func (s *Server) createPlan(c *fiber.Ctx) error {
 	return c.Redirect(fmt.Sprintf("/admin/plans/%d?done=pl_plan_created", id), fiber.StatusSeeOther)
 }
 
-// planParam reads the :id of a plans route; a malformed one is a 404.
-func planParam(c *fiber.Ctx) (int64, error) {
-	id, err := strconv.ParseInt(c.Params("id"), 10, 64)
-	if err != nil {
-		return 0, fiber.ErrNotFound
-	}
-	return id, nil
-}
-
 // adminPlan shows a plan, its versions, and the form for a new version.
 func (s *Server) adminPlan(c *fiber.Ctx) error {
 	return s.renderPlan(c, nil, fiber.StatusOK)
@@ -133,7 +124,7 @@ func (s *Server) adminPlan(c *fiber.Ctx) error {
 
 func (s *Server) renderPlan(c *fiber.Ctx, formErr error, status int) error {
 	u := currentUser(c)
-	id, err := planParam(c)
+	id, err := routeID(c, "id")
 	if err != nil {
 		return err
 	}
@@ -161,7 +152,7 @@ func (s *Server) renderPlan(c *fiber.Ctx, formErr error, status int) error {
 // createPlanVersion adds the plan's next version as a draft, empty or with
 // the latest version's rules to start from.
 func (s *Server) createPlanVersion(c *fiber.Ctx) error {
-	id, err := planParam(c)
+	id, err := routeID(c, "id")
 	if err != nil {
 		return err
 	}
@@ -183,7 +174,7 @@ func (s *Server) createPlanVersion(c *fiber.Ctx) error {
 
 // versionParam loads the version of a route's :id and :n, or a 404.
 func (s *Server) versionParam(c *fiber.Ctx) (*storage.PlanVersionDetail, error) {
-	id, err := planParam(c)
+	id, err := routeID(c, "id")
 	if err != nil {
 		return nil, err
 	}

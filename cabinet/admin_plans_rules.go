@@ -200,9 +200,9 @@ func parseRule(f ruleForm, locale string) (partnerka.Rule, map[string]string) {
 
 // ruleParam finds the route's :rule in the version, or a 404.
 func ruleParam(c *fiber.Ctx, v *storage.PlanVersionDetail) (int, error) {
-	id, err := strconv.ParseInt(c.Params("rule"), 10, 64)
+	id, err := routeID(c, "rule")
 	if err != nil {
-		return 0, fiber.ErrNotFound
+		return 0, err
 	}
 	for i, r := range v.Rules {
 		if r.ID == id {

@@ -48,7 +48,7 @@ func (s *Server) renderRegistrations(c *fiber.Ctx, failedID int64, formErr error
 // decideRegistration approves or rejects (with a reason) a pending
 // registration; a rejected one stops protecting the prospect at once.
 func (s *Server) decideRegistration(c *fiber.Ctx) error {
-	id, err := idParam(c)
+	id, err := routeID(c, "id")
 	if err != nil {
 		return err
 	}
@@ -113,7 +113,7 @@ func (s *Server) adminCustomer(c *fiber.Ctx) error {
 
 func (s *Server) renderCustomer(c *fiber.Ctx, formErr error, partnerRef string, status int) error {
 	u := currentUser(c)
-	id, err := idParam(c)
+	id, err := routeID(c, "id")
 	if err != nil {
 		return err
 	}
@@ -147,7 +147,7 @@ func (s *Server) renderCustomer(c *fiber.Ctx, formErr error, partnerRef string, 
 // reassignCustomer moves a customer to another partner from now on, with
 // a reason; audited and kept in the customer's evidence trail.
 func (s *Server) reassignCustomer(c *fiber.Ctx) error {
-	id, err := idParam(c)
+	id, err := routeID(c, "id")
 	if err != nil {
 		return err
 	}

@@ -243,9 +243,9 @@ func (s *Server) createAPIKey(c *fiber.Ctx) error {
 
 // apiKeyOf returns the key the route's :id names, or a 404.
 func (s *Server) apiKeyOf(c *fiber.Ctx) (*storage.APIKeyInfo, error) {
-	id, err := strconv.ParseInt(c.Params("id"), 10, 64)
+	id, err := routeID(c, "id")
 	if err != nil {
-		return nil, fiber.ErrNotFound
+		return nil, err
 	}
 	k, err := s.DB.APIKeyByID(c.UserContext(), id)
 	if partnerka.ErrorCode(err) == partnerka.ENOTFOUND {

@@ -75,7 +75,7 @@ func (s *Server) addStaff(c *fiber.Ctx) error {
 
 // updateStaff changes a staff member's role or disables them.
 func (s *Server) updateStaff(c *fiber.Ctx) error {
-	id, err := idParam(c)
+	id, err := routeID(c, "id")
 	if err != nil {
 		return err
 	}

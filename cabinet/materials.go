@@ -125,9 +125,9 @@ func bannerSnippet(link, src, alt string, width, height int) string {
 // materials are the same for every partner. A material never changes, so
 // its id is a strong validator and caches may keep it a day.
 func (s *Server) materialImage(c *fiber.Ctx) error {
-	id, err := strconv.ParseInt(c.Params("id"), 10, 64)
+	id, err := routeID(c, "id")
 	if err != nil {
-		return fiber.ErrNotFound
+		return err
 	}
 	etag := `"material-` + strconv.FormatInt(id, 10) + `"`
 	img, typ, created, err := s.DB.MaterialImage(c.UserContext(), id)
@@ -252,9 +252,9 @@ func (s *Server) readMaterial(c *fiber.Ctx, f materialForm, locale string) (stor
 // every partner.
 func (s *Server) deleteMaterial(c *fiber.Ctx) error {
 	u := currentUser(c)
-	id, err := strconv.ParseInt(c.Params("id"), 10, 64)
+	id, err := routeID(c, "id")
 	if err != nil {
-		return fiber.ErrNotFound
+		return err
 	}
 	m, err := s.DB.MaterialByID(c.UserContext(), id)
 	if partnerka.ErrorCode(err) == partnerka.ENOTFOUND {

@@ -2,7 +2,6 @@ package cabinet
 
 import (
 	"fmt"
-	"strconv"
 	"strings"
 
 	"github.com/gofiber/fiber/v2"
@@ -105,9 +104,9 @@ func (s *Server) cancelPayout(c *fiber.Ctx) error {
 	if u.Role != partnerka.RoleOwner {
 		return c.Status(fiber.StatusForbidden).SendString(T(u.Locale, "members_cannot"))
 	}
-	id, err := strconv.ParseInt(c.Params("id"), 10, 64)
+	id, err := routeID(c, "id")
 	if err != nil {
-		return fiber.ErrNotFound
+		return err
 	}
 	err = s.DB.TransitionPayout(c.UserContext(), storage.PayoutTransition{PayoutID: id, PartnerID: *u.PartnerID,
 		To: storage.PayoutCancelled, ActorID: u.ID, At: s.Now()})

@@ -111,9 +111,9 @@ func (s *Server) removeMember(c *fiber.Ctx) error {
 	if u.Role != partnerka.RoleOwner {
 		return ownersOnly(c, u)
 	}
-	id, err := strconv.ParseInt(c.Params("id"), 10, 64)
+	id, err := routeID(c, "id")
 	if err != nil {
-		return fiber.ErrNotFound
+		return err
 	}
 	m, err := s.DB.TeamMemberByID(c.UserContext(), *u.PartnerID, id)
 	if partnerka.ErrorCode(err) == partnerka.ENOTFOUND {
