@@ -420,8 +420,7 @@ func (db *DB) SetCommissionFlag(ctx context.Context, commissionID int64, flagged
 		if _, err := tx.Stmtx(db.Q.FlagCommission).ExecContext(ctx, commissionID, flagged, nullInt(by.UserID)); err != nil {
 			return err
 		}
-		return Audit(ctx, tx, db.Q, AuditEntry{ActorID: by.UserID, Action: "commission.flag", Entity: "commission",
-			EntityID: commissionID, Before: map[string]any{"flagged": c.Flagged}, After: map[string]any{"flagged": flagged}, IP: by.IP})
+		return Audit(ctx, tx, db.Q, by.audit("commission.flag", "commission", commissionID, map[string]any{"flagged": c.Flagged}, map[string]any{"flagged": flagged}))
 	})
 }
 

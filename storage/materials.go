@@ -78,8 +78,7 @@ func (db *DB) CreateMaterial(ctx context.Context, a Actor, m NewMaterial) (int64
 		if err := tx.Stmtx(db.Q.InsertMaterial).GetContext(ctx, &id, m.Kind, m.Title, m.Body, image, m.ImageType, m.At); err != nil {
 			return err
 		}
-		return Audit(ctx, tx, db.Q, AuditEntry{ActorID: a.UserID, IP: a.IP, Action: "material.create", Entity: "material", EntityID: id,
-			After: map[string]any{"kind": m.Kind, "title": m.Title, "image_type": m.ImageType, "image_bytes": len(m.Image)}})
+		return Audit(ctx, tx, db.Q, a.audit("material.create", "material", id, nil, map[string]any{"kind": m.Kind, "title": m.Title, "image_type": m.ImageType, "image_bytes": len(m.Image)}))
 	})
 	return id, err
 }
@@ -95,8 +94,7 @@ func (db *DB) DeleteMaterial(ctx context.Context, a Actor, id int64) error {
 		if err := tx.Stmtx(db.Q.DeleteMaterial).GetContext(ctx, &before, id); err != nil {
 			return notFound(err, "material")
 		}
-		return Audit(ctx, tx, db.Q, AuditEntry{ActorID: a.UserID, IP: a.IP, Action: "material.delete", Entity: "material",
-			EntityID: id, Before: before})
+		return Audit(ctx, tx, db.Q, a.audit("material.delete", "material", id, before, nil))
 	})
 }
 

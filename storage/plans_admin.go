@@ -129,8 +129,7 @@ func (db *DB) CreatePlan(ctx context.Context, by Actor, name, description string
 			}
 			return err
 		}
-		return Audit(ctx, tx, db.Q, AuditEntry{ActorID: by.UserID, IP: by.IP, Action: "plan.create", Entity: "plan",
-			EntityID: id, After: map[string]any{"name": name, "description": description}})
+		return Audit(ctx, tx, db.Q, by.audit("plan.create", "plan", id, nil, map[string]any{"name": name, "description": description}))
 	})
 	return id, err
 }
@@ -214,8 +213,7 @@ func (db *DB) CreatePlanVersion(ctx context.Context, by Actor, planID int64, cop
 			}
 			after["copied_from"] = latest.Version
 		}
-		return Audit(ctx, tx, db.Q, AuditEntry{ActorID: by.UserID, IP: by.IP, Action: "plan.version_create",
-			Entity: "plan_version", EntityID: versionID, After: after})
+		return Audit(ctx, tx, db.Q, by.audit("plan.version_create", "plan_version", versionID, nil, after))
 	})
 	return number, err
 }
@@ -333,8 +331,7 @@ func (db *DB) DeletePlanRule(ctx context.Context, by Actor, versionID, ruleID in
 		if _, err := tx.Stmtx(db.Q.PlansDeleteRule).ExecContext(ctx, ruleID, versionID); err != nil {
 			return publishedConflict(err)
 		}
-		return Audit(ctx, tx, db.Q, AuditEntry{ActorID: by.UserID, IP: by.IP, Action: "plan.rule_delete",
-			Entity: "plan_version", EntityID: versionID, Before: old})
+		return Audit(ctx, tx, db.Q, by.audit("plan.rule_delete", "plan_version", versionID, old, nil))
 	})
 }
 
@@ -366,9 +363,7 @@ func (db *DB) MovePlanRuleUp(ctx context.Context, by Actor, versionID, ruleID in
 				return publishedConflict(err)
 			}
 		}
-		return Audit(ctx, tx, db.Q, AuditEntry{ActorID: by.UserID, IP: by.IP, Action: "plan.rule_move",
-			Entity: "plan_version", EntityID: versionID,
-			Before: map[string]any{"rule": ruleID, "position": r.Position}, After: map[string]any{"rule": ruleID, "position": above.Position}})
+		return Audit(ctx, tx, db.Q, by.audit("plan.rule_move", "plan_version", versionID, map[string]any{"rule": ruleID, "position": r.Position}, map[string]any{"rule": ruleID, "position": above.Position}))
 	})
 }
 
@@ -393,9 +388,7 @@ func (db *DB) PublishPlanVersion(ctx context.Context, by Actor, versionID int64)
 		if _, err := tx.Stmtx(db.Q.PublishPlanVersion).ExecContext(ctx, versionID); err != nil {
 			return err
 		}
-		return Audit(ctx, tx, db.Q, AuditEntry{ActorID: by.UserID, IP: by.IP, Action: "plan.publish",
-			Entity: "plan_version", EntityID: versionID, Before: map[string]any{"status": PlanDraft},
-			After: map[string]any{"status": PlanPublished, "rules": v[versionID].Rules}})
+		return Audit(ctx, tx, db.Q, by.audit("plan.publish", "plan_version", versionID, map[string]any{"status": PlanDraft}, map[string]any{"status": PlanPublished, "rules": v[versionID].Rules}))
 	})
 }
 

@@ -66,8 +66,7 @@ func (db *DB) SaveSettings(ctx context.Context, s partnerka.Settings, mins []par
 		if _, err := tx.Stmtx(db.Q.DeleteMinPayoutsExcept).ExecContext(ctx, pq.Array(keep)); err != nil {
 			return err
 		}
-		return Audit(ctx, tx, db.Q, AuditEntry{ActorID: a.UserID, Action: "settings.update", Entity: "settings",
-			EntityID: 1, Before: before, After: after, IP: a.IP})
+		return Audit(ctx, tx, db.Q, a.audit("settings.update", "settings", 1, before, after))
 	})
 	return changed, err
 }
@@ -170,8 +169,7 @@ func (db *DB) IssueAPIKey(ctx context.Context, name string, a Actor) (int64, str
 		if err := tx.Stmtx(db.Q.InsertAPIKey).GetContext(ctx, &id, name, prefix, hash); err != nil {
 			return err
 		}
-		return Audit(ctx, tx, db.Q, AuditEntry{ActorID: a.UserID, Action: "api_key.create", Entity: "api_key",
-			EntityID: id, After: map[string]any{"name": name, "prefix": prefix}, IP: a.IP})
+		return Audit(ctx, tx, db.Q, a.audit("api_key.create", "api_key", id, nil, map[string]any{"name": name, "prefix": prefix}))
 	})
 	if err != nil {
 		return 0, "", err
@@ -194,8 +192,6 @@ func (db *DB) RevokeAPIKey(ctx context.Context, id int64, a Actor, at time.Time)
 		if n, _ := res.RowsAffected(); n == 0 {
 			return partnerka.Errorf(partnerka.ECONFLICT, "the key %s… is revoked already", k.Prefix)
 		}
-		return Audit(ctx, tx, db.Q, AuditEntry{ActorID: a.UserID, Action: "api_key.revoke", Entity: "api_key", EntityID: id,
-			Before: map[string]any{"name": k.Name, "prefix": k.Prefix, "revoked": false},
-			After:  map[string]any{"name": k.Name, "prefix": k.Prefix, "revoked": true}, IP: a.IP})
+		return Audit(ctx, tx, db.Q, a.audit("api_key.revoke", "api_key", id, map[string]any{"name": k.Name, "prefix": k.Prefix, "revoked": false}, map[string]any{"name": k.Name, "prefix": k.Prefix, "revoked": true}))
 	})
 }

@@ -85,8 +85,7 @@ func (db *DB) Invite(ctx context.Context, a Actor, partnerID int64, email string
 		if _, err := tx.Stmtx(db.Q.InsertInvitation).ExecContext(ctx, tokenHash, partnerID, email, a.UserID, now, expires); err != nil {
 			return err
 		}
-		return Audit(ctx, tx, db.Q, AuditEntry{ActorID: a.UserID, IP: a.IP, Action: "team.invite", Entity: "partner",
-			EntityID: partnerID, After: map[string]any{"email": email, "expires_at": expires}})
+		return Audit(ctx, tx, db.Q, a.audit("team.invite", "partner", partnerID, nil, map[string]any{"email": email, "expires_at": expires}))
 	})
 }
 
@@ -105,8 +104,7 @@ func (db *DB) RevokeInvitation(ctx context.Context, a Actor, partnerID int64, em
 		if n, _ := res.RowsAffected(); n == 0 {
 			return partnerka.Errorf(partnerka.ENOTFOUND, "invitation not found")
 		}
-		return Audit(ctx, tx, db.Q, AuditEntry{ActorID: a.UserID, IP: a.IP, Action: "team.revoke", Entity: "partner",
-			EntityID: partnerID, Before: map[string]any{"email": email}})
+		return Audit(ctx, tx, db.Q, a.audit("team.revoke", "partner", partnerID, map[string]any{"email": email}, nil))
 	})
 }
 
@@ -161,8 +159,7 @@ func (db *DB) RemoveMember(ctx context.Context, a Actor, partnerID, userID int64
 		if _, err := tx.Stmtx(db.Q.DeleteUserSessions).ExecContext(ctx, m.ID); err != nil {
 			return err
 		}
-		return Audit(ctx, tx, db.Q, AuditEntry{ActorID: a.UserID, IP: a.IP, Action: "team.remove", Entity: "user", EntityID: m.ID,
-			Before: map[string]any{"email": m.Email, "role": m.Role, "partner_id": partnerID}})
+		return Audit(ctx, tx, db.Q, a.audit("team.remove", "user", m.ID, map[string]any{"email": m.Email, "role": m.Role, "partner_id": partnerID}, nil))
 	})
 }
 
