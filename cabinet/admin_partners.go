@@ -2,7 +2,6 @@ package cabinet
 
 import (
 	"context"
-	"sort"
 	"strconv"
 	"strings"
 	"time"
@@ -178,30 +177,6 @@ func (s *Server) renderPartner(c *fiber.Ctx, formName string, formErr error, inp
 		data["Flash"] = done // our own message keys only
 	}
 	return c.Status(status).Type("html").Send(s.page(c, "admin_partner", u.Locale, f.Partner.Name, data))
-}
-
-// balanceTable turns ledger balances into one row per currency.
-func balanceTable(bs []storage.Balance, locale string) []fiber.Map {
-	by := map[string]fiber.Map{}
-	var currencies []string
-	for _, b := range bs {
-		row, ok := by[b.Currency]
-		if !ok {
-			row = fiber.Map{"Currency": b.Currency}
-			for _, bucket := range []string{"pending", "available", "reserved", "paid"} {
-				row[bucket] = FormatMoney(partnerka.Money{Currency: b.Currency}, locale)
-			}
-			by[b.Currency] = row
-			currencies = append(currencies, b.Currency)
-		}
-		row[b.Bucket] = FormatMoney(partnerka.Money{Amount: b.Amount, Currency: b.Currency}, locale)
-	}
-	sort.Strings(currencies)
-	out := make([]fiber.Map, len(currencies))
-	for i, cur := range currencies {
-		out[i] = by[cur]
-	}
-	return out
 }
 
 // auditView shows audit records as "key: before → after" lines.

@@ -206,7 +206,7 @@ func TestPartnerSettingsForms(t *testing.T) {
 		t.Errorf("balances %+v, want 1000 RUB available", bs)
 	}
 	_, page = m.do("GET", path, nil)
-	for _, want := range []string{"Dealer v1", "scheduled", "Beta Corp", "Nov 20, 2026", "partner.contract", "ledger.bonus", "partner.recruiter"} {
+	for _, want := range []string{"Dealer v1", "scheduled", "Beta Corp", "₽1,000.00", "Nov 20, 2026", "partner.contract", "ledger.bonus", "partner.recruiter"} {
 		if !strings.Contains(page, want) {
 			t.Errorf("partner page lacks %q", want)
 		}

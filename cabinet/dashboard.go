@@ -2,6 +2,7 @@ package cabinet
 
 import (
 	"context"
+	"sort"
 	"time"
 
 	"github.com/shopspring/decimal"
@@ -104,9 +105,39 @@ func parseDays(fromDay, toDay string, loc *time.Location, maxDays int) (from, to
 	return from, to, nil
 }
 
+// balanceView is one currency's balance, formatted, bucket by bucket.
 type balanceView struct {
 	Currency                           string
 	Pending, Available, Reserved, Paid string
+}
+
+// balanceTable turns ledger balances into one row per currency, in
+// currency order, every bucket shown (zero when it has no entries).
+func balanceTable(bs []storage.Balance, locale string) []*balanceView {
+	by := map[string]*balanceView{}
+	var out []*balanceView
+	for _, b := range bs {
+		v := by[b.Currency]
+		if v == nil {
+			zero := FormatMoney(partnerka.Money{Currency: b.Currency}, locale)
+			v = &balanceView{Currency: b.Currency, Pending: zero, Available: zero, Reserved: zero, Paid: zero}
+			by[b.Currency] = v
+			out = append(out, v)
+		}
+		f := FormatMoney(partnerka.Money{Amount: b.Amount, Currency: b.Currency}, locale)
+		switch b.Bucket {
+		case "pending":
+			v.Pending = f
+		case "available":
+			v.Available = f
+		case "reserved":
+			v.Reserved = f
+		case "paid":
+			v.Paid = f
+		}
+	}
+	sort.Slice(out, func(i, k int) bool { return out[i].Currency < out[k].Currency })
+	return out
 }
 
 // dashboard shows the partner's numbers for a period: clicks, leads,
@@ -139,32 +170,7 @@ func (s *Server) dashboard(c *fiber.Ctx) error {
 		return err
 	}
 	locale := u.Locale
-	byCur := map[string]*balanceView{}
-	var order []string
-	for _, b := range d.Balances {
-		v := byCur[b.Currency]
-		if v == nil {
-			zero := FormatMoney(partnerka.Money{Currency: b.Currency}, locale)
-			v = &balanceView{Currency: b.Currency, Pending: zero, Available: zero, Reserved: zero, Paid: zero}
-			byCur[b.Currency] = v
-			order = append(order, b.Currency)
-		}
-		f := FormatMoney(partnerka.Money{Amount: b.Amount, Currency: b.Currency}, locale)
-		switch b.Bucket {
-		case "pending":
-			v.Pending = f
-		case "available":
-			v.Available = f
-		case "reserved":
-			v.Reserved = f
-		case "paid":
-			v.Paid = f
-		}
-	}
-	var balances []*balanceView
-	for _, cur := range order {
-		balances = append(balances, byCur[cur])
-	}
+	balances := balanceTable(d.Balances, locale)
 	type latest struct{ Date, Amount, Status, StatusClass, Explanation string }
 	var ls []latest
 	for _, l := range d.Latest {
