@@ -245,10 +245,16 @@ func (s *Server) approvePartner(c *fiber.Ctx) error {
 	})
 }
 
+// A staff decision's reason: required, at most 500 characters.
+var errReason = partnerka.FieldError("reason", "give a reason (at most 500 characters)")
+
+func validReason(reason string) bool { return reason != "" && len(reason) <= 500 }
+
+// requiredReason reads the form's reason, refusing a missing or long one.
 func requiredReason(c *fiber.Ctx) (string, error) {
 	reason := strings.TrimSpace(c.FormValue("reason"))
-	if reason == "" || len(reason) > 500 {
-		return reason, partnerka.FieldError("reason", "give a reason (at most 500 characters); the partner may see it")
+	if !validReason(reason) {
+		return reason, errReason
 	}
 	return reason, nil
 }

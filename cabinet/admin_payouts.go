@@ -159,8 +159,8 @@ func (s *Server) decidePayout(c *fiber.Ctx) error {
 	t := storage.PayoutTransition{PayoutID: id, To: to, ActorID: currentUser(c).ID, At: s.Now(), IP: c.IP(),
 		Reason: strings.TrimSpace(c.FormValue("reason")), Reference: strings.TrimSpace(c.FormValue("reference"))}
 	switch {
-	case to == storage.PayoutRejected && (t.Reason == "" || len(t.Reason) > 500):
-		err = partnerka.FieldError("reason", "give a reason (at most 500 characters); the partner sees it")
+	case to == storage.PayoutRejected && !validReason(t.Reason):
+		err = errReason
 	case to == storage.PayoutPaid && (t.Reference == "" || len(t.Reference) > 200):
 		err = partnerka.FieldError("reference", "enter the bank's payment reference (at most 200 characters)")
 	default:

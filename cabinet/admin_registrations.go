@@ -57,8 +57,8 @@ func (s *Server) decideRegistration(c *fiber.Ctx) error {
 	switch {
 	case decision != "approved" && decision != "rejected":
 		err = partnerka.FieldError("decision", "approve or reject")
-	case decision == "rejected" && (reason == "" || len(reason) > 500):
-		err = partnerka.FieldError("reason", "give a reason (at most 500 characters); the partner sees it")
+	case decision == "rejected" && !validReason(reason):
+		err = errReason
 	default:
 		err = s.DB.DecideRegistration(c.UserContext(), id, decision, reason, actor(c), s.Now())
 	}
@@ -154,8 +154,8 @@ func (s *Server) reassignCustomer(c *fiber.Ctx) error {
 	ref := strings.TrimSpace(c.FormValue("partner"))
 	reason := strings.TrimSpace(c.FormValue("reason"))
 	err = func() error {
-		if reason == "" || len(reason) > 500 {
-			return partnerka.FieldError("reason", "give a reason (at most 500 characters)")
+		if !validReason(reason) {
+			return errReason
 		}
 		p, err := s.DB.PartnerByRef(c.UserContext(), ref)
 		if partnerka.ErrorCode(err) == partnerka.ENOTFOUND {
