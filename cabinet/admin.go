@@ -105,17 +105,26 @@ type badgeCache struct {
 }
 
 func (s *Server) badges(c *fiber.Ctx) storage.Queues {
+	q, err := s.queues(c)
+	if err != nil {
+		s.Logger.Warn("back office counts", "err", err)
+	}
+	return q
+}
+
+// queues returns the queue counts, read again when the cached ones are
+// older than five seconds (on an error, the last ones known and the error).
+func (s *Server) queues(c *fiber.Ctx) (storage.Queues, error) {
 	s.badgeMu.Lock()
 	defer s.badgeMu.Unlock()
 	if time.Since(s.badgeAt) > 5*time.Second {
 		q, err := s.DB.Queues(c.UserContext())
 		if err != nil {
-			s.Logger.Warn("back office counts", "err", err)
-			return s.badge
+			return s.badge, err
 		}
 		s.badge, s.badgeAt = q, time.Now()
 	}
-	return s.badge
+	return s.badge, nil
 }
 
 // forgetBadges makes the next page count the queues again (after an action
@@ -131,8 +140,8 @@ var templateFuncs = template.FuncMap{"join": strings.Join}
 // adminOverview is the back office's first page: what waits for whom.
 func (s *Server) adminOverview(c *fiber.Ctx) error {
 	u := currentUser(c)
-	s.forgetBadges()
-	q, err := s.DB.Queues(c.UserContext())
+	s.forgetBadges() // the overview shows exact counts: read them now; the badges reuse them
+	q, err := s.queues(c)
 	if err != nil {
 		return err
 	}
