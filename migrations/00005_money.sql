@@ -52,8 +52,10 @@ $$ LANGUAGE plpgsql;
 
 CREATE FUNCTION purchases_enqueue() RETURNS trigger AS $$
 BEGIN
+    -- In the order the reconciler takes them: a bulk import's queue rows
+    -- then lie in the pages a batch reads.
     INSERT INTO purchases_waiting (customer_external_id, purchase_id)
-    SELECT customer_external_id, id FROM new_purchases;
+    SELECT customer_external_id, id FROM new_purchases ORDER BY 1, 2;
     RETURN NULL;
 END
 $$ LANGUAGE plpgsql;
