@@ -37,7 +37,7 @@ CREATE INDEX purchases_customer ON purchases (customer_external_id, occurred_at)
 -- customer order: a batch numbers each customer's payments in one read.
 CREATE TABLE purchases_waiting (
     customer_external_id  text NOT NULL,
-    purchase_id           bigint NOT NULL UNIQUE, -- no foreign key: purchases are never deleted
+    purchase_id           bigint NOT NULL, -- no foreign key: purchases are never deleted
     PRIMARY KEY (customer_external_id, purchase_id)
 );
 

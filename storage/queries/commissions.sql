@@ -121,7 +121,8 @@ SELECT r.id, r.amount, r.purchase_id, p.amount AS purchase_amount,
                   WHERE r2.purchase_id = r.purchase_id AND r2.id < r.id), 0) AS refunded_before
   FROM refunds r JOIN purchases p ON p.id = r.purchase_id
  WHERE r.reconciled_at IS NULL
-   AND NOT EXISTS (SELECT 1 FROM purchases_waiting w WHERE w.purchase_id = r.purchase_id)
+   AND NOT EXISTS (SELECT 1 FROM purchases_waiting w
+                    WHERE w.customer_external_id = p.customer_external_id AND w.purchase_id = p.id)
  ORDER BY r.id
  LIMIT $1
    FOR UPDATE OF r SKIP LOCKED;
