@@ -44,7 +44,8 @@ WITH claim AS (
            ELSE 0 END AS payment_index,
            p.partner_id AS noted_partner_id, p.reconcile_note AS noted
       FROM customer c
-     CROSS JOIN LATERAL (SELECT * FROM purchases WHERE customer_external_id = c.external_id
+     CROSS JOIN LATERAL (SELECT id, amount, currency, product, occurred_at, partner_id, reconcile_note
+                           FROM purchases WHERE customer_external_id = c.external_id
                          OFFSET 0) p -- one index scan per customer, never a join with every purchase
 )
 SELECT p.id, p.amount, p.currency, p.product, p.occurred_at, p.customer_id, p.partner_id, p.bound_at,
