@@ -37,7 +37,7 @@ CREATE INDEX purchases_customer ON purchases (customer_external_id, occurred_at)
 -- customer order: a batch numbers each customer's payments in one read.
 CREATE TABLE purchases_waiting (
     customer_external_id  text NOT NULL,
-    purchase_id           bigint NOT NULL UNIQUE, -- no foreign key: purchases are never deleted
+    purchase_id           bigint NOT NULL, -- no foreign key: purchases are never deleted
     PRIMARY KEY (customer_external_id, purchase_id)
 );
 
@@ -52,8 +52,10 @@ $$ LANGUAGE plpgsql;
 
 CREATE FUNCTION purchases_enqueue() RETURNS trigger AS $$
 BEGIN
+    -- In the order the reconciler takes them: a bulk import's queue rows
+    -- then lie in the pages a batch reads.
     INSERT INTO purchases_waiting (customer_external_id, purchase_id)
-    SELECT customer_external_id, id FROM new_purchases;
+    SELECT customer_external_id, id FROM new_purchases ORDER BY 1, 2;
     RETURN NULL;
 END
 $$ LANGUAGE plpgsql;

@@ -44,7 +44,8 @@ WITH claim AS (
            ELSE 0 END AS payment_index,
            p.partner_id AS noted_partner_id, p.reconcile_note AS noted
       FROM customer c
-     CROSS JOIN LATERAL (SELECT * FROM purchases WHERE customer_external_id = c.external_id
+     CROSS JOIN LATERAL (SELECT id, amount, currency, product, occurred_at, partner_id, reconcile_note
+                           FROM purchases WHERE customer_external_id = c.external_id
                          OFFSET 0) p -- one index scan per customer, never a join with every purchase
 )
 SELECT p.id, p.amount, p.currency, p.product, p.occurred_at, p.customer_id, p.partner_id, p.bound_at,
@@ -121,7 +122,8 @@ SELECT r.id, r.amount, r.purchase_id, p.amount AS purchase_amount,
                   WHERE r2.purchase_id = r.purchase_id AND r2.id < r.id), 0) AS refunded_before
   FROM refunds r JOIN purchases p ON p.id = r.purchase_id
  WHERE r.reconciled_at IS NULL
-   AND NOT EXISTS (SELECT 1 FROM purchases_waiting w WHERE w.purchase_id = r.purchase_id)
+   AND NOT EXISTS (SELECT 1 FROM purchases_waiting w
+                    WHERE w.customer_external_id = p.customer_external_id AND w.purchase_id = p.id)
  ORDER BY r.id
  LIMIT $1
    FOR UPDATE OF r SKIP LOCKED;
