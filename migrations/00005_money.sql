@@ -181,9 +181,10 @@ CREATE INDEX payouts_status ON payouts (status, requested_at);
 -- the release of a hold is a matter of time, not of new entries.
 CREATE TABLE ledger_entries (
     id             bigserial PRIMARY KEY,
-    -- Partners, commissions and reversals are never deleted (triggers), and
-    -- every writer names a partner it has just read or locked, so these
-    -- references need no per-row checks (partnerka verify checks them).
+    -- Partners, commissions, reversals, payouts and users are never deleted
+    -- (triggers), and every writer names rows it has just read or locked,
+    -- so these references need no per-row checks (partnerka verify checks
+    -- them): even on a NULL, a foreign key queues a check per inserted row.
     partner_id     bigint NOT NULL,
     currency       currency_code NOT NULL,
     bucket         text NOT NULL CHECK (bucket IN ('pending', 'available', 'reserved', 'paid')),
@@ -193,9 +194,9 @@ CREATE TABLE ledger_entries (
     available_at   timestamptz,
     commission_id  bigint,
     reversal_id    bigint,
-    payout_id      bigint REFERENCES payouts(id),
+    payout_id      bigint,
     reason         text NOT NULL DEFAULT '',
-    created_by     bigint REFERENCES users(id),
+    created_by     bigint,
     created_at     timestamptz NOT NULL DEFAULT now(),
     CHECK (kind NOT IN ('bonus', 'adjustment') OR reason <> ''),
     CHECK ((bucket = 'pending') = (kind IN ('commission', 'reversal', 'flag', 'unflag'))),
@@ -327,7 +328,7 @@ $$ LANGUAGE sql STABLE;
 
 -- The evidence commissions and entries point at is never deleted: partners
 -- and customers are not removed, purchases are refunded, contracts are
--- ended (published plan versions and their rules are protected by their
+-- ended, payouts are rejected, users are disabled (published plan versions and their rules are protected by their
 -- own triggers, and only published versions can have contracts).
 CREATE TRIGGER contracts_kept BEFORE DELETE ON contracts
     FOR EACH ROW EXECUTE FUNCTION forbid_change();
@@ -337,8 +338,14 @@ CREATE TRIGGER customers_kept BEFORE DELETE ON customers
     FOR EACH ROW EXECUTE FUNCTION forbid_change();
 CREATE TRIGGER purchases_kept BEFORE DELETE ON purchases
     FOR EACH ROW EXECUTE FUNCTION forbid_change();
+CREATE TRIGGER payouts_kept BEFORE DELETE ON payouts
+    FOR EACH ROW EXECUTE FUNCTION forbid_change();
+CREATE TRIGGER users_kept BEFORE DELETE ON users
+    FOR EACH ROW EXECUTE FUNCTION forbid_change();
 
 -- +goose Down
+DROP TRIGGER users_kept ON users;
+DROP TRIGGER payouts_kept ON payouts;
 DROP TRIGGER purchases_kept ON purchases;
 DROP TRIGGER customers_kept ON customers;
 DROP TRIGGER partners_kept ON partners;

@@ -211,6 +211,28 @@ func TestVerifyBalances(t *testing.T) {
 	if len(bad) != 1 || bad[0].Check != "reserved" || !bad[0].Expected.Equal(decimal.NewFromInt(10)) {
 		t.Errorf("got %+v, want one reserved mismatch of 10", bad)
 	}
+	// Ledger entries carry no foreign keys: a dangling author or payout is
+	// reported, and neither can be deleted from under an entry.
+	if _, err := db.ExecContext(ctx, `INSERT INTO ledger_entries (partner_id, currency, bucket, kind, amount, reason, created_by, payout_id)
+		VALUES ($1, 'RUB', 'available', 'adjustment', 1, 'test', 999999, NULL),
+		       ($1, 'RUB', 'available', 'adjustment', -1, 'test', NULL, 999999)`, alpha); err != nil {
+		t.Fatal(err)
+	}
+	if bad, err = db.VerifyBalances(ctx); err != nil {
+		t.Fatal(err)
+	}
+	var checks []string
+	for _, m := range bad {
+		checks = append(checks, m.Check)
+	}
+	if got := strings.Join(checks, ", "); got != "reserved, entry by an unknown user, entry without its payout" {
+		t.Errorf("checks %q, want the reserved mismatch, the unknown author and the missing payout", got)
+	}
+	for _, table := range []string{"payouts", "users"} {
+		if _, err := db.ExecContext(ctx, `DELETE FROM `+table); err == nil || !strings.Contains(err.Error(), "append-only") {
+			t.Errorf("DELETE FROM %s: %v, want it refused", table, err)
+		}
+	}
 }
 
 func TestDailyStats(t *testing.T) {

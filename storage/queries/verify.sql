@@ -61,7 +61,7 @@ SELECT coalesce(e.partner_id, b.partner_id) AS partner_id, coalesce(e.currency, 
 
 -- name: verify-references
 -- Commissions and ledger entries reference their partner, customer,
--- purchase and commission without foreign keys (see the money migration):
+-- purchase, commission, payout and author without foreign keys (see the money migration):
 -- every reference must resolve. One row per dangling reference kind and
 -- partner, with how many rows dangle.
 SELECT x.partner_id, '' AS currency, x.check_name, x.n AS ledger, 0 AS expected FROM (
@@ -85,5 +85,13 @@ SELECT x.partner_id, '' AS currency, x.check_name, x.n AS ledger, 0 AS expected 
     SELECT l.partner_id, 'entry without its reversal', count(*)
       FROM ledger_entries l WHERE l.reversal_id IS NOT NULL
        AND NOT EXISTS (SELECT 1 FROM commission_reversals r WHERE r.id = l.reversal_id AND r.commission_id = l.commission_id) GROUP BY 1
+    UNION ALL
+    SELECT l.partner_id, 'entry without its payout', count(*)
+      FROM ledger_entries l WHERE l.payout_id IS NOT NULL
+       AND NOT EXISTS (SELECT 1 FROM payouts p WHERE p.id = l.payout_id AND p.partner_id = l.partner_id) GROUP BY 1
+    UNION ALL
+    SELECT l.partner_id, 'entry by an unknown user', count(*)
+      FROM ledger_entries l WHERE l.created_by IS NOT NULL
+       AND NOT EXISTS (SELECT 1 FROM users u WHERE u.id = l.created_by) GROUP BY 1
 ) x
  ORDER BY 1, 3;

@@ -319,7 +319,8 @@ func checkSample(db *storage.DB, ps []purchase, custPartner []int, custBound []t
 			Level  int             `db:"level"`
 			Amount decimal.Decimal `db:"amount"`
 		}
-		db.Select(&rows, `SELECT c.level, c.amount FROM commissions c JOIN purchases p ON p.id = c.purchase_id WHERE p.external_id = $1`,
+		db.Select(&rows, `SELECT c.level, c.amount FROM commissions c JOIN purchases p ON p.id = c.purchase_id
+			 WHERE c.event = 'sale' AND p.external_id = $1`, // by commissions_purchase,
 			fmt.Sprintf("inv%07d", i))
 		got := map[int]string{}
 		for _, rw := range rows {
