@@ -95,6 +95,7 @@ pg_start() {
 	if [ "$mode" = fast ]; then
 		opts="$opts -c fsync=off -c synchronous_commit=off -c full_page_writes=off"
 	fi
+	opts="$opts ${PARTNERKA_BENCH_PG_OPTS:-}" # e.g. -c shared_preload_libraries=pg_stat_statements
 	as_pg "$PG_BIN/pg_ctl" -D "$dir" -o "$opts" -l "$dir/server.log" -w -t 60 start >/dev/null \
 		|| { tail -20 "$dir/server.log" >&2; die "PostgreSQL did not start (log: $dir/server.log)"; }
 }

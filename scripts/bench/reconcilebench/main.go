@@ -47,6 +47,7 @@ func main() {
 	nCustomers := flag.Int("customers", 100000, "customers")
 	nPartners := flag.Int("partners", 1000, "partners")
 	nClicks := flag.Int("clicks", 1000000, "clicks")
+	flag.BoolVar(&statements, "statements", false, "print the statements PostgreSQL spent most time on while reconciling (needs PARTNERKA_BENCH_PG_OPTS='-c shared_preload_libraries=pg_stat_statements')")
 	flag.Parse()
 	if err := run(*adminURL, *redisURL, *bin, *nPurchases, *nCustomers, *nPartners, *nClicks); err != nil {
 		fmt.Fprintln(os.Stderr, "bench-reconcile:", err)
@@ -158,16 +159,24 @@ func run(adminURL, redisURL, bin string, nPurchases, nCustomers, nPartners, nCli
 
 	env := append(os.Environ(), "PARTNERKA_DATABASE_URL="+dsn, "PARTNERKA_REDIS_URL="+redisURL,
 		"PARTNERKA_REDIS_PREFIX=benchrec:", "PARTNERKA_LOG_LEVEL=warn")
-	steps, rss, took, err := reconcile(bin, env)
+	if statements {
+		if _, err := db.Exec(`CREATE EXTENSION IF NOT EXISTS pg_stat_statements; SELECT pg_stat_statements_reset()`); err != nil {
+			return err
+		}
+	}
+	steps, rss, took, cpu, err := reconcile(bin, env)
 	if err != nil {
 		return err
+	}
+	if statements {
+		topStatements(db)
 	}
 	// Reconciled means earned and, every hold having ended, available: the
 	// pass's steps after the streams (purchases, lead rules, refunds,
 	// release of holds) all count.
 	purchaseSecs := steps["purchases"] + steps["lead_rules"] + steps["refunds"] + steps["release"]
-	fmt.Printf("reconcile: %d purchases in %.1fs (%.0f purchases/s; purchases step %.1fs, release of holds %.1fs, whole pass %.1fs), peak RSS %d MB\n",
-		nPurchases, purchaseSecs, float64(nPurchases)/purchaseSecs, steps["purchases"], steps["release"], took.Seconds(), rss)
+	fmt.Printf("reconcile: %d purchases in %.1fs (%.0f purchases/s; purchases step %.1fs, release of holds %.1fs, whole pass %.1fs, reconciler CPU %.1fs), peak RSS %d MB\n",
+		nPurchases, purchaseSecs, float64(nPurchases)/purchaseSecs, steps["purchases"], steps["release"], took.Seconds(), cpu.Seconds(), rss)
 
 	rdb, err := storage.OpenRedis(ctx, redisURL, "benchrec:")
 	if err != nil {
@@ -183,7 +192,7 @@ func run(adminURL, redisURL, bin string, nPurchases, nCustomers, nPartners, nCli
 	var rss2 int64
 	var stored int
 	for pass := 0; pass < 20 && stored < nClicks; pass++ {
-		steps2, rss, _, err := reconcile(bin, env)
+		steps2, rss, _, _, err := reconcile(bin, env)
 		if err != nil {
 			return err
 		}
@@ -205,17 +214,41 @@ var stepLine = regexp.MustCompile(`^(\w+): (\d+) in ([0-9.]+)s$`)
 
 // reconcile runs partnerka reconcile --once and returns each step's
 // seconds, the process's peak RSS in MB and the wall time.
-func reconcile(bin string, env []string) (map[string]float64, int64, time.Duration, error) {
+var statements bool
+
+// topStatements prints the statements PostgreSQL spent most time on since
+// the last reset.
+func topStatements(db *storage.DB) {
+	var rows []struct {
+		Calls int64   `db:"calls"`
+		Total float64 `db:"total"`
+		Query string  `db:"query"`
+	}
+	err := db.Select(&rows, `SELECT calls, total_exec_time / 1000 AS total, left(regexp_replace(query, '\s+', ' ', 'g'), 100) AS query
+		FROM pg_stat_statements ORDER BY total_exec_time DESC LIMIT 12`)
+	if err != nil {
+		fmt.Println("statements:", err)
+		return
+	}
+	for _, r := range rows {
+		fmt.Printf("  %7.2fs %8d calls  %s\n", r.Total, r.Calls, r.Query)
+	}
+}
+
+// reconcile runs one pass of partnerka reconcile --once and returns each
+// step's seconds, the peak RSS in MB, the wall time and the CPU time the
+// reconciler itself used (the rest of the work is PostgreSQL's).
+func reconcile(bin string, env []string) (map[string]float64, int64, time.Duration, time.Duration, error) {
 	cmd := exec.Command(bin, "reconcile", "--once")
 	cmd.Env = env
 	cmd.Stderr = os.Stderr
 	out, err := cmd.StdoutPipe()
 	if err != nil {
-		return nil, 0, 0, err
+		return nil, 0, 0, 0, err
 	}
 	start := time.Now()
 	if err := cmd.Start(); err != nil {
-		return nil, 0, 0, err
+		return nil, 0, 0, 0, err
 	}
 	peak := watchPeakRSS(cmd.Process.Pid)
 	steps := map[string]float64{}
@@ -226,9 +259,10 @@ func reconcile(bin string, env []string) (map[string]float64, int64, time.Durati
 		}
 	}
 	if err := cmd.Wait(); err != nil {
-		return nil, 0, 0, fmt.Errorf("reconcile: %w", err)
+		return nil, 0, 0, 0, fmt.Errorf("reconcile: %w", err)
 	}
-	return steps, <-peak / 1024, time.Since(start), nil
+	cpu := cmd.ProcessState.UserTime() + cmd.ProcessState.SystemTime()
+	return steps, <-peak / 1024, time.Since(start), cpu, nil
 }
 
 // watchPeakRSS reads the process's peak resident set (VmHWM, in kB) from
