@@ -2,6 +2,7 @@ package cabinet
 
 import (
 	"html/template"
+	"net/netip"
 	"slices"
 	"strings"
 	"sync"
@@ -91,9 +92,22 @@ func can(u *partnerka.User, roles []string) bool {
 }
 
 // actor is the signed-in staff member as the audit log records them.
-func actor(c *fiber.Ctx) storage.Actor {
+func (s *Server) actor(c *fiber.Ctx) storage.Actor {
 	u := currentUser(c)
-	return storage.Actor{UserID: u.ID, IP: c.IP()}
+	return storage.Actor{UserID: u.ID, IP: s.clientIP(c)}
+}
+
+// clientIP is the address the request came from: the visitor's, read from
+// X-Forwarded-For when the request came through a trusted proxy.
+func (s *Server) clientIP(c *fiber.Ctx) string {
+	remote, ok := netip.AddrFromSlice(c.Context().RemoteIP())
+	if !ok {
+		return c.IP()
+	}
+	if s.Proxies.Any() {
+		remote = s.Proxies.ClientIP(remote, c.Request().Header.Peek(fiber.HeaderXForwardedFor))
+	}
+	return remote.Unmap().String()
 }
 
 // badgeCache keeps the navigation's queue counts for a few seconds: every

@@ -235,7 +235,7 @@ func (s *Server) approvePartner(c *fiber.Ctx) error {
 			return err
 		}
 		code, err := s.DB.ApproveApplication(ctx, storage.Approval{PartnerID: id, TypeID: typeID, VersionID: versionID,
-			Start: s.Now(), LandingURL: settings.DefaultLandingURL, Actor: actor(c)})
+			Start: s.Now(), LandingURL: settings.DefaultLandingURL, Actor: s.actor(c)})
 		if err == nil && s.Redis != nil {
 			if err := s.Redis.PublishLinkChange(ctx, code); err != nil {
 				s.Logger.Warn("publish link", "code", code, "err", err) // the trackers' sweep finds it anyway
@@ -265,7 +265,7 @@ func (s *Server) rejectPartner(c *fiber.Ctx) error {
 		if err != nil {
 			return err
 		}
-		return s.DB.RejectApplication(ctx, id, reason, actor(c))
+		return s.DB.RejectApplication(ctx, id, reason, s.actor(c))
 	})
 }
 
@@ -280,7 +280,7 @@ func (s *Server) suspendPartner(c *fiber.Ctx) error {
 				return err
 			}
 		}
-		return s.DB.SuspendPartner(ctx, id, suspend, reason, actor(c))
+		return s.DB.SuspendPartner(ctx, id, suspend, reason, s.actor(c))
 	})
 }
 
@@ -297,7 +297,7 @@ func (s *Server) certifyPartner(c *fiber.Ctx) error {
 			}
 			day = &d
 		}
-		return s.DB.CertifyPartner(ctx, id, day, actor(c))
+		return s.DB.CertifyPartner(ctx, id, day, s.actor(c))
 	})
 }
 
@@ -314,7 +314,7 @@ func (s *Server) setRecruiter(c *fiber.Ctx) error {
 			}
 			recruiter = &p.ID
 		}
-		return s.DB.SetRecruiter(ctx, id, recruiter, actor(c))
+		return s.DB.SetRecruiter(ctx, id, recruiter, s.actor(c))
 	})
 }
 
@@ -335,7 +335,7 @@ func (s *Server) moveContract(c *fiber.Ctx) error {
 		if y, m, d := now.In(userLoc(u)).Date(); day.Equal(time.Date(y, m, d, 0, 0, 0, 0, userLoc(u))) {
 			start = now // from today: from this moment on, never earlier
 		}
-		return s.DB.MoveContract(ctx, id, versionID, start, now, actor(c))
+		return s.DB.MoveContract(ctx, id, versionID, start, now, s.actor(c))
 	})
 }
 
@@ -356,7 +356,7 @@ func (s *Server) addEntry(c *fiber.Ctx) error {
 			return err
 		}
 		_, err := s.AddManualEntry(ctx, id, kind, strings.TrimSpace(strings.ReplaceAll(c.FormValue("amount"), ",", ".")),
-			strings.ToUpper(strings.TrimSpace(c.FormValue("currency"))), c.FormValue("reason"), actor(c))
+			strings.ToUpper(strings.TrimSpace(c.FormValue("currency"))), c.FormValue("reason"), s.actor(c))
 		return err
 	})
 }

@@ -156,7 +156,7 @@ func (s *Server) decidePayout(c *fiber.Ctx) error {
 	}
 	action := c.Path()[strings.LastIndexByte(c.Path(), '/')+1:]
 	to := map[string]string{"approve": storage.PayoutApproved, "reject": storage.PayoutRejected, "paid": storage.PayoutPaid}[action]
-	t := storage.PayoutTransition{PayoutID: id, To: to, ActorID: currentUser(c).ID, At: s.Now(), IP: c.IP(),
+	t := storage.PayoutTransition{PayoutID: id, To: to, ActorID: currentUser(c).ID, At: s.Now(), IP: s.clientIP(c),
 		Reason: strings.TrimSpace(c.FormValue("reason")), Reference: strings.TrimSpace(c.FormValue("reference"))}
 	switch {
 	case to == storage.PayoutRejected && !validReason(t.Reason):
@@ -219,7 +219,7 @@ func (s *Server) importPaid(c *fiber.Ctx) error {
 		bad = []storage.LineError{{Line: 1, Message: "the file has no payouts"}}
 	}
 	if len(bad) == 0 {
-		if bad, err = s.DB.MarkPaid(c.UserContext(), lines, currentUser(c).ID, c.IP(), s.Now()); err != nil {
+		if bad, err = s.DB.MarkPaid(c.UserContext(), lines, currentUser(c).ID, s.clientIP(c), s.Now()); err != nil {
 			return err
 		}
 	}

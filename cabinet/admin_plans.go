@@ -107,7 +107,7 @@ func (s *Server) createPlan(c *fiber.Ctx) error {
 	if len(errs) > 0 {
 		return s.renderPlans(c, name, description, errs, fiber.StatusUnprocessableEntity)
 	}
-	id, err := s.DB.CreatePlan(c.UserContext(), actor(c), name, description)
+	id, err := s.DB.CreatePlan(c.UserContext(), s.actor(c), name, description)
 	if partnerka.ErrorField(err) == "name" {
 		errs["name"] = T(u.Locale, "pl_err_name_taken")
 		return s.renderPlans(c, name, description, errs, fiber.StatusUnprocessableEntity)
@@ -160,7 +160,7 @@ func (s *Server) createPlanVersion(c *fiber.Ctx) error {
 	if utf8.RuneCountInString(notes) > 2000 {
 		notes = string([]rune(notes)[:2000])
 	}
-	n, err := s.DB.CreatePlanVersion(c.UserContext(), actor(c), id, c.FormValue("start") != "empty", notes)
+	n, err := s.DB.CreatePlanVersion(c.UserContext(), s.actor(c), id, c.FormValue("start") != "empty", notes)
 	switch partnerka.ErrorCode(err) {
 	case "":
 		return c.Redirect(fmt.Sprintf("/admin/plans/%d/versions/%d?done=pl_version_created", id, n), fiber.StatusSeeOther)
@@ -287,7 +287,7 @@ func (s *Server) publishPlanVersion(c *fiber.Ctx) error {
 		return s.confirmPlanAction(c, v, fmt.Sprintf(T(u.Locale, "pl_confirm_publish"), v.Plan, v.Version, len(v.Rules)),
 			versionURL(v)+"/publish", T(u.Locale, "pl_publish"), "primary")
 	}
-	if err := s.DB.PublishPlanVersion(c.UserContext(), actor(c), v.ID); err != nil {
+	if err := s.DB.PublishPlanVersion(c.UserContext(), s.actor(c), v.ID); err != nil {
 		return s.versionActionError(c, v, err)
 	}
 	return c.Redirect(versionURL(v)+"?done=pl_published", fiber.StatusSeeOther)

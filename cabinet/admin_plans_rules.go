@@ -285,7 +285,7 @@ func (s *Server) savePlanRule(c *fiber.Ctx, existing bool) error {
 		return s.renderRule(c, v, ruleID, f, errs, fiber.StatusUnprocessableEntity)
 	}
 	r.ID = ruleID
-	if _, err := s.DB.SavePlanRule(c.UserContext(), actor(c), v.ID, r); err != nil {
+	if _, err := s.DB.SavePlanRule(c.UserContext(), s.actor(c), v.ID, r); err != nil {
 		return s.versionActionError(c, v, err)
 	}
 	return c.Redirect(versionURL(v)+"?done=pl_rule_saved", fiber.StatusSeeOther)
@@ -310,7 +310,7 @@ func (s *Server) deletePlanRule(c *fiber.Ctx) error {
 		return s.confirmPlanAction(c, v, fmt.Sprintf(T(u.Locale, "pl_confirm_delete"), i+1, v.Plan, v.Version, describeRule(r, u.Locale)),
 			fmt.Sprintf("%s/rules/%d/delete", versionURL(v), r.ID), T(u.Locale, "pl_delete"), "danger")
 	}
-	if err := s.DB.DeletePlanRule(c.UserContext(), actor(c), v.ID, r.ID); err != nil {
+	if err := s.DB.DeletePlanRule(c.UserContext(), s.actor(c), v.ID, r.ID); err != nil {
 		return s.versionActionError(c, v, err)
 	}
 	return c.Redirect(versionURL(v)+"?done=pl_rule_deleted", fiber.StatusSeeOther)
@@ -330,7 +330,7 @@ func (s *Server) movePlanRuleUp(c *fiber.Ctx) error {
 	if !v.Draft() {
 		return s.refuseEdit(c, v)
 	}
-	if err := s.DB.MovePlanRuleUp(c.UserContext(), actor(c), v.ID, v.Rules[i].ID); err != nil {
+	if err := s.DB.MovePlanRuleUp(c.UserContext(), s.actor(c), v.ID, v.Rules[i].ID); err != nil {
 		return s.versionActionError(c, v, err)
 	}
 	return c.Redirect(versionURL(v)+"?done=pl_rule_moved", fiber.StatusSeeOther)

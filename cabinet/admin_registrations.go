@@ -60,7 +60,7 @@ func (s *Server) decideRegistration(c *fiber.Ctx) error {
 	case decision == "rejected" && !validReason(reason):
 		err = errReason
 	default:
-		err = s.DB.DecideRegistration(c.UserContext(), id, decision, reason, actor(c), s.Now())
+		err = s.DB.DecideRegistration(c.UserContext(), id, decision, reason, s.actor(c), s.Now())
 	}
 	switch partnerka.ErrorCode(err) {
 	case "":
@@ -166,7 +166,7 @@ func (s *Server) reassignCustomer(c *fiber.Ctx) error {
 		if p.Status != partnerka.PartnerActive {
 			return partnerka.FieldError("partner", "%s is %s; only active partners take customers", p.Name, p.Status)
 		}
-		return s.DB.ReassignCustomer(c.UserContext(), id, p.ID, reason, s.Now(), actor(c))
+		return s.DB.ReassignCustomer(c.UserContext(), id, p.ID, reason, s.Now(), s.actor(c))
 	}()
 	switch partnerka.ErrorCode(err) {
 	case "":

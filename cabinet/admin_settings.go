@@ -134,7 +134,7 @@ func (s *Server) saveProgramSettings(c *fiber.Ctx) error {
 	mins, err := settingsFromForm(form, &st, lc)
 	if err == nil {
 		var changed bool
-		if changed, err = s.DB.SaveSettings(ctx, st, mins, actor(c)); err == nil {
+		if changed, err = s.DB.SaveSettings(ctx, st, mins, s.actor(c)); err == nil {
 			done := "set_saved"
 			if !changed {
 				done = "set_unchanged"
@@ -220,7 +220,7 @@ func settingsFromForm(f settingsForm, st *partnerka.Settings, lc string) ([]part
 func (s *Server) createAPIKey(c *fiber.Ctx) error {
 	u := currentUser(c)
 	name := strings.TrimSpace(c.FormValue("name"))
-	id, key, err := s.DB.IssueAPIKey(c.UserContext(), name, actor(c))
+	id, key, err := s.DB.IssueAPIKey(c.UserContext(), name, s.actor(c))
 	if err != nil {
 		if partnerka.ErrorCode(err) != partnerka.EINVALID {
 			return err
@@ -273,7 +273,7 @@ func (s *Server) revokeAPIKey(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	err = s.DB.RevokeAPIKey(c.UserContext(), k.ID, actor(c), s.Now())
+	err = s.DB.RevokeAPIKey(c.UserContext(), k.ID, s.actor(c), s.Now())
 	switch partnerka.ErrorCode(err) {
 	case "":
 		return c.Redirect("/admin/settings?done=set_key_revoked#api-keys", fiber.StatusSeeOther)

@@ -60,7 +60,7 @@ func (s *Server) addStaff(c *fiber.Ctx) error {
 	token := randomToken()
 	nu := &partnerka.User{Email: c.FormValue("email"), Name: strings.TrimSpace(c.FormValue("name")), Role: c.FormValue("role"),
 		PasswordHash: hash, Locale: currentUser(c).Locale}
-	err = s.DB.AddStaff(c.UserContext(), nu, tokenHash(token), s.Now().Add(staffInviteTTL), actor(c))
+	err = s.DB.AddStaff(c.UserContext(), nu, tokenHash(token), s.Now().Add(staffInviteTTL), s.actor(c))
 	if code := partnerka.ErrorCode(err); code == partnerka.EINVALID || code == partnerka.ECONFLICT {
 		return s.renderStaff(c, err, input, fiber.StatusUnprocessableEntity)
 	} else if err != nil {
@@ -79,7 +79,7 @@ func (s *Server) updateStaff(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	err = s.DB.SetStaff(c.UserContext(), id, c.FormValue("role"), c.FormValue("disabled") == "1", s.Now(), actor(c))
+	err = s.DB.SetStaff(c.UserContext(), id, c.FormValue("role"), c.FormValue("disabled") == "1", s.Now(), s.actor(c))
 	if partnerka.ErrorCode(err) == partnerka.EINVALID {
 		return s.renderStaff(c, err, fiber.Map{"id": strconv.FormatInt(id, 10)}, fiber.StatusUnprocessableEntity)
 	} else if err != nil {

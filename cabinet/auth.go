@@ -41,7 +41,7 @@ func (s *Server) login(c *fiber.Ctx) error {
 	now := s.Now()
 	email := partnerka.NormalizeEmail(c.FormValue("email"))
 	password := c.FormValue("password")
-	byEmail, byIP, err := s.DB.LoginFailures(ctx, email, c.IP(), now.Add(-failureWindow))
+	byEmail, byIP, err := s.DB.LoginFailures(ctx, email, s.clientIP(c), now.Add(-failureWindow))
 	if err != nil {
 		return err
 	}
@@ -57,7 +57,7 @@ func (s *Server) login(c *fiber.Ctx) error {
 		hash = u.PasswordHash
 	}
 	if !CheckPassword(hash, password) || u == nil || u.DisabledAt != nil {
-		if err := s.DB.RecordLoginFailure(ctx, email, c.IP(), now); err != nil {
+		if err := s.DB.RecordLoginFailure(ctx, email, s.clientIP(c), now); err != nil {
 			return err
 		}
 		return s.renderLogin(c, email, "bad_login", fiber.StatusUnauthorized)
@@ -81,7 +81,7 @@ func (s *Server) login(c *fiber.Ctx) error {
 		s.DB.DeleteSession(ctx, tokenHash(old))
 	}
 	token := randomToken()
-	if err := s.DB.CreateSession(ctx, tokenHash(token), u.ID, randomToken(), now.Add(sessionTTL), c.IP(),
+	if err := s.DB.CreateSession(ctx, tokenHash(token), u.ID, randomToken(), now.Add(sessionTTL), s.clientIP(c),
 		strings.Clone(c.Get(fiber.HeaderUserAgent))); err != nil {
 		return err
 	}

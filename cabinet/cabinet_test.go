@@ -2,6 +2,7 @@ package cabinet
 
 import (
 	"context"
+	"fmt"
 	"io"
 	"log/slog"
 	"net/http"
@@ -26,6 +27,7 @@ const pw = "correct horse battery"
 
 type fixture struct {
 	db   *storage.DB
+	srv  *Server
 	app  *fiber.App
 	seed *storage.SeedResult
 	mail *recordingMailer
@@ -83,7 +85,7 @@ func newFixture(t *testing.T) *fixture {
 	if err := s.Mount(app); err != nil {
 		t.Fatal(err)
 	}
-	return &fixture{db: db, app: app, seed: res, mail: mail}
+	return &fixture{db: db, srv: s, app: app, seed: res, mail: mail}
 }
 
 // browser keeps cookies between requests, as a person's browser does.
@@ -91,6 +93,7 @@ type browser struct {
 	t       *testing.T
 	app     *fiber.App
 	cookies map[string]*http.Cookie
+	header  map[string]string // sent with every request
 }
 
 func (f *fixture) browser(t *testing.T) *browser {
@@ -109,6 +112,9 @@ func (b *browser) do(method, path string, form url.Values) (*http.Response, stri
 	}
 	for _, c := range b.cookies {
 		req.AddCookie(c)
+	}
+	for k, v := range b.header {
+		req.Header.Set(k, v)
 	}
 	resp, err := b.app.Test(req, 10000)
 	if err != nil {
@@ -201,6 +207,31 @@ func TestLoginLimit(t *testing.T) {
 	}
 	if r, _ := f.browser(t).login("alpha@x.test", pw); r.StatusCode != 303 {
 		t.Errorf("another account from the same address: %d (the per-address limit is %d)", r.StatusCode, maxIPFailure)
+	}
+}
+
+// Behind a trusted proxy the per-address limit counts each visitor's
+// address, not the proxy's: one guesser does not lock everyone out.
+func TestLoginLimitBehindProxy(t *testing.T) {
+	f := newFixture(t)
+	var err error
+	if f.srv.Proxies, err = partnerka.ParseTrustedProxies("0.0.0.0/0"); err != nil { // the test connection's address
+		t.Fatal(err)
+	}
+	guesser := f.browser(t)
+	guesser.header = map[string]string{"X-Forwarded-For": "203.0.113.66"}
+	for i := 0; i < maxIPFailure; i++ {
+		if r, _ := guesser.login(fmt.Sprintf("nobody%d@x.test", i), "guess"); r.StatusCode != 401 {
+			t.Fatalf("guess %d: %d", i, r.StatusCode)
+		}
+	}
+	if r, _ := guesser.login("alpha@x.test", pw); r.StatusCode != 429 {
+		t.Errorf("the guesser's address after %d failures: %d, want 429", maxIPFailure, r.StatusCode)
+	}
+	other := f.browser(t)
+	other.header = map[string]string{"X-Forwarded-For": "198.51.100.5"}
+	if r, _ := other.login("alpha@x.test", pw); r.StatusCode != 303 {
+		t.Errorf("another visitor through the same proxy: %d, want 303", r.StatusCode)
 	}
 }
 

@@ -187,7 +187,7 @@ func (s *Server) createMaterial(c *fiber.Ctx) error {
 		Body: strings.TrimRight(strings.ReplaceAll(c.FormValue("body"), "\r\n", "\n"), " \n\t")}
 	m, err := s.readMaterial(c, form, u.Locale)
 	if err == nil {
-		_, err = s.DB.CreateMaterial(c.UserContext(), actor(c), m)
+		_, err = s.DB.CreateMaterial(c.UserContext(), s.actor(c), m)
 	}
 	if err != nil {
 		if partnerka.ErrorCode(err) == partnerka.EINTERNAL {
@@ -268,7 +268,7 @@ func (s *Server) deleteMaterial(c *fiber.Ctx) error {
 			"Question": fmt.Sprintf(T(u.Locale, "mat_confirm_delete"), T(u.Locale, "mat_kind_"+m.Kind), m.Title),
 		}))
 	}
-	err = s.DB.DeleteMaterial(c.UserContext(), actor(c), id)
+	err = s.DB.DeleteMaterial(c.UserContext(), s.actor(c), id)
 	if partnerka.ErrorCode(err) == partnerka.ENOTFOUND {
 		return fiber.ErrNotFound
 	} else if err != nil {

@@ -35,6 +35,9 @@ type Server struct {
 	Mailer     Mailer
 	Secure     bool // served over TLS: cookies get Secure
 	Now        partnerka.Clock
+	// Proxies are the reverse proxies whose X-Forwarded-For is believed
+	// (sign-in throttling, sessions and the audit log record the address).
+	Proxies partnerka.TrustedProxies
 
 	// RegisterLead applies the registration rule (commissions.RegisterLead,
 	// wired by cmd so the cabinet does not import the rules) and returns

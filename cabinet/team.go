@@ -46,7 +46,7 @@ func (s *Server) inviteMember(c *fiber.Ctx) error {
 	}
 	token := randomToken()
 	now := s.Now()
-	err := s.DB.Invite(ctx, actor(c), *u.PartnerID, email, tokenHash(token), now, now.Add(inviteTTL))
+	err := s.DB.Invite(ctx, s.actor(c), *u.PartnerID, email, tokenHash(token), now, now.Add(inviteTTL))
 	switch partnerka.ErrorCode(err) {
 	case "":
 	case partnerka.ECONFLICT:
@@ -92,7 +92,7 @@ func (s *Server) revokeInvitation(c *fiber.Ctx) error {
 		}
 		return fiber.ErrNotFound
 	}
-	err := s.DB.RevokeInvitation(c.UserContext(), actor(c), *u.PartnerID, email)
+	err := s.DB.RevokeInvitation(c.UserContext(), s.actor(c), *u.PartnerID, email)
 	switch partnerka.ErrorCode(err) {
 	case "":
 		return c.Redirect("/settings?done=team_revoked#team", fiber.StatusSeeOther)
@@ -125,7 +125,7 @@ func (s *Server) removeMember(c *fiber.Ctx) error {
 		return s.confirmTeam(c, "/settings/team/"+strconv.FormatInt(m.ID, 10)+"/remove", "",
 			fmt.Sprintf(T(u.Locale, "team_confirm_remove"), m.Email), "team_remove")
 	}
-	err = s.DB.RemoveMember(c.UserContext(), actor(c), *u.PartnerID, id, s.Now())
+	err = s.DB.RemoveMember(c.UserContext(), s.actor(c), *u.PartnerID, id, s.Now())
 	switch partnerka.ErrorCode(err) {
 	case "":
 		return c.Redirect("/settings?done=team_removed#team", fiber.StatusSeeOther)
@@ -204,7 +204,7 @@ func (s *Server) acceptInvitation(c *fiber.Ctx) error {
 		return err
 	}
 	now := s.Now()
-	u, err := s.DB.AcceptInvitation(ctx, tokenHash(token), name, hash, locale, c.IP(), now)
+	u, err := s.DB.AcceptInvitation(ctx, tokenHash(token), name, hash, locale, s.clientIP(c), now)
 	switch partnerka.ErrorCode(err) {
 	case "":
 	case partnerka.ENOTFOUND:
@@ -218,7 +218,7 @@ func (s *Server) acceptInvitation(c *fiber.Ctx) error {
 		s.DB.DeleteSession(ctx, tokenHash(old))
 	}
 	session := randomToken()
-	if err := s.DB.CreateSession(ctx, tokenHash(session), u.ID, randomToken(), now.Add(sessionTTL), c.IP(),
+	if err := s.DB.CreateSession(ctx, tokenHash(session), u.ID, randomToken(), now.Add(sessionTTL), s.clientIP(c),
 		strings.Clone(c.Get(fiber.HeaderUserAgent))); err != nil {
 		return err
 	}

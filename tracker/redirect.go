@@ -2,7 +2,6 @@ package tracker
 
 import (
 	"bytes"
-	"net"
 	"net/netip"
 	"partnerka"
 	"sync"
@@ -55,7 +54,7 @@ func (s *Server) redirect(c *fiber.Ctx) error {
 	id := partnerka.NewClickID(now)
 	buf = id.AppendText(buf)
 	idEnd := len(buf)
-	buf = appendIP(buf, c.Context().RemoteIP())
+	buf = s.appendClientIP(buf, c)
 	ipEnd := len(buf)
 	locStart := len(buf)
 	buf = s.appendDestination(buf, l.dest, c.Request().URI().QueryString(), st.ClickParam)
@@ -114,11 +113,15 @@ func (s *Server) redirect(c *fiber.Ctx) error {
 // alive and unchanged.
 func b2s(b []byte) string { return unsafe.String(unsafe.SliceData(b), len(b)) }
 
-// appendIP appends the text form of ip (IPv4 for IPv4-mapped addresses).
-func appendIP(dst []byte, ip net.IP) []byte {
-	a, ok := netip.AddrFromSlice(ip)
+// appendClientIP appends the visitor's address (IPv4 for IPv4-mapped
+// addresses): the socket's, or the one a trusted proxy forwarded.
+func (s *Server) appendClientIP(dst []byte, c *fiber.Ctx) []byte {
+	a, ok := netip.AddrFromSlice(c.Context().RemoteIP())
 	if !ok {
 		return dst
+	}
+	if s.Proxies.Any() {
+		a = s.Proxies.ClientIP(a, c.Request().Header.Peek(fiber.HeaderXForwardedFor))
 	}
 	return a.Unmap().AppendTo(dst)
 }

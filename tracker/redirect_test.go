@@ -231,6 +231,27 @@ func TestRedirect(t *testing.T) {
 	}
 }
 
+// A click records the visitor's address: the socket's, or, behind a
+// trusted proxy, the one the proxy forwarded; anyone else's
+// X-Forwarded-For is ignored.
+func TestClickAddressBehindProxy(t *testing.T) {
+	f := newFixture(t, nil)
+	xff := map[string]string{"User-Agent": browserUA, "X-Forwarded-For": "1.1.1.1, 203.0.113.7"}
+	f.do(t, "GET", "/r/alpha", xff).Body.Close()
+	socket := f.stream(t)[0].IP
+	if socket == "" || socket == "203.0.113.7" || socket == "1.1.1.1" {
+		t.Fatalf("no proxy trusted: recorded %q, want the socket's address", socket)
+	}
+	var err error
+	if f.srv.Proxies, err = partnerka.ParseTrustedProxies(socket); err != nil {
+		t.Fatal(err)
+	}
+	f.do(t, "GET", "/r/alpha", xff).Body.Close()
+	if got := f.stream(t)[1].IP; got != "203.0.113.7" {
+		t.Errorf("behind a trusted proxy: recorded %q, want 203.0.113.7 (the address the proxy saw)", got)
+	}
+}
+
 func TestCookieChain(t *testing.T) {
 	f := newFixture(t, nil)
 	first := f.do(t, "GET", "/r/alpha", map[string]string{"User-Agent": browserUA})

@@ -24,7 +24,10 @@ type Server struct {
 	RedirectTimeout time.Duration
 	Secure          bool          // the tracker is served over TLS: cookies get Secure
 	SyncInterval    time.Duration // how often links changed in PostgreSQL are re-read
-	Now             partnerka.Clock
+	// Proxies are the reverse proxies whose X-Forwarded-For names the
+	// visitor; without them a click records the socket's address.
+	Proxies partnerka.TrustedProxies
+	Now     partnerka.Clock
 
 	cache    *LinkCache
 	writer   *ClickWriter

@@ -10,6 +10,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"partnerka"
 )
 
 // Config is the process configuration: defaults in code, overridden by
@@ -27,6 +29,8 @@ type Config struct {
 	CabinetAddr string `env:"CABINET_ADDR" doc:"listen address of the cabinet and back office"`
 	TrackerURL  string `env:"TRACKER_URL" doc:"public base URL of the tracker (used in partners' links)"`
 	CabinetURL  string `env:"CABINET_URL" doc:"public base URL of the cabinet"`
+
+	TrustedProxies string `env:"TRUSTED_PROXIES" doc:"addresses and CIDR ranges of the reverse proxies in front (10.0.0.0/8, 192.168.1.10): their X-Forwarded-For names the visitor; empty uses the connection's address"`
 
 	ReconcileInterval time.Duration `env:"RECONCILE_INTERVAL" doc:"pause between reconciler runs inside serve; 0 turns the loop off"`
 	ReconcileBatch    int           `env:"RECONCILE_BATCH" doc:"purchases per reconciler transaction"`
@@ -130,6 +134,9 @@ func (c Config) Validate() error {
 		if err != nil || (p.Scheme != "http" && p.Scheme != "https") || p.Host == "" {
 			return fmt.Errorf("%s must be an http or https URL, not %q", u.name, u.value)
 		}
+	}
+	if _, err := partnerka.ParseTrustedProxies(c.TrustedProxies); err != nil {
+		return fmt.Errorf("PARTNERKA_TRUSTED_PROXIES: %v", err)
 	}
 	if c.SMTPURL != "" {
 		u, err := url.Parse(c.SMTPURL)

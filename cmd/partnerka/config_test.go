@@ -88,6 +88,7 @@ func TestValidate(t *testing.T) {
 		{"redirect timeout", func(c *Config) { c.RedirectTimeout = 0 }, "PARTNERKA_REDIRECT_TIMEOUT"},
 		{"log format", func(c *Config) { c.LogFormat = "xml" }, "PARTNERKA_LOG_FORMAT"},
 		{"log level", func(c *Config) { c.LogLevel = "loud" }, "PARTNERKA_LOG_LEVEL"},
+		{"trusted proxies", func(c *Config) { c.TrustedProxies = "10.0.0.0/8, proxy.internal" }, "PARTNERKA_TRUSTED_PROXIES"},
 		{"SMTP URL", func(c *Config) { c.SMTPURL, c.MailFrom = "mail.example.com:587", "p@example.com" }, "PARTNERKA_SMTP_URL"},
 		{"SMTP without a sender", func(c *Config) { c.SMTPURL = "smtp://u:p@mail.example.com:587" }, "PARTNERKA_MAIL_FROM"},
 	} {

@@ -50,8 +50,9 @@ func runServe(ctx context.Context, m *Main, args []string) error {
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 
+	proxies, _ := partnerka.ParseTrustedProxies(m.Config.TrustedProxies) // validated with the configuration
 	trk := &tracker.Server{
-		DB: db, Redis: rdb, Logger: m.Logger, Metrics: tracker.NewMetrics(reg),
+		DB: db, Redis: rdb, Logger: m.Logger, Metrics: tracker.NewMetrics(reg), Proxies: proxies,
 		Secret: []byte(m.Config.Secret), RedirectTimeout: m.Config.RedirectTimeout,
 		Secure: strings.HasPrefix(m.Config.TrackerURL, "https://"),
 	}
@@ -67,7 +68,7 @@ func runServe(ctx context.Context, m *Main, args []string) error {
 	cabinetApp := newApp("partnerka-cabinet", m.Logger)
 	mountOps(cabinetApp, db, rdb, reg)
 	cab := &cabinet.Server{DB: db, Redis: rdb, Logger: m.Logger, TrackerURL: m.Config.TrackerURL, CabinetURL: m.Config.CabinetURL,
-		Secure: strings.HasPrefix(m.Config.CabinetURL, "https://")}
+		Secure: strings.HasPrefix(m.Config.CabinetURL, "https://"), Proxies: proxies}
 	cab.RegisterLead = registerLead(db)
 	cab.AddManualEntry = func(ctx context.Context, partnerID int64, kind, amount, currency, reason string, by storage.Actor) (int64, error) {
 		return commissions.AddManualEntry(ctx, db, partnerID, kind, amount, currency, reason, by)
