@@ -17,6 +17,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"syscall"
 	"time"
 
 	"partnerka/scripts/bench/benchdb"
@@ -121,7 +122,7 @@ func run(adminURL, redisURL, bin string, nClicks, nCustomers, nCommissions, n in
 	if err := cmd.Start(); err != nil {
 		return err
 	}
-	defer func() { cmd.Process.Signal(os.Interrupt); cmd.Wait() }()
+	defer func() { cmd.Process.Signal(syscall.SIGTERM); cmd.Wait() }()
 	base := "http://" + addr
 	for i := 0; ; i++ {
 		if resp, err := http.Get(base + "/healthz"); err == nil {

@@ -18,6 +18,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"syscall"
 	"time"
 
 	"github.com/lib/pq"
@@ -96,7 +97,7 @@ end
 		if err := c.Start(); err != nil {
 			return err
 		}
-		defer func(c *exec.Cmd) { c.Process.Signal(os.Interrupt); c.Wait() }(c)
+		defer func(c *exec.Cmd) { c.Process.Signal(syscall.SIGTERM); c.Wait() }(c)
 	}
 	if err := waitReady("http://"+trackerAddr+"/readyz", "http://"+bareAddr+"/"); err != nil {
 		return err
