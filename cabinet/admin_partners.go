@@ -133,7 +133,7 @@ func (s *Server) renderPartner(c *fiber.Ctx, formName string, formErr error, inp
 	var latest []fiber.Map
 	for _, r := range earnings {
 		latest = append(latest, fiber.Map{"Date": date(r.EarnedAt), "Amount": money(partnerka.Money{Amount: r.Amount, Currency: r.Currency}),
-			"Status": T(u.Locale, "status_"+r.Status), "StatusClass": r.Status, "Explanation": r.Explanation})
+			"Status": T(u.Locale, "status_"+r.Status), "StatusClass": r.Status, "Explanation": explain(r.Explanation, u.Locale)})
 	}
 	var entries []fiber.Map
 	for _, m := range manual {

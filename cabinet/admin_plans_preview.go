@@ -100,7 +100,7 @@ func previewViews(p *storage.PlanPreview, locale string) ([]fiber.Map, []fiber.M
 		}
 		what := T(locale, "pl_event_"+it.Event) + ", " + fmt.Sprintf(T(locale, "pl_level_n"), it.Level)
 		items = append(items, fiber.Map{"Date": FormatDate(it.At, locale), "What": what, "Payment": money(it.Base),
-			"Actual": money(it.Actual), "Preview": money(it.Preview), "Explanation": it.Explanation})
+			"Actual": money(it.Actual), "Preview": money(it.Preview), "Explanation": explain(it.Explanation, locale)})
 	}
 	more := ""
 	if len(p.Items) > maxPreviewItems {

@@ -176,7 +176,7 @@ func (s *Server) dashboard(c *fiber.Ctx) error {
 	for _, l := range d.Latest {
 		ls = append(ls, latest{Date: FormatDate(l.EarnedAt.In(loc), locale),
 			Amount: FormatMoney(partnerka.Money{Amount: l.Amount, Currency: l.Currency}, locale),
-			Status: T(locale, "status_"+l.Status), StatusClass: l.Status, Explanation: l.Explanation})
+			Status: T(locale, "status_"+l.Status), StatusClass: l.Status, Explanation: explain(l.Explanation, locale)})
 	}
 	next := ""
 	if d.NextRelease != nil {

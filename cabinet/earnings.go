@@ -40,7 +40,7 @@ func (s *Server) earnings(c *fiber.Ctx) error {
 	for _, r := range rows {
 		v := view{Date: FormatDate(r.EarnedAt.In(loc), u.Locale),
 			Amount: FormatMoney(partnerka.Money{Amount: r.Amount, Currency: r.Currency}, u.Locale),
-			Status: T(u.Locale, "status_"+r.Status), StatusClass: r.Status, Explanation: r.Explanation,
+			Status: T(u.Locale, "status_"+r.Status), StatusClass: r.Status, Explanation: explain(r.Explanation, u.Locale),
 			Release: FormatDate(r.HoldUntil.In(loc), u.Locale)}
 		if r.Reversed.IsPositive() {
 			v.Reversed = "−" + FormatMoney(partnerka.Money{Amount: r.Reversed, Currency: r.Currency}, u.Locale)

@@ -128,11 +128,25 @@ func TestEarningsPage(t *testing.T) {
 	alpha := f.seed.Partners["alpha"]
 	f.db.ExecContext(ctx, `INSERT INTO ledger_entries (partner_id, currency, bucket, kind, amount, reason, created_at) VALUES
 		($1, 'RUB', 'available', 'bonus', 300, 'Q3 contest winner', '2026-11-20')`, alpha)
+	if _, err := f.db.ExecContext(ctx, `INSERT INTO customers (external_id, partner_id, source, reason, bound_at, first_seen_at) VALUES
+		('cust-1', $1, 'click', 'attributed', '2026-11-01', '2026-11-01')`, alpha); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := f.db.ExecContext(ctx, `INSERT INTO commissions (partner_id, customer_id, event, level, contract_id, plan_version_id, rule_id,
+		base_amount, amount_unrounded, amount, currency, earned_at, hold_until, explanation)
+		SELECT $1, c.id, 'lead', 1, 1, 1, 1, 0, 1000, 1000, 'RUB', '2026-11-21', '2026-12-21', '1000.00 RUB for a new customer, plan Referral v1'
+		  FROM customers c WHERE c.external_id = 'cust-1'`, alpha); err != nil {
+		t.Fatal(err)
+	}
 	b := f.browser(t)
 	b.login("alpha@x.test", pw)
 	_, page := b.do("GET", "/earnings", nil)
 	if !strings.Contains(page, "Q3 contest winner") || !strings.Contains(page, "300,00\u00a0₽") {
 		t.Errorf("earnings page:\n%s", page)
+	}
+	// The stored explanation is English; a Russian reader gets it in Russian.
+	if !strings.Contains(page, "1\u00a0000,00\u00a0₽ за нового клиента, тариф Referral v1") || strings.Contains(page, "for a new customer") {
+		t.Errorf("earnings page does not explain the commission in Russian:\n%s", page)
 	}
 	r, csv := b.do("GET", "/earnings.csv?period=30d", nil)
 	if r.StatusCode != 200 || !strings.HasPrefix(csv, "date,kind,amount") || !strings.Contains(csv, "bonus,300.00,,RUB") {
