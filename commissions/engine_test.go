@@ -25,7 +25,9 @@ func engineWorld(t *testing.T) (*storage.DB, int64, Reconciler, *time.Time) {
 		Plans: []storage.SeedPlan{{Name: "Flat20", Version: 1, Rules: []partnerka.Rule{
 			{Event: "sale", Level: 1, Kind: "percent", Percent: decimal.NewFromInt(20), Payments: "all"}}}},
 		Partners: []storage.SeedPartner{{Partner: partnerka.Partner{Ref: "alpha", Name: "Alpha", Kind: "company", Status: "active"},
-			Plan: "Flat20", ContractStart: t0.AddDate(-1, 0, 0), PromoCodes: []string{"ALPHA10"}}},
+			Plan: "Flat20", ContractStart: t0.AddDate(-1, 0, 0), PromoCodes: []string{"ALPHA10"}},
+			{Partner: partnerka.Partner{Ref: "beta", Name: "Beta", Kind: "company", Status: "active"},
+				Plan: "Flat20", ContractStart: t0.AddDate(-1, 0, 0)}},
 	})
 	if err != nil {
 		t.Fatal(err)
@@ -199,6 +201,63 @@ func TestPurchaseBeforeLead(t *testing.T) {
 	db.Get(&note, `SELECT reconcile_note FROM purchases WHERE external_id = 'early'`)
 	if note != "paid before the customer was bound to the partner" {
 		t.Errorf("note of the early purchase: %q", note)
+	}
+}
+
+// A reassignment is not retroactive, even for a payment reported after it:
+// a payment dated before it earns for the partner the customer was bound
+// to then, numbered among that partner's payments; later ones earn for the
+// new partner, numbered from the reassignment.
+func TestReassignmentIsNotRetroactive(t *testing.T) {
+	db, alpha, rec, _ := engineWorld(t) // binds c1 to alpha at t0
+	ctx := context.Background()
+	var beta, c1 int64
+	db.Get(&beta, `SELECT id FROM partners WHERE ref = 'beta'`)
+	db.Get(&c1, `SELECT id FROM customers WHERE external_id = 'c1'`)
+	purchase(t, db, "first", "100", t0.AddDate(0, 0, 1))
+	if _, err := rec.RunOnce(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if err := db.ReassignCustomer(ctx, c1, beta, "moved to the dealer", t0.AddDate(0, 0, 10), storage.Actor{}); err != nil {
+		t.Fatal(err)
+	}
+	purchase(t, db, "late", "200", t0.AddDate(0, 0, 5))   // reported after the reassignment
+	purchase(t, db, "after", "300", t0.AddDate(0, 0, 11)) // after it
+	purchase(t, db, "before", "50", t0.Add(-time.Hour))   // before any binding
+	if _, err := rec.RunOnce(ctx); err != nil {
+		t.Fatal(err)
+	}
+	type earned struct {
+		Purchase    string `db:"purchase"`
+		PartnerID   int64  `db:"partner_id"`
+		Amount      string `db:"amount"`
+		Explanation string `db:"explanation"`
+		Noted       *int64 `db:"noted"`
+	}
+	var got []earned
+	if err := db.Select(&got, `SELECT p.external_id AS purchase, c.partner_id, c.amount::text AS amount, c.explanation, p.partner_id AS noted
+		FROM commissions c JOIN purchases p ON p.id = c.purchase_id ORDER BY p.occurred_at`); err != nil {
+		t.Fatal(err)
+	}
+	want := []earned{
+		{"first", alpha, "20.000000", "20% of 100.00 USD, first payment, plan Flat20 v1", &alpha},
+		{"late", alpha, "40.000000", "20% of 200.00 USD, recurring payment month 1, plan Flat20 v1", &alpha},
+		{"after", beta, "60.000000", "20% of 300.00 USD, first payment, plan Flat20 v1", &beta},
+	}
+	if len(got) != len(want) {
+		t.Fatalf("commissions %+v, want %+v", got, want)
+	}
+	for i := range want {
+		g, w := got[i], want[i]
+		if g.Purchase != w.Purchase || g.PartnerID != w.PartnerID || g.Amount != w.Amount || g.Explanation != w.Explanation ||
+			g.Noted == nil || *g.Noted != *w.Noted {
+			t.Errorf("commission %d: %+v (noted partner %v), want %+v", i, g, g.Noted, w)
+		}
+	}
+	var note string
+	db.Get(&note, `SELECT reconcile_note FROM purchases WHERE external_id = 'before'`)
+	if note != "paid before the customer was bound to the partner" {
+		t.Errorf("note of the purchase before any binding: %q", note)
 	}
 }
 

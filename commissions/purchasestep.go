@@ -174,12 +174,13 @@ func (s *PurchaseStep) batch(ctx context.Context, e *engine, size int, skipExist
 			p := &ps[i]
 			before := len(rows)
 			var note string
-			if rows, note, err = e.purchase(ctx, tx, p, rows); err != nil {
+			var earner int64
+			if rows, note, earner, err = e.purchase(ctx, tx, p, rows); err != nil {
 				return err
 			}
 			var partner, noted int64
 			if len(rows) > before {
-				partner = *p.PartnerID
+				partner = earner
 			}
 			if p.NotedPartnerID != nil {
 				noted = *p.NotedPartnerID
@@ -233,24 +234,39 @@ func parallel(workers int, work func() (more bool, err error)) error {
 	return <-errs
 }
 
-// purchase appends the commissions of one purchase to rows, or returns
-// the note saying why it earns nothing.
-func (e *engine) purchase(ctx context.Context, tx *storage.CommissionTx, p *storage.PurchaseToReconcile, rows []storage.CommissionRow) ([]storage.CommissionRow, string, error) {
+// purchase appends the commissions of one purchase to rows and returns the
+// partner the customer was bound to on the purchase date, or returns the
+// note saying why it earns nothing.
+func (e *engine) purchase(ctx context.Context, tx *storage.CommissionTx, p *storage.PurchaseToReconcile, rows []storage.CommissionRow) ([]storage.CommissionRow, string, int64, error) {
 	switch {
 	case p.CustomerID == nil:
-		return rows, "the customer was never reported as a lead", nil
+		return rows, "the customer was never reported as a lead", 0, nil
 	case p.PartnerID == nil:
-		return rows, "the customer is not attributed to a partner", nil
-	case p.OccurredAt.Before(*p.BoundAt):
-		return rows, "paid before the customer was bound to the partner", nil
+		return rows, "the customer is not attributed to a partner", 0, nil
+	}
+	partner, bound, index := *p.PartnerID, *p.BoundAt, p.PaymentIndex
+	if p.OccurredAt.Before(bound) {
+		// A reassignment is not retroactive: a payment made before it,
+		// even one reported after it, earns for the partner the customer
+		// was bound to then.
+		var b *storage.EarlierBinding
+		if p.Reassigned {
+			var err error
+			if b, err = tx.EarlierBinding(ctx, *p.CustomerID, p.ID, p.OccurredAt); err != nil {
+				return rows, "", 0, err
+			}
+		}
+		if b == nil {
+			return rows, "paid before the customer was bound to the partner", 0, nil
+		}
+		partner, bound, index = b.PartnerID, b.BoundAt, b.PaymentIndex
 	}
 	pay := Payment{Amount: partnerka.Money{Amount: p.Amount, Currency: p.Currency}, Product: p.Product,
-		Index: p.PaymentIndex, BoundAt: *p.BoundAt, OccurredAt: p.OccurredAt}
+		Index: index, BoundAt: bound, OccurredAt: p.OccurredAt}
 	before := len(rows)
-	partner := *p.PartnerID
 	c := e.contractAt(partner, p.OccurredAt)
 	if c == nil {
-		return rows, "the partner had no contract in force on the purchase date", nil
+		return rows, "the partner had no contract in force on the purchase date", 0, nil
 	}
 	for i, earner := range []int64{partner, e.recruiterOf(partner)} {
 		level := i + 1
@@ -265,11 +281,11 @@ func (e *engine) purchase(ctx context.Context, tx *storage.CommissionTx, p *stor
 		}
 		pv := e.plans[ec.PlanVersionID]
 		if pv == nil {
-			return rows[:before], "", fmt.Errorf("contract %d names plan version %d, which is not published", ec.ID, ec.PlanVersionID)
+			return rows[:before], "", 0, fmt.Errorf("contract %d names plan version %d, which is not published", ec.ID, ec.PlanVersionID)
 		}
 		vol, err := e.volume(ctx, tx, earner, p.OccurredAt)
 		if err != nil {
-			return rows[:before], "", err
+			return rows[:before], "", 0, err
 		}
 		if earn, ok := EarnSale(pv, level, pay, vol); ok {
 			rows = append(rows, e.row(earner, *p.CustomerID, p.ID, partnerka.EventSale, level, ec, earn, p.OccurredAt))
@@ -277,9 +293,9 @@ func (e *engine) purchase(ctx context.Context, tx *storage.CommissionTx, p *stor
 	}
 	if len(rows) == before {
 		pv := e.plans[c.PlanVersionID]
-		return rows, fmt.Sprintf("no rule of plan %s v%d matches this payment", pv.Plan, pv.Version), nil
+		return rows, fmt.Sprintf("no rule of plan %s v%d matches this payment", pv.Plan, pv.Version), 0, nil
 	}
-	return rows, "", nil
+	return rows, "", partner, nil
 }
 
 // LeadRuleStep pays lead (CPL) rules once per bound customer, under the

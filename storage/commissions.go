@@ -2,6 +2,8 @@ package storage
 
 import (
 	"context"
+	"database/sql"
+	"errors"
 	"time"
 
 	"github.com/jmoiron/sqlx"
@@ -134,6 +136,31 @@ type PurchaseToReconcile struct {
 	// it was recorded, if its customer was bound) and its note.
 	NotedPartnerID *int64 `db:"noted_partner_id"`
 	Noted          string `db:"noted"`
+	// The customer's binding is a reassignment: a purchase dated before it
+	// earns under the binding it replaced (EarlierBinding).
+	Reassigned bool `db:"reassigned"`
+}
+
+// EarlierBinding is the binding a reassigned customer was under at some
+// instant, and a purchase's number among the payments since it began.
+type EarlierBinding struct {
+	PartnerID    int64     `db:"partner_id"`
+	BoundAt      time.Time `db:"bound_at"`
+	PaymentIndex int       `db:"payment_index"`
+}
+
+// EarlierBinding returns the binding customerID was under when purchase
+// purchaseID was made (at), or nil if it was not bound then.
+func (t *CommissionTx) EarlierBinding(ctx context.Context, customerID, purchaseID int64, at time.Time) (*EarlierBinding, error) {
+	var b EarlierBinding
+	err := t.tx.Stmtx(t.q.EarlierBinding).GetContext(ctx, &b, customerID, at, purchaseID)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	return &b, nil
 }
 
 // CommissionRow is a commission to insert.
@@ -182,7 +209,7 @@ func (t *CommissionTx) PurchasesToReconcile(ctx context.Context, limit int) ([]P
 	for rows.Next() { // scanned by position: a batch is thousands of rows
 		var p PurchaseToReconcile
 		if err := rows.Scan(&p.ID, &p.Amount, &p.Currency, &p.Product, &p.OccurredAt, &p.CustomerID, &p.PartnerID,
-			&p.BoundAt, &p.PaymentIndex, &p.NotedPartnerID, &p.Noted); err != nil {
+			&p.BoundAt, &p.PaymentIndex, &p.NotedPartnerID, &p.Noted, &p.Reassigned); err != nil {
 			return nil, err
 		}
 		out = append(out, p)

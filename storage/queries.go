@@ -92,6 +92,7 @@ type Queries struct {
 	PlanTiers               *sqlx.Stmt `query:"plan-tiers"`
 	AllContracts            *sqlx.Stmt `query:"all-contracts"`
 	PurchasesToReconcile    *sqlx.Stmt `query:"purchases-to-reconcile"`
+	EarlierBinding          *sqlx.Stmt `query:"earlier-binding"`
 	PartnerMonthVolumes     *sqlx.Stmt `query:"partner-month-volumes"`
 	InsertCommissions       *sqlx.Stmt `query:"insert-commissions"`
 	InsertNewCommissions    *sqlx.Stmt `query:"insert-new-commissions"`

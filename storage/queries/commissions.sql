@@ -33,7 +33,7 @@ WITH claim AS (
                      LIMIT $1 FOR UPDATE SKIP LOCKED)
     RETURNING purchase_id, customer_external_id
 ), customer AS (
-    SELECT k.external_id, c.id, c.partner_id, c.bound_at
+    SELECT k.external_id, c.id, c.partner_id, c.bound_at, c.reason = 'reassigned' AS reassigned
       FROM (SELECT DISTINCT customer_external_id AS external_id FROM claim) k
       LEFT JOIN customers c ON c.external_id = k.external_id
 ), payments AS (
@@ -42,16 +42,35 @@ WITH claim AS (
                 count(*) FILTER (WHERE p.occurred_at >= c.bound_at)
                     OVER (PARTITION BY c.external_id ORDER BY p.occurred_at, p.id)
            ELSE 0 END AS payment_index,
-           p.partner_id AS noted_partner_id, p.reconcile_note AS noted
+           p.partner_id AS noted_partner_id, p.reconcile_note AS noted, coalesce(c.reassigned, false) AS reassigned
       FROM customer c
      CROSS JOIN LATERAL (SELECT id, amount, currency, product, occurred_at, partner_id, reconcile_note
                            FROM purchases WHERE customer_external_id = c.external_id
                          OFFSET 0) p -- one index scan per customer, never a join with every purchase
 )
 SELECT p.id, p.amount, p.currency, p.product, p.occurred_at, p.customer_id, p.partner_id, p.bound_at,
-       p.payment_index, p.noted_partner_id, p.noted
+       p.payment_index, p.noted_partner_id, p.noted, p.reassigned
   FROM claim JOIN payments p ON p.id = claim.purchase_id
  ORDER BY p.id;
+
+-- name: earlier-binding
+-- The binding a reassigned customer was under at an instant before the
+-- reassignment: the latest binding decision (the first attribution or a
+-- reassignment, each dated when it took effect) at or before it, and the
+-- number of the purchase $3 among the customer's payments since then.
+WITH b AS (
+    SELECT d.partner_id, d.occurred_at AS bound_at
+      FROM attribution_decisions d
+     WHERE d.customer_id = $1 AND d.reason IN ('attributed', 'reassigned') AND d.partner_id IS NOT NULL
+       AND d.occurred_at <= $2
+     ORDER BY d.occurred_at DESC, d.id DESC
+     LIMIT 1
+)
+SELECT b.partner_id, b.bound_at,
+       (SELECT count(*) FROM purchases p
+         WHERE p.customer_external_id = (SELECT external_id FROM customers WHERE id = $1)
+           AND p.occurred_at >= b.bound_at AND (p.occurred_at, p.id) <= ($2, $3)) AS payment_index
+  FROM b;
 
 -- name: partner-month-volumes
 -- Paid volume per partner and currency in one calendar month (UTC): the
