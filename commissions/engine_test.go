@@ -283,7 +283,7 @@ func TestDecideRegistration(t *testing.T) {
 	}
 	// A rejected registration protects nothing.
 	var beta int64
-	if err := db.Get(&beta, `INSERT INTO partners (ref, name, status) VALUES ('beta', 'Beta', 'active') RETURNING id`); err != nil {
+	if err := db.Get(&beta, `SELECT id FROM partners WHERE ref = 'beta'`); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := RegisterLead(ctx, db, beta, RegistrationInput{Email: "ceo@acme.example"}, t0.Add(time.Hour)); err != nil {
