@@ -23,6 +23,9 @@ type engine struct {
 	contracts map[int64][]storage.Contract
 	mu        sync.Mutex // guards volumes, shared by the step's workers
 	volumes   map[time.Time]map[int64][]partnerka.Money
+	// Partners with a postback URL: their new commissions queue a
+	// postback (a URL set during a pass counts from the next one).
+	postbackPartners []int64
 }
 
 func newEngine(ctx context.Context, db *storage.DB) (*engine, error) {
@@ -38,8 +41,12 @@ func newEngine(ctx context.Context, db *storage.DB) (*engine, error) {
 	if err != nil {
 		return nil, err
 	}
+	postbacks, err := db.PostbackPartners(ctx)
+	if err != nil {
+		return nil, err
+	}
 	return &engine{db: db, holdDays: st.HoldDays, plans: plans, contracts: contracts,
-		volumes: map[time.Time]map[int64][]partnerka.Money{}}, nil
+		volumes: map[time.Time]map[int64][]partnerka.Money{}, postbackPartners: postbacks}, nil
 }
 
 // contractAt returns the partner's contract in force at t, if any.
@@ -200,7 +207,7 @@ func (s *PurchaseStep) batch(ctx context.Context, e *engine, size int, skipExist
 		})
 		// Last: the ledger's balance rows stay locked until the commit, and
 		// the other workers' batches wait on them.
-		return tx.InsertCommissions(ctx, rows, skipExisting)
+		return tx.InsertCommissions(ctx, rows, skipExisting, e.postbackPartners)
 	})
 	if err != nil {
 		return 0, err
@@ -339,7 +346,7 @@ func (s *LeadRuleStep) Run(ctx context.Context) (int, error) {
 					}
 				}
 			}
-			if err := tx.InsertCommissions(ctx, rows, true); err != nil {
+			if err := tx.InsertCommissions(ctx, rows, true, e.postbackPartners); err != nil {
 				return err
 			}
 			return tx.MarkLeadPaid(ctx, ids)

@@ -242,7 +242,10 @@ func (t *CommissionTx) MonthVolumes(ctx context.Context, month time.Time) (map[i
 // violation on commissions_purchase, which is cheaper when none can exist.
 // The batch travels as one array literal per column, built without
 // reflection.
-func (t *CommissionTx) InsertCommissions(ctx context.Context, rows []CommissionRow, skipExisting bool) error {
+//
+// A new commission of a partner in postbackPartners also queues its
+// postback in the outbox.
+func (t *CommissionTx) InsertCommissions(ctx context.Context, rows []CommissionRow, skipExisting bool, postbackPartners []int64) error {
 	if len(rows) == 0 {
 		return nil
 	}
@@ -282,7 +285,7 @@ func (t *CommissionTx) InsertCommissions(ctx context.Context, rows []CommissionR
 	_, err := t.tx.Stmtx(stmt).ExecContext(ctx, partner.String(), customer.String(), purchase.String(),
 		event.String(), level.String(), contract.String(), version.String(), rule.String(), tier.String(),
 		base.String(), percent.String(), unrounded.String(), amount.String(), currency.String(),
-		earned.String(), hold.String(), expl.String())
+		earned.String(), hold.String(), expl.String(), pq.Array(postbackPartners))
 	return err
 }
 

@@ -165,6 +165,7 @@ type Queries struct {
 	SettingsQueries
 	MaterialQueries
 	TeamQueries
+	PostbackQueries
 
 	stmts []*sqlx.Stmt
 }

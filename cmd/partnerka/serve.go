@@ -181,6 +181,7 @@ func newReconciler(m *Main) *commissions.Reconciler {
 			&commissions.LeadRuleStep{DB: m.db},
 			&commissions.RefundStep{DB: m.db},
 			&commissions.ReleaseStep{DB: m.db, Now: partnerka.SystemClock},
+			&commissions.PostbackStep{DB: m.db, Now: partnerka.SystemClock},
 		},
 	}
 }

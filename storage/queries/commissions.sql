@@ -83,8 +83,8 @@ SELECT c.partner_id, p.currency, sum(p.amount) AS volume
 
 -- name: insert-commissions
 -- Inserts a batch of commissions (skipping any that exist: one per
--- purchase, partner and level) and the ledger entry of each new one:
--- pending, available from the end of its hold.
+-- purchase, partner and level), the ledger entry of each new one
+-- (pending, available from the end of its hold) and its postback.
 WITH ins AS (
     INSERT INTO commissions (partner_id, customer_id, purchase_id, event, level, contract_id, plan_version_id,
                              rule_id, tier_min_volume, base_amount, percent, amount_unrounded, amount, currency,
@@ -94,9 +94,14 @@ WITH ins AS (
                          $13::numeric[], $14::text[], $15::timestamptz[], $16::timestamptz[], $17::text[])
     ON CONFLICT DO NOTHING
     RETURNING id, partner_id, amount, currency, hold_until
+), entries AS (
+    INSERT INTO ledger_entries (partner_id, currency, bucket, kind, amount, commission_id, available_at)
+    SELECT partner_id, currency, 'pending', 'commission', amount, id, hold_until FROM ins WHERE amount > 0
 )
-INSERT INTO ledger_entries (partner_id, currency, bucket, kind, amount, commission_id, available_at)
-SELECT partner_id, currency, 'pending', 'commission', amount, id, hold_until FROM ins WHERE amount > 0;
+-- A postback for each new commission of the partners in $18 (those with a
+-- postback URL): queued with the commission, delivered by the postbacks step.
+INSERT INTO outbox (kind, partner_id, payload)
+SELECT 'postback', partner_id, jsonb_build_object('commission_id', id) FROM ins WHERE partner_id = ANY($18::bigint[]);
 
 -- name: insert-new-commissions
 -- insert-commissions without skipping existing ones, for batches of
@@ -111,9 +116,14 @@ WITH ins AS (
                          $7::bigint[], $8::bigint[], $9::numeric[], $10::numeric[], $11::numeric[], $12::numeric[],
                          $13::numeric[], $14::text[], $15::timestamptz[], $16::timestamptz[], $17::text[])
     RETURNING id, partner_id, amount, currency, hold_until
+), entries AS (
+    INSERT INTO ledger_entries (partner_id, currency, bucket, kind, amount, commission_id, available_at)
+    SELECT partner_id, currency, 'pending', 'commission', amount, id, hold_until FROM ins WHERE amount > 0
 )
-INSERT INTO ledger_entries (partner_id, currency, bucket, kind, amount, commission_id, available_at)
-SELECT partner_id, currency, 'pending', 'commission', amount, id, hold_until FROM ins WHERE amount > 0;
+-- A postback for each new commission of the partners in $18 (those with a
+-- postback URL): queued with the commission, delivered by the postbacks step.
+INSERT INTO outbox (kind, partner_id, payload)
+SELECT 'postback', partner_id, jsonb_build_object('commission_id', id) FROM ins WHERE partner_id = ANY($18::bigint[]);
 
 -- name: note-reconciled-purchases
 -- The note and earning partner of reconciled purchases whose stored ones

@@ -1,0 +1,130 @@
+package storage
+
+import (
+	"context"
+	"time"
+
+	"github.com/jmoiron/sqlx"
+	"github.com/shopspring/decimal"
+)
+
+// PostbackQueries are the statements of partners' postbacks.
+type PostbackQueries struct {
+	PostbackPartners     *sqlx.Stmt `query:"postback-partners"`
+	DuePostbacks         *sqlx.Stmt `query:"due-postbacks"`
+	PostbackDelivered    *sqlx.Stmt `query:"postback-delivered"`
+	PostbackFailed       *sqlx.Stmt `query:"postback-failed"`
+	PartnerPostbacks     *sqlx.Stmt `query:"partner-postbacks"`
+	PostbackURLForUpdate *sqlx.Stmt `query:"postback-url-for-update"`
+	SetPostbackURL       *sqlx.Stmt `query:"set-postback-url"`
+	PostbackURL          *sqlx.Stmt `query:"postback-url"`
+}
+
+// PostbackPartners returns the partners that have a postback URL.
+func (db *DB) PostbackPartners(ctx context.Context) ([]int64, error) {
+	var ids []int64
+	err := db.Q.PostbackPartners.SelectContext(ctx, &ids)
+	return ids, err
+}
+
+// DuePostback is a queued postback with what its URL is filled with.
+type DuePostback struct {
+	ID           int64           `db:"id"`
+	Attempts     int             `db:"attempts"`
+	URL          string          `db:"url"`
+	CommissionID int64           `db:"commission_id"`
+	Event        string          `db:"event"`
+	Level        int             `db:"level"`
+	Amount       decimal.Decimal `db:"amount"`
+	Currency     string          `db:"currency"`
+	PurchaseID   string          `db:"purchase_id"` // the vendor's id; empty for a lead
+	CustomerID   string          `db:"customer_id"` // the vendor's id
+	ClickID      string          `db:"click_id"`    // the click that bound the customer, if one did
+	SubID        string          `db:"sub_id"`
+}
+
+// PostbackAttempt is the outcome of one delivery.
+type PostbackAttempt struct {
+	ID    int64
+	Error string    // empty: delivered
+	Next  time.Time // when to try again after an error (infinity: never)
+}
+
+// DeliverPostbacks takes up to limit due postbacks (locked, so parallel
+// reconcilers take different ones), calls deliver with them outside any
+// lock-holding work of its own, and records each outcome, in one
+// transaction.
+func (db *DB) DeliverPostbacks(ctx context.Context, now time.Time, limit int,
+	deliver func([]DuePostback) []PostbackAttempt) (int, error) {
+	n := 0
+	err := db.InTx(ctx, func(tx *sqlx.Tx) error {
+		var due []DuePostback
+		if err := tx.StmtxContext(ctx, db.Q.DuePostbacks).SelectContext(ctx, &due, now, limit); err != nil {
+			return err
+		}
+		n = len(due)
+		if n == 0 {
+			return nil
+		}
+		for _, a := range deliver(due) {
+			var err error
+			if a.Error == "" {
+				_, err = tx.StmtxContext(ctx, db.Q.PostbackDelivered).ExecContext(ctx, a.ID, now)
+			} else {
+				_, err = tx.StmtxContext(ctx, db.Q.PostbackFailed).ExecContext(ctx, a.ID, a.Error, a.Next)
+			}
+			if err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	return n, err
+}
+
+// PostbackRecord is one queued postback as its partner sees it.
+type PostbackRecord struct {
+	ID           int64      `db:"id"`
+	CreatedAt    time.Time  `db:"created_at"`
+	Attempts     int        `db:"attempts"`
+	SentAt       *time.Time `db:"sent_at"`
+	NextAt       time.Time  `db:"next_at"`
+	LastError    string     `db:"last_error"`
+	CommissionID int64      `db:"commission_id"`
+}
+
+// PartnerPostbacks returns a partner's latest postbacks, newest first.
+func (db *DB) PartnerPostbacks(ctx context.Context, partnerID int64, limit int) ([]PostbackRecord, error) {
+	var out []PostbackRecord
+	err := db.Q.PartnerPostbacks.SelectContext(ctx, &out, partnerID, limit)
+	return out, err
+}
+
+// SetPostbackURL changes a partner's postback URL (empty turns postbacks
+// off), audited. The reconciler queues postbacks for the partner from its
+// next pass.
+func (db *DB) SetPostbackURL(ctx context.Context, partnerID int64, url string, a Actor) error {
+	return db.InTx(ctx, func(tx *sqlx.Tx) error {
+		var old string
+		if err := tx.StmtxContext(ctx, db.Q.PostbackURLForUpdate).GetContext(ctx, &old, partnerID); err != nil {
+			return notFound(err, "partner")
+		}
+		if old == url {
+			return nil
+		}
+		if _, err := tx.StmtxContext(ctx, db.Q.SetPostbackURL).ExecContext(ctx, partnerID, url); err != nil {
+			return err
+		}
+		return Audit(ctx, tx, db.Q, a.audit("partner.postback_url", "partner", partnerID,
+			map[string]any{"postback_url": old}, map[string]any{"postback_url": url}))
+	})
+}
+
+// PostbackURL returns a partner's postback URL.
+func (db *DB) PostbackURL(ctx context.Context, partnerID int64) (string, error) {
+	var url string
+	if err := db.Q.PostbackURL.GetContext(ctx, &url, partnerID); err != nil {
+		return "", notFound(err, "partner")
+	}
+	return url, nil
+}

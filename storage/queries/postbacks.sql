@@ -1,0 +1,43 @@
+-- Postbacks: partners' URLs called when they earn.
+
+-- name: postback-partners
+SELECT id FROM partners WHERE postback_url <> '' ORDER BY id;
+
+-- name: due-postbacks
+-- Postbacks due for delivery, with what their URL is filled with, locked
+-- so parallel reconcilers deliver different ones.
+SELECT o.id, o.attempts, p.postback_url AS url, c.id AS commission_id, c.event, c.level, c.amount, c.currency,
+       coalesce(pu.external_id, '') AS purchase_id, cu.external_id AS customer_id,
+       coalesce(cu.click_id::text, '') AS click_id,
+       coalesce((SELECT k.sub_id FROM clicks k WHERE k.click_id = cu.click_id LIMIT 1), '') AS sub_id
+  FROM outbox o
+  JOIN partners p ON p.id = o.partner_id
+  JOIN commissions c ON c.id = (o.payload->>'commission_id')::bigint
+  JOIN customers cu ON cu.id = c.customer_id
+  LEFT JOIN purchases pu ON pu.id = c.purchase_id
+ WHERE o.kind = 'postback' AND o.sent_at IS NULL AND o.next_at <= $1
+ ORDER BY o.next_at
+ LIMIT $2
+   FOR UPDATE OF o SKIP LOCKED;
+
+-- name: postback-delivered
+UPDATE outbox SET attempts = attempts + 1, sent_at = $2, last_error = '' WHERE id = $1;
+
+-- name: postback-failed
+-- A failed attempt: tried again at $3 ('infinity' once it has given up).
+UPDATE outbox SET attempts = attempts + 1, next_at = $3, last_error = $2 WHERE id = $1;
+
+-- name: partner-postbacks
+SELECT o.id, o.created_at, o.attempts, o.sent_at, o.next_at, o.last_error,
+       coalesce((o.payload->>'commission_id')::bigint, 0) AS commission_id
+  FROM outbox o WHERE o.partner_id = $1 AND o.kind = 'postback'
+ ORDER BY o.id DESC LIMIT $2;
+
+-- name: postback-url-for-update
+SELECT postback_url FROM partners WHERE id = $1 FOR UPDATE;
+
+-- name: set-postback-url
+UPDATE partners SET postback_url = $2, updated_at = now() WHERE id = $1;
+
+-- name: postback-url
+SELECT postback_url FROM partners WHERE id = $1;
