@@ -183,7 +183,7 @@ func (s *Server) renderPartner(c *fiber.Ctx, formName string, formErr error, inp
 func auditView(rows []storage.AuditRow, locale string, loc *time.Location) []fiber.Map {
 	var out []fiber.Map
 	for _, r := range rows {
-		out = append(out, fiber.Map{"At": FormatDate(r.At.In(loc), locale) + " " + r.At.In(loc).Format("15:04"),
+		out = append(out, fiber.Map{"At": FormatDateTime(r.At.In(loc), locale),
 			"Actor": r.Actor, "Action": r.Action, "Changes": auditChanges(r.Before, r.After)})
 	}
 	return out

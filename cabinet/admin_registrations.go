@@ -132,7 +132,7 @@ func (s *Server) renderCustomer(c *fiber.Ctx, formErr error, partnerRef string, 
 		if d.OccurredAt != nil {
 			at = *d.OccurredAt
 		}
-		trail = append(trail, fiber.Map{"At": FormatDate(at.In(loc), u.Locale) + " " + at.In(loc).Format("15:04"), "D": d})
+		trail = append(trail, fiber.Map{"At": FormatDateTime(at.In(loc), u.Locale), "D": d})
 	}
 	data := fiber.Map{"View": s.customerViews(c, []storage.CustomerRow{*found})[0], "Trail": trail, "PartnerRef": partnerRef}
 	if formErr != nil {

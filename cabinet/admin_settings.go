@@ -79,7 +79,7 @@ func (s *Server) renderProgramSettings(c *fiber.Ctx, form settingsForm, formErr 
 	for _, k := range keys {
 		v := keyView{ID: k.ID, Name: k.Name, Prefix: k.Prefix, Created: FormatDate(k.CreatedAt.In(loc), lc), Used: T(lc, "rep_never")}
 		if k.LastUsedAt != nil {
-			v.Used = FormatDate(k.LastUsedAt.In(loc), lc) + " " + k.LastUsedAt.In(loc).Format("15:04")
+			v.Used = FormatDateTime(k.LastUsedAt.In(loc), lc)
 		}
 		if k.RevokedAt != nil {
 			v.Revoked = FormatDate(k.RevokedAt.In(loc), lc)

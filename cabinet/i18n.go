@@ -189,6 +189,12 @@ func FormatDate(t time.Time, locale string) string {
 	return t.Format("Jan 2, 2006")
 }
 
+// FormatDateTime formats an instant already in the reader's time zone,
+// naming the zone: "23.11.2026 14:05 MSK" or "Nov 23, 2026 14:05 UTC".
+func FormatDateTime(t time.Time, locale string) string {
+	return FormatDate(t, locale) + " " + t.Format("15:04 MST")
+}
+
 // FormatPercent formats a ratio (0.1234) as "12.3%" or "12,3 %".
 func FormatPercent(num, den int64, locale string) string {
 	if den == 0 {

@@ -16,6 +16,8 @@ type settingsInput struct {
 	InviteEmail     string
 	InviteErr       error
 	TeamErr         error // removing a member failed
+	PostbackURL     string
+	PostbackErr     error
 }
 
 // settings shows the payout details and the team; owners change them.
@@ -60,11 +62,14 @@ func (s *Server) renderSettings(c *fiber.Ctx, in *settingsInput, status int) err
 	switch {
 	case c.Query("saved") != "":
 		flash = "saved"
-	case flash != "team_invited" && flash != "team_invite_unsent" && flash != "team_revoked" && flash != "team_removed":
+	case flash != "team_invited" && flash != "team_invite_unsent" && flash != "team_revoked" && flash != "team_removed" && flash != "pb_saved":
 		flash = "" // only our own messages, never text from the address bar
 	}
 	data := fiber.Map{"Method": method, "Account": account, "Owner": owner, "Flash": flash,
 		"Methods": []string{"bank", "card", "other"}, "Team": team, "Pending": pending, "InviteEmail": in.InviteEmail}
+	if data["Postback"], err = s.postbackView(c, u, in); err != nil {
+		return err
+	}
 	for key, e := range map[string]error{"DetailsError": in.DetailsErr, "InviteError": in.InviteErr, "TeamError": in.TeamErr} {
 		if e != nil {
 			data[key] = partnerka.ErrorMessage(e)

@@ -1,0 +1,88 @@
+package cabinet
+
+import (
+	"strings"
+
+	"github.com/gofiber/fiber/v2"
+
+	"partnerka"
+)
+
+// postbackView is the settings page's postback section: the URL, the
+// placeholders it may hold, and the latest deliveries with their outcome.
+func (s *Server) postbackView(c *fiber.Ctx, u *partnerka.User, in *settingsInput) (fiber.Map, error) {
+	ctx := c.UserContext()
+	url, err := s.DB.PostbackURL(ctx, *u.PartnerID)
+	if err != nil {
+		return nil, err
+	}
+	if in.PostbackErr != nil {
+		url = in.PostbackURL
+	}
+	recs, err := s.DB.PartnerPostbacks(ctx, *u.PartnerID, 10)
+	if err != nil {
+		return nil, err
+	}
+	loc := userLoc(u)
+	var rows []fiber.Map
+	for _, r := range recs {
+		var outcome, class string
+		switch {
+		case r.SentAt != nil:
+			outcome, class = T(u.Locale, "pb_delivered"), "available"
+		case r.NextAt.Year() == 9999:
+			outcome, class = T(u.Locale, "pb_gave_up"), "rejected"
+		case r.Attempts == 0:
+			outcome, class = T(u.Locale, "pb_queued"), "pending"
+		default:
+			outcome, class = T(u.Locale, "pb_retry")+" "+FormatDateTime(r.NextAt.In(loc), u.Locale), "pending"
+		}
+		rows = append(rows, fiber.Map{"When": FormatDateTime(r.CreatedAt.In(loc), u.Locale), "Commission": r.CommissionID,
+			"Attempts": r.Attempts, "Outcome": outcome, "Class": class, "Error": r.LastError})
+	}
+	fields := make([]string, len(partnerka.PostbackFields))
+	for i, f := range partnerka.PostbackFields {
+		fields[i] = "{" + f + "}"
+	}
+	v := fiber.Map{"URL": url, "Fields": strings.Join(fields, " "), "Deliveries": rows}
+	if in.PostbackErr != nil {
+		v["Error"] = T(u.Locale, "pb_invalid") + " " + partnerka.ErrorMessage(in.PostbackErr)
+	}
+	return v, nil
+}
+
+// savePostback sets or clears the partner's postback URL; only owners may.
+func (s *Server) savePostback(c *fiber.Ctx) error {
+	u := currentUser(c)
+	if u.Role != partnerka.RoleOwner {
+		return c.Status(fiber.StatusForbidden).SendString(T(u.Locale, "members_cannot"))
+	}
+	url := strings.TrimSpace(c.FormValue("postback_url"))
+	if err := partnerka.CheckPostbackURL(url); err != nil {
+		return s.renderSettings(c, &settingsInput{PostbackURL: url, PostbackErr: err}, fiber.StatusUnprocessableEntity)
+	}
+	if err := s.DB.SetPostbackURL(c.UserContext(), *u.PartnerID, url, s.actor(c)); err != nil {
+		return err
+	}
+	return c.Redirect("/settings?done=pb_saved#postback", fiber.StatusSeeOther)
+}
+
+var _ = addMessages(map[string]string{
+	"pb_title": "Postback", "pb_url": "Postback URL", "pb_save": "Save postback URL",
+	"pb_hint": "We call this address (GET) for every commission you earn, from the next reconciliation (a few seconds) on. " +
+		"Leave it empty to turn postbacks off. It may hold these placeholders, filled in and URL-encoded:",
+	"pb_latest": "Latest postbacks", "pb_none": "No postbacks yet.", "pb_when": "Queued", "pb_commission": "Commission",
+	"pb_attempts": "Attempts", "pb_outcome": "Outcome", "pb_delivered": "delivered", "pb_gave_up": "gave up after 10 attempts",
+	"pb_queued": "queued", "pb_retry": "next attempt", "pb_invalid": "The postback URL was not saved:",
+	"pb_saved": "Postback URL saved. Postbacks are sent from the next reconciliation on.",
+	"pb_retries": "A call that does not answer 2xx is tried again a minute later, then after 2, 4, 8… minutes, ten times in all.",
+}, map[string]string{
+	"pb_title": "Постбэк", "pb_url": "Адрес постбэка", "pb_save": "Сохранить адрес постбэка",
+	"pb_hint": "Мы вызываем этот адрес (GET) на каждое начисленное вам вознаграждение, начиная со следующей сверки (через несколько секунд). " +
+		"Оставьте поле пустым, чтобы отключить постбэки. В адресе можно использовать подстановки, они заполняются и кодируются для URL:",
+	"pb_latest": "Последние постбэки", "pb_none": "Постбэков пока не было.", "pb_when": "Поставлен", "pb_commission": "Вознаграждение",
+	"pb_attempts": "Попыток", "pb_outcome": "Итог", "pb_delivered": "доставлен", "pb_gave_up": "не доставлен за 10 попыток",
+	"pb_queued": "в очереди", "pb_retry": "следующая попытка", "pb_invalid": "Адрес постбэка не сохранён:",
+	"pb_saved": "Адрес постбэка сохранён. Постбэки отправляются начиная со следующей сверки.",
+	"pb_retries": "Если адрес не ответил кодом 2xx, вызов повторяется через минуту, затем через 2, 4, 8… минут, всего десять раз.",
+})

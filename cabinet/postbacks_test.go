@@ -1,0 +1,58 @@
+package cabinet
+
+import (
+	"context"
+	"net/url"
+	"strings"
+	"testing"
+)
+
+func TestPostbackSettings(t *testing.T) {
+	f := newFixture(t)
+	ctx := context.Background()
+	alpha := f.seed.Partners["alpha"]
+	b := f.browser(t)
+	b.login("alpha@x.test", pw) // a Russian-speaking owner
+	_, page := b.do("GET", "/settings", nil)
+	if !strings.Contains(page, "Постбэков пока не было") || !strings.Contains(page, "{click_id}") {
+		t.Fatalf("settings page without the postback section:\n%s", page)
+	}
+	csrf := b.csrf(page)
+
+	r, page := b.do("POST", "/settings/postback", url.Values{"postback_url": {"https://t.example/pb?c={clickid}"}, "_csrf": {csrf}})
+	if r.StatusCode != 422 || !strings.Contains(page, "Адрес постбэка не сохранён") || !strings.Contains(page, "{clickid}") {
+		t.Errorf("unknown placeholder: %d\n%s", r.StatusCode, page)
+	}
+	if r, _ := b.do("POST", "/settings/postback", url.Values{"postback_url": {"https://t.example/pb"}}); r.StatusCode != 403 {
+		t.Errorf("without CSRF: %d, want 403", r.StatusCode)
+	}
+	const good = "https://t.example/pb?c={click_id}&a={amount}"
+	if r, _ := b.do("POST", "/settings/postback", url.Values{"postback_url": {good}, "_csrf": {csrf}}); r.StatusCode != 303 {
+		t.Fatalf("save: %d", r.StatusCode)
+	}
+	if got, _ := f.db.PostbackURL(ctx, alpha); got != good {
+		t.Errorf("stored %q, want %q", got, good)
+	}
+	var audits int
+	f.db.Get(&audits, `SELECT count(*) FROM audit_log WHERE action = 'partner.postback_url' AND entity_id = $1`, alpha)
+	if audits != 1 {
+		t.Errorf("%d audit records, want 1", audits)
+	}
+
+	// The latest deliveries show with their outcome and error; another
+	// partner's never do.
+	if _, err := f.db.ExecContext(ctx, `INSERT INTO outbox (kind, partner_id, payload, attempts, next_at, last_error) VALUES
+		('postback', $1, '{"commission_id": 41}', 2, now() + interval '2 minutes', 'HTTP 503'),
+		('postback', $2, '{"commission_id": 42}', 1, now(), 'beta''s secret error')`, alpha, f.seed.Partners["beta"]); err != nil {
+		t.Fatal(err)
+	}
+	_, page = b.do("GET", "/settings?done=pb_saved", nil)
+	for _, want := range []string{"Адрес постбэка сохранён", "#41", "HTTP 503", "следующая попытка", "t.example/pb?c={click_id}&amp;a={amount}"} {
+		if !strings.Contains(page, want) {
+			t.Errorf("settings page lacks %q", want)
+		}
+	}
+	if strings.Contains(page, "secret error") || strings.Contains(page, "#42") {
+		t.Error("another partner's postback is shown")
+	}
+}
