@@ -33,7 +33,7 @@ type PostbackStep struct {
 
 const (
 	postbackAttempts = 10
-	postbackBatch    = 50
+	postbackBatch    = 16
 	postbackParallel = 8
 )
 
@@ -51,9 +51,10 @@ func (s *PostbackStep) Run(ctx context.Context) (int, error) {
 		now = s.Now
 	}
 	done := 0
-	// A bounded number of batches per pass, so a partner's slow endpoint
-	// does not hold up the next pass's commissions.
-	for range 10 {
+	// Batches until two seconds have gone, so slow endpoints do not hold
+	// up the next pass's commissions for long: a batch whose every call
+	// times out takes two rounds of the 5-second timeout.
+	for start := time.Now(); time.Since(start) < 2*time.Second; {
 		n, err := s.DB.DeliverPostbacks(ctx, now(), postbackBatch, func(due []storage.DuePostback) []storage.PostbackAttempt {
 			return deliverPostbacks(ctx, client, now(), due)
 		})
