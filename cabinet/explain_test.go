@@ -13,7 +13,9 @@ import (
 // Every sentence the engine writes is translated, from the engine's own
 // output: a change to its wording that these patterns miss fails here.
 func TestExplainInRussian(t *testing.T) {
-	rub := func(s string) partnerka.Money { return partnerka.Money{Amount: decimal.RequireFromString(s), Currency: "RUB"} }
+	rub := func(s string) partnerka.Money {
+		return partnerka.Money{Amount: decimal.RequireFromString(s), Currency: "RUB"}
+	}
 	pv := &partnerka.PlanVersion{Plan: "Referral, annual", Version: 3, Rules: []partnerka.Rule{
 		{Event: partnerka.EventSale, Level: 1, Products: []string{"flat"}, Kind: partnerka.KindFlat, Flat: rub("250"), Payments: partnerka.PaymentsAll},
 		{Event: partnerka.EventSale, Level: 1, Kind: partnerka.KindPercent, Percent: decimal.RequireFromString("20"), Payments: partnerka.PaymentsAll,

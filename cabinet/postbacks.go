@@ -74,7 +74,7 @@ var _ = addMessages(map[string]string{
 	"pb_latest": "Latest postbacks", "pb_none": "No postbacks yet.", "pb_when": "Queued", "pb_commission": "Commission",
 	"pb_attempts": "Attempts", "pb_outcome": "Outcome", "pb_delivered": "delivered", "pb_gave_up": "gave up after 10 attempts",
 	"pb_queued": "queued", "pb_retry": "next attempt", "pb_invalid": "The postback URL was not saved:",
-	"pb_saved": "Postback URL saved. Postbacks are sent from the next reconciliation on.",
+	"pb_saved":   "Postback URL saved. Postbacks are sent from the next reconciliation on.",
 	"pb_retries": "A call that does not answer 2xx is tried again a minute later, then after 2, 4, 8… minutes, ten times in all.",
 }, map[string]string{
 	"pb_title": "Постбэк", "pb_url": "Адрес постбэка", "pb_save": "Сохранить адрес постбэка",
@@ -83,6 +83,6 @@ var _ = addMessages(map[string]string{
 	"pb_latest": "Последние постбэки", "pb_none": "Постбэков пока не было.", "pb_when": "Поставлен", "pb_commission": "Вознаграждение",
 	"pb_attempts": "Попыток", "pb_outcome": "Итог", "pb_delivered": "доставлен", "pb_gave_up": "не доставлен за 10 попыток",
 	"pb_queued": "в очереди", "pb_retry": "следующая попытка", "pb_invalid": "Адрес постбэка не сохранён:",
-	"pb_saved": "Адрес постбэка сохранён. Постбэки отправляются начиная со следующей сверки.",
+	"pb_saved":   "Адрес постбэка сохранён. Постбэки отправляются начиная со следующей сверки.",
 	"pb_retries": "Если адрес не ответил кодом 2xx, вызов повторяется через минуту, затем через 2, 4, 8… минут, всего десять раз.",
 })
