@@ -241,6 +241,16 @@ func TestPartnerJourney(t *testing.T) {
 		chromedp.Submit(chromedp.CSS("#account")),
 		chromedp.WaitVisible(chromedp.CSS(".notice")),
 	)
+	// A postback URL for the partner's own tracker.
+	step("07-postback",
+		chromedp.Navigate(base+"/settings"),
+		chromedp.SendKeys(chromedp.CSS("#postback_url"), "https://tracker.example/pb?click={click_id}&payout={amount}"),
+		chromedp.Submit(chromedp.CSS("#postback_url")),
+		chromedp.WaitVisible(chromedp.CSS(".notice")),
+	)
+	if text = textOf(".notice"); !strings.Contains(text, "Postback URL saved") {
+		t.Fatalf("after saving the postback URL: %q", text)
+	}
 	step("08-confirm",
 		chromedp.Navigate(base+"/payouts"),
 		chromedp.SendKeys(chromedp.CSS("#amount"), "2490.00"),
