@@ -3,6 +3,7 @@ package partnerka
 import (
 	"bytes"
 	"fmt"
+	"net"
 	"net/netip"
 	"strings"
 )
@@ -38,9 +39,6 @@ func ParseTrustedProxies(s string) (TrustedProxies, error) {
 	return t, nil
 }
 
-// Any reports whether any proxy is trusted.
-func (t TrustedProxies) Any() bool { return len(t.prefixes) > 0 }
-
 func (t TrustedProxies) trusts(a netip.Addr) bool {
 	a = a.Unmap()
 	for _, p := range t.prefixes {
@@ -51,17 +49,27 @@ func (t TrustedProxies) trusts(a netip.Addr) bool {
 	return false
 }
 
+// Header is where ClientIP reads X-Forwarded-For: a request's headers
+// (fasthttp's RequestHeader).
+type Header interface{ Peek(key string) []byte }
+
 // ClientIP returns the visitor's address of a request that arrived from
-// remote with the X-Forwarded-For header xff. Only a trusted remote's header
-// is read, from the right (each proxy appends the address it saw): the
-// first address that is not itself a trusted proxy is the visitor, so a
-// visitor cannot pass for someone else by sending the header themselves.
-func (t TrustedProxies) ClientIP(remote netip.Addr, xff []byte) netip.Addr {
-	remote = remote.Unmap()
-	if len(t.prefixes) == 0 || !t.trusts(remote) {
-		return remote
+// the socket address remote with headers h (false if remote is not an IP
+// address); IPv4-mapped addresses come back as IPv4. Only a trusted
+// remote's X-Forwarded-For is read, from the right (each proxy appends the
+// address it saw): the first address that is not itself a trusted proxy
+// is the visitor, so a visitor cannot pass for someone else by sending the
+// header themselves. Without trusted proxies no header is read.
+func (t TrustedProxies) ClientIP(remote net.IP, h Header) (netip.Addr, bool) {
+	client, ok := netip.AddrFromSlice(remote)
+	if !ok {
+		return netip.Addr{}, false
 	}
-	client := remote
+	client = client.Unmap()
+	if len(t.prefixes) == 0 || !t.trusts(client) {
+		return client, true
+	}
+	xff := h.Peek("X-Forwarded-For")
 	for len(xff) > 0 {
 		var f []byte
 		if i := bytes.LastIndexByte(xff, ','); i >= 0 {
@@ -71,12 +79,12 @@ func (t TrustedProxies) ClientIP(remote netip.Addr, xff []byte) netip.Addr {
 		}
 		a, err := netip.ParseAddr(string(bytes.TrimSpace(f)))
 		if err != nil {
-			return client // a malformed hop: trust nothing to its left
+			return client, true // a malformed hop: trust nothing to its left
 		}
 		client = a.Unmap()
 		if !t.trusts(client) {
-			return client
+			return client, true
 		}
 	}
-	return client
+	return client, true
 }

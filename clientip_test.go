@@ -1,6 +1,7 @@
 package partnerka
 
 import (
+	"net"
 	"net/netip"
 	"testing"
 )
@@ -30,12 +31,22 @@ func TestClientIP(t *testing.T) {
 		{"single trusted address, not its neighbour", proxies, "192.168.1.11", "203.0.113.7", "192.168.1.11"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			got := tc.proxies.ClientIP(netip.MustParseAddr(tc.remote), []byte(tc.xff))
-			if got.String() != tc.want {
+			got, ok := tc.proxies.ClientIP(net.IP(netip.MustParseAddr(tc.remote).AsSlice()), xffHeader(tc.xff))
+			if !ok || got.String() != tc.want {
 				t.Errorf("ClientIP(%s, %q) = %s, want %s", tc.remote, tc.xff, got, tc.want)
 			}
 		})
 	}
+}
+
+// xffHeader is a request whose only header is X-Forwarded-For.
+type xffHeader string
+
+func (h xffHeader) Peek(key string) []byte {
+	if key == "X-Forwarded-For" {
+		return []byte(h)
+	}
+	return nil
 }
 
 func TestParseTrustedProxies(t *testing.T) {
@@ -44,7 +55,7 @@ func TestParseTrustedProxies(t *testing.T) {
 			t.Errorf("ParseTrustedProxies(%q) accepted", bad)
 		}
 	}
-	if p, err := ParseTrustedProxies(" , "); err != nil || p.Any() {
+	if p, err := ParseTrustedProxies(" , "); err != nil || len(p.prefixes) != 0 {
 		t.Errorf("blank list: %v %v, want no proxies", p, err)
 	}
 }

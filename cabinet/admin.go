@@ -2,7 +2,6 @@ package cabinet
 
 import (
 	"html/template"
-	"net/netip"
 	"slices"
 	"strings"
 	"sync"
@@ -100,14 +99,11 @@ func (s *Server) actor(c *fiber.Ctx) storage.Actor {
 // clientIP is the address the request came from: the visitor's, read from
 // X-Forwarded-For when the request came through a trusted proxy.
 func (s *Server) clientIP(c *fiber.Ctx) string {
-	remote, ok := netip.AddrFromSlice(c.Context().RemoteIP())
+	a, ok := s.Proxies.ClientIP(c.Context().RemoteIP(), &c.Request().Header)
 	if !ok {
 		return c.IP()
 	}
-	if s.Proxies.Any() {
-		remote = s.Proxies.ClientIP(remote, c.Request().Header.Peek(fiber.HeaderXForwardedFor))
-	}
-	return remote.Unmap().String()
+	return a.String()
 }
 
 // badgeCache keeps the navigation's queue counts for a few seconds: every

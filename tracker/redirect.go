@@ -2,7 +2,6 @@ package tracker
 
 import (
 	"bytes"
-	"net/netip"
 	"partnerka"
 	"sync"
 	"time"
@@ -116,14 +115,11 @@ func b2s(b []byte) string { return unsafe.String(unsafe.SliceData(b), len(b)) }
 // appendClientIP appends the visitor's address (IPv4 for IPv4-mapped
 // addresses): the socket's, or the one a trusted proxy forwarded.
 func (s *Server) appendClientIP(dst []byte, c *fiber.Ctx) []byte {
-	a, ok := netip.AddrFromSlice(c.Context().RemoteIP())
+	a, ok := s.Proxies.ClientIP(c.Context().RemoteIP(), &c.Request().Header)
 	if !ok {
 		return dst
 	}
-	if s.Proxies.Any() {
-		a = s.Proxies.ClientIP(a, c.Request().Header.Peek(fiber.HeaderXForwardedFor))
-	}
-	return a.Unmap().AppendTo(dst)
+	return a.AppendTo(dst)
 }
 
 func flagOutcome(flags int) string {
