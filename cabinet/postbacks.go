@@ -30,7 +30,7 @@ func (s *Server) postbackView(c *fiber.Ctx, u *partnerka.User, in *settingsInput
 		switch {
 		case r.SentAt != nil:
 			outcome, class = T(u.Locale, "pb_delivered"), "available"
-		case r.NextAt.Year() == 9999:
+		case r.GaveUp():
 			outcome, class = T(u.Locale, "pb_gave_up"), "rejected"
 		case r.Attempts == 0:
 			outcome, class = T(u.Locale, "pb_queued"), "pending"

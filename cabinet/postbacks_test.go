@@ -43,11 +43,12 @@ func TestPostbackSettings(t *testing.T) {
 	// partner's never do.
 	if _, err := f.db.ExecContext(ctx, `INSERT INTO outbox (kind, partner_id, payload, attempts, next_at, last_error) VALUES
 		('postback', $1, '{"commission_id": 41}', 2, now() + interval '2 minutes', 'HTTP 503'),
-		('postback', $2, '{"commission_id": 42}', 1, now(), 'beta''s secret error')`, alpha, f.seed.Partners["beta"]); err != nil {
+		('postback', $2, '{"commission_id": 42}', 1, now(), 'beta''s secret error'),
+		('postback', $1, '{"commission_id": 43}', 10, '9999-12-31', 'gave up after 10 attempts: HTTP 404')`, alpha, f.seed.Partners["beta"]); err != nil {
 		t.Fatal(err)
 	}
 	_, page = b.do("GET", "/settings?done=pb_saved", nil)
-	for _, want := range []string{"Адрес постбэка сохранён", "#41", "HTTP 503", "следующая попытка", "t.example/pb?c={click_id}&amp;a={amount}"} {
+	for _, want := range []string{"Адрес постбэка сохранён", "#41", "HTTP 503", "следующая попытка", "#43", "не доставлен за 10 попыток", "t.example/pb?c={click_id}&amp;a={amount}"} {
 		if !strings.Contains(page, want) {
 			t.Errorf("settings page lacks %q", want)
 		}

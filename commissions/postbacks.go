@@ -121,7 +121,7 @@ func PostbackURL(p *storage.DuePostback) string {
 // failure, doubling (never more than six hours); never after the last.
 func retryAt(now time.Time, attempts int) time.Time {
 	if attempts >= postbackAttempts {
-		return time.Date(9999, 12, 31, 0, 0, 0, 0, time.UTC)
+		return storage.PostbackNever
 	}
 	d := time.Minute << (attempts - 1)
 	if d > 6*time.Hour || d <= 0 {

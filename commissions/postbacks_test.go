@@ -106,7 +106,7 @@ func TestRetryAt(t *testing.T) {
 			t.Errorf("after %d attempts: retry in %s, want %s", attempts, got, want)
 		}
 	}
-	if got := retryAt(t0, postbackAttempts); got.Year() != 9999 {
+	if got := retryAt(t0, postbackAttempts); !got.Equal(storage.PostbackNever) {
 		t.Errorf("after the last attempt: %v, want never", got)
 	}
 }

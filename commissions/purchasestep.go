@@ -179,15 +179,10 @@ func (s *PurchaseStep) batch(ctx context.Context, e *engine, size int, skipExist
 		var notes []string
 		for i := range ps {
 			p := &ps[i]
-			before := len(rows)
 			var note string
-			var earner int64
-			if rows, note, earner, err = e.purchase(ctx, tx, p, rows); err != nil {
+			var partner, noted int64 // partner: the one it earns for, 0 if none
+			if rows, note, partner, err = e.purchase(ctx, tx, p, rows); err != nil {
 				return err
-			}
-			var partner, noted int64
-			if len(rows) > before {
-				partner = earner
 			}
 			if p.NotedPartnerID != nil {
 				noted = *p.NotedPartnerID
@@ -242,8 +237,8 @@ func parallel(workers int, work func() (more bool, err error)) error {
 }
 
 // purchase appends the commissions of one purchase to rows and returns the
-// partner the customer was bound to on the purchase date, or returns the
-// note saying why it earns nothing.
+// partner it earns for (the customer's on the purchase date), or returns
+// the note saying why it earns nothing (and partner 0).
 func (e *engine) purchase(ctx context.Context, tx *storage.CommissionTx, p *storage.PurchaseToReconcile, rows []storage.CommissionRow) ([]storage.CommissionRow, string, int64, error) {
 	switch {
 	case p.CustomerID == nil:

@@ -47,13 +47,16 @@ type DuePostback struct {
 type PostbackAttempt struct {
 	ID    int64
 	Error string    // empty: delivered
-	Next  time.Time // when to try again after an error (infinity: never)
+	Next  time.Time // when to try again after an error (PostbackNever: given up)
 }
 
+// PostbackNever is the next attempt of a postback that was given up.
+var PostbackNever = time.Date(9999, 12, 31, 0, 0, 0, 0, time.UTC)
+
 // DeliverPostbacks takes up to limit due postbacks (locked, so parallel
-// reconcilers take different ones), calls deliver with them outside any
-// lock-holding work of its own, and records each outcome, in one
-// transaction.
+// reconcilers take different ones), calls deliver with them, and records
+// each outcome, in one transaction: the rows stay locked while deliver
+// makes its calls.
 func (db *DB) DeliverPostbacks(ctx context.Context, now time.Time, limit int,
 	deliver func([]DuePostback) []PostbackAttempt) (int, error) {
 	n := 0
@@ -92,6 +95,9 @@ type PostbackRecord struct {
 	LastError    string     `db:"last_error"`
 	CommissionID int64      `db:"commission_id"`
 }
+
+// GaveUp reports a postback whose attempts are spent.
+func (r PostbackRecord) GaveUp() bool { return r.SentAt == nil && r.NextAt.Equal(PostbackNever) }
 
 // PartnerPostbacks returns a partner's latest postbacks, newest first.
 func (db *DB) PartnerPostbacks(ctx context.Context, partnerID int64, limit int) ([]PostbackRecord, error) {
