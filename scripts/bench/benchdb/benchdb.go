@@ -3,6 +3,8 @@ package benchdb
 
 import (
 	"context"
+	"fmt"
+	"math/rand/v2"
 	"net"
 	"net/url"
 
@@ -33,14 +35,25 @@ func Fresh(adminURL, name string) (string, error) {
 	return u.String(), nil
 }
 
-// FreeAddr returns a loopback address nothing listens on.
+var given = map[int]bool{}
+
+// FreeAddr returns a loopback address nothing listens on, a different one
+// on every call. Its ports lie below Linux's ephemeral range (32768 and
+// up), so an outgoing connection of a server started earlier cannot take
+// the port before the server meant for it listens there.
 func FreeAddr() string {
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		panic(err)
+	for p := 20000 + rand.IntN(12000); ; p = 20000 + (p-20000+1)%12000 {
+		if given[p] {
+			continue
+		}
+		l, err := net.Listen("tcp", fmt.Sprintf("127.0.0.1:%d", p))
+		if err != nil {
+			continue
+		}
+		l.Close()
+		given[p] = true
+		return l.Addr().String()
 	}
-	defer l.Close()
-	return l.Addr().String()
 }
 
 // Migrated makes a fresh database name, migrates and prepares it, and

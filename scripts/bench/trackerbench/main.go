@@ -1,7 +1,9 @@
 // Command trackerbench drives make bench-tracker: it loads 10,000 links,
-// starts the real partnerka tracker and the bare fasthttp baseline, loads
-// both with wrk in alternating rounds, and compares throughput, latency and
-// the clicks that reached the stream with the redirects answered.
+// starts the real partnerka tracker, the bare fasthttp baseline and the
+// floor (bare plus the least group commit to Redis, see scripts/bench/bare),
+// loads them with wrk in alternating rounds, and compares throughput,
+// latency and the clicks that reached the stream with the redirects
+// answered.
 package main
 
 import (
@@ -28,7 +30,10 @@ import (
 	"partnerka/storage"
 )
 
-var profileFile string
+var (
+	profileFile  string
+	floorWriters int
+)
 
 type result struct {
 	wrkCPU           float64 // CPU seconds wrk itself used
@@ -45,6 +50,7 @@ func main() {
 	conns := flag.Int("c", 64, "connections")
 	dur := flag.Duration("d", 10*time.Second, "duration of one run")
 	reps := flag.Int("reps", 3, "repetitions")
+	flag.IntVar(&floorWriters, "floor-writers", 2, "batches the floor keeps in flight")
 	flag.StringVar(&profileFile, "cpuprofile", "", "write a CPU profile of the tracker during the first run to this file")
 	flag.Parse()
 	if err := run(*adminURL, *redisURL, *bin, *links, *conns, *dur, *reps); err != nil {
@@ -79,7 +85,7 @@ request = function()
 end
 `), 0o644)
 
-	trackerAddr, cabinetAddr, bareAddr := benchdb.FreeAddr(), benchdb.FreeAddr(), benchdb.FreeAddr()
+	trackerAddr, cabinetAddr, bareAddr, floorAddr := benchdb.FreeAddr(), benchdb.FreeAddr(), benchdb.FreeAddr(), benchdb.FreeAddr()
 	prefix := fmt.Sprintf("bench%d:", time.Now().Unix())
 	tracker := exec.Command(filepath.Join(bin, "partnerka"), "serve")
 	tracker.Env = append(os.Environ(),
@@ -93,13 +99,15 @@ end
 	}
 	tracker.Stdout, tracker.Stderr = os.Stderr, os.Stderr
 	bare := exec.Command(filepath.Join(bin, "bare"), "-addr", bareAddr)
-	for _, c := range []*exec.Cmd{tracker, bare} {
+	floor := exec.Command(filepath.Join(bin, "bare"), "-addr", floorAddr, "-redis", redisURL, "-stream", prefix+"floor",
+		"-writers", strconv.Itoa(floorWriters))
+	for _, c := range []*exec.Cmd{tracker, bare, floor} {
 		if err := c.Start(); err != nil {
 			return err
 		}
 		defer func(c *exec.Cmd) { c.Process.Signal(syscall.SIGTERM); c.Wait() }(c)
 	}
-	if err := waitReady("http://"+trackerAddr+"/readyz", "http://"+bareAddr+"/"); err != nil {
+	if err := waitReady("http://"+trackerAddr+"/readyz", "http://"+bareAddr+"/", "http://"+floorAddr+"/"); err != nil {
 		return err
 	}
 	rdb, err := storage.OpenRedis(ctx, redisURL, prefix)
@@ -107,14 +115,16 @@ end
 		return err
 	}
 	defer rdb.Close()
+	defer rdb.Del(ctx, prefix+"floor")
 
 	fmt.Printf("tracker bench: %d links, %d connections, %s per run, %d repetitions, wrk on the same machine\n",
 		nlinks, conns, dur, reps)
-	wrkRun(script, "http://"+bareAddr, conns, 2*time.Second) // warm up both
-	wrkRun(script, "http://"+trackerAddr, conns, 2*time.Second)
+	for _, addr := range []string{bareAddr, floorAddr, trackerAddr} { // warm up
+		wrkRun(script, "http://"+addr, conns, 2*time.Second)
+	}
 
-	var bareRes, trkRes []result
-	var ratios []float64
+	var bareRes, floorRes, trkRes []result
+	var ratios, floorRatios []float64
 	var lost, answeredTotal, inStreamTotal int64
 	for i := 1; i <= reps; i++ {
 		cpuBare := procCPU(bare.Process.Pid)
@@ -123,6 +133,12 @@ end
 			return err
 		}
 		cpuBare = procCPU(bare.Process.Pid) - cpuBare
+		cpuFloor, redisBefore := procCPU(floor.Process.Pid), redisCPU(ctx, rdb)
+		f, err := wrkRun(script, "http://"+floorAddr, conns, dur)
+		if err != nil {
+			return err
+		}
+		cpuFloor, cpuFloorRedis := procCPU(floor.Process.Pid)-cpuFloor, redisCPU(ctx, rdb)-redisBefore
 		before := lastEntry(ctx, rdb)
 		recBefore := metric("http://"+trackerAddr+"/metrics", `partnerka_clicks_total{outcome="recorded"}`)
 		cpuBefore, redisBefore := procCPU(tracker.Process.Pid), redisCPU(ctx, rdb)
@@ -148,10 +164,12 @@ end
 		answeredTotal += t.answered
 		inStreamTotal += inStream
 		ratio := t.rps / b.rps
-		ratios = append(ratios, ratio)
-		bareRes, trkRes = append(bareRes, b), append(trkRes, t)
+		ratios, floorRatios = append(ratios, ratio), append(floorRatios, f.rps/b.rps)
+		bareRes, floorRes, trkRes = append(bareRes, b), append(floorRes, f), append(trkRes, t)
 		fmt.Printf("run %d  bare    %8.0f req/s  p50 %5.2f ms  p99 %5.2f ms  cpu per request: server %.1f us, wrk %.1f us\n",
 			i, b.rps, b.p50, b.p99, perReq(cpuBare, b), perReq(b.wrkCPU, b))
+		fmt.Printf("run %d  floor   %8.0f req/s  p50 %5.2f ms  p99 %5.2f ms  floor/bare %.2f  cpu per request: server %.1f us, redis %.1f us, wrk %.1f us\n",
+			i, f.rps, f.p50, f.p99, f.rps/b.rps, perReq(cpuFloor, f), perReq(cpuFloorRedis, f), perReq(f.wrkCPU, f))
 		fmt.Printf("run %d  tracker %8.0f req/s  p50 %5.2f ms  p99 %5.2f ms  ratio %.2f  302s %d  clicks in stream %d  recorded (metric) %.0f  lost %d  (%d stream entries)  cpu per request: server %.1f us, redis %.1f us, wrk %.1f us\n",
 			i, t.rps, t.p50, t.p99, ratio, t.answered, inStream, recAfter-recBefore, l, entries,
 			perReq(cpuTracker, t), perReq(cpuRedis, t), perReq(t.wrkCPU, t))
@@ -171,6 +189,9 @@ end
 	fmt.Printf("median over %d runs: tracker %.0f req/s, bare %.0f req/s, ratio %.2f (runs: %s), tracker p99 %.2f ms; 302s %d, clicks in stream %d\n",
 		reps, med(pick(trkRes, func(r result) float64 { return r.rps })), med(pick(bareRes, func(r result) float64 { return r.rps })),
 		med(ratios), fmtList(ratios), med(pick(trkRes, func(r result) float64 { return r.p99 })), answeredTotal, inStreamTotal)
+	fmt.Printf("floor (bare + the least group commit to Redis): median %.0f req/s, floor/bare %.2f (runs: %s), tracker/floor %.2f\n",
+		med(pick(floorRes, func(r result) float64 { return r.rps })), med(floorRatios), fmtList(floorRatios),
+		med(pick(trkRes, func(r result) float64 { return r.rps }))/med(pick(floorRes, func(r result) float64 { return r.rps })))
 	fmt.Printf("bench-tracker: ratio=%.2f rps=%.0f bare_rps=%.0f p99_ms=%.2f lost=%d\n",
 		med(ratios), med(pick(trkRes, func(r result) float64 { return r.rps })),
 		med(pick(bareRes, func(r result) float64 { return r.rps })),
