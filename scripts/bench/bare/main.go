@@ -28,7 +28,7 @@ func main() {
 	addr := flag.String("addr", "127.0.0.1:18080", "listen address")
 	redisURL := flag.String("redis", "", "Redis URL: be the floor, appending every click to -stream first")
 	stream := flag.String("stream", "floor", "stream key for -redis")
-	writers := flag.Int("writers", 2, "batches in flight at once, as the tracker's click writer")
+	writers := flag.Int("writers", 2, "batches in flight at once, as the tracker's click writer; 0: one XADD per request instead")
 	flag.Parse()
 	location := []byte("https://example.com/landing?ref=1&pk_click=06F5QJ4M3Z1R8KX9C2H7T0WBNA#top")
 	cookie := []byte("pk_ref=AZZ2yNHhdvmQ9mFnzQBqmKM8o1UFAqAB.l2DXbJ0RgzQpM-O3FDO7ZJxvdg1h0Lj9X2mGSMqI6OE" +
@@ -41,7 +41,11 @@ func main() {
 	}
 	h := respond
 	if *redisURL != "" {
-		rdb, err := storage.OpenRedis(context.Background(), *redisURL, "")
+		url := *redisURL
+		if *writers == 0 {
+			url += "?pool_size=128" // a connection for every waiting request
+		}
+		rdb, err := storage.OpenRedis(context.Background(), url, "")
 		if err != nil {
 			log.Fatal(err)
 		}
@@ -50,7 +54,12 @@ func main() {
 			c := storage.StreamClick{ID: "06F5QJ4M3Z1R8KX9C2H7T0WBNA", LinkID: 1234, PartnerID: 1, At: time.Now(),
 				IP: ctx.RemoteIP().String(), UserAgent: string(ctx.UserAgent()), Referer: string(ctx.Referer()),
 				Landing: string(location[:len(location)-4])}
-			if gc.write(&c) == nil {
+			if *writers == 0 {
+				line := storage.AppendClick(nil, &c)
+				if rdb.XAdd(ctx, &redis.XAddArgs{Stream: *stream, Values: storage.ClickBatchFields(1, line)}).Err() == nil {
+					respond(ctx)
+				}
+			} else if gc.write(&c) == nil {
 				respond(ctx)
 			}
 		}
