@@ -28,7 +28,7 @@ func main() {
 	addr := flag.String("addr", "127.0.0.1:18080", "listen address")
 	redisURL := flag.String("redis", "", "Redis URL: be the floor, appending every click to -stream first")
 	stream := flag.String("stream", "floor", "stream key for -redis")
-	writers := flag.Int("writers", 2, "batches in flight at once, as the tracker's click writer; 0: one XADD per request instead")
+	writers := flag.Int("writers", 2, "batches in flight at once, as the tracker's click writer; 0: one XADD per request instead; -1: one XADD per request through go-redis's automatic pipelining")
 	flag.Parse()
 	location := []byte("https://example.com/landing?ref=1&pk_click=06F5QJ4M3Z1R8KX9C2H7T0WBNA#top")
 	cookie := []byte("pk_ref=AZZ2yNHhdvmQ9mFnzQBqmKM8o1UFAqAB.l2DXbJ0RgzQpM-O3FDO7ZJxvdg1h0Lj9X2mGSMqI6OE" +
@@ -49,12 +49,23 @@ func main() {
 		if err != nil {
 			log.Fatal(err)
 		}
+		var ap *redis.AutoPipeliner
+		if *writers < 0 {
+			if ap, err = rdb.AutoPipeline(); err != nil {
+				log.Fatal(err)
+			}
+		}
 		gc := &groupCommit{rdb: rdb, stream: *stream, max: *writers, open: newBatch()}
 		h = func(ctx *fasthttp.RequestCtx) {
 			c := storage.StreamClick{ID: "06F5QJ4M3Z1R8KX9C2H7T0WBNA", LinkID: 1234, PartnerID: 1, At: time.Now(),
 				IP: ctx.RemoteIP().String(), UserAgent: string(ctx.UserAgent()), Referer: string(ctx.Referer()),
 				Landing: string(location[:len(location)-4])}
-			if *writers == 0 {
+			if ap != nil {
+				line := storage.AppendClick(nil, &c)
+				if ap.XAdd(ctx, &redis.XAddArgs{Stream: *stream, Values: storage.ClickBatchFields(1, line)}).Err() == nil {
+					respond(ctx)
+				}
+			} else if *writers == 0 {
 				line := storage.AppendClick(nil, &c)
 				if rdb.XAdd(ctx, &redis.XAddArgs{Stream: *stream, Values: storage.ClickBatchFields(1, line)}).Err() == nil {
 					respond(ctx)

@@ -50,7 +50,7 @@ func main() {
 	conns := flag.Int("c", 64, "connections")
 	dur := flag.Duration("d", 10*time.Second, "duration of one run")
 	reps := flag.Int("reps", 3, "repetitions")
-	flag.IntVar(&floorWriters, "floor-writers", 2, "batches the floor keeps in flight; 0: one XADD per request instead of group commit")
+	flag.IntVar(&floorWriters, "floor-writers", 2, "batches the floor keeps in flight; 0: one XADD per request instead of group commit; -1: one XADD per request through go-redis's automatic pipelining")
 	flag.StringVar(&profileFile, "cpuprofile", "", "write a CPU profile of the tracker during the first run to this file")
 	flag.Parse()
 	if err := run(*adminURL, *redisURL, *bin, *links, *conns, *dur, *reps); err != nil {
@@ -190,8 +190,11 @@ end
 		reps, med(pick(trkRes, func(r result) float64 { return r.rps })), med(pick(bareRes, func(r result) float64 { return r.rps })),
 		med(ratios), fmtList(ratios), med(pick(trkRes, func(r result) float64 { return r.p99 })), answeredTotal, inStreamTotal)
 	floorKind := "the least group commit to Redis"
-	if floorWriters == 0 {
+	switch {
+	case floorWriters == 0:
 		floorKind = "one XADD per request"
+	case floorWriters < 0:
+		floorKind = "one XADD per request, automatically pipelined by go-redis"
 	}
 	fmt.Printf("floor (bare + %s): median %.0f req/s, floor/bare %.2f (runs: %s), tracker/floor %.2f\n", floorKind,
 		med(pick(floorRes, func(r result) float64 { return r.rps })), med(floorRatios), fmtList(floorRatios),
