@@ -6,9 +6,10 @@ import (
 )
 
 // PostbackFields are the placeholders a partner's postback URL may hold,
-// filled (URL-escaped) when a commission is earned.
+// filled (URL-escaped) when a commission is earned or a refund takes it
+// back (event "refund", a negative amount, the refund's id).
 var PostbackFields = []string{"commission_id", "event", "level", "amount", "currency",
-	"purchase_id", "customer_id", "click_id", "sub_id"}
+	"purchase_id", "refund_id", "customer_id", "click_id", "sub_id"}
 
 // CheckPostbackURL validates a postback URL template: empty (no
 // postbacks), or an absolute http(s) URL whose {placeholders} are all known.

@@ -38,7 +38,7 @@ func (s *Server) postbackView(c *fiber.Ctx, u *partnerka.User, in *settingsInput
 			outcome, class = T(u.Locale, "pb_retry")+" "+FormatDateTime(r.NextAt.In(loc), u.Locale), "pending"
 		}
 		rows = append(rows, fiber.Map{"When": FormatDateTime(r.CreatedAt.In(loc), u.Locale), "Commission": r.CommissionID,
-			"Attempts": r.Attempts, "Outcome": outcome, "Class": class, "Error": r.LastError})
+			"Refund": r.Reversal, "Attempts": r.Attempts, "Outcome": outcome, "Class": class, "Error": r.LastError})
 	}
 	fields := make([]string, len(partnerka.PostbackFields))
 	for i, f := range partnerka.PostbackFields {
@@ -69,18 +69,20 @@ func (s *Server) savePostback(c *fiber.Ctx) error {
 
 var _ = addMessages(map[string]string{
 	"pb_title": "Postback", "pb_url": "Postback URL", "pb_save": "Save postback URL",
-	"pb_hint": "We call this address (GET) for every commission you earn, from the next reconciliation (a few seconds) on. " +
+	"pb_hint": "We call this address (GET) for every commission you earn, and again with the event refund and a negative amount when a refund takes one back, " +
+		"from the next reconciliation (a few seconds) on. " +
 		"Leave it empty to turn postbacks off. It may hold these placeholders, filled in and URL-encoded:",
-	"pb_latest": "Latest postbacks", "pb_none": "No postbacks yet.", "pb_when": "Queued", "pb_commission": "Commission",
+	"pb_latest": "Latest postbacks", "pb_none": "No postbacks yet.", "pb_when": "Queued", "pb_commission": "Commission", "pb_refund": "refund",
 	"pb_attempts": "Attempts", "pb_outcome": "Outcome", "pb_delivered": "delivered", "pb_gave_up": "gave up after 10 attempts",
 	"pb_queued": "queued", "pb_retry": "next attempt", "pb_invalid": "The postback URL was not saved:",
 	"pb_saved":   "Postback URL saved. Postbacks are sent from the next reconciliation on.",
 	"pb_retries": "A call that does not answer 2xx is tried again a minute later, then after 2, 4, 8… minutes, ten times in all.",
 }, map[string]string{
 	"pb_title": "Постбэк", "pb_url": "Адрес постбэка", "pb_save": "Сохранить адрес постбэка",
-	"pb_hint": "Мы вызываем этот адрес (GET) на каждое начисленное вам вознаграждение, начиная со следующей сверки (через несколько секунд). " +
+	"pb_hint": "Мы вызываем этот адрес (GET) на каждое начисленное вам вознаграждение и ещё раз, с событием refund и отрицательной суммой, когда возврат его уменьшает, " +
+		"начиная со следующей сверки (через несколько секунд). " +
 		"Оставьте поле пустым, чтобы отключить постбэки. В адресе можно использовать подстановки, они заполняются и кодируются для URL:",
-	"pb_latest": "Последние постбэки", "pb_none": "Постбэков пока не было.", "pb_when": "Поставлен", "pb_commission": "Вознаграждение",
+	"pb_latest": "Последние постбэки", "pb_none": "Постбэков пока не было.", "pb_when": "Поставлен", "pb_commission": "Вознаграждение", "pb_refund": "возврат",
 	"pb_attempts": "Попыток", "pb_outcome": "Итог", "pb_delivered": "доставлен", "pb_gave_up": "не доставлен за 10 попыток",
 	"pb_queued": "в очереди", "pb_retry": "следующая попытка", "pb_invalid": "Адрес постбэка не сохранён:",
 	"pb_saved":   "Адрес постбэка сохранён. Постбэки отправляются начиная со следующей сверки.",

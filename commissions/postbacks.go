@@ -17,7 +17,8 @@ import (
 )
 
 // PostbackStep delivers queued postbacks: a GET of the partner's postback
-// URL with its placeholders filled, for each commission they earned. A
+// URL with its placeholders filled, for each commission they earned and
+// each refund that took one back (event "refund", amount negative). A
 // 2xx answer delivers it; anything else is tried again later, a minute
 // after the first failure and doubling (about eight and a half hours in
 // all), and given up after postbackAttempts tries.
@@ -106,6 +107,8 @@ func PostbackURL(p *storage.DuePostback) string {
 			return p.Currency
 		case "purchase_id":
 			return p.PurchaseID
+		case "refund_id":
+			return p.RefundID
 		case "customer_id":
 			return p.CustomerID
 		case "click_id":

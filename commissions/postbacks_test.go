@@ -12,9 +12,10 @@ import (
 	"partnerka/storage"
 )
 
-// A partner with a postback URL gets a call for each commission they earn,
-// queued with the commission and delivered by the postbacks step; a
-// failing endpoint is tried again later with the error kept.
+// A partner with a postback URL gets a call for each commission they earn
+// and for each refund that takes one back, queued with the commission or
+// reversal and delivered by the postbacks step; a failing endpoint is
+// tried again later with the error kept.
 func TestPostbacks(t *testing.T) {
 	db, alpha, rec, now := engineWorld(t)
 	ctx := context.Background()
@@ -33,7 +34,7 @@ func TestPostbacks(t *testing.T) {
 	if _, err := rec.RunOnce(ctx); err != nil {
 		t.Fatal(err)
 	}
-	if err := db.SetPostbackURL(ctx, alpha, srv.URL+"/pb?e={event}&a={amount}&cur={currency}&p={purchase_id}&c={customer_id}&k={click_id}", storage.Actor{}); err != nil {
+	if err := db.SetPostbackURL(ctx, alpha, srv.URL+"/pb?e={event}&a={amount}&cur={currency}&p={purchase_id}&c={customer_id}&k={click_id}&r={refund_id}", storage.Actor{}); err != nil {
 		t.Fatal(err)
 	}
 	purchase(t, db, "inv 1", "100", t0.Add(2*time.Hour))
@@ -45,7 +46,7 @@ func TestPostbacks(t *testing.T) {
 	if n, err := step.Run(ctx); err != nil || n != 1 {
 		t.Fatalf("delivered %d, %v; want 1", n, err)
 	}
-	if want := "e=sale&a=20.00&cur=USD&p=inv+1&c=c1&k="; len(got) != 1 || got[0] != want {
+	if want := "e=sale&a=20.00&cur=USD&p=inv+1&c=c1&k=&r="; len(got) != 1 || got[0] != want {
 		t.Errorf("calls %q, want one with %q", got, want)
 	}
 	recs, err := db.PartnerPostbacks(ctx, alpha, 10)
@@ -79,10 +80,29 @@ func TestPostbacks(t *testing.T) {
 	if r := recs[0]; r.SentAt == nil || r.Attempts != 2 || r.LastError != "" {
 		t.Errorf("retried postback %+v, want delivered on the second attempt", r)
 	}
+
+	// A refund of half of inv 1 takes back half of its commission: the
+	// partner hears of it with the refund's id and a negative amount.
+	refund(t, db, "ref 1", "inv 1", "50")
+	if _, err := rec.RunOnce(ctx); err != nil {
+		t.Fatal(err)
+	}
+	*now = time.Now().UTC().Truncate(time.Microsecond)
+	if n, err := step.Run(ctx); err != nil || n != 1 {
+		t.Fatalf("delivered %d, %v; want the refund's postback", n, err)
+	}
+	if want := "e=refund&a=-10.00&cur=USD&p=inv+1&c=c1&k=&r=ref+1"; got[len(got)-1] != want {
+		t.Errorf("refund call %q, want %q", got[len(got)-1], want)
+	}
+	recs, _ = db.PartnerPostbacks(ctx, alpha, 10)
+	if r := recs[0]; !r.Reversal || r.SentAt == nil || r.CommissionID != recs[2].CommissionID {
+		t.Errorf("refund postback %+v, want a delivered reversal of inv 1's commission #%d", r, recs[2].CommissionID)
+	}
+
 	var queued int
 	db.Get(&queued, `SELECT count(*) FROM outbox`)
-	if queued != 2 {
-		t.Errorf("%d postbacks queued, want 2 (none for the commission earned before the URL was set)", queued)
+	if queued != 3 {
+		t.Errorf("%d postbacks queued, want 3 (none for the commission earned before the URL was set)", queued)
 	}
 }
 

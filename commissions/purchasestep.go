@@ -363,6 +363,10 @@ func (s *RefundStep) Name() string { return "refunds" }
 
 // Run implements Step.
 func (s *RefundStep) Run(ctx context.Context) (int, error) {
+	postbacks, err := s.DB.PostbackPartners(ctx)
+	if err != nil {
+		return 0, err
+	}
 	done := 0
 	for {
 		n := 0
@@ -400,7 +404,7 @@ func (s *RefundStep) Run(ctx context.Context) (int, error) {
 							r.Amount.String(), r.PurchaseAmount.String(), rev)})
 				}
 			}
-			if err := tx.InsertReversals(ctx, rows); err != nil {
+			if err := tx.InsertReversals(ctx, rows, postbacks); err != nil {
 				return err
 			}
 			return tx.MarkRefundsReconciled(ctx, ids)

@@ -368,8 +368,10 @@ type ReversalRow struct {
 	Explanation            string
 }
 
-// InsertReversals inserts reversals with their ledger entries.
-func (t *CommissionTx) InsertReversals(ctx context.Context, rows []ReversalRow) error {
+// InsertReversals inserts reversals with their ledger entries. A reversal
+// of a commission of a partner in postbackPartners also queues its
+// postback in the outbox.
+func (t *CommissionTx) InsertReversals(ctx context.Context, rows []ReversalRow, postbackPartners []int64) error {
 	if len(rows) == 0 {
 		return nil
 	}
@@ -378,7 +380,8 @@ func (t *CommissionTx) InsertReversals(ctx context.Context, rows []ReversalRow) 
 	for i, r := range rows {
 		cid[i], rid[i], amt[i], cur[i], expl[i] = r.CommissionID, r.RefundID, r.Amount.Amount.String(), r.Amount.Currency, r.Explanation
 	}
-	_, err := t.tx.Stmtx(t.q.InsertReversals).ExecContext(ctx, pq.Array(cid), pq.Array(rid), pq.Array(amt), pq.Array(cur), pq.Array(expl))
+	_, err := t.tx.Stmtx(t.q.InsertReversals).ExecContext(ctx, pq.Array(cid), pq.Array(rid), pq.Array(amt), pq.Array(cur), pq.Array(expl),
+		pq.Array(postbackPartners))
 	return err
 }
 

@@ -38,6 +38,7 @@ type DuePostback struct {
 	Amount       decimal.Decimal `db:"amount"`
 	Currency     string          `db:"currency"`
 	PurchaseID   string          `db:"purchase_id"` // the vendor's id; empty for a lead
+	RefundID     string          `db:"refund_id"`   // the vendor's id of the refund, for event "refund"
 	CustomerID   string          `db:"customer_id"` // the vendor's id
 	ClickID      string          `db:"click_id"`    // the click that bound the customer, if one did
 	SubID        string          `db:"sub_id"`
@@ -94,6 +95,7 @@ type PostbackRecord struct {
 	NextAt       time.Time  `db:"next_at"`
 	LastError    string     `db:"last_error"`
 	CommissionID int64      `db:"commission_id"`
+	Reversal     bool       `db:"reversal"` // a refund took (part of) the commission back
 }
 
 // GaveUp reports a postback whose attempts are spent.

@@ -167,8 +167,9 @@ SELECT id, partner_id, purchase_id, amount, currency FROM commissions
 -- commissions' reversed amount, and books their ledger entries: pending
 -- money taken back at the commission's own instant, so a reversal of a
 -- released commission comes out of the available balance and one of a held
--- commission out of the pending one. The caller holds the commissions' row
--- locks.
+-- commission out of the pending one. A reversal of a commission of the
+-- partners in $6 (those with a postback URL) queues its postback. The
+-- caller holds the commissions' row locks.
 WITH ins AS (
     INSERT INTO commission_reversals (commission_id, refund_id, amount, currency, explanation)
     SELECT * FROM unnest($1::bigint[], $2::bigint[], $3::numeric[], $4::text[], $5::text[])
@@ -178,11 +179,16 @@ WITH ins AS (
     UPDATE commissions c SET reversed_amount = c.reversed_amount + t.amount
       FROM (SELECT commission_id, sum(amount) AS amount FROM ins GROUP BY commission_id) t
      WHERE c.id = t.commission_id
+), entries AS (
+    INSERT INTO ledger_entries (partner_id, currency, bucket, kind, amount, commission_id, reversal_id, available_at)
+    SELECT c.partner_id, ins.currency, 'pending', 'reversal', -ins.amount, c.id, ins.id,
+           CASE WHEN NOT c.flagged THEN c.hold_until END
+      FROM ins JOIN commissions c ON c.id = ins.commission_id
 )
-INSERT INTO ledger_entries (partner_id, currency, bucket, kind, amount, commission_id, reversal_id, available_at)
-SELECT c.partner_id, ins.currency, 'pending', 'reversal', -ins.amount, c.id, ins.id,
-       CASE WHEN NOT c.flagged THEN c.hold_until END
-  FROM ins JOIN commissions c ON c.id = ins.commission_id;
+INSERT INTO outbox (kind, partner_id, payload)
+SELECT 'postback', c.partner_id, jsonb_build_object('commission_id', c.id, 'reversal_id', ins.id)
+  FROM ins JOIN commissions c ON c.id = ins.commission_id
+ WHERE c.partner_id = ANY($6::bigint[]);
 
 -- name: mark-refunds-reconciled
 UPDATE refunds SET reconciled_at = now() WHERE id = ANY($1);

@@ -1,13 +1,18 @@
--- Postbacks: partners' URLs called when they earn.
+-- Postbacks: partners' URLs called when they earn, and when a refund takes
+-- a commission back.
 
 -- name: postback-partners
 SELECT id FROM partners WHERE postback_url <> '' ORDER BY id;
 
 -- name: due-postbacks
 -- Postbacks due for delivery, with what their URL is filled with, locked
--- so parallel reconcilers deliver different ones.
-SELECT o.id, o.attempts, p.postback_url AS url, c.id AS commission_id, c.event, c.level, c.amount, c.currency,
-       coalesce(pu.external_id, '') AS purchase_id, cu.external_id AS customer_id,
+-- so parallel reconcilers deliver different ones. A reversal's postback is
+-- the event 'refund' with the amount taken back, negative.
+SELECT o.id, o.attempts, p.postback_url AS url, c.id AS commission_id,
+       CASE WHEN rv.id IS NULL THEN c.event ELSE 'refund' END AS event, c.level,
+       coalesce(-rv.amount, c.amount) AS amount, c.currency,
+       coalesce(pu.external_id, '') AS purchase_id, coalesce(rf.external_id, '') AS refund_id,
+       cu.external_id AS customer_id,
        coalesce(cu.click_id::text, '') AS click_id,
        coalesce((SELECT k.sub_id FROM clicks k WHERE k.click_id = cu.click_id LIMIT 1), '') AS sub_id
   FROM outbox o
@@ -15,6 +20,8 @@ SELECT o.id, o.attempts, p.postback_url AS url, c.id AS commission_id, c.event, 
   JOIN commissions c ON c.id = (o.payload->>'commission_id')::bigint
   JOIN customers cu ON cu.id = c.customer_id
   LEFT JOIN purchases pu ON pu.id = c.purchase_id
+  LEFT JOIN commission_reversals rv ON rv.id = (o.payload->>'reversal_id')::bigint
+  LEFT JOIN refunds rf ON rf.id = rv.refund_id
  WHERE o.kind = 'postback' AND o.sent_at IS NULL AND o.next_at <= $1
  ORDER BY o.next_at
  LIMIT $2
@@ -29,7 +36,7 @@ UPDATE outbox SET attempts = attempts + 1, next_at = $3, last_error = $2 WHERE i
 
 -- name: partner-postbacks
 SELECT o.id, o.created_at, o.attempts, o.sent_at, o.next_at, o.last_error,
-       coalesce((o.payload->>'commission_id')::bigint, 0) AS commission_id
+       coalesce((o.payload->>'commission_id')::bigint, 0) AS commission_id, o.payload ? 'reversal_id' AS reversal
   FROM outbox o WHERE o.partner_id = $1 AND o.kind = 'postback'
  ORDER BY o.id DESC LIMIT $2;
 
