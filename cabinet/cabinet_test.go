@@ -79,6 +79,9 @@ func newFixture(t *testing.T) *fixture {
 	s.AddManualEntry = func(ctx context.Context, partnerID int64, kind, amount, currency, reason string, by storage.Actor) (int64, error) {
 		return commissions.AddManualEntry(ctx, db, partnerID, kind, amount, currency, reason, by)
 	}
+	s.SamplePostback = func(ctx context.Context, tmpl, currency string, at time.Time) error {
+		return commissions.SendSamplePostback(ctx, commissions.PostbackClient(true), tmpl, currency, at)
+	}
 	mail := &recordingMailer{}
 	s.Mailer, s.CabinetURL = mail, "http://c.test"
 	app := fiber.New()

@@ -2,6 +2,7 @@ package cabinet
 
 import (
 	"strings"
+	"time"
 
 	"github.com/gofiber/fiber/v2"
 
@@ -44,7 +45,22 @@ func (s *Server) postbackView(c *fiber.Ctx, u *partnerka.User, in *settingsInput
 	for i, f := range partnerka.PostbackFields {
 		fields[i] = "{" + f + "}"
 	}
-	v := fiber.Map{"URL": url, "Fields": strings.Join(fields, " "), "Deliveries": rows}
+	v := fiber.Map{"URL": url, "Fields": strings.Join(fields, " "), "Deliveries": rows, "Testable": s.SamplePostback != nil && url != ""}
+	test, err := s.DB.LatestPostbackTest(ctx, *u.PartnerID)
+	if err != nil {
+		return nil, err
+	}
+	if test.At != nil && s.Now().Sub(*test.At) < time.Hour {
+		when := FormatDateTime(test.At.In(loc), u.Locale)
+		switch {
+		case test.Error == nil:
+			v["Test"], v["TestClass"] = T(u.Locale, "pb_test_running")+" "+when, "pending"
+		case *test.Error == "":
+			v["Test"], v["TestClass"] = T(u.Locale, "pb_test_ok")+" "+when, "available"
+		default:
+			v["Test"], v["TestClass"] = T(u.Locale, "pb_test_failed")+" "+when+": "+*test.Error, "rejected"
+		}
+	}
 	if in.PostbackErr != nil {
 		v["Error"] = T(u.Locale, "pb_invalid") + " " + partnerka.ErrorMessage(in.PostbackErr)
 	}
@@ -67,6 +83,37 @@ func (s *Server) savePostback(c *fiber.Ctx) error {
 	return c.Redirect("/settings?done=pb_saved#postback", fiber.StatusSeeOther)
 }
 
+// testPostback calls the saved postback URL once with sample values and
+// keeps the outcome for the settings page; owners only, one test per
+// partner every 10 seconds, so the button cannot be used to hammer a host.
+func (s *Server) testPostback(c *fiber.Ctx) error {
+	u := currentUser(c)
+	if u.Role != partnerka.RoleOwner || s.SamplePostback == nil {
+		return c.Status(fiber.StatusForbidden).SendString(T(u.Locale, "members_cannot"))
+	}
+	ctx := c.UserContext()
+	now := s.Now().UTC().Truncate(time.Microsecond)
+	url, err := s.DB.ClaimPostbackTest(ctx, *u.PartnerID, now)
+	if err != nil {
+		return err
+	}
+	if url == "" {
+		return c.Redirect("/settings?done=pb_test_wait#postback", fiber.StatusSeeOther)
+	}
+	st, err := s.DB.Settings(ctx)
+	if err != nil {
+		return err
+	}
+	outcome := ""
+	if err := s.SamplePostback(ctx, url, st.DefaultCurrency, now); err != nil {
+		outcome = err.Error()
+	}
+	if err := s.DB.RecordPostbackTest(ctx, *u.PartnerID, now, outcome); err != nil {
+		return err
+	}
+	return c.Redirect("/settings#postback", fiber.StatusSeeOther)
+}
+
 var _ = addMessages(map[string]string{
 	"pb_title": "Postback", "pb_url": "Postback URL", "pb_save": "Save postback URL",
 	"pb_hint": "We call this address (GET) for every commission you earn, and again with the event refund and a negative amount when a refund takes one back, " +
@@ -77,6 +124,9 @@ var _ = addMessages(map[string]string{
 	"pb_queued": "queued", "pb_retry": "next attempt", "pb_invalid": "The postback URL was not saved:",
 	"pb_saved":   "Postback URL saved. Postbacks are sent from the next reconciliation on.",
 	"pb_retries": "A call that does not answer 2xx is tried again a minute later, then after 2, 4, 8… minutes, ten times in all.",
+	"pb_test":    "Send a test postback", "pb_test_hint": "Calls the saved address once with sample values: event test, commission 0, amount 12.34.",
+	"pb_test_running": "Test postback sent", "pb_test_ok": "Test postback delivered", "pb_test_failed": "Test postback failed",
+	"pb_test_wait": "A test postback was sent less than 10 seconds ago (or no address is saved); try again in a moment.",
 }, map[string]string{
 	"pb_title": "Постбэк", "pb_url": "Адрес постбэка", "pb_save": "Сохранить адрес постбэка",
 	"pb_hint": "Мы вызываем этот адрес (GET) на каждое начисленное вам вознаграждение и ещё раз, с событием refund и отрицательной суммой, когда возврат его уменьшает, " +
@@ -87,4 +137,7 @@ var _ = addMessages(map[string]string{
 	"pb_queued": "в очереди", "pb_retry": "следующая попытка", "pb_invalid": "Адрес постбэка не сохранён:",
 	"pb_saved":   "Адрес постбэка сохранён. Постбэки отправляются начиная со следующей сверки.",
 	"pb_retries": "Если адрес не ответил кодом 2xx, вызов повторяется через минуту, затем через 2, 4, 8… минут, всего десять раз.",
+	"pb_test":    "Отправить тестовый постбэк", "pb_test_hint": "Один вызов сохранённого адреса с примерными значениями: событие test, вознаграждение 0, сумма 12.34.",
+	"pb_test_running": "Тестовый постбэк отправлен", "pb_test_ok": "Тестовый постбэк доставлен", "pb_test_failed": "Тестовый постбэк не доставлен",
+	"pb_test_wait": "Тестовый постбэк отправлялся меньше 10 секунд назад (или адрес не сохранён); попробуйте чуть позже.",
 })

@@ -2,9 +2,13 @@ package cabinet
 
 import (
 	"context"
+	"net/http"
+	"net/http/httptest"
 	"net/url"
+	"regexp"
 	"strings"
 	"testing"
+	"time"
 )
 
 func TestPostbackSettings(t *testing.T) {
@@ -55,5 +59,61 @@ func TestPostbackSettings(t *testing.T) {
 	}
 	if strings.Contains(page, "secret error") || strings.Contains(page, "#42") {
 		t.Error("another partner's postback is shown")
+	}
+}
+
+// An owner checks their endpoint with a test postback: one call with
+// sample values, its outcome shown on the settings page, at most one every
+// 10 seconds.
+func TestSamplePostback(t *testing.T) {
+	f := newFixture(t)
+	var calls []string
+	status := http.StatusOK
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		calls = append(calls, r.URL.RawQuery)
+		w.WriteHeader(status)
+	}))
+	defer srv.Close()
+	b := f.browser(t)
+	b.login("alpha@x.test", pw)
+	_, page := b.do("GET", "/settings", nil)
+	if strings.Contains(page, "/settings/postback/test") {
+		t.Error("test button shown without a saved URL")
+	}
+	csrf := b.csrf(page)
+	if r, _ := b.do("POST", "/settings/postback", url.Values{"postback_url": {srv.URL + "/pb?e={event}&a={amount}&cur={currency}&k={click_id}"}, "_csrf": {csrf}}); r.StatusCode != 303 {
+		t.Fatalf("save: %d", r.StatusCode)
+	}
+	_, page = b.do("GET", "/settings", nil)
+	if !strings.Contains(page, "/settings/postback/test") {
+		t.Fatal("no test button with a saved URL")
+	}
+	if r, _ := b.do("POST", "/settings/postback/test", url.Values{}); r.StatusCode != 403 || len(calls) != 0 {
+		t.Errorf("without CSRF: %d and %d calls, want 403 and none", r.StatusCode, len(calls))
+	}
+	if r, _ := b.do("POST", "/settings/postback/test", url.Values{"_csrf": {csrf}}); r.StatusCode != 303 {
+		t.Fatalf("test: %d", r.StatusCode)
+	}
+	if len(calls) != 1 || !regexp.MustCompile(`^e=test&a=12\.34&cur=USD&k=[0-9A-Z]{26}$`).MatchString(calls[0]) {
+		t.Fatalf("calls %q, want one with the sample values", calls)
+	}
+	_, page = b.do("GET", "/settings", nil)
+	if !strings.Contains(page, "Тестовый постбэк доставлен") {
+		t.Error("settings page does not say the test was delivered")
+	}
+
+	// Again at once: refused, nothing called. Eleven seconds later the
+	// endpoint fails, and the page says how.
+	r, _ := b.do("POST", "/settings/postback/test", url.Values{"_csrf": {csrf}})
+	if loc := r.Header.Get("Location"); len(calls) != 1 || !strings.Contains(loc, "pb_test_wait") {
+		t.Errorf("second test at once: %d calls, redirect %q; want refused", len(calls), loc)
+	}
+	later := f.srv.Now().Add(11 * time.Second)
+	f.srv.Now = func() time.Time { return later }
+	status = http.StatusBadGateway
+	b.do("POST", "/settings/postback/test", url.Values{"_csrf": {csrf}})
+	_, page = b.do("GET", "/settings", nil)
+	if len(calls) != 2 || !strings.Contains(page, "Тестовый постбэк не доставлен") || !strings.Contains(page, "HTTP 502") {
+		t.Errorf("failed test: %d calls; page lacks the failure and its error", len(calls))
 	}
 }

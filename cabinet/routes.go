@@ -53,6 +53,7 @@ func (s *Server) routes(app *fiber.App) {
 	partner.Get("/settings", s.settings)
 	partner.Post("/settings", s.saveSettings)
 	partner.Post("/settings/postback", s.savePostback)
+	partner.Post("/settings/postback/test", s.testPostback)
 	partner.Post("/settings/team/invite", s.inviteMember)
 	partner.Post("/settings/team/revoke", s.revokeInvitation)
 	partner.Post("/settings/team/:id/remove", s.removeMember)

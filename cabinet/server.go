@@ -53,6 +53,11 @@ type Server struct {
 	// (commissions.PreviewPlan, wired by cmd like RegisterLead).
 	PreviewPlan func(ctx context.Context, db *storage.DB, partnerID int64, pv *partnerka.PlanVersion, from, to time.Time) (*storage.PlanPreview, error)
 
+	// SamplePostback calls a postback URL template once with sample values
+	// (commissions.SendSamplePostback with the reconciler's guarded client,
+	// wired by cmd); nil hides the settings page's test button.
+	SamplePostback func(ctx context.Context, tmpl, currency string, now time.Time) error
+
 	pages map[string]*template.Template
 	badgeCache
 

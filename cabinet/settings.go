@@ -62,7 +62,7 @@ func (s *Server) renderSettings(c *fiber.Ctx, in *settingsInput, status int) err
 	switch {
 	case c.Query("saved") != "":
 		flash = "saved"
-	case flash != "team_invited" && flash != "team_invite_unsent" && flash != "team_revoked" && flash != "team_removed" && flash != "pb_saved":
+	case flash != "team_invited" && flash != "team_invite_unsent" && flash != "team_revoked" && flash != "team_removed" && flash != "pb_saved" && flash != "pb_test_wait":
 		flash = "" // only our own messages, never text from the address bar
 	}
 	data := fiber.Map{"Method": method, "Account": account, "Owner": owner, "Flash": flash,

@@ -12,6 +12,8 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/shopspring/decimal"
+
 	"partnerka"
 	"partnerka/storage"
 )
@@ -88,6 +90,15 @@ func deliverPostbacks(ctx context.Context, client *http.Client, now time.Time, d
 	}
 	wg.Wait()
 	return out
+}
+
+// SendSamplePostback calls a postback URL template once with sample values
+// (event "test", commission 0, a sale of 12.34 in currency), so a partner
+// can check their endpoint before a real commission reaches it.
+func SendSamplePostback(ctx context.Context, client *http.Client, tmpl, currency string, now time.Time) error {
+	return callPostback(ctx, client, PostbackURL(&storage.DuePostback{URL: tmpl, Event: "test", Level: 1,
+		Amount: decimal.New(1234, -2), Currency: currency, PurchaseID: "test-purchase", CustomerID: "test-customer",
+		ClickID: partnerka.NewClickID(now).String(), SubID: "test"}))
 }
 
 // PostbackURL is the partner's URL with the commission's values filled in.

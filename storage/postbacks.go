@@ -2,6 +2,8 @@ package storage
 
 import (
 	"context"
+	"database/sql"
+	"errors"
 	"time"
 
 	"github.com/jmoiron/sqlx"
@@ -18,6 +20,9 @@ type PostbackQueries struct {
 	PostbackURLForUpdate *sqlx.Stmt `query:"postback-url-for-update"`
 	SetPostbackURL       *sqlx.Stmt `query:"set-postback-url"`
 	PostbackURL          *sqlx.Stmt `query:"postback-url"`
+	ClaimPostbackTest    *sqlx.Stmt `query:"claim-postback-test"`
+	RecordPostbackTest   *sqlx.Stmt `query:"record-postback-test"`
+	PostbackTest         *sqlx.Stmt `query:"postback-test"`
 }
 
 // PostbackPartners returns the partners that have a postback URL.
@@ -135,4 +140,36 @@ func (db *DB) PostbackURL(ctx context.Context, partnerID int64) (string, error) 
 		return "", notFound(err, "partner")
 	}
 	return url, nil
+}
+
+// ClaimPostbackTest starts a test postback of a partner at now and returns
+// the URL to call, or "" when the partner has no URL or sent a test within
+// the last 10 seconds.
+func (db *DB) ClaimPostbackTest(ctx context.Context, partnerID int64, now time.Time) (string, error) {
+	var url string
+	err := db.Q.ClaimPostbackTest.GetContext(ctx, &url, partnerID, now)
+	if errors.Is(err, sql.ErrNoRows) {
+		return "", nil
+	}
+	return url, err
+}
+
+// RecordPostbackTest keeps the outcome of the test started at startedAt:
+// "" delivered, else the error.
+func (db *DB) RecordPostbackTest(ctx context.Context, partnerID int64, startedAt time.Time, outcome string) error {
+	_, err := db.Q.RecordPostbackTest.ExecContext(ctx, partnerID, startedAt, outcome)
+	return err
+}
+
+// PostbackTest is a partner's latest test postback.
+type PostbackTest struct {
+	At    *time.Time `db:"postback_tested_at"`  // nil: never tested
+	Error *string    `db:"postback_test_error"` // nil while it runs; "" delivered
+}
+
+// LatestPostbackTest returns a partner's latest test postback.
+func (db *DB) LatestPostbackTest(ctx context.Context, partnerID int64) (PostbackTest, error) {
+	var t PostbackTest
+	err := db.Q.PostbackTest.GetContext(ctx, &t, partnerID)
+	return t, notFound(err, "partner")
 }

@@ -74,6 +74,10 @@ func runServe(ctx context.Context, m *Main, args []string) error {
 		return commissions.AddManualEntry(ctx, db, partnerID, kind, amount, currency, reason, by)
 	}
 	cab.PreviewPlan = commissions.PreviewPlan
+	postbacks := commissions.PostbackClient(false)
+	cab.SamplePostback = func(ctx context.Context, tmpl, currency string, now time.Time) error {
+		return commissions.SendSamplePostback(ctx, postbacks, tmpl, currency, now)
+	}
 	if m.Config.SMTPURL != "" { // otherwise the cabinet logs email (LogMailer)
 		mailer, err := cabinet.NewSMTPMailer(m.Config.SMTPURL, m.Config.MailFrom)
 		if err != nil {
