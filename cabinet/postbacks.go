@@ -51,14 +51,14 @@ func (s *Server) postbackView(c *fiber.Ctx, u *partnerka.User, in *settingsInput
 		return nil, err
 	}
 	if test.At != nil && s.Now().Sub(*test.At) < time.Hour {
-		when := FormatDateTime(test.At.In(loc), u.Locale)
+		v["TestWhen"] = FormatDateTime(test.At.In(loc), u.Locale)
 		switch {
 		case test.Error == nil:
-			v["Test"], v["TestClass"] = T(u.Locale, "pb_test_running")+" "+when, "pending"
+			v["Test"], v["TestClass"] = T(u.Locale, "pb_test_running"), "pending"
 		case *test.Error == "":
-			v["Test"], v["TestClass"] = T(u.Locale, "pb_test_ok")+" "+when, "available"
+			v["Test"], v["TestClass"] = T(u.Locale, "pb_test_ok"), "available"
 		default:
-			v["Test"], v["TestClass"] = T(u.Locale, "pb_test_failed")+" "+when+": "+*test.Error, "rejected"
+			v["Test"], v["TestClass"], v["TestError"] = T(u.Locale, "pb_test_failed"), "rejected", *test.Error
 		}
 	}
 	if in.PostbackErr != nil {

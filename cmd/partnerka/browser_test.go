@@ -82,9 +82,15 @@ func TestPartnerJourney(t *testing.T) {
 		if err := chromedp.Do(sctx, actions...); err != nil {
 			t.Fatalf("%s: %v", name, err)
 		}
-		img, err := chromedp.Run(sctx, chromedp.FullScreenshot(100))
+		// A screenshot is a record, not a check: one Chromium could not take
+		// in time is logged, and the journey goes on (a browser that is
+		// really stuck fails the next step).
+		shot, cancelShot := context.WithTimeout(bctx, 15*time.Second)
+		defer cancelShot()
+		img, err := chromedp.Run(shot, chromedp.FullScreenshot(100))
 		if err != nil {
-			t.Fatalf("%s screenshot: %v", name, err)
+			t.Logf("%s screenshot not taken: %v", name, err)
+			return
 		}
 		os.WriteFile(filepath.Join(shots, name+".png"), img, 0o644)
 	}
@@ -250,6 +256,15 @@ func TestPartnerJourney(t *testing.T) {
 	)
 	if text = textOf(".notice"); !strings.Contains(text, "Postback URL saved") {
 		t.Fatalf("after saving the postback URL: %q", text)
+	}
+	// The test button calls it once (tracker.example does not answer:
+	// the page says the test failed, and why).
+	step("07-postback-test",
+		chromedp.Click(chromedp.CSS(`form[action="/settings/postback/test"] button`)),
+		chromedp.WaitVisible(chromedp.CSS(`#postback [role="status"]`)),
+	)
+	if text = textOf(`#postback [role="status"]`); !strings.Contains(text, "Test postback") {
+		t.Fatalf("after the test postback: %q", text)
 	}
 	step("08-confirm",
 		chromedp.Navigate(base+"/payouts"),
