@@ -41,41 +41,42 @@ func main() {
 	}
 	h := respond
 	if *redisURL != "" {
-		url := *redisURL
-		if *writers == 0 {
-			url += "?pool_size=128" // a connection for every waiting request
-		}
-		rdb, err := storage.OpenRedis(context.Background(), url, "")
+		opt, err := redis.ParseURL(*redisURL)
 		if err != nil {
 			log.Fatal(err)
 		}
-		var ap *redis.AutoPipeliner
-		if *writers < 0 {
-			if ap, err = rdb.AutoPipeline(); err != nil {
+		opt.PoolSize = 128 // a connection for every waiting request when each sends its own XADD
+		rdb := redis.NewClient(opt)
+		gc := &groupCommit{rdb: rdb, stream: *stream, max: *writers, open: newBatch()}
+		var single xadder // one XADD per request, plain or automatically pipelined
+		switch {
+		case *writers == 0:
+			single = rdb
+		case *writers < 0:
+			if single, err = rdb.AutoPipeline(); err != nil {
 				log.Fatal(err)
 			}
 		}
-		gc := &groupCommit{rdb: rdb, stream: *stream, max: *writers, open: newBatch()}
 		h = func(ctx *fasthttp.RequestCtx) {
 			c := storage.StreamClick{ID: "06F5QJ4M3Z1R8KX9C2H7T0WBNA", LinkID: 1234, PartnerID: 1, At: time.Now(),
 				IP: ctx.RemoteIP().String(), UserAgent: string(ctx.UserAgent()), Referer: string(ctx.Referer()),
 				Landing: string(location[:len(location)-4])}
-			if ap != nil {
-				line := storage.AppendClick(nil, &c)
-				if ap.XAdd(ctx, &redis.XAddArgs{Stream: *stream, Values: storage.ClickBatchFields(1, line)}).Err() == nil {
-					respond(ctx)
-				}
-			} else if *writers == 0 {
-				line := storage.AppendClick(nil, &c)
-				if rdb.XAdd(ctx, &redis.XAddArgs{Stream: *stream, Values: storage.ClickBatchFields(1, line)}).Err() == nil {
-					respond(ctx)
-				}
-			} else if gc.write(&c) == nil {
+			var werr error
+			if single != nil {
+				werr = single.XAdd(ctx, &redis.XAddArgs{Stream: *stream, Values: storage.ClickBatchFields(1, storage.AppendClick(nil, &c))}).Err()
+			} else {
+				werr = gc.write(&c)
+			}
+			if werr == nil {
 				respond(ctx)
 			}
 		}
 	}
 	log.Fatal((&fasthttp.Server{Handler: h, Name: "bare"}).ListenAndServe(*addr))
+}
+
+type xadder interface {
+	XAdd(context.Context, *redis.XAddArgs) *redis.StringCmd
 }
 
 type batch struct {
@@ -90,7 +91,7 @@ func newBatch() *batch { return &batch{done: make(chan struct{}), leader: make(c
 
 // groupCommit is leader-based: no writer goroutine, so no hand-off to one.
 type groupCommit struct {
-	rdb      *storage.Redis
+	rdb      *redis.Client
 	stream   string
 	mu       sync.Mutex
 	open     *batch
@@ -112,12 +113,9 @@ func (g *groupCommit) write(c *storage.StreamClick) error {
 		return b.err
 	}
 	g.mu.Unlock()
-	if first {
-		select {
-		case <-b.done:
-		case <-b.leader:
-			g.lead(b)
-		}
+	if first { // b is written once a writer is free, by this request
+		<-b.leader
+		g.lead(b)
 	}
 	<-b.done
 	return b.err
