@@ -82,6 +82,13 @@ func TestApproveApplication(t *testing.T) {
 	if resp.StatusCode != http.StatusConflict {
 		t.Errorf("second approval: %d, want 409", resp.StatusCode)
 	}
+	// The applicant hears of it once, with where to sign in.
+	mail := &noticeMailer{}
+	step := &NoticeStep{DB: f.db, Mailer: mail, CabinetURL: "https://c.test", Now: func() time.Time { return time.Now().Add(time.Second) }}
+	if n, err := step.Run(context.Background()); err != nil || n != 1 || len(mail.sent) != 1 || mail.sent[0].to != "gamma@x.test" ||
+		!strings.Contains(mail.sent[0].subject, "application is approved") || !strings.Contains(mail.sent[0].body, "https://c.test/login") {
+		t.Errorf("approval notice: %d sent, %v: %+v", n, err, mail.sent)
+	}
 	// The partner signs in and finds their link.
 	g, _ := f.signIn(t, "gamma@x.test")
 	if _, page := g.do("GET", "/links", nil); !strings.Contains(page, "/r/gamma") {

@@ -21,10 +21,8 @@ import (
 // PostbackStep delivers queued postbacks: a GET of the partner's postback
 // URL with its placeholders filled, for each commission they earned and
 // each refund that took one back (event "refund", amount negative). A
-// 2xx answer delivers it; anything else is tried again later, a minute
-// after the first failure and doubling (about eight and a half hours in
-// all), and given up after postbackAttempts tries.
-// The last error is kept and shown to the partner.
+// 2xx answer delivers it; anything else is tried again later
+// (storage.FailedAttempt). The last error is kept and shown to the partner.
 type PostbackStep struct {
 	DB  *storage.DB
 	Now partnerka.Clock
@@ -35,7 +33,6 @@ type PostbackStep struct {
 }
 
 const (
-	postbackAttempts = 10
 	postbackBatch    = 16
 	postbackParallel = 8
 )
@@ -58,7 +55,7 @@ func (s *PostbackStep) Run(ctx context.Context) (int, error) {
 	// up the next pass's commissions for long: a batch whose every call
 	// times out takes two rounds of the 5-second timeout.
 	for start := time.Now(); time.Since(start) < 2*time.Second; {
-		n, err := s.DB.DeliverPostbacks(ctx, now(), postbackBatch, func(due []storage.DuePostback) []storage.PostbackAttempt {
+		n, err := s.DB.DeliverPostbacks(ctx, now(), postbackBatch, func(due []storage.DuePostback) []storage.OutboxAttempt {
 			return deliverPostbacks(ctx, client, now(), due)
 		})
 		done += n
@@ -69,8 +66,8 @@ func (s *PostbackStep) Run(ctx context.Context) (int, error) {
 	return done, nil
 }
 
-func deliverPostbacks(ctx context.Context, client *http.Client, now time.Time, due []storage.DuePostback) []storage.PostbackAttempt {
-	out := make([]storage.PostbackAttempt, len(due))
+func deliverPostbacks(ctx context.Context, client *http.Client, now time.Time, due []storage.DuePostback) []storage.OutboxAttempt {
+	out := make([]storage.OutboxAttempt, len(due))
 	sem := make(chan struct{}, postbackParallel)
 	var wg sync.WaitGroup
 	for i := range due {
@@ -79,12 +76,9 @@ func deliverPostbacks(ctx context.Context, client *http.Client, now time.Time, d
 		go func() {
 			defer func() { <-sem; wg.Done() }()
 			p := &due[i]
-			out[i] = storage.PostbackAttempt{ID: p.ID}
+			out[i] = storage.OutboxAttempt{ID: p.ID}
 			if err := callPostback(ctx, client, PostbackURL(p)); err != nil {
-				out[i].Error, out[i].Next = err.Error(), retryAt(now, p.Attempts+1)
-				if p.Attempts+1 >= postbackAttempts {
-					out[i].Error = fmt.Sprintf("gave up after %d attempts: %s", postbackAttempts, err)
-				}
+				out[i] = storage.FailedAttempt(p.ID, p.Attempts+1, err, now)
 			}
 		}()
 	}
@@ -129,19 +123,6 @@ func PostbackURL(p *storage.DuePostback) string {
 		}
 		return ""
 	})
-}
-
-// retryAt is when attempt number attempts+1 runs: a minute after the first
-// failure, doubling (never more than six hours); never after the last.
-func retryAt(now time.Time, attempts int) time.Time {
-	if attempts >= postbackAttempts {
-		return storage.PostbackNever
-	}
-	d := time.Minute << (attempts - 1)
-	if d > 6*time.Hour || d <= 0 {
-		d = 6 * time.Hour
-	}
-	return now.Add(d)
 }
 
 func callPostback(ctx context.Context, client *http.Client, url string) error {

@@ -119,14 +119,3 @@ func TestPostbackClientRefusesPrivateAddresses(t *testing.T) {
 		t.Errorf("with private addresses allowed: %v", err)
 	}
 }
-
-func TestRetryAt(t *testing.T) {
-	for attempts, want := range map[int]time.Duration{1: time.Minute, 2: 2 * time.Minute, 5: 16 * time.Minute, 9: 256 * time.Minute} {
-		if got := retryAt(t0, attempts).Sub(t0); got != want {
-			t.Errorf("after %d attempts: retry in %s, want %s", attempts, got, want)
-		}
-	}
-	if got := retryAt(t0, postbackAttempts); !got.Equal(storage.PostbackNever) {
-		t.Errorf("after the last attempt: %v, want never", got)
-	}
-}

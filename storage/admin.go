@@ -203,6 +203,9 @@ func (db *DB) ApproveApplication(ctx context.Context, a Approval) (string, error
 		if err := tx.Stmtx(db.Q.InsertDefaultLink).GetContext(ctx, &linkID, p.ID, code, a.LandingURL); err != nil {
 			return err
 		}
+		if err := db.queueNotice(ctx, tx, p.ID, NoticeApplicationApproved, 0); err != nil {
+			return err
+		}
 		return Audit(ctx, tx, db.Q, a.Actor.audit("partner.approve", "partner", p.ID,
 			map[string]any{"status": p.Status},
 			map[string]any{"status": partnerka.PartnerActive, "partner_type_id": a.TypeID, "plan_version_id": a.VersionID,
@@ -218,6 +221,9 @@ func (db *DB) RejectApplication(ctx context.Context, partnerID int64, reason str
 			return partnerka.Errorf(partnerka.ECONFLICT, "%s is %s, not an application", p.Name, p.Status)
 		}
 		if _, err := tx.Stmtx(db.Q.SetPartnerStatus).ExecContext(ctx, p.ID, partnerka.PartnerRejected, reason); err != nil {
+			return err
+		}
+		if err := db.queueNotice(ctx, tx, p.ID, NoticeApplicationRejected, 0); err != nil {
 			return err
 		}
 		return Audit(ctx, tx, db.Q, a.audit("partner.reject", "partner", p.ID,

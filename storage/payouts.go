@@ -155,6 +155,10 @@ type LineError struct {
 
 var errRollback = errors.New("rollback")
 
+// payoutNotices are the moves a partner hears of: those the team makes.
+var payoutNotices = map[string]string{PayoutApproved: NoticePayoutApproved, PayoutRejected: NoticePayoutRejected,
+	PayoutPaid: NoticePayoutPaid}
+
 func (db *DB) transitionPayout(ctx context.Context, tx *sqlx.Tx, t PayoutTransition) error {
 	var p struct {
 		ID          int64           `db:"id"`
@@ -199,6 +203,11 @@ func (db *DB) transitionPayout(ctx context.Context, tx *sqlx.Tx, t PayoutTransit
 	}
 	if _, err := tx.Stmtx(db.Q.SetPayoutStatus).ExecContext(ctx, p.ID, t.To, decidedBy, decidedAt, t.Reason, paidAt, t.Reference); err != nil {
 		return err
+	}
+	if event := payoutNotices[t.To]; event != "" {
+		if err := db.queueNotice(ctx, tx, p.PartnerID, event, p.ID); err != nil {
+			return err
+		}
 	}
 	return Audit(ctx, tx, db.Q, AuditEntry{ActorID: t.ActorID, Action: "payout." + t.To, Entity: "payout", EntityID: p.ID,
 		Before: map[string]any{"status": p.Status}, After: map[string]any{"status": t.To, "reason": t.Reason, "reference": t.Reference},

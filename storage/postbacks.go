@@ -14,8 +14,8 @@ import (
 type PostbackQueries struct {
 	PostbackPartners     *sqlx.Stmt `query:"postback-partners"`
 	DuePostbacks         *sqlx.Stmt `query:"due-postbacks"`
-	PostbackDelivered    *sqlx.Stmt `query:"postback-delivered"`
-	PostbackFailed       *sqlx.Stmt `query:"postback-failed"`
+	OutboxDelivered      *sqlx.Stmt `query:"outbox-delivered"`
+	OutboxFailed         *sqlx.Stmt `query:"outbox-failed"`
 	PartnerPostbacks     *sqlx.Stmt `query:"partner-postbacks"`
 	PostbackURLForUpdate *sqlx.Stmt `query:"postback-url-for-update"`
 	SetPostbackURL       *sqlx.Stmt `query:"set-postback-url"`
@@ -49,46 +49,11 @@ type DuePostback struct {
 	SubID        string          `db:"sub_id"`
 }
 
-// PostbackAttempt is the outcome of one delivery.
-type PostbackAttempt struct {
-	ID    int64
-	Error string    // empty: delivered
-	Next  time.Time // when to try again after an error (PostbackNever: given up)
-}
-
-// PostbackNever is the next attempt of a postback that was given up.
-var PostbackNever = time.Date(9999, 12, 31, 0, 0, 0, 0, time.UTC)
-
-// DeliverPostbacks takes up to limit due postbacks (locked, so parallel
-// reconcilers take different ones), calls deliver with them, and records
-// each outcome, in one transaction: the rows stay locked while deliver
-// makes its calls.
+// DeliverPostbacks takes up to limit due postbacks, calls deliver with
+// them and records each outcome (see deliverOutbox).
 func (db *DB) DeliverPostbacks(ctx context.Context, now time.Time, limit int,
-	deliver func([]DuePostback) []PostbackAttempt) (int, error) {
-	n := 0
-	err := db.InTx(ctx, func(tx *sqlx.Tx) error {
-		var due []DuePostback
-		if err := tx.StmtxContext(ctx, db.Q.DuePostbacks).SelectContext(ctx, &due, now, limit); err != nil {
-			return err
-		}
-		n = len(due)
-		if n == 0 {
-			return nil
-		}
-		for _, a := range deliver(due) {
-			var err error
-			if a.Error == "" {
-				_, err = tx.StmtxContext(ctx, db.Q.PostbackDelivered).ExecContext(ctx, a.ID, now)
-			} else {
-				_, err = tx.StmtxContext(ctx, db.Q.PostbackFailed).ExecContext(ctx, a.ID, a.Error, a.Next)
-			}
-			if err != nil {
-				return err
-			}
-		}
-		return nil
-	})
-	return n, err
+	deliver func([]DuePostback) []OutboxAttempt) (int, error) {
+	return deliverOutbox(ctx, db, db.Q.DuePostbacks, now, limit, deliver)
 }
 
 // PostbackRecord is one queued postback as its partner sees it.
@@ -104,7 +69,7 @@ type PostbackRecord struct {
 }
 
 // GaveUp reports a postback whose attempts are spent.
-func (r PostbackRecord) GaveUp() bool { return r.SentAt == nil && r.NextAt.Equal(PostbackNever) }
+func (r PostbackRecord) GaveUp() bool { return r.SentAt == nil && r.NextAt.Equal(OutboxNever) }
 
 // PartnerPostbacks returns a partner's latest postbacks, newest first.
 func (db *DB) PartnerPostbacks(ctx context.Context, partnerID int64, limit int) ([]PostbackRecord, error) {

@@ -166,6 +166,7 @@ type Queries struct {
 	MaterialQueries
 	TeamQueries
 	PostbackQueries
+	NoticeQueries
 
 	stmts []*sqlx.Stmt
 }

@@ -19,7 +19,11 @@ func runReconcile(ctx context.Context, m *Main, args []string) error {
 	if _, err := m.openRedis(ctx); err != nil {
 		return err
 	}
-	rec := newReconciler(m)
+	mailer, err := m.mailer()
+	if err != nil {
+		return err
+	}
+	rec := newReconciler(m, mailer)
 	if !*once {
 		interval := m.Config.ReconcileInterval
 		if interval <= 0 {

@@ -78,12 +78,8 @@ func runServe(ctx context.Context, m *Main, args []string) error {
 	cab.SamplePostback = func(ctx context.Context, tmpl, currency string, now time.Time) error {
 		return commissions.SendSamplePostback(ctx, postbacks, tmpl, currency, now)
 	}
-	if m.Config.SMTPURL != "" { // otherwise the cabinet logs email (LogMailer)
-		mailer, err := cabinet.NewSMTPMailer(m.Config.SMTPURL, m.Config.MailFrom)
-		if err != nil {
-			return usageError{"PARTNERKA_SMTP_URL: " + err.Error()}
-		}
-		cab.Mailer = mailer
+	if cab.Mailer, err = m.mailer(); err != nil {
+		return err
 	}
 	if err := cab.Mount(cabinetApp); err != nil {
 		return err
@@ -119,7 +115,7 @@ func runServe(ctx context.Context, m *Main, args []string) error {
 
 	var wg sync.WaitGroup
 	if m.Config.ReconcileInterval > 0 {
-		rec := newReconciler(m)
+		rec := newReconciler(m, cab.Mailer)
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
@@ -172,7 +168,7 @@ func newApp(name string, logger *slog.Logger) *fiber.App {
 }
 
 // newReconciler wires the reconciler's steps in the order DESIGN.md gives.
-func newReconciler(m *Main) *commissions.Reconciler {
+func newReconciler(m *Main, mailer cabinet.Mailer) *commissions.Reconciler {
 	host, _ := os.Hostname()
 	consumer := fmt.Sprintf("%s-%d", host, os.Getpid())
 	return &commissions.Reconciler{
@@ -186,8 +182,22 @@ func newReconciler(m *Main) *commissions.Reconciler {
 			&commissions.RefundStep{DB: m.db},
 			&commissions.ReleaseStep{DB: m.db, Now: partnerka.SystemClock},
 			&commissions.PostbackStep{DB: m.db, Now: partnerka.SystemClock},
+			&cabinet.NoticeStep{DB: m.db, Mailer: mailer, CabinetURL: m.Config.CabinetURL, Now: partnerka.SystemClock},
 		},
 	}
+}
+
+// mailer sends through PARTNERKA_SMTP_URL, or logs each email when it is
+// not set (development and the demo).
+func (m *Main) mailer() (cabinet.Mailer, error) {
+	if m.Config.SMTPURL == "" {
+		return cabinet.LogMailer{Logger: m.Logger}, nil
+	}
+	mailer, err := cabinet.NewSMTPMailer(m.Config.SMTPURL, m.Config.MailFrom)
+	if err != nil {
+		return nil, usageError{"PARTNERKA_SMTP_URL: " + err.Error()}
+	}
+	return mailer, nil
 }
 
 // registerLead wires the cabinet's lead registration form to the rule.

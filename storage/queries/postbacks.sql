@@ -27,11 +27,13 @@ SELECT o.id, o.attempts, p.postback_url AS url, c.id AS commission_id,
  LIMIT $2
    FOR UPDATE OF o SKIP LOCKED;
 
--- name: postback-delivered
+-- name: outbox-delivered
+-- A delivered outbox message (a postback or a notice).
 UPDATE outbox SET attempts = attempts + 1, sent_at = $2, last_error = '' WHERE id = $1;
 
--- name: postback-failed
--- A failed attempt: tried again at $3 ('infinity' once it has given up).
+-- name: outbox-failed
+-- A failed attempt: tried again at $3 (storage.OutboxNever once it has
+-- given up).
 UPDATE outbox SET attempts = attempts + 1, next_at = $3, last_error = $2 WHERE id = $1;
 
 -- name: partner-postbacks

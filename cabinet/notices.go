@@ -1,0 +1,131 @@
+package cabinet
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"strings"
+
+	"partnerka"
+	"partnerka/storage"
+)
+
+// NoticeStep is the reconciler's step that emails a partner's owners the
+// team's decisions queued in the outbox (application approved or rejected,
+// payout approved, rejected or paid), each owner in their language. A
+// failed send is tried again later (storage.FailedAttempt). It lives here
+// because the texts do.
+type NoticeStep struct {
+	DB         *storage.DB
+	Mailer     Mailer
+	CabinetURL string // for the link in each notice
+	Now        partnerka.Clock
+}
+
+const noticeBatch = 50
+
+// Name implements commissions.Step.
+func (s *NoticeStep) Name() string { return "notices" }
+
+// Run implements commissions.Step.
+func (s *NoticeStep) Run(ctx context.Context) (int, error) {
+	st, err := s.DB.Settings(ctx)
+	if err != nil {
+		return 0, err
+	}
+	now := s.Now()
+	done := 0
+	for {
+		n, err := s.DB.DeliverNotices(ctx, now, noticeBatch, func(due []storage.DueNotice) []storage.OutboxAttempt {
+			out := make([]storage.OutboxAttempt, len(due))
+			for i := range due {
+				out[i] = storage.OutboxAttempt{ID: due[i].ID}
+				if err := s.send(ctx, st.Name, &due[i]); err != nil {
+					out[i] = storage.FailedAttempt(due[i].ID, due[i].Attempts+1, err, now)
+				}
+			}
+			return out
+		})
+		done += n
+		if err != nil || n < noticeBatch {
+			return done, err
+		}
+	}
+}
+
+func (s *NoticeStep) send(ctx context.Context, program string, n *storage.DueNotice) error {
+	to, err := s.DB.NoticeRecipients(ctx, n.PartnerID)
+	if err != nil {
+		return err
+	}
+	for _, r := range to {
+		subject, body := noticeText(r.Locale, program, strings.TrimRight(s.CabinetURL, "/"), n)
+		if err := s.Mailer.Send(ctx, r.Email, subject, body); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// noticeText is a notice's subject and body in locale.
+func noticeText(locale, program, cabinetURL string, n *storage.DueNotice) (subject, body string) {
+	amount := FormatMoney(partnerka.Money{Amount: n.Amount, Currency: n.Currency}, locale)
+	page := "/payouts"
+	var head string
+	var lines []string
+	switch n.Event {
+	case storage.NoticeApplicationApproved:
+		head, page = T(locale, "notice_application_approved"), "/login"
+		lines = []string{fmt.Sprintf(T(locale, "notice_approved_body"), program)}
+	case storage.NoticeApplicationRejected:
+		head, page = T(locale, "notice_application_rejected"), ""
+		lines = []string{fmt.Sprintf(T(locale, "notice_rejected_body"), program), reasonLine(locale, n.PartnerReason)}
+	case storage.NoticePayoutApproved:
+		head = fmt.Sprintf(T(locale, "notice_payout_approved"), amount)
+		lines = []string{fmt.Sprintf(T(locale, "notice_payout_approved_body"), amount)}
+	case storage.NoticePayoutRejected:
+		head = fmt.Sprintf(T(locale, "notice_payout_rejected"), amount)
+		lines = []string{fmt.Sprintf(T(locale, "notice_payout_rejected_body"), amount), reasonLine(locale, n.PayoutReason)}
+	case storage.NoticePayoutPaid:
+		head = fmt.Sprintf(T(locale, "notice_payout_paid"), amount)
+		lines = []string{fmt.Sprintf(T(locale, "notice_payout_paid_body"), amount, n.Reference)}
+	}
+	if cabinetURL != "" && page != "" {
+		lines = append(lines, cabinetURL+page)
+	}
+	lines = slices.DeleteFunc(lines, func(l string) bool { return l == "" }) // no reason given
+	return program + ": " + head, strings.Join(lines, "\n\n") + "\n"
+}
+
+func reasonLine(locale, reason string) string {
+	if reason == "" {
+		return ""
+	}
+	return T(locale, "notice_reason") + " " + reason
+}
+
+var _ = addMessages(map[string]string{
+	"notice_application_approved": "your partner application is approved",
+	"notice_application_rejected": "your partner application was not approved",
+	"notice_payout_approved":      "payout of %s approved",
+	"notice_payout_rejected":      "payout of %s rejected",
+	"notice_payout_paid":          "payout of %s paid",
+	"notice_approved_body":        "Your partner application to %s is approved. Sign in to get your referral link and promo materials:",
+	"notice_rejected_body":        "Your partner application to %s was not approved.",
+	"notice_payout_approved_body": "Your payout request of %s is approved and will be paid to your payout details.",
+	"notice_payout_rejected_body": "Your payout request of %s was rejected; the amount is back in your available balance.",
+	"notice_payout_paid_body":     "Your payout of %s is paid. Payment reference: %s.",
+	"notice_reason":               "Reason:",
+}, map[string]string{
+	"notice_application_approved": "ваша заявка партнёра одобрена",
+	"notice_application_rejected": "ваша заявка партнёра не одобрена",
+	"notice_payout_approved":      "выплата %s одобрена",
+	"notice_payout_rejected":      "выплата %s отклонена",
+	"notice_payout_paid":          "выплата %s произведена",
+	"notice_approved_body":        "Ваша заявка на участие в партнёрской программе «%s» одобрена. Войдите, чтобы получить реферальную ссылку и промоматериалы:",
+	"notice_rejected_body":        "Ваша заявка на участие в партнёрской программе «%s» не одобрена.",
+	"notice_payout_approved_body": "Ваша заявка на выплату %s одобрена, деньги будут перечислены по вашим реквизитам для выплаты.",
+	"notice_payout_rejected_body": "Ваша заявка на выплату %s отклонена, сумма вернулась в доступный баланс.",
+	"notice_payout_paid_body":     "Выплата %s произведена. Номер платежа: %s.",
+	"notice_reason":               "Причина:",
+})

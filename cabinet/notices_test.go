@@ -1,0 +1,105 @@
+package cabinet
+
+import (
+	"context"
+	"errors"
+	"strings"
+	"testing"
+	"time"
+
+	"partnerka/storage"
+)
+
+type sentMail struct{ to, subject, body string }
+
+// noticeMailer records what it sends, and refuses while fail is set.
+type noticeMailer struct {
+	sent []sentMail
+	fail bool
+}
+
+func (m *noticeMailer) Send(_ context.Context, to, subject, body string) error {
+	if m.fail {
+		return errors.New("421 try again later")
+	}
+	m.sent = append(m.sent, sentMail{to, subject, body})
+	return nil
+}
+
+// The team's decisions reach the partner's owners by email, in their
+// language, once, from the outbox row the decision's transaction queued;
+// a refused send is tried again later.
+func TestNotices(t *testing.T) {
+	f := newFixture(t)
+	ctx := context.Background()
+	finance, manager := f.seed.Users["finance@x.test"], f.seed.Users["manager@x.test"]
+	paid, rejected := f.requestPayout(t, "12450"), f.requestPayout(t, "500")
+	for _, tr := range []storage.PayoutTransition{
+		{PayoutID: paid, To: storage.PayoutApproved, ActorID: finance, At: now},
+		{PayoutID: paid, To: storage.PayoutPaid, ActorID: finance, Reference: "PP-2026-0007", At: now},
+		{PayoutID: rejected, To: storage.PayoutRejected, ActorID: finance, Reason: "details do not match", At: now},
+	} {
+		if err := f.db.TransitionPayout(ctx, tr); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := f.db.RejectApplication(ctx, f.seed.Partners["gamma"], "no traffic yet", storage.Actor{UserID: manager}); err != nil {
+		t.Fatal(err)
+	}
+	clock := now
+	mail := &noticeMailer{}
+	step := &NoticeStep{DB: f.db, Mailer: mail, CabinetURL: "https://c.test/", Now: func() time.Time { return clock }}
+	clock = time.Now().Add(time.Second) // queued notices are due from the database's now
+	if n, err := step.Run(ctx); err != nil || n != 4 {
+		t.Fatalf("sent %d notices, %v; want 4", n, err)
+	}
+	want := []sentMail{
+		{"alpha@x.test", "выплата 12\u00a0450,00\u00a0₽ одобрена", "по вашим реквизитам для выплаты.\n\nhttps://c.test/payouts\n"},
+		{"alpha@x.test", "выплата 12\u00a0450,00\u00a0₽ произведена", "Номер платежа: PP-2026-0007."},
+		{"alpha@x.test", "выплата 500,00\u00a0₽ отклонена", "Причина: details do not match"},
+		{"gamma@x.test", "your partner application was not approved", "Reason: no traffic yet\n"},
+	}
+	if len(mail.sent) != len(want) {
+		t.Fatalf("sent %+v, want %d emails", mail.sent, len(want))
+	}
+	for i, w := range want {
+		if g := mail.sent[i]; g.to != w.to || !strings.HasSuffix(g.subject, w.subject) || !strings.Contains(g.body, w.body) {
+			t.Errorf("email %d: %+v\nwant to %s, subject ending %q, body with %q", i, g, w.to, w.subject, w.body)
+		}
+	}
+	if strings.Contains(mail.sent[3].body, "https://") {
+		t.Errorf("a rejected applicant is sent a link to sign in: %q", mail.sent[3].body)
+	}
+	if n, _ := step.Run(ctx); n != 0 {
+		t.Errorf("sent %d notices again", n)
+	}
+
+	// The mail server refuses: the notice waits a minute and then goes.
+	code, err := f.db.ApproveApplication(ctx, storage.Approval{PartnerID: f.seed.Partners["gamma"]})
+	if err == nil || code != "" {
+		t.Fatalf("approving a rejected application: %q, %v; want a conflict", code, err)
+	}
+	another := f.requestPayout(t, "100")
+	if err := f.db.TransitionPayout(ctx, storage.PayoutTransition{PayoutID: another, To: storage.PayoutApproved, ActorID: finance, At: now}); err != nil {
+		t.Fatal(err)
+	}
+	mail.fail = true
+	clock = time.Now().Add(time.Second)
+	if n, _ := step.Run(ctx); n != 1 || len(mail.sent) != 4 {
+		t.Fatalf("attempted %d, sent %d in all; want one refused attempt", n, len(mail.sent))
+	}
+	var attempts int
+	var lastError string
+	f.db.QueryRowx(`SELECT attempts, last_error FROM outbox WHERE kind = 'notice' AND sent_at IS NULL`).Scan(&attempts, &lastError)
+	if attempts != 1 || lastError != "421 try again later" {
+		t.Errorf("refused notice: %d attempts, error %q", attempts, lastError)
+	}
+	mail.fail = false
+	if n, _ := step.Run(ctx); n != 0 {
+		t.Errorf("retried %d before its minute", n)
+	}
+	clock = clock.Add(time.Minute)
+	if n, _ := step.Run(ctx); n != 1 || len(mail.sent) != 5 || !strings.HasSuffix(mail.sent[4].subject, "выплата 100,00\u00a0₽ одобрена") {
+		t.Errorf("after a minute: %d sent, emails %+v", n, mail.sent)
+	}
+}
