@@ -137,6 +137,12 @@ func callPostback(ctx context.Context, client *http.Client, url string) error {
 		if errors.As(err, &ue) && ue.Unwrap() != nil {
 			err = ue.Unwrap() // the cause, without the URL repeated
 		}
+		var dns *net.DNSError
+		if errors.As(err, &dns) {
+			// The partner sees this error: name the host, not the
+			// program's own resolver.
+			err = fmt.Errorf("lookup %s: %s", dns.Name, dns.Err)
+		}
 		msg := err.Error()
 		if len(msg) > 300 {
 			msg = msg[:300]

@@ -119,3 +119,12 @@ func TestPostbackClientRefusesPrivateAddresses(t *testing.T) {
 		t.Errorf("with private addresses allowed: %v", err)
 	}
 }
+
+// A host that does not resolve is reported without the program's own
+// resolver's address: the partner reads the error.
+func TestPostbackErrorHidesResolver(t *testing.T) {
+	err := callPostback(context.Background(), PostbackClient(false), "http://no-such-host.invalid/pb")
+	if err == nil || !strings.HasPrefix(err.Error(), "lookup no-such-host.invalid: ") || strings.Contains(err.Error(), " on ") {
+		t.Errorf("error %v, want the lookup failure without the resolver", err)
+	}
+}
