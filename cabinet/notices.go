@@ -10,9 +10,11 @@ import (
 	"partnerka/storage"
 )
 
-// NoticeStep is the reconciler's step that emails a partner's owners the
-// team's decisions queued in the outbox (application approved or rejected,
-// payout approved, rejected or paid), each owner in their language. A
+// NoticeStep is the reconciler's step that emails the notices queued in the
+// outbox: to a partner's owners the team's decisions (application approved
+// or rejected, payout approved, rejected or paid), to the team the
+// partners' requests (a new application to admins and managers, a payout
+// request to admins and finance), each person in their language. A
 // failed send is tried again later (storage.FailedAttempt). It lives here
 // because the texts do.
 type NoticeStep struct {
@@ -54,7 +56,7 @@ func (s *NoticeStep) Run(ctx context.Context) (int, error) {
 }
 
 func (s *NoticeStep) send(ctx context.Context, program string, n *storage.DueNotice) error {
-	to, err := s.DB.NoticeRecipients(ctx, n.PartnerID)
+	to, err := s.DB.NoticeRecipients(ctx, n)
 	if err != nil {
 		return err
 	}
@@ -74,6 +76,12 @@ func noticeText(locale, program, cabinetURL string, n *storage.DueNotice) (subje
 	var head string
 	var lines []string
 	switch n.Event {
+	case storage.NoticeApplicationReceived:
+		head, page = fmt.Sprintf(T(locale, "notice_application_received"), n.PartnerName), fmt.Sprintf("/admin/partners/%d", n.PartnerID)
+		lines = []string{fmt.Sprintf(T(locale, "notice_application_received_body"), n.PartnerName)}
+	case storage.NoticePayoutRequested:
+		head, page = fmt.Sprintf(T(locale, "notice_payout_requested"), amount, n.PartnerName), fmt.Sprintf("/admin/payouts/%d", n.PayoutID)
+		lines = []string{fmt.Sprintf(T(locale, "notice_payout_requested_body"), n.PartnerName, amount)}
 	case storage.NoticeApplicationApproved:
 		head, page = T(locale, "notice_application_approved"), "/login"
 		lines = []string{fmt.Sprintf(T(locale, "notice_approved_body"), program)}
@@ -105,27 +113,35 @@ func reasonLine(locale, reason string) string {
 }
 
 var _ = addMessages(map[string]string{
-	"notice_application_approved": "your partner application is approved",
-	"notice_application_rejected": "your partner application was not approved",
-	"notice_payout_approved":      "payout of %s approved",
-	"notice_payout_rejected":      "payout of %s rejected",
-	"notice_payout_paid":          "payout of %s paid",
-	"notice_approved_body":        "Your partner application to %s is approved. Sign in to get your referral link and promo materials:",
-	"notice_rejected_body":        "Your partner application to %s was not approved.",
-	"notice_payout_approved_body": "Your payout request of %s is approved and will be paid to your payout details.",
-	"notice_payout_rejected_body": "Your payout request of %s was rejected; the amount is back in your available balance.",
-	"notice_payout_paid_body":     "Your payout of %s is paid. Payment reference: %s.",
-	"notice_reason":               "Reason:",
+	"notice_application_approved":      "your partner application is approved",
+	"notice_application_rejected":      "your partner application was not approved",
+	"notice_payout_approved":           "payout of %s approved",
+	"notice_payout_rejected":           "payout of %s rejected",
+	"notice_payout_paid":               "payout of %s paid",
+	"notice_approved_body":             "Your partner application to %s is approved. Sign in to get your referral link and promo materials:",
+	"notice_rejected_body":             "Your partner application to %s was not approved.",
+	"notice_payout_approved_body":      "Your payout request of %s is approved and will be paid to your payout details.",
+	"notice_payout_rejected_body":      "Your payout request of %s was rejected; the amount is back in your available balance.",
+	"notice_payout_paid_body":          "Your payout of %s is paid. Payment reference: %s.",
+	"notice_reason":                    "Reason:",
+	"notice_application_received":      "new partner application: %s",
+	"notice_application_received_body": "%s applied to the partner program. Approve or reject the application in the back office:",
+	"notice_payout_requested":          "payout request of %s from %s",
+	"notice_payout_requested_body":     "%s requested a payout of %s. Approve or reject it in the back office:",
 }, map[string]string{
-	"notice_application_approved": "ваша заявка партнёра одобрена",
-	"notice_application_rejected": "ваша заявка партнёра не одобрена",
-	"notice_payout_approved":      "выплата %s одобрена",
-	"notice_payout_rejected":      "выплата %s отклонена",
-	"notice_payout_paid":          "выплата %s произведена",
-	"notice_approved_body":        "Ваша заявка на участие в партнёрской программе «%s» одобрена. Войдите, чтобы получить реферальную ссылку и промоматериалы:",
-	"notice_rejected_body":        "Ваша заявка на участие в партнёрской программе «%s» не одобрена.",
-	"notice_payout_approved_body": "Ваша заявка на выплату %s одобрена, деньги будут перечислены по вашим реквизитам для выплаты.",
-	"notice_payout_rejected_body": "Ваша заявка на выплату %s отклонена, сумма вернулась в доступный баланс.",
-	"notice_payout_paid_body":     "Выплата %s произведена. Номер платежа: %s.",
-	"notice_reason":               "Причина:",
+	"notice_application_approved":      "ваша заявка партнёра одобрена",
+	"notice_application_rejected":      "ваша заявка партнёра не одобрена",
+	"notice_payout_approved":           "выплата %s одобрена",
+	"notice_payout_rejected":           "выплата %s отклонена",
+	"notice_payout_paid":               "выплата %s произведена",
+	"notice_approved_body":             "Ваша заявка на участие в партнёрской программе «%s» одобрена. Войдите, чтобы получить реферальную ссылку и промоматериалы:",
+	"notice_rejected_body":             "Ваша заявка на участие в партнёрской программе «%s» не одобрена.",
+	"notice_payout_approved_body":      "Ваша заявка на выплату %s одобрена, деньги будут перечислены по вашим реквизитам для выплаты.",
+	"notice_payout_rejected_body":      "Ваша заявка на выплату %s отклонена, сумма вернулась в доступный баланс.",
+	"notice_payout_paid_body":          "Выплата %s произведена. Номер платежа: %s.",
+	"notice_reason":                    "Причина:",
+	"notice_application_received":      "новая заявка партнёра: %s",
+	"notice_application_received_body": "%s подаёт заявку в партнёрскую программу. Одобрите или отклоните её в бэк-офисе:",
+	"notice_payout_requested":          "заявка на выплату %s от %s",
+	"notice_payout_requested_body":     "%s запрашивает выплату %s. Одобрите или отклоните заявку в бэк-офисе:",
 })

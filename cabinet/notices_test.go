@@ -3,6 +3,7 @@ package cabinet
 import (
 	"context"
 	"errors"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -26,9 +27,10 @@ func (m *noticeMailer) Send(_ context.Context, to, subject, body string) error {
 	return nil
 }
 
-// The team's decisions reach the partner's owners by email, in their
-// language, once, from the outbox row the decision's transaction queued;
-// a refused send is tried again later.
+// Partners' requests reach the staff who act on them, and the team's
+// decisions reach the partner's owners, by email, each person in their
+// language, once, from the outbox row the request's or decision's
+// transaction queued; a refused send is tried again later.
 func TestNotices(t *testing.T) {
 	f := newFixture(t)
 	ctx := context.Background()
@@ -50,10 +52,14 @@ func TestNotices(t *testing.T) {
 	mail := &noticeMailer{}
 	step := &NoticeStep{DB: f.db, Mailer: mail, CabinetURL: "https://c.test/", Now: func() time.Time { return clock }}
 	clock = time.Now().Add(time.Second) // queued notices are due from the database's now
-	if n, err := step.Run(ctx); err != nil || n != 4 {
-		t.Fatalf("sent %d notices, %v; want 4", n, err)
+	if n, err := step.Run(ctx); err != nil || n != 6 {
+		t.Fatalf("sent %d notices, %v; want 6", n, err)
 	}
 	want := []sentMail{
+		{"admin@x.test", "payout request of ₽12,450.00 from Alpha Media", "Alpha Media requested a payout of ₽12,450.00. Approve or reject it in the back office:\n\nhttps://c.test/admin/payouts/"},
+		{"finance@x.test", "заявка на выплату 12\u00a0450,00\u00a0₽ от Alpha Media", "https://c.test/admin/payouts/"},
+		{"admin@x.test", "payout request of ₽500.00 from Alpha Media", "/admin/payouts/"},
+		{"finance@x.test", "заявка на выплату 500,00\u00a0₽ от Alpha Media", "/admin/payouts/"},
 		{"alpha@x.test", "выплата 12\u00a0450,00\u00a0₽ одобрена", "по вашим реквизитам для выплаты.\n\nhttps://c.test/payouts\n"},
 		{"alpha@x.test", "выплата 12\u00a0450,00\u00a0₽ произведена", "Номер платежа: PP-2026-0007."},
 		{"alpha@x.test", "выплата 500,00\u00a0₽ отклонена", "Причина: details do not match"},
@@ -67,8 +73,13 @@ func TestNotices(t *testing.T) {
 			t.Errorf("email %d: %+v\nwant to %s, subject ending %q, body with %q", i, g, w.to, w.subject, w.body)
 		}
 	}
-	if strings.Contains(mail.sent[3].body, "https://") {
-		t.Errorf("a rejected applicant is sent a link to sign in: %q", mail.sent[3].body)
+	if last := mail.sent[len(mail.sent)-1]; strings.Contains(last.body, "https://") {
+		t.Errorf("a rejected applicant is sent a link to sign in: %q", last.body)
+	}
+	for _, m := range mail.sent {
+		if m.to == "manager@x.test" {
+			t.Errorf("a manager is told of a payout request: %+v", m)
+		}
 	}
 	if n, _ := step.Run(ctx); n != 0 {
 		t.Errorf("sent %d notices again", n)
@@ -85,12 +96,12 @@ func TestNotices(t *testing.T) {
 	}
 	mail.fail = true
 	clock = time.Now().Add(time.Second)
-	if n, _ := step.Run(ctx); n != 1 || len(mail.sent) != 4 {
-		t.Fatalf("attempted %d, sent %d in all; want one refused attempt", n, len(mail.sent))
+	if n, _ := step.Run(ctx); n != 2 || len(mail.sent) != 8 {
+		t.Fatalf("attempted %d, sent %d in all; want the request's and the approval's refused", n, len(mail.sent))
 	}
 	var attempts int
 	var lastError string
-	f.db.QueryRowx(`SELECT attempts, last_error FROM outbox WHERE kind = 'notice' AND sent_at IS NULL`).Scan(&attempts, &lastError)
+	f.db.QueryRowx(`SELECT max(attempts), max(last_error) FROM outbox WHERE kind = 'notice' AND sent_at IS NULL`).Scan(&attempts, &lastError)
 	if attempts != 1 || lastError != "421 try again later" {
 		t.Errorf("refused notice: %d attempts, error %q", attempts, lastError)
 	}
@@ -99,7 +110,28 @@ func TestNotices(t *testing.T) {
 		t.Errorf("retried %d before its minute", n)
 	}
 	clock = clock.Add(time.Minute)
-	if n, _ := step.Run(ctx); n != 1 || len(mail.sent) != 5 || !strings.HasSuffix(mail.sent[4].subject, "выплата 100,00\u00a0₽ одобрена") {
+	if n, _ := step.Run(ctx); n != 2 || len(mail.sent) != 11 || !strings.HasSuffix(mail.sent[10].subject, "выплата 100,00\u00a0₽ одобрена") {
 		t.Errorf("after a minute: %d sent, emails %+v", n, mail.sent)
+	}
+}
+
+// A new application reaches the admins and managers, with its page.
+func TestApplicationNotice(t *testing.T) {
+	f := newFixture(t)
+	ctx := context.Background()
+	id, err := f.db.CreateApplication(ctx, storage.Application{Ref: "delta", Name: "Delta Reviews", Kind: "company",
+		ContactName: "Dana", Email: "dana@delta.test", Locale: "en", PasswordHash: "x"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	mail := &noticeMailer{}
+	step := &NoticeStep{DB: f.db, Mailer: mail, CabinetURL: "https://c.test", Now: func() time.Time { return time.Now().Add(time.Second) }}
+	if n, err := step.Run(ctx); err != nil || n != 1 {
+		t.Fatalf("sent %d notices, %v; want 1", n, err)
+	}
+	page := "https://c.test/admin/partners/" + strconv.FormatInt(id, 10)
+	if len(mail.sent) != 2 || mail.sent[0].to != "admin@x.test" || mail.sent[1].to != "manager@x.test" ||
+		!strings.HasSuffix(mail.sent[0].subject, "new partner application: Delta Reviews") || !strings.Contains(mail.sent[0].body, page) {
+		t.Errorf("sent %+v; want admin and manager told of Delta Reviews with %s", mail.sent, page)
 	}
 }

@@ -238,7 +238,10 @@ func (db *DB) CreateApplication(ctx context.Context, a Application) (int64, erro
 		if IsUniqueViolation(err, "users_email_key") {
 			return &partnerka.Error{Code: partnerka.ECONFLICT, Field: "email", Message: "an account with this email exists; sign in instead"}
 		}
-		return err
+		if err != nil {
+			return err
+		}
+		return db.queueNotice(ctx, tx, id, NoticeApplicationReceived, 0)
 	})
 	return id, err
 }

@@ -5,11 +5,18 @@ import (
 	"time"
 
 	"github.com/jmoiron/sqlx"
+	"github.com/lib/pq"
 	"github.com/shopspring/decimal"
+
+	"partnerka"
 )
 
-// Notice events: the team's decisions a partner's owners hear of by email.
+// Notice events: the team's decisions a partner's owners hear of by email,
+// and the requests the team hears of (NoticeApplicationReceived to admins
+// and managers, NoticePayoutRequested to admins and finance).
 const (
+	NoticeApplicationReceived = "application_received"
+	NoticePayoutRequested     = "payout_requested"
 	NoticeApplicationApproved = "application_approved"
 	NoticeApplicationRejected = "application_rejected"
 	NoticePayoutApproved      = "payout_approved"
@@ -22,6 +29,7 @@ type NoticeQueries struct {
 	QueueNotice      *sqlx.Stmt `query:"queue-notice"`
 	DueNotices       *sqlx.Stmt `query:"due-notices"`
 	NoticeRecipients *sqlx.Stmt `query:"notice-recipients"`
+	StaffRecipients  *sqlx.Stmt `query:"staff-recipients"`
 }
 
 // queueNotice queues a notice of event to partnerID's owners in tx, so it
@@ -39,6 +47,7 @@ type DueNotice struct {
 	PartnerID     int64           `db:"partner_id"`
 	Event         string          `db:"event"`
 	PartnerName   string          `db:"partner_name"`
+	PayoutID      int64           `db:"payout_id"`
 	PartnerReason string          `db:"partner_reason"` // why an application was rejected
 	Amount        decimal.Decimal `db:"amount"`         // a payout's
 	Currency      string          `db:"currency"`
@@ -59,9 +68,18 @@ type Recipient struct {
 	Locale string `db:"locale"`
 }
 
-// NoticeRecipients returns the active owners of a partner.
-func (db *DB) NoticeRecipients(ctx context.Context, partnerID int64) ([]Recipient, error) {
+// NoticeRecipients returns who a notice goes to: the active staff of the
+// roles that act on a request, or the partner's active owners.
+func (db *DB) NoticeRecipients(ctx context.Context, n *DueNotice) ([]Recipient, error) {
 	var out []Recipient
-	err := db.Q.NoticeRecipients.SelectContext(ctx, &out, partnerID)
+	var err error
+	switch n.Event {
+	case NoticeApplicationReceived:
+		err = db.Q.StaffRecipients.SelectContext(ctx, &out, pq.Array([]string{partnerka.RoleAdmin, partnerka.RoleManager}))
+	case NoticePayoutRequested:
+		err = db.Q.StaffRecipients.SelectContext(ctx, &out, pq.Array([]string{partnerka.RoleAdmin, partnerka.RoleFinance}))
+	default:
+		err = db.Q.NoticeRecipients.SelectContext(ctx, &out, n.PartnerID)
+	}
 	return out, err
 }

@@ -74,7 +74,10 @@ func (db *DB) RequestPayout(ctx context.Context, partnerID, userID int64, m part
 		if err := tx.Stmtx(db.Q.InsertPayout).GetContext(ctx, &id, partnerID, m.Amount, m.Currency, p.Method, p.Details, userID, at); err != nil {
 			return err
 		}
-		return payoutEntries(ctx, tx, db.Q, partnerID, m, "available", "reserved", "payout", id, userID)
+		if err := payoutEntries(ctx, tx, db.Q, partnerID, m, "available", "reserved", "payout", id, userID); err != nil {
+			return err
+		}
+		return db.queueNotice(ctx, tx, partnerID, NoticePayoutRequested, id)
 	})
 	return id, err
 }
