@@ -20,8 +20,9 @@ type Step interface {
 
 // Reconciler runs its steps in order, repeatedly.
 type Reconciler struct {
-	Steps  []Step
-	Logger *slog.Logger
+	Steps   []Step
+	Logger  *slog.Logger
+	Metrics *Metrics // nil: none
 }
 
 // RunOnce runs every step once, in order, and stops at the first error: a
@@ -31,6 +32,7 @@ func (r *Reconciler) RunOnce(ctx context.Context) (map[string]int, error) {
 	for _, s := range r.Steps {
 		start := time.Now()
 		n, err := s.Run(ctx)
+		r.Metrics.step(s.Name(), n, time.Since(start), err)
 		done[s.Name()] = n
 		if err != nil {
 			return done, fmt.Errorf("reconcile step %s: %w", s.Name(), err)
@@ -39,6 +41,7 @@ func (r *Reconciler) RunOnce(ctx context.Context) (map[string]int, error) {
 			r.Logger.Debug("reconcile step", "step", s.Name(), "items", n, "took", time.Since(start))
 		}
 	}
+	r.Metrics.passed(time.Now())
 	return done, nil
 }
 

@@ -72,3 +72,18 @@ func deliverOutbox[T any](ctx context.Context, db *DB, due *sqlx.Stmt, now time.
 	})
 	return n, err
 }
+
+// OutboxCount is how many messages of a kind are not delivered yet.
+type OutboxCount struct {
+	Kind    string `db:"kind"`
+	GivenUp bool   `db:"given_up"`
+	N       int64  `db:"n"`
+}
+
+// OutboxBacklog counts the messages not delivered yet, per kind, waiting
+// or given up.
+func (db *DB) OutboxBacklog(ctx context.Context) ([]OutboxCount, error) {
+	var out []OutboxCount
+	err := db.Q.OutboxBacklog.SelectContext(ctx, &out)
+	return out, err
+}

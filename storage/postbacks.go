@@ -23,6 +23,7 @@ type PostbackQueries struct {
 	ClaimPostbackTest    *sqlx.Stmt `query:"claim-postback-test"`
 	RecordPostbackTest   *sqlx.Stmt `query:"record-postback-test"`
 	PostbackTest         *sqlx.Stmt `query:"postback-test"`
+	OutboxBacklog        *sqlx.Stmt `query:"outbox-backlog"`
 }
 
 // PostbackPartners returns the partners that have a postback URL.

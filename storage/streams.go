@@ -103,3 +103,18 @@ func (r *Redis) TrimAcknowledged(ctx context.Context, stream string) error {
 	}
 	return r.XTrimMinID(ctx, key, minID).Err()
 }
+
+// Backlog returns how many entries of stream the reconciler's group has
+// not acknowledged: read by none yet (lag) or read and pending.
+func (r *Redis) Backlog(ctx context.Context, stream string) (int64, error) {
+	groups, err := r.XInfoGroups(ctx, r.Key(stream)).Result()
+	if err != nil {
+		return 0, err
+	}
+	for _, g := range groups {
+		if g.Name == ReconcileGroup {
+			return g.Lag + g.Pending, nil
+		}
+	}
+	return 0, errors.New("the reconciler's group does not exist yet")
+}

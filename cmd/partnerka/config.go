@@ -41,7 +41,7 @@ type Config struct {
 	SMTPURL  string `env:"SMTP_URL" secret:"true" doc:"SMTP server for email (smtp://user:password@host:587); empty logs email instead of sending it"`
 	MailFrom string `env:"MAIL_FROM" doc:"sender of email, such as Partners <partners@example.com>; required with SMTP_URL"`
 
-	DebugAddr string `env:"DEBUG_ADDR" doc:"listen address of net/http/pprof; empty turns it off"`
+	DebugAddr string `env:"DEBUG_ADDR" doc:"listen address of net/http/pprof (and, for a reconcile loop, /metrics); empty turns it off"`
 
 	LogFormat string `env:"LOG_FORMAT" doc:"auto, json or text"`
 	LogLevel  string `env:"LOG_LEVEL" doc:"debug, info, warn or error"`

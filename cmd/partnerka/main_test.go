@@ -223,6 +223,17 @@ func TestServe(t *testing.T) {
 		}
 		time.Sleep(50 * time.Millisecond)
 	}
+	// Its passes and the outbox show in the metrics.
+	for deadline := time.Now().Add(5 * time.Second); ; time.Sleep(50 * time.Millisecond) {
+		_, body := get("http://" + tracker + "/metrics")
+		if strings.Contains(body, "partnerka_reconcile_last_pass_timestamp_seconds") &&
+			strings.Contains(body, `partnerka_outbox_messages{kind="notice",state="waiting"}`) {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("metrics without the reconciler's:\n%s", body)
+		}
+	}
 	cancel() // as SIGTERM does
 	select {
 	case err := <-done:

@@ -4,7 +4,12 @@ import (
 	"context"
 	"flag"
 	"fmt"
+	"net/http"
 	"time"
+
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+
+	"partnerka/commissions"
 )
 
 func runReconcile(ctx context.Context, m *Main, args []string) error {
@@ -28,6 +33,14 @@ func runReconcile(ctx context.Context, m *Main, args []string) error {
 		interval := m.Config.ReconcileInterval
 		if interval <= 0 {
 			return usagef("reconcile: PARTNERKA_RECONCILE_INTERVAL must be positive for a loop; use --once for a single pass")
+		}
+		if m.Config.DebugAddr != "" {
+			reg := newRegistry(m.db, m.redis)
+			rec.Metrics = commissions.NewMetrics(reg)
+			http.Handle("/metrics", promhttp.HandlerFor(reg, promhttp.HandlerOpts{}))
+			go func() {
+				m.Logger.Warn("metrics and pprof serving", "addr", m.Config.DebugAddr, "err", http.ListenAndServe(m.Config.DebugAddr, nil))
+			}()
 		}
 		rec.Loop(ctx, interval)
 		return nil

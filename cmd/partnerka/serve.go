@@ -47,8 +47,7 @@ func runServe(ctx context.Context, m *Main, args []string) error {
 		// as many collections cost little memory and measurable throughput.
 		debug.SetGCPercent(200)
 	}
-	reg := prometheus.NewRegistry()
-	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	reg := newRegistry(db, rdb)
 
 	proxies, _ := partnerka.ParseTrustedProxies(m.Config.TrustedProxies) // validated with the configuration
 	trk := &tracker.Server{
@@ -116,6 +115,7 @@ func runServe(ctx context.Context, m *Main, args []string) error {
 	var wg sync.WaitGroup
 	if m.Config.ReconcileInterval > 0 {
 		rec := newReconciler(m, cab.Mailer)
+		rec.Metrics = commissions.NewMetrics(reg)
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
@@ -185,6 +185,15 @@ func newReconciler(m *Main, mailer cabinet.Mailer) *commissions.Reconciler {
 			&cabinet.NoticeStep{DB: m.db, Mailer: mailer, CabinetURL: m.Config.CabinetURL, Now: partnerka.SystemClock},
 		},
 	}
+}
+
+// newRegistry holds the process's metrics and the reconciler's backlog
+// (read at each scrape, wherever the reconciler runs).
+func newRegistry(db *storage.DB, rdb *storage.Redis) *prometheus.Registry {
+	reg := prometheus.NewRegistry()
+	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
+		&commissions.BacklogCollector{DB: db, Redis: rdb})
+	return reg
 }
 
 // mailer sends through PARTNERKA_SMTP_URL, or logs each email when it is

@@ -64,3 +64,10 @@ UPDATE partners SET postback_test_error = $3 WHERE id = $1 AND postback_tested_a
 
 -- name: postback-test
 SELECT postback_tested_at, postback_test_error FROM partners WHERE id = $1;
+
+-- name: outbox-backlog
+-- Messages not delivered yet, per kind, waiting or given up: for the
+-- reconciler's metrics (the partial index outbox_due holds exactly these).
+SELECT kind, next_at >= '9999-12-31' AS given_up, count(*) AS n
+  FROM outbox WHERE sent_at IS NULL
+ GROUP BY 1, 2 ORDER BY 1, 2;
