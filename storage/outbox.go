@@ -13,6 +13,13 @@ import (
 // notices to partners by email. Each kind's step delivers its due rows and
 // records each outcome here, with one retry rule for all.
 
+// OutboxQueries are the statements every kind of message shares.
+type OutboxQueries struct {
+	OutboxDelivered *sqlx.Stmt `query:"outbox-delivered"`
+	OutboxFailed    *sqlx.Stmt `query:"outbox-failed"`
+	OutboxBacklog   *sqlx.Stmt `query:"outbox-backlog"`
+}
+
 // OutboxAttempt is the outcome of one delivery.
 type OutboxAttempt struct {
 	ID    int64

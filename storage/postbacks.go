@@ -14,8 +14,6 @@ import (
 type PostbackQueries struct {
 	PostbackPartners     *sqlx.Stmt `query:"postback-partners"`
 	DuePostbacks         *sqlx.Stmt `query:"due-postbacks"`
-	OutboxDelivered      *sqlx.Stmt `query:"outbox-delivered"`
-	OutboxFailed         *sqlx.Stmt `query:"outbox-failed"`
 	PartnerPostbacks     *sqlx.Stmt `query:"partner-postbacks"`
 	PostbackURLForUpdate *sqlx.Stmt `query:"postback-url-for-update"`
 	SetPostbackURL       *sqlx.Stmt `query:"set-postback-url"`
@@ -23,7 +21,6 @@ type PostbackQueries struct {
 	ClaimPostbackTest    *sqlx.Stmt `query:"claim-postback-test"`
 	RecordPostbackTest   *sqlx.Stmt `query:"record-postback-test"`
 	PostbackTest         *sqlx.Stmt `query:"postback-test"`
-	OutboxBacklog        *sqlx.Stmt `query:"outbox-backlog"`
 }
 
 // PostbackPartners returns the partners that have a postback URL.

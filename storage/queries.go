@@ -166,6 +166,7 @@ type Queries struct {
 	MaterialQueries
 	TeamQueries
 	PostbackQueries
+	OutboxQueries
 	NoticeQueries
 
 	stmts []*sqlx.Stmt

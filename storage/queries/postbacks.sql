@@ -27,15 +27,6 @@ SELECT o.id, o.attempts, p.postback_url AS url, c.id AS commission_id,
  LIMIT $2
    FOR UPDATE OF o SKIP LOCKED;
 
--- name: outbox-delivered
--- A delivered outbox message (a postback or a notice).
-UPDATE outbox SET attempts = attempts + 1, sent_at = $2, last_error = '' WHERE id = $1;
-
--- name: outbox-failed
--- A failed attempt: tried again at $3 (storage.OutboxNever once it has
--- given up).
-UPDATE outbox SET attempts = attempts + 1, next_at = $3, last_error = $2 WHERE id = $1;
-
 -- name: partner-postbacks
 SELECT o.id, o.created_at, o.attempts, o.sent_at, o.next_at, o.last_error,
        coalesce((o.payload->>'commission_id')::bigint, 0) AS commission_id, o.payload ? 'reversal_id' AS reversal
@@ -64,10 +55,3 @@ UPDATE partners SET postback_test_error = $3 WHERE id = $1 AND postback_tested_a
 
 -- name: postback-test
 SELECT postback_tested_at, postback_test_error FROM partners WHERE id = $1;
-
--- name: outbox-backlog
--- Messages not delivered yet, per kind, waiting or given up: for the
--- reconciler's metrics (the partial index outbox_due holds exactly these).
-SELECT kind, next_at >= '9999-12-31' AS given_up, count(*) AS n
-  FROM outbox WHERE sent_at IS NULL
- GROUP BY 1, 2 ORDER BY 1, 2;
