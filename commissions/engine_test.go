@@ -2,6 +2,7 @@ package commissions
 
 import (
 	"context"
+	"fmt"
 	"testing"
 	"time"
 
@@ -14,7 +15,7 @@ import (
 
 // engineWorld: one partner on "20% of every payment", hold 30 days, with a
 // customer bound at t0.
-func engineWorld(t *testing.T) (*storage.DB, int64, Reconciler, *time.Time) {
+func engineWorld(t *testing.T, tiers ...partnerka.Tier) (*storage.DB, int64, Reconciler, *time.Time) {
 	t.Helper()
 	db, rdb := storagetest.NewDB(t), storagetest.NewRedis(t)
 	ctx := context.Background()
@@ -23,7 +24,7 @@ func engineWorld(t *testing.T) (*storage.DB, int64, Reconciler, *time.Time) {
 			AllowedDomains: []string{"example.com"}, AttributionWindowDays: 30, AttributionModel: "last_click", HoldDays: 30,
 			RegistrationProtectionDays: 90, CookieName: "pk_ref", ClickParam: "pk_click"},
 		Plans: []storage.SeedPlan{{Name: "Flat20", Version: 1, Rules: []partnerka.Rule{
-			{Event: "sale", Level: 1, Kind: "percent", Percent: decimal.NewFromInt(20), Payments: "all"}}}},
+			{Event: "sale", Level: 1, Kind: "percent", Percent: decimal.NewFromInt(20), Payments: "all", Tiers: tiers}}}},
 		Partners: []storage.SeedPartner{{Partner: partnerka.Partner{Ref: "alpha", Name: "Alpha", Kind: "company", Status: "active"},
 			Plan: "Flat20", ContractStart: t0.AddDate(-1, 0, 0), PromoCodes: []string{"ALPHA10"}},
 			{Partner: partnerka.Partner{Ref: "beta", Name: "Beta", Kind: "company", Status: "active"},
@@ -258,6 +259,55 @@ func TestReassignmentIsNotRetroactive(t *testing.T) {
 	db.Get(&note, `SELECT reconcile_note FROM purchases WHERE external_id = 'before'`)
 	if note != "paid before the customer was bound to the partner" {
 		t.Errorf("note of the purchase before any binding: %q", note)
+	}
+}
+
+// A partner's tier reads their paid volume of the month before, and a
+// payment counts for the partner the customer was bound to when it was
+// made: a later reassignment takes it neither from the old partner's
+// volume nor gives it to the new one's.
+func TestTierVolumeAfterReassignment(t *testing.T) {
+	usd := func(s string) partnerka.Money {
+		return partnerka.Money{Amount: decimal.RequireFromString(s), Currency: "USD"}
+	}
+	db, alpha, rec, _ := engineWorld(t, partnerka.Tier{MinVolume: usd("300"), Percent: decimal.NewFromInt(30)})
+	ctx := context.Background()
+	var beta, c1 int64
+	db.Get(&beta, `SELECT id FROM partners WHERE ref = 'beta'`)
+	db.Get(&c1, `SELECT id FROM customers WHERE external_id = 'c1'`)
+	purchase(t, db, "june", "400", t0.AddDate(0, 0, 1)) // alpha's June volume
+	if _, err := rec.RunOnce(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if err := db.ReassignCustomer(ctx, c1, beta, "moved to the dealer", t0.AddDate(0, 1, 2), storage.Actor{}); err != nil {
+		t.Fatal(err)
+	}
+	july := &partnerka.Purchase{ExternalID: "c2 july", CustomerID: "c2", Amount: usd("100"), PromoCode: "ALPHA10", OccurredAt: t0.AddDate(0, 1, 5)}
+	if _, _, err := db.CreatePurchase(ctx, july, []byte("c2 july")); err != nil {
+		t.Fatal(err)
+	}
+	purchase(t, db, "c1 july", "100", t0.AddDate(0, 1, 9)) // beta's, whose June volume is nothing
+	if _, err := rec.RunOnce(ctx); err != nil {
+		t.Fatal(err)
+	}
+	got := map[string]string{}
+	rows, err := db.Query(`SELECT p.external_id, c.partner_id, c.amount::text FROM commissions c JOIN purchases p ON p.id = c.purchase_id`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for rows.Next() {
+		var purchase, amount string
+		var partner int64
+		rows.Scan(&purchase, &partner, &amount)
+		got[purchase] = fmt.Sprintf("%d %s", partner, amount)
+	}
+	want := map[string]string{
+		"june":    fmt.Sprintf("%d 80.000000", alpha), // 20%: May was empty
+		"c2 july": fmt.Sprintf("%d 30.000000", alpha), // 30%: c1's June payment counts for alpha
+		"c1 july": fmt.Sprintf("%d 20.000000", beta),  // 20%: and not for beta
+	}
+	if !same(got, want) {
+		t.Errorf("commissions %v, want %v", got, want)
 	}
 }
 

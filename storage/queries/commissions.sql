@@ -73,13 +73,30 @@ SELECT b.partner_id, b.bound_at,
   FROM b;
 
 -- name: partner-month-volumes
--- Paid volume per partner and currency in one calendar month (UTC): the
--- purchases of the partner's customers since their binding.
-SELECT c.partner_id, p.currency, sum(p.amount) AS volume
-  FROM purchases p JOIN customers c ON c.external_id = p.customer_external_id
- WHERE c.partner_id IS NOT NULL AND p.occurred_at >= c.bound_at
-   AND p.occurred_at >= $1 AND p.occurred_at < $2
- GROUP BY c.partner_id, p.currency;
+-- Paid volume per partner and currency in one calendar month (UTC): each
+-- payment counts for the partner its customer was bound to when it was
+-- made. That is the current binding from its start; for a reassigned
+-- customer's payment dated before the reassignment, the binding then (as
+-- earlier-binding finds it), so a reassignment moves no past volume.
+SELECT partner_id, currency, sum(amount) AS volume FROM (
+    SELECT c.partner_id, p.currency, p.amount
+      FROM purchases p JOIN customers c ON c.external_id = p.customer_external_id
+     WHERE c.partner_id IS NOT NULL AND p.occurred_at >= c.bound_at
+       AND p.occurred_at >= $1 AND p.occurred_at < $2
+    UNION ALL
+    SELECT b.partner_id, p.currency, p.amount
+      FROM customers c
+      JOIN purchases p ON p.customer_external_id = c.external_id
+       AND p.occurred_at < c.bound_at AND p.occurred_at >= $1 AND p.occurred_at < $2
+      CROSS JOIN LATERAL (
+          SELECT d.partner_id FROM attribution_decisions d
+           WHERE d.customer_id = c.id AND d.reason IN ('attributed', 'reassigned') AND d.partner_id IS NOT NULL
+             AND d.occurred_at <= p.occurred_at
+           ORDER BY d.occurred_at DESC, d.id DESC
+           LIMIT 1) b
+     WHERE c.reason = 'reassigned'
+) v
+GROUP BY partner_id, currency;
 
 -- name: insert-commissions
 -- Inserts a batch of commissions (skipping any that exist: one per
