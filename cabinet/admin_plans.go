@@ -273,12 +273,9 @@ func (s *Server) versionActionError(c *fiber.Ctx, v *storage.PlanVersionDetail, 
 // then on contracts may use it and it never changes.
 func (s *Server) publishPlanVersion(c *fiber.Ctx) error {
 	u := currentUser(c)
-	v, err := s.versionParam(c)
-	if err != nil {
+	v, _, err := s.draftRule(c, false)
+	if v == nil {
 		return err
-	}
-	if !v.Draft() {
-		return s.refuseEdit(c, v)
 	}
 	if len(v.Rules) == 0 {
 		return s.renderVersion(c, v, partnerka.Errorf(partnerka.EUNPROCESSABLE, "%s", T(u.Locale, "pl_err_no_rules")), fiber.StatusUnprocessableEntity)

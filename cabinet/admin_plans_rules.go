@@ -212,14 +212,30 @@ func ruleParam(c *fiber.Ctx, v *storage.PlanVersionDetail) (int, error) {
 	return 0, fiber.ErrNotFound
 }
 
-// newPlanRule shows an empty rule form for a draft.
-func (s *Server) newPlanRule(c *fiber.Ctx) error {
-	v, err := s.versionParam(c)
-	if err != nil {
-		return err
+// draftRule reads the version of the path and, with rule, the index of
+// the path's rule in it, for a change. A nil version means the answer is
+// given: err is the lookup's error, or nil once refuseEdit has answered a
+// published version with its 409.
+func (s *Server) draftRule(c *fiber.Ctx, rule bool) (v *storage.PlanVersionDetail, i int, err error) {
+	if v, err = s.versionParam(c); err != nil {
+		return nil, 0, err
+	}
+	if rule {
+		if i, err = ruleParam(c, v); err != nil {
+			return nil, 0, err
+		}
 	}
 	if !v.Draft() {
-		return s.refuseEdit(c, v)
+		return nil, 0, s.refuseEdit(c, v)
+	}
+	return v, i, nil
+}
+
+// newPlanRule shows an empty rule form for a draft.
+func (s *Server) newPlanRule(c *fiber.Ctx) error {
+	v, _, err := s.draftRule(c, false)
+	if v == nil {
+		return err
 	}
 	f := ruleForm{Event: "sale", Level: "1", Kind: "percent", Payments: "all", Duration: "lifetime"}
 	return s.renderRule(c, v, 0, f, nil, fiber.StatusOK)
@@ -227,16 +243,9 @@ func (s *Server) newPlanRule(c *fiber.Ctx) error {
 
 // editPlanRule shows a draft's rule in the form.
 func (s *Server) editPlanRule(c *fiber.Ctx) error {
-	v, err := s.versionParam(c)
-	if err != nil {
+	v, i, err := s.draftRule(c, true)
+	if v == nil {
 		return err
-	}
-	i, err := ruleParam(c, v)
-	if err != nil {
-		return err
-	}
-	if !v.Draft() {
-		return s.refuseEdit(c, v)
 	}
 	return s.renderRule(c, v, v.Rules[i].ID, formOfRule(v.Rules[i]), nil, fiber.StatusOK)
 }
@@ -264,20 +273,13 @@ func (s *Server) updatePlanRule(c *fiber.Ctx) error { return s.savePlanRule(c, t
 
 func (s *Server) savePlanRule(c *fiber.Ctx, existing bool) error {
 	u := currentUser(c)
-	v, err := s.versionParam(c)
-	if err != nil {
+	v, i, err := s.draftRule(c, existing)
+	if v == nil {
 		return err
 	}
 	var ruleID int64
 	if existing {
-		i, err := ruleParam(c, v)
-		if err != nil {
-			return err
-		}
 		ruleID = v.Rules[i].ID
-	}
-	if !v.Draft() {
-		return s.refuseEdit(c, v)
 	}
 	f := readRuleForm(c)
 	r, errs := parseRule(f, u.Locale)
@@ -294,16 +296,9 @@ func (s *Server) savePlanRule(c *fiber.Ctx, existing bool) error {
 // deletePlanRule asks for confirmation, then deletes a draft's rule.
 func (s *Server) deletePlanRule(c *fiber.Ctx) error {
 	u := currentUser(c)
-	v, err := s.versionParam(c)
-	if err != nil {
+	v, i, err := s.draftRule(c, true)
+	if v == nil {
 		return err
-	}
-	i, err := ruleParam(c, v)
-	if err != nil {
-		return err
-	}
-	if !v.Draft() {
-		return s.refuseEdit(c, v)
 	}
 	r := v.Rules[i]
 	if c.FormValue("confirm") != "1" {
@@ -319,16 +314,9 @@ func (s *Server) deletePlanRule(c *fiber.Ctx) error {
 // movePlanRuleUp moves a draft's rule one place up: the first rule a
 // payment matches is the one that pays.
 func (s *Server) movePlanRuleUp(c *fiber.Ctx) error {
-	v, err := s.versionParam(c)
-	if err != nil {
+	v, i, err := s.draftRule(c, true)
+	if v == nil {
 		return err
-	}
-	i, err := ruleParam(c, v)
-	if err != nil {
-		return err
-	}
-	if !v.Draft() {
-		return s.refuseEdit(c, v)
 	}
 	if err := s.DB.MovePlanRuleUp(c.UserContext(), s.actor(c), v.ID, v.Rules[i].ID); err != nil {
 		return s.versionActionError(c, v, err)
