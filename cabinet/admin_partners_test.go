@@ -146,6 +146,20 @@ func TestSuspendAndReactivate(t *testing.T) {
 	if len(got) != 2 || got[0] != "manager@x.test partner.reactivate" || got[1] != "manager@x.test partner.suspend" {
 		t.Errorf("audit %v", got)
 	}
+	// Signed out and unable to sign in, the owner hears of both by email,
+	// the suspension with its reason.
+	mail := &noticeMailer{}
+	step := &NoticeStep{DB: f.db, Mailer: mail, CabinetURL: "https://c.test", Now: func() time.Time { return time.Now().Add(time.Second) }}
+	if n, err := step.Run(context.Background()); err != nil || n != 2 || len(mail.sent) != 2 {
+		t.Fatalf("sent %d notices, %v: %+v; want 2", n, err, mail.sent)
+	}
+	if s := mail.sent[0]; !strings.HasSuffix(s.subject, "ваше участие в партнёрской программе приостановлено") ||
+		!strings.Contains(s.body, "Причина: Brand bidding") || strings.Contains(s.body, "https://") {
+		t.Errorf("suspension notice %+v", s)
+	}
+	if s := mail.sent[1]; !strings.HasSuffix(s.subject, "возобновлено") || !strings.Contains(s.body, "https://c.test/login") {
+		t.Errorf("reactivation notice %+v", s)
+	}
 }
 
 func TestPartnerSettingsForms(t *testing.T) {

@@ -12,7 +12,8 @@ import (
 
 // NoticeStep is the reconciler's step that emails the notices queued in the
 // outbox: to a partner's owners the team's decisions (application approved
-// or rejected, payout approved, rejected or paid), to the team the
+// or rejected, partnership suspended or reactivated, payout approved,
+// rejected or paid), to the team the
 // partners' requests (a new application to admins and managers, a payout
 // request to admins and finance), each person in their language. A
 // failed send is tried again later (storage.FailedAttempt). It lives here
@@ -88,6 +89,12 @@ func noticeText(locale, program, cabinetURL string, n *storage.DueNotice) (subje
 	case storage.NoticeApplicationRejected:
 		head, page = T(locale, "notice_application_rejected"), ""
 		lines = []string{fmt.Sprintf(T(locale, "notice_rejected_body"), program), reasonLine(locale, n.PartnerReason)}
+	case storage.NoticePartnerSuspended:
+		head, page = T(locale, "notice_partner_suspended"), ""
+		lines = []string{fmt.Sprintf(T(locale, "notice_partner_suspended_body"), program), reasonLine(locale, n.PartnerReason)}
+	case storage.NoticePartnerReactivated:
+		head, page = T(locale, "notice_partner_reactivated"), "/login"
+		lines = []string{fmt.Sprintf(T(locale, "notice_partner_reactivated_body"), program)}
 	case storage.NoticePayoutApproved:
 		head = fmt.Sprintf(T(locale, "notice_payout_approved"), amount)
 		lines = []string{fmt.Sprintf(T(locale, "notice_payout_approved_body"), amount)}
@@ -128,6 +135,10 @@ var _ = addMessages(map[string]string{
 	"notice_application_received_body": "%s applied to the partner program. Approve or reject the application in the back office:",
 	"notice_payout_requested":          "payout request of %s from %s",
 	"notice_payout_requested_body":     "%s requested a payout of %s. Approve or reject it in the back office:",
+	"notice_partner_suspended":         "your partnership is suspended",
+	"notice_partner_suspended_body":    "Your partnership in %s is suspended: your links earn nothing new, and you cannot sign in until it is reactivated.",
+	"notice_partner_reactivated":       "your partnership is active again",
+	"notice_partner_reactivated_body":  "Your partnership in %s is active again: your links earn and you can sign in.",
 }, map[string]string{
 	"notice_application_approved":      "ваша заявка партнёра одобрена",
 	"notice_application_rejected":      "ваша заявка партнёра не одобрена",
@@ -144,4 +155,8 @@ var _ = addMessages(map[string]string{
 	"notice_application_received_body": "%s подаёт заявку в партнёрскую программу. Одобрите или отклоните её в бэк-офисе:",
 	"notice_payout_requested":          "заявка на выплату %s от %s",
 	"notice_payout_requested_body":     "%s запрашивает выплату %s. Одобрите или отклоните заявку в бэк-офисе:",
+	"notice_partner_suspended":         "ваше участие в партнёрской программе приостановлено",
+	"notice_partner_suspended_body":    "Ваше участие в партнёрской программе «%s» приостановлено: ссылки больше не приносят вознаграждение, вход в кабинет закрыт до возобновления.",
+	"notice_partner_reactivated":       "ваше участие в партнёрской программе возобновлено",
+	"notice_partner_reactivated_body":  "Ваше участие в партнёрской программе «%s» возобновлено: ссылки снова приносят вознаграждение, вход в кабинет открыт.",
 })

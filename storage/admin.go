@@ -203,7 +203,7 @@ func (db *DB) ApproveApplication(ctx context.Context, a Approval) (string, error
 		if err := tx.Stmtx(db.Q.InsertDefaultLink).GetContext(ctx, &linkID, p.ID, code, a.LandingURL); err != nil {
 			return err
 		}
-		if err := db.queueNotice(ctx, tx, p.ID, NoticeApplicationApproved, 0); err != nil {
+		if err := db.queueNotice(ctx, tx, p.ID, NoticeApplicationApproved, 0, ""); err != nil {
 			return err
 		}
 		return Audit(ctx, tx, db.Q, a.Actor.audit("partner.approve", "partner", p.ID,
@@ -223,7 +223,7 @@ func (db *DB) RejectApplication(ctx context.Context, partnerID int64, reason str
 		if _, err := tx.Stmtx(db.Q.SetPartnerStatus).ExecContext(ctx, p.ID, partnerka.PartnerRejected, reason); err != nil {
 			return err
 		}
-		if err := db.queueNotice(ctx, tx, p.ID, NoticeApplicationRejected, 0); err != nil {
+		if err := db.queueNotice(ctx, tx, p.ID, NoticeApplicationRejected, 0, reason); err != nil {
 			return err
 		}
 		return Audit(ctx, tx, db.Q, a.audit("partner.reject", "partner", p.ID,
@@ -246,10 +246,15 @@ func (db *DB) SuspendPartner(ctx context.Context, partnerID int64, suspend bool,
 		if _, err := tx.Stmtx(db.Q.SetPartnerStatus).ExecContext(ctx, p.ID, to, reason); err != nil {
 			return err
 		}
+		notice, noticeReason := NoticePartnerReactivated, ""
 		if suspend {
 			if _, err := tx.Stmtx(db.Q.DeletePartnerSession).ExecContext(ctx, p.ID); err != nil {
 				return err
 			}
+			notice, noticeReason = NoticePartnerSuspended, reason
+		}
+		if err := db.queueNotice(ctx, tx, p.ID, notice, 0, noticeReason); err != nil {
+			return err
 		}
 		return Audit(ctx, tx, db.Q, a.audit(action, "partner", p.ID,
 			map[string]any{"status": p.Status}, map[string]any{"status": to, "reason": reason}))

@@ -241,7 +241,7 @@ func (db *DB) CreateApplication(ctx context.Context, a Application) (int64, erro
 		if err != nil {
 			return err
 		}
-		return db.queueNotice(ctx, tx, id, NoticeApplicationReceived, 0)
+		return db.queueNotice(ctx, tx, id, NoticeApplicationReceived, 0, "")
 	})
 	return id, err
 }

@@ -22,6 +22,8 @@ const (
 	NoticePayoutApproved      = "payout_approved"
 	NoticePayoutRejected      = "payout_rejected"
 	NoticePayoutPaid          = "payout_paid"
+	NoticePartnerSuspended    = "partner_suspended"
+	NoticePartnerReactivated  = "partner_reactivated"
 )
 
 // NoticeQueries are the statements of notices.
@@ -32,11 +34,11 @@ type NoticeQueries struct {
 	StaffRecipients  *sqlx.Stmt `query:"staff-recipients"`
 }
 
-// queueNotice queues a notice of event to partnerID's owners in tx, so it
-// is sent if and only if the decision it tells of is committed. payoutID
-// is 0 for an application's notice.
-func (db *DB) queueNotice(ctx context.Context, tx *sqlx.Tx, partnerID int64, event string, payoutID int64) error {
-	_, err := tx.StmtxContext(ctx, db.Q.QueueNotice).ExecContext(ctx, partnerID, event, payoutID)
+// queueNotice queues a notice of event about partnerID in tx, so it is
+// sent if and only if what it tells of is committed. payoutID is 0 but
+// for a payout's notice; reason is a decision's about the partner.
+func (db *DB) queueNotice(ctx context.Context, tx *sqlx.Tx, partnerID int64, event string, payoutID int64, reason string) error {
+	_, err := tx.StmtxContext(ctx, db.Q.QueueNotice).ExecContext(ctx, partnerID, event, payoutID, reason)
 	return err
 }
 
@@ -48,7 +50,7 @@ type DueNotice struct {
 	Event         string          `db:"event"`
 	PartnerName   string          `db:"partner_name"`
 	PayoutID      int64           `db:"payout_id"`
-	PartnerReason string          `db:"partner_reason"` // why an application was rejected
+	PartnerReason string          `db:"partner_reason"` // why an application was rejected or a partner suspended
 	Amount        decimal.Decimal `db:"amount"`         // a payout's
 	Currency      string          `db:"currency"`
 	PayoutReason  string          `db:"payout_reason"`

@@ -77,7 +77,7 @@ func (db *DB) RequestPayout(ctx context.Context, partnerID, userID int64, m part
 		if err := payoutEntries(ctx, tx, db.Q, partnerID, m, "available", "reserved", "payout", id, userID); err != nil {
 			return err
 		}
-		return db.queueNotice(ctx, tx, partnerID, NoticePayoutRequested, id)
+		return db.queueNotice(ctx, tx, partnerID, NoticePayoutRequested, id, "")
 	})
 	return id, err
 }
@@ -208,7 +208,7 @@ func (db *DB) transitionPayout(ctx context.Context, tx *sqlx.Tx, t PayoutTransit
 		return err
 	}
 	if event := payoutNotices[t.To]; event != "" {
-		if err := db.queueNotice(ctx, tx, p.PartnerID, event, p.ID); err != nil {
+		if err := db.queueNotice(ctx, tx, p.PartnerID, event, p.ID, ""); err != nil {
 			return err
 		}
 	}
