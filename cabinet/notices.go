@@ -43,8 +43,10 @@ func (s *NoticeStep) Run(ctx context.Context) (int, error) {
 			out := make([]storage.OutboxAttempt, len(due))
 			for i := range due {
 				out[i] = storage.OutboxAttempt{ID: due[i].ID}
-				if err := s.send(ctx, st.Name, &due[i]); err != nil {
-					out[i] = storage.FailedAttempt(due[i].ID, due[i].Attempts+1, err, now)
+				n := &due[i]
+				subject, body := noticeText(n.Locale, st.Name, strings.TrimRight(s.CabinetURL, "/"), n)
+				if err := s.Mailer.Send(ctx, n.Email, subject, body); err != nil {
+					out[i] = storage.FailedAttempt(n.ID, n.Attempts+1, err, now)
 				}
 			}
 			return out
@@ -54,20 +56,6 @@ func (s *NoticeStep) Run(ctx context.Context) (int, error) {
 			return done, err
 		}
 	}
-}
-
-func (s *NoticeStep) send(ctx context.Context, program string, n *storage.DueNotice) error {
-	to, err := s.DB.NoticeRecipients(ctx, n)
-	if err != nil {
-		return err
-	}
-	for _, r := range to {
-		subject, body := noticeText(r.Locale, program, strings.TrimRight(s.CabinetURL, "/"), n)
-		if err := s.Mailer.Send(ctx, r.Email, subject, body); err != nil {
-			return err
-		}
-	}
-	return nil
 }
 
 // noticeText is a notice's subject and body in locale.

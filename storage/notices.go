@@ -28,26 +28,35 @@ const (
 
 // NoticeQueries are the statements of notices.
 type NoticeQueries struct {
-	QueueNotice      *sqlx.Stmt `query:"queue-notice"`
-	DueNotices       *sqlx.Stmt `query:"due-notices"`
-	NoticeRecipients *sqlx.Stmt `query:"notice-recipients"`
-	StaffRecipients  *sqlx.Stmt `query:"staff-recipients"`
+	QueueNotice *sqlx.Stmt `query:"queue-notice"`
+	DueNotices  *sqlx.Stmt `query:"due-notices"`
 }
 
-// queueNotice queues a notice of event about partnerID in tx, so it is
-// sent if and only if what it tells of is committed. payoutID is 0 but
-// for a payout's notice; reason is a decision's about the partner.
+// staffNotices are the requests the team hears of, and who acts on each.
+var staffNotices = map[string][]string{
+	NoticeApplicationReceived: {partnerka.RoleAdmin, partnerka.RoleManager},
+	NoticePayoutRequested:     {partnerka.RoleAdmin, partnerka.RoleFinance},
+}
+
+// queueNotice queues, in tx, a notice of event about partnerID to each of
+// its recipients as they are now: the partner's active owners, or for a
+// request the active staff who act on it. It is sent if and only if what
+// it tells of is committed. payoutID is 0 but for a payout's notice;
+// reason is a decision's about the partner.
 func (db *DB) queueNotice(ctx context.Context, tx *sqlx.Tx, partnerID int64, event string, payoutID int64, reason string) error {
-	_, err := tx.StmtxContext(ctx, db.Q.QueueNotice).ExecContext(ctx, partnerID, event, payoutID, reason)
+	_, err := tx.StmtxContext(ctx, db.Q.QueueNotice).ExecContext(ctx, partnerID, event, payoutID, reason,
+		pq.Array(staffNotices[event]))
 	return err
 }
 
-// DueNotice is a queued notice with what its text needs.
+// DueNotice is a queued notice, one recipient's, with what its text needs.
 type DueNotice struct {
 	ID            int64           `db:"id"`
 	Attempts      int             `db:"attempts"`
 	PartnerID     int64           `db:"partner_id"`
 	Event         string          `db:"event"`
+	Email         string          `db:"email"`  // the recipient's
+	Locale        string          `db:"locale"` // the recipient's language
 	PartnerName   string          `db:"partner_name"`
 	PayoutID      int64           `db:"payout_id"`
 	PartnerReason string          `db:"partner_reason"` // why an application was rejected or a partner suspended
@@ -62,26 +71,4 @@ type DueNotice struct {
 func (db *DB) DeliverNotices(ctx context.Context, now time.Time, limit int,
 	deliver func([]DueNotice) []OutboxAttempt) (int, error) {
 	return deliverOutbox(ctx, db, db.Q.DueNotices, now, limit, deliver)
-}
-
-// Recipient is a user a notice is sent to, in their language.
-type Recipient struct {
-	Email  string `db:"email"`
-	Locale string `db:"locale"`
-}
-
-// NoticeRecipients returns who a notice goes to: the active staff of the
-// roles that act on a request, or the partner's active owners.
-func (db *DB) NoticeRecipients(ctx context.Context, n *DueNotice) ([]Recipient, error) {
-	var out []Recipient
-	var err error
-	switch n.Event {
-	case NoticeApplicationReceived:
-		err = db.Q.StaffRecipients.SelectContext(ctx, &out, pq.Array([]string{partnerka.RoleAdmin, partnerka.RoleManager}))
-	case NoticePayoutRequested:
-		err = db.Q.StaffRecipients.SelectContext(ctx, &out, pq.Array([]string{partnerka.RoleAdmin, partnerka.RoleFinance}))
-	default:
-		err = db.Q.NoticeRecipients.SelectContext(ctx, &out, n.PartnerID)
-	}
-	return out, err
 }
