@@ -36,7 +36,7 @@ func (s *NoticeStep) Run(ctx context.Context) (int, error) {
 	if err != nil {
 		return 0, err
 	}
-	now := s.Now()
+	now, cabinetURL := s.Now(), strings.TrimRight(s.CabinetURL, "/")
 	done := 0
 	for {
 		n, err := s.DB.DeliverNotices(ctx, now, noticeBatch, func(due []storage.DueNotice) []storage.OutboxAttempt {
@@ -44,7 +44,7 @@ func (s *NoticeStep) Run(ctx context.Context) (int, error) {
 			for i := range due {
 				out[i] = storage.OutboxAttempt{ID: due[i].ID}
 				n := &due[i]
-				subject, body := noticeText(n.Locale, st.Name, strings.TrimRight(s.CabinetURL, "/"), n)
+				subject, body := noticeText(n.Locale, st.Name, cabinetURL, n)
 				if err := s.Mailer.Send(ctx, n.Email, subject, body); err != nil {
 					out[i] = storage.FailedAttempt(n.ID, n.Attempts+1, err, now)
 				}

@@ -13,10 +13,11 @@ import (
 // placeholders it may hold, and the latest deliveries with their outcome.
 func (s *Server) postbackView(c *fiber.Ctx, u *partnerka.User, in *settingsInput) (fiber.Map, error) {
 	ctx := c.UserContext()
-	url, err := s.DB.PostbackURL(ctx, *u.PartnerID)
+	st, err := s.DB.PostbackSettings(ctx, *u.PartnerID)
 	if err != nil {
 		return nil, err
 	}
+	url := st.URL
 	if in.PostbackErr != nil {
 		url = in.PostbackURL
 	}
@@ -46,19 +47,15 @@ func (s *Server) postbackView(c *fiber.Ctx, u *partnerka.User, in *settingsInput
 		fields[i] = "{" + f + "}"
 	}
 	v := fiber.Map{"URL": url, "Fields": strings.Join(fields, " "), "Deliveries": rows, "Testable": s.SamplePostback != nil && url != ""}
-	test, err := s.DB.LatestPostbackTest(ctx, *u.PartnerID)
-	if err != nil {
-		return nil, err
-	}
-	if test.At != nil && s.Now().Sub(*test.At) < time.Hour {
-		v["TestWhen"] = FormatDateTime(test.At.In(loc), u.Locale)
+	if st.TestedAt != nil && s.Now().Sub(*st.TestedAt) < time.Hour {
+		v["TestWhen"] = FormatDateTime(st.TestedAt.In(loc), u.Locale)
 		switch {
-		case test.Error == nil:
+		case st.TestError == nil:
 			v["Test"], v["TestClass"] = T(u.Locale, "pb_test_running"), "pending"
-		case *test.Error == "":
+		case *st.TestError == "":
 			v["Test"], v["TestClass"] = T(u.Locale, "pb_test_ok"), "available"
 		default:
-			v["Test"], v["TestClass"], v["TestError"] = T(u.Locale, "pb_test_failed"), "rejected", *test.Error
+			v["Test"], v["TestClass"], v["TestError"] = T(u.Locale, "pb_test_failed"), "rejected", *st.TestError
 		}
 	}
 	if in.PostbackErr != nil {

@@ -34,8 +34,8 @@ func TestPostbackSettings(t *testing.T) {
 	if r, _ := b.do("POST", "/settings/postback", url.Values{"postback_url": {good}, "_csrf": {csrf}}); r.StatusCode != 303 {
 		t.Fatalf("save: %d", r.StatusCode)
 	}
-	if got, _ := f.db.PostbackURL(ctx, alpha); got != good {
-		t.Errorf("stored %q, want %q", got, good)
+	if got, _ := f.db.PostbackSettings(ctx, alpha); got.URL != good {
+		t.Errorf("stored %q, want %q", got.URL, good)
 	}
 	var audits int
 	f.db.Get(&audits, `SELECT count(*) FROM audit_log WHERE action = 'partner.postback_url' AND entity_id = $1`, alpha)

@@ -17,10 +17,9 @@ type PostbackQueries struct {
 	PartnerPostbacks     *sqlx.Stmt `query:"partner-postbacks"`
 	PostbackURLForUpdate *sqlx.Stmt `query:"postback-url-for-update"`
 	SetPostbackURL       *sqlx.Stmt `query:"set-postback-url"`
-	PostbackURL          *sqlx.Stmt `query:"postback-url"`
 	ClaimPostbackTest    *sqlx.Stmt `query:"claim-postback-test"`
 	RecordPostbackTest   *sqlx.Stmt `query:"record-postback-test"`
-	PostbackTest         *sqlx.Stmt `query:"postback-test"`
+	PostbackSettings     *sqlx.Stmt `query:"postback-settings"`
 }
 
 // PostbackPartners returns the partners that have a postback URL.
@@ -96,15 +95,6 @@ func (db *DB) SetPostbackURL(ctx context.Context, partnerID int64, url string, a
 	})
 }
 
-// PostbackURL returns a partner's postback URL.
-func (db *DB) PostbackURL(ctx context.Context, partnerID int64) (string, error) {
-	var url string
-	if err := db.Q.PostbackURL.GetContext(ctx, &url, partnerID); err != nil {
-		return "", notFound(err, "partner")
-	}
-	return url, nil
-}
-
 // ClaimPostbackTest starts a test postback of a partner at now and returns
 // the URL to call, or "" when the partner has no URL or sent a test within
 // the last 10 seconds.
@@ -124,15 +114,16 @@ func (db *DB) RecordPostbackTest(ctx context.Context, partnerID int64, startedAt
 	return err
 }
 
-// PostbackTest is a partner's latest test postback.
-type PostbackTest struct {
-	At    *time.Time `db:"postback_tested_at"`  // nil: never tested
-	Error *string    `db:"postback_test_error"` // nil while it runs; "" delivered
+// PostbackSetting is a partner's postback URL and latest test postback.
+type PostbackSetting struct {
+	URL       string     `db:"postback_url"`
+	TestedAt  *time.Time `db:"postback_tested_at"`  // nil: never tested
+	TestError *string    `db:"postback_test_error"` // nil while the test runs; "" delivered
 }
 
-// LatestPostbackTest returns a partner's latest test postback.
-func (db *DB) LatestPostbackTest(ctx context.Context, partnerID int64) (PostbackTest, error) {
-	var t PostbackTest
-	err := db.Q.PostbackTest.GetContext(ctx, &t, partnerID)
-	return t, notFound(err, "partner")
+// PostbackSettings returns a partner's postback URL and latest test.
+func (db *DB) PostbackSettings(ctx context.Context, partnerID int64) (PostbackSetting, error) {
+	var st PostbackSetting
+	err := db.Q.PostbackSettings.GetContext(ctx, &st, partnerID)
+	return st, notFound(err, "partner")
 }

@@ -39,9 +39,6 @@ SELECT postback_url FROM partners WHERE id = $1 FOR UPDATE;
 -- name: set-postback-url
 UPDATE partners SET postback_url = $2, updated_at = now() WHERE id = $1;
 
--- name: postback-url
-SELECT postback_url FROM partners WHERE id = $1;
-
 -- name: claim-postback-test
 -- Starts a test postback of partner $1 at $2 unless one started within
 -- the last 10 seconds; returns the URL to call (none: too soon).
@@ -53,5 +50,5 @@ RETURNING postback_url;
 -- name: record-postback-test
 UPDATE partners SET postback_test_error = $3 WHERE id = $1 AND postback_tested_at = $2;
 
--- name: postback-test
-SELECT postback_tested_at, postback_test_error FROM partners WHERE id = $1;
+-- name: postback-settings
+SELECT postback_url, postback_tested_at, postback_test_error FROM partners WHERE id = $1;
