@@ -7,4 +7,4 @@ import "time"
 type Clock func() time.Time
 
 // SystemClock is the wall clock in UTC.
-func SystemClock() time.Time { return time.Now().UTC() }
+func SystemClock() time.Time { return time.Now().UTC() } // wall: the one source of the program's instants

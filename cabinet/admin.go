@@ -132,7 +132,7 @@ func (s *Server) queues(c *fiber.Ctx) (storage.Queues, error) {
 		if err != nil {
 			return s.badge, err
 		}
-		s.badge, s.badgeAt = q, time.Now()
+		s.badge, s.badgeAt = q, time.Now() // elapsed: the age of a cached count
 	}
 	return s.badge, nil
 }

@@ -84,7 +84,7 @@ func TestApproveApplication(t *testing.T) {
 	}
 	// The applicant hears of it once, with where to sign in.
 	mail := &noticeMailer{}
-	step := &NoticeStep{DB: f.db, Mailer: mail, CabinetURL: "https://c.test", Now: func() time.Time { return time.Now().Add(time.Second) }}
+	step := &NoticeStep{DB: f.db, Mailer: mail, CabinetURL: "https://c.test", Now: func() time.Time { return now.Add(time.Second) }}
 	if n, err := step.Run(context.Background()); err != nil || n != 1 || len(mail.sent) != 1 || mail.sent[0].to != "gamma@x.test" ||
 		!strings.Contains(mail.sent[0].subject, "application is approved") || !strings.Contains(mail.sent[0].body, "https://c.test/login") {
 		t.Errorf("approval notice: %d sent, %v: %+v", n, err, mail.sent)
@@ -149,7 +149,7 @@ func TestSuspendAndReactivate(t *testing.T) {
 	// Signed out and unable to sign in, the owner hears of both by email,
 	// the suspension with its reason.
 	mail := &noticeMailer{}
-	step := &NoticeStep{DB: f.db, Mailer: mail, CabinetURL: "https://c.test", Now: func() time.Time { return time.Now().Add(time.Second) }}
+	step := &NoticeStep{DB: f.db, Mailer: mail, CabinetURL: "https://c.test", Now: func() time.Time { return now.Add(time.Second) }}
 	if n, err := step.Run(context.Background()); err != nil || n != 2 || len(mail.sent) != 2 {
 		t.Fatalf("sent %d notices, %v: %+v; want 2", n, err, mail.sent)
 	}

@@ -28,6 +28,7 @@ import (
 func newPlansFixture(t *testing.T) (*fixture, *Server) {
 	t.Helper()
 	db := storagetest.NewDB(t)
+	db.Now = func() time.Time { return now } // one clock for the rows and the pages
 	hash, err := HashPassword(pw)
 	if err != nil {
 		t.Fatal(err)
@@ -258,7 +259,7 @@ func TestAdminPlanLifecycle(t *testing.T) {
 	if _, err := f.db.ExecContext(ctx, `UPDATE contracts SET ends_at = $2 WHERE partner_id = $1`, alpha, now); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := f.db.ExecContext(ctx, `INSERT INTO contracts (partner_id, plan_version_id, starts_at) VALUES ($1, $2, $3)`,
+	if _, err := f.db.ExecContext(ctx, `INSERT INTO contracts (partner_id, plan_version_id, starts_at, created_at) VALUES ($1, $2, $3, $3)`,
 		alpha, v.ID, now); err != nil {
 		t.Fatalf("a contract on the published version: %v", err)
 	}
@@ -268,7 +269,7 @@ func TestAdminPlanLifecycle(t *testing.T) {
 	if err != nil || v2.Status != storage.PlanDraft || len(v2.Rules) != 2 || len(v2.Rules[1].Tiers) != 1 || v2.Rules[0].Level != 2 {
 		t.Fatalf("copied draft: %+v %v", v2, err)
 	}
-	if _, err := f.db.ExecContext(ctx, `INSERT INTO contracts (partner_id, plan_version_id, starts_at) VALUES ($1, $2, $3)`,
+	if _, err := f.db.ExecContext(ctx, `INSERT INTO contracts (partner_id, plan_version_id, starts_at, created_at) VALUES ($1, $2, $3, $3)`,
 		f.seed.Partners["gamma"], v2.ID, now); err == nil {
 		t.Error("a contract on a draft was accepted")
 	}
@@ -364,8 +365,8 @@ func TestAdminPlanPreview(t *testing.T) {
 	// now is 2026-11-23: last month is October. c1 was bound in September
 	// and paid then (200 RUB: the volume October's tiers look at), and twice
 	// in October; one payment in November is outside the period.
-	if _, err := f.db.ExecContext(ctx, `INSERT INTO customers (external_id, partner_id, source, reason, bound_at, first_seen_at)
-		VALUES ('c1', $1, 'partner_ref', 'attributed', '2026-09-15T10:00:00Z', '2026-09-15T10:00:00Z')`, alpha); err != nil {
+	if _, err := f.db.ExecContext(ctx, `INSERT INTO customers (external_id, partner_id, source, reason, bound_at, first_seen_at, created_at)
+		VALUES ('c1', $1, 'partner_ref', 'attributed', '2026-09-15T10:00:00Z', '2026-09-15T10:00:00Z', $2)`, alpha, now); err != nil {
 		t.Fatal(err)
 	}
 	for _, p := range []struct {

@@ -52,8 +52,8 @@ func TestReassignCustomer(t *testing.T) {
 	ctx := context.Background()
 	alpha, beta := f.seed.Partners["alpha"], f.seed.Partners["beta"]
 	var cid int64
-	if err := f.db.QueryRowContext(ctx, `INSERT INTO customers (external_id, partner_id, source, reason, bound_at, first_seen_at, email)
-		VALUES ('cust-9', $1, 'click', 'attributed', '2026-11-01', '2026-11-01', 'kim@corp.example') RETURNING id`, alpha).Scan(&cid); err != nil {
+	if err := f.db.QueryRowContext(ctx, `INSERT INTO customers (external_id, partner_id, source, reason, bound_at, first_seen_at, email, created_at)
+		VALUES ('cust-9', $1, 'click', 'attributed', '2026-11-01', '2026-11-01', 'kim@corp.example', $2) RETURNING id`, alpha, now).Scan(&cid); err != nil {
 		t.Fatal(err)
 	}
 	m, token := f.signIn(t, "manager@x.test")

@@ -339,7 +339,7 @@ func TestReportCSV(t *testing.T) {
 			id(d.beta) + ",beta,Beta Corp,0,0,1,1,1,,1.0000,1.0000"}},
 		{"dormant", reportQuery, "partnerka-dormant-2026-11-23.csv", []string{
 			"partner_id,ref,name,partner_since,last_click",
-			id(d.beta) + ",beta,Beta Corp," + time.Now().UTC().Format(time.DateOnly) + ",2026-10-01"}},
+			id(d.beta) + ",beta,Beta Corp," + now.Format(time.DateOnly) + ",2026-10-01"}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			resp, body := b.do("GET", "/admin/reports/"+tc.name+".csv?"+tc.query, nil)
@@ -398,8 +398,10 @@ func TestAuditLog(t *testing.T) {
 		t.Error("the payout entries do not show status: old → new")
 	}
 
-	today := time.Now().UTC().Format(time.DateOnly)
-	tomorrow := time.Now().UTC().AddDate(0, 0, 1).Format(time.DateOnly)
+	// Finance approved the payout on Nov 16 and paid it on Nov 17
+	// (buildReportData); the bonus was booked today, by the same clock.
+	today := now.Format(time.DateOnly)
+	tomorrow := now.AddDate(0, 0, 1).Format(time.DateOnly)
 	for _, tc := range []struct {
 		name, query string
 		rows        int
@@ -414,7 +416,9 @@ func TestAuditLog(t *testing.T) {
 		{"by entity, action and actor", "entity=api_key&action=api_key.create&actor=admin@x.test", 50, nil},
 		{"nobody", "actor=nobody@x.test", 0, []string{"No entries match."}},
 		{"system", "actor=system", 0, nil},
-		{"today", "from=" + today + "&to=" + today + "&action=payout", 2, nil},
+		{"the payout's days", "from=2026-11-16&to=2026-11-17&action=payout", 2, nil},
+		{"the approval's day", "from=2026-11-16&to=2026-11-16&action=payout", 1, []string{"approved"}},
+		{"today", "from=" + today + "&to=" + today + "&action=ledger.", 1, []string{"contest winner"}},
 		{"from tomorrow", "from=" + tomorrow, 0, nil},
 	} {
 		t.Run(tc.name, func(t *testing.T) {

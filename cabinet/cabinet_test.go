@@ -44,6 +44,7 @@ func (m *recordingMailer) Send(_ context.Context, to, _, body string) error {
 func newFixture(t *testing.T) *fixture {
 	t.Helper()
 	db := storagetest.NewDB(t)
+	db.Now = func() time.Time { return now } // the seed is dated by the fixture's clock too
 	hash, err := HashPassword(pw)
 	if err != nil {
 		t.Fatal(err)
@@ -69,6 +70,7 @@ func newFixture(t *testing.T) *fixture {
 	}
 	s := &Server{DB: db, Logger: slog.New(slog.NewTextHandler(io.Discard, nil)), TrackerURL: "http://t.test",
 		Now: func() time.Time { return now }}
+	db.Now = func() time.Time { return s.Now() } // one clock: rows are dated as the pages see them
 	s.RegisterLead = func(ctx context.Context, partnerID int64, r LeadRegistration, at time.Time) (time.Time, error) {
 		reg, err := commissions.RegisterLead(ctx, db, partnerID, commissions.RegistrationInput(r), at)
 		if err != nil {
@@ -269,14 +271,14 @@ func TestDashboard(t *testing.T) {
 	}
 	exec(`INSERT INTO click_stats_daily (day, partner_id, link_id, sub_id, clicks, unique_clicks) VALUES
 		('2026-11-20', $1, 1, '', 1200, 1000), ('2026-09-01', $1, 1, '', 5, 5), ('2026-11-20', $2, 1, '', 999, 999)`, alpha, beta)
-	exec(`INSERT INTO customers (external_id, partner_id, source, reason, bound_at, first_seen_at) VALUES
-		('c1', $1, 'partner_ref', 'attributed', '2026-11-10', '2026-11-10'),
-		('c2', $1, 'partner_ref', 'attributed', '2026-11-11', '2026-11-11'),
-		('c3', $2, 'partner_ref', 'attributed', '2026-11-11', '2026-11-11')`, alpha, beta)
-	exec(`INSERT INTO purchases (external_id, customer_external_id, amount, currency, occurred_at, body_hash, partner_id) VALUES
-		('p1', 'c1', 100, 'RUB', '2026-11-12', '\x00', $1)`, alpha)
-	exec(`INSERT INTO ledger_entries (partner_id, currency, bucket, kind, amount, reason) VALUES
-		($1, 'RUB', 'available', 'bonus', 12450, 'contest'), ($2, 'RUB', 'available', 'bonus', 777, 'contest')`, alpha, beta)
+	exec(`INSERT INTO customers (external_id, partner_id, source, reason, bound_at, first_seen_at, created_at) VALUES
+		('c1', $1, 'partner_ref', 'attributed', '2026-11-10', '2026-11-10', $3),
+		('c2', $1, 'partner_ref', 'attributed', '2026-11-11', '2026-11-11', $3),
+		('c3', $2, 'partner_ref', 'attributed', '2026-11-11', '2026-11-11', $3)`, alpha, beta, now)
+	exec(`INSERT INTO purchases (external_id, customer_external_id, amount, currency, occurred_at, body_hash, partner_id, received_at) VALUES
+		('p1', 'c1', 100, 'RUB', '2026-11-12', '\x00', $1, $2)`, alpha, now)
+	exec(`INSERT INTO ledger_entries (partner_id, currency, bucket, kind, amount, reason, created_at) VALUES
+		($1, 'RUB', 'available', 'bonus', 12450, 'contest', $3), ($2, 'RUB', 'available', 'bonus', 777, 'contest', $3)`, alpha, beta, now)
 
 	b := f.browser(t)
 	b.login("alpha@x.test", pw)

@@ -99,7 +99,7 @@ func parseDays(fromDay, toDay string, loc *time.Location, maxDays int) (from, to
 	switch {
 	case !to.After(from):
 		return from, to, partnerka.FieldError("to", "the last day is before the first")
-	case to.Sub(from) > time.Duration(maxDays)*24*time.Hour:
+	case to.After(from.AddDate(0, 0, maxDays)):
 		return from, to, partnerka.FieldError("to", "a period covers at most %d days", maxDays)
 	}
 	return from, to, nil

@@ -16,6 +16,8 @@ import (
 	"strings"
 	"time"
 	"unicode/utf8"
+
+	"partnerka"
 )
 
 // SMTPMailer sends email through an SMTP server: STARTTLS whenever the
@@ -137,7 +139,7 @@ func (m *SMTPMailer) tlsConfig() *tls.Config {
 // (names and subject RFC 2047 encoded when not plain ASCII), and the
 // UTF-8 body in quoted-printable, which every server carries unchanged.
 func (m *SMTPMailer) message(to *mail.Address, subject, body string) ([]byte, error) {
-	now := time.Now
+	now := partnerka.Clock(partnerka.SystemClock)
 	if m.Now != nil {
 		now = m.Now
 	}

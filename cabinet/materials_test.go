@@ -258,7 +258,7 @@ func TestPartnerMaterials(t *testing.T) {
 	bannerID := add(storage.NewMaterial{Kind: "banner", Title: "Leaderboard", Body: "Sale ends {promo_code}", Image: pngOf(t, 728, 90), ImageType: "image/png"})
 	add(storage.NewMaterial{Kind: "text", Title: "Telegram post", Body: "Our CRM, 14 days free: {link}\nPromo code {promo_code} gives 10% off."})
 	add(storage.NewMaterial{Kind: "email", Title: "Cold email", Body: "Hello!\n\nTry it here: {link}"})
-	if _, err := f.db.ExecContext(ctx, `INSERT INTO promo_codes (partner_id, code) VALUES ($1, 'ALPHA10'), ($1, 'ZZZ-LAST')`, alpha); err != nil {
+	if _, err := f.db.ExecContext(ctx, `INSERT INTO promo_codes (partner_id, code, created_at) VALUES ($1, 'ALPHA10', $2), ($1, 'ZZZ-LAST', $2)`, alpha, now); err != nil {
 		t.Fatal(err)
 	}
 	if err := f.db.CreateLink(ctx, &partnerka.Link{PartnerID: beta, Code: "beta-main", Destination: "https://example.com/", IsDefault: true}); err != nil {
@@ -300,7 +300,7 @@ func TestPartnerMaterials(t *testing.T) {
 	}
 
 	// A partner without any link is told to create one, and gets no snippet.
-	f.db.ExecContext(ctx, `UPDATE links SET disabled_at = now() WHERE partner_id = $1`, beta)
+	f.db.ExecContext(ctx, `UPDATE links SET disabled_at = $2 WHERE partner_id = $1`, beta, now)
 	_, page = bb.do("GET", "/materials", nil)
 	if !strings.Contains(page, "no active referral link") || strings.Contains(page, "&lt;a href=") {
 		t.Errorf("beta without a link:\n%s", page)

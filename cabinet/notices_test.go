@@ -51,7 +51,7 @@ func TestNotices(t *testing.T) {
 	clock := now
 	mail := &noticeMailer{}
 	step := &NoticeStep{DB: f.db, Mailer: mail, CabinetURL: "https://c.test/", Now: func() time.Time { return clock }}
-	clock = time.Now().Add(time.Second) // queued notices are due from the database's now
+	clock = now.Add(time.Second) // queued by the program's clock, due at once
 	if n, err := step.Run(ctx); err != nil || n != 8 {
 		t.Fatalf("sent %d notices, %v; want 8 (one per recipient)", n, err)
 	}
@@ -96,7 +96,7 @@ func TestNotices(t *testing.T) {
 		t.Fatal(err)
 	}
 	mail.refuse = "finance@x.test"
-	clock = time.Now().Add(time.Second)
+	clock = now.Add(time.Second)
 	if n, _ := step.Run(ctx); n != 3 || len(mail.sent) != 10 {
 		t.Fatalf("attempted %d, sent %d in all; want finance's refused, admin's and alpha's sent", n, len(mail.sent))
 	}
@@ -127,7 +127,7 @@ func TestApplicationNotice(t *testing.T) {
 		t.Fatal(err)
 	}
 	mail := &noticeMailer{}
-	step := &NoticeStep{DB: f.db, Mailer: mail, CabinetURL: "https://c.test", Now: func() time.Time { return time.Now().Add(time.Second) }}
+	step := &NoticeStep{DB: f.db, Mailer: mail, CabinetURL: "https://c.test", Now: func() time.Time { return now.Add(time.Second) }}
 	if n, err := step.Run(ctx); err != nil || n != 2 {
 		t.Fatalf("sent %d notices, %v; want 2", n, err)
 	}

@@ -63,8 +63,8 @@ func TestPayoutFlow(t *testing.T) {
 	ctx := context.Background()
 	alpha, beta := f.seed.Partners["alpha"], f.seed.Partners["beta"]
 	f.db.ExecContext(ctx, `INSERT INTO min_payouts (currency, amount) VALUES ('RUB', 1000)`)
-	f.db.ExecContext(ctx, `INSERT INTO ledger_entries (partner_id, currency, bucket, kind, amount, reason) VALUES
-		($1, 'RUB', 'available', 'bonus', 12450, 'contest'), ($2, 'RUB', 'available', 'bonus', 5000, 'contest')`, alpha, beta)
+	f.db.ExecContext(ctx, `INSERT INTO ledger_entries (partner_id, currency, bucket, kind, amount, reason, created_at) VALUES
+		($1, 'RUB', 'available', 'bonus', 12450, 'contest', $3), ($2, 'RUB', 'available', 'bonus', 5000, 'contest', $3)`, alpha, beta, now)
 	b := f.browser(t)
 	b.login("alpha@x.test", pw)
 	_, page := b.do("GET", "/payouts", nil)
@@ -113,7 +113,7 @@ func TestPayoutFlow(t *testing.T) {
 		}
 	}
 	// A member sees balances but cannot request.
-	f.db.ExecContext(ctx, `INSERT INTO users (email, password_hash, role, partner_id) SELECT 'm@x.test', password_hash, 'member', $1 FROM users WHERE email = 'alpha@x.test'`, alpha)
+	f.db.ExecContext(ctx, `INSERT INTO users (email, password_hash, role, partner_id, created_at) SELECT 'm@x.test', password_hash, 'member', $1, $2 FROM users WHERE email = 'alpha@x.test'`, alpha, now)
 	mb := f.browser(t)
 	mb.login("m@x.test", pw)
 	_, mpage := mb.do("GET", "/payouts", nil)
@@ -128,14 +128,14 @@ func TestEarningsPage(t *testing.T) {
 	alpha := f.seed.Partners["alpha"]
 	f.db.ExecContext(ctx, `INSERT INTO ledger_entries (partner_id, currency, bucket, kind, amount, reason, created_at) VALUES
 		($1, 'RUB', 'available', 'bonus', 300, 'Q3 contest winner', '2026-11-20')`, alpha)
-	if _, err := f.db.ExecContext(ctx, `INSERT INTO customers (external_id, partner_id, source, reason, bound_at, first_seen_at) VALUES
-		('cust-1', $1, 'click', 'attributed', '2026-11-01', '2026-11-01')`, alpha); err != nil {
+	if _, err := f.db.ExecContext(ctx, `INSERT INTO customers (external_id, partner_id, source, reason, bound_at, first_seen_at, created_at) VALUES
+		('cust-1', $1, 'click', 'attributed', '2026-11-01', '2026-11-01', $2)`, alpha, now); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := f.db.ExecContext(ctx, `INSERT INTO commissions (partner_id, customer_id, event, level, contract_id, plan_version_id, rule_id,
-		base_amount, amount_unrounded, amount, currency, earned_at, hold_until, explanation)
-		SELECT $1, c.id, 'lead', 1, 1, 1, 1, 0, 1000, 1000, 'RUB', '2026-11-21', '2026-12-21', '1000.00 RUB for a new customer, plan Referral v1'
-		  FROM customers c WHERE c.external_id = 'cust-1'`, alpha); err != nil {
+		base_amount, amount_unrounded, amount, currency, earned_at, hold_until, explanation, created_at)
+		SELECT $1, c.id, 'lead', 1, 1, 1, 1, 0, 1000, 1000, 'RUB', '2026-11-21', '2026-12-21', '1000.00 RUB for a new customer, plan Referral v1', $2
+		  FROM customers c WHERE c.external_id = 'cust-1'`, alpha, now); err != nil {
 		t.Fatal(err)
 	}
 	b := f.browser(t)
@@ -160,10 +160,10 @@ func TestCustomersPage(t *testing.T) {
 	f := newFixture(t)
 	ctx := context.Background()
 	alpha := f.seed.Partners["alpha"]
-	f.db.ExecContext(ctx, `INSERT INTO customers (external_id, partner_id, source, reason, bound_at, first_seen_at, email) VALUES
-		('cust-7', $1, 'promo_code', 'attributed', '2026-11-01', '2026-11-01', 'anna@corp.example')`, alpha)
-	f.db.ExecContext(ctx, `INSERT INTO purchases (external_id, customer_external_id, amount, currency, occurred_at, body_hash) VALUES
-		('p1', 'cust-7', 1500, 'RUB', '2026-11-02', '\x00'), ('p0', 'cust-7', 99, 'RUB', '2026-10-01', '\x00')`)
+	f.db.ExecContext(ctx, `INSERT INTO customers (external_id, partner_id, source, reason, bound_at, first_seen_at, email, created_at) VALUES
+		('cust-7', $1, 'promo_code', 'attributed', '2026-11-01', '2026-11-01', 'anna@corp.example', $2)`, alpha, now)
+	f.db.ExecContext(ctx, `INSERT INTO purchases (external_id, customer_external_id, amount, currency, occurred_at, body_hash, received_at) VALUES
+		('p1', 'cust-7', 1500, 'RUB', '2026-11-02', '\x00', $1), ('p0', 'cust-7', 99, 'RUB', '2026-10-01', '\x00', $1)`, now)
 	b := f.browser(t)
 	b.login("alpha@x.test", pw)
 	_, page := b.do("GET", "/customers", nil)
@@ -304,18 +304,18 @@ func TestPartnersNeverSeeEachOther(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	mustExec(`INSERT INTO customers (external_id, partner_id, source, reason, bound_at, first_seen_at, email) VALUES
-		('alpha-secret-customer', $1, 'click', 'attributed', now(), now(), 'secret@alpha-client.test')`, alpha)
-	mustExec(`INSERT INTO ledger_entries (partner_id, currency, bucket, kind, amount, reason) VALUES ($1, 'RUB', 'available', 'bonus', 4242, 'alpha-secret-bonus')`, alpha)
+	mustExec(`INSERT INTO customers (external_id, partner_id, source, reason, bound_at, first_seen_at, email, created_at) VALUES
+		('alpha-secret-customer', $1, 'click', 'attributed', $2, $2, 'secret@alpha-client.test', $2)`, alpha, now)
+	mustExec(`INSERT INTO ledger_entries (partner_id, currency, bucket, kind, amount, reason, created_at) VALUES ($1, 'RUB', 'available', 'bonus', 4242, 'alpha-secret-bonus', $2)`, alpha, now)
 	mustExec(`UPDATE partners SET payout_method = 'bank', payout_details = '{"account":"ALPHA-SECRET-ACCOUNT"}' WHERE id = $1`, alpha)
 	mustExec(`INSERT INTO min_payouts (currency, amount) VALUES ('RUB', 1)`)
 	var alphaUser int64
 	f.db.Get(&alphaUser, `SELECT id FROM users WHERE email = 'alpha@x.test'`)
 	var payout int64
-	if err := f.db.Get(&payout, `INSERT INTO payouts (partner_id, amount, currency, requested_by) VALUES ($1, 1, 'RUB', $2) RETURNING id`, alpha, alphaUser); err != nil {
+	if err := f.db.Get(&payout, `INSERT INTO payouts (partner_id, amount, currency, requested_by, requested_at) VALUES ($1, 1, 'RUB', $2, $3) RETURNING id`, alpha, alphaUser, now); err != nil {
 		t.Fatal(err)
 	}
-	mustExec(`INSERT INTO lead_registrations (partner_id, company, email, company_domain, protected_until) VALUES ($1, 'alpha-secret-company', 'x@alpha-secret.test', 'alpha-secret.test', now() + interval '1 day')`, alpha)
+	mustExec(`INSERT INTO lead_registrations (partner_id, company, email, company_domain, protected_until, created_at) VALUES ($1, 'alpha-secret-company', 'x@alpha-secret.test', 'alpha-secret.test', $2::timestamptz + interval '1 day', $2)`, alpha, now)
 	secrets := []string{"Alpha Media", "alpha-secret-customer", "secret@alpha", "alpha-secret-bonus", "ALPHA-SECRET-ACCOUNT",
 		"alpha-secret-company", "/r/alpha", "4\u00a0242", "4,242"}
 

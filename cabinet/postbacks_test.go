@@ -45,10 +45,10 @@ func TestPostbackSettings(t *testing.T) {
 
 	// The latest deliveries show with their outcome and error; another
 	// partner's never do.
-	if _, err := f.db.ExecContext(ctx, `INSERT INTO outbox (kind, partner_id, payload, attempts, next_at, last_error) VALUES
-		('postback', $1, '{"commission_id": 41}', 2, now() + interval '2 minutes', 'HTTP 503'),
-		('postback', $2, '{"commission_id": 42}', 1, now(), 'beta''s secret error'),
-		('postback', $1, '{"commission_id": 43}', 10, '9999-12-31', 'gave up after 10 attempts: HTTP 404')`, alpha, f.seed.Partners["beta"]); err != nil {
+	if _, err := f.db.ExecContext(ctx, `INSERT INTO outbox (kind, partner_id, payload, attempts, next_at, last_error, created_at) VALUES
+		('postback', $1, '{"commission_id": 41}', 2, $3::timestamptz + interval '2 minutes', 'HTTP 503', $3),
+		('postback', $2, '{"commission_id": 42}', 1, $3, 'beta''s secret error', $3),
+		('postback', $1, '{"commission_id": 43}', 10, '9999-12-31', 'gave up after 10 attempts: HTTP 404', $3)`, alpha, f.seed.Partners["beta"], now); err != nil {
 		t.Fatal(err)
 	}
 	_, page = b.do("GET", "/settings?done=pb_saved", nil)

@@ -62,7 +62,7 @@ func (s *Server) routes(app *fiber.App) {
 // serverTiming tells in a Server-Timing header how long the server took
 // (make bench-cabinet reads it; so can anyone's browser tools).
 func serverTiming(c *fiber.Ctx) error {
-	start := time.Now()
+	start := time.Now() // elapsed: the request's duration
 	err := c.Next()
 	c.Set("Server-Timing", "app;dur="+strconv.FormatFloat(float64(time.Since(start).Microseconds())/1000, 'f', 3, 64))
 	return err

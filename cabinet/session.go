@@ -32,7 +32,7 @@ func tokenHash(token string) []byte {
 // setCookie sets an HttpOnly, SameSite=Lax cookie, Secure behind TLS.
 func (s *Server) setCookie(c *fiber.Ctx, name, value string, ttl time.Duration) {
 	c.Cookie(&fiber.Cookie{Name: name, Value: value, Path: "/", HTTPOnly: true, SameSite: "Lax",
-		Secure: s.Secure, Expires: time.Now().Add(ttl), MaxAge: int(ttl / time.Second)})
+		Secure: s.Secure, Expires: time.Now().Add(ttl), MaxAge: int(ttl / time.Second)}) // wall: the browser judges Expires by its own clock
 }
 
 // loadSession puts the signed-in user (if any) and the session's CSRF token

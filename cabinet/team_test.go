@@ -313,8 +313,8 @@ func TestRemoveMember(t *testing.T) {
 	}
 
 	// With two owners, either may remove the other, never the last one.
-	if _, err := f.db.ExecContext(ctx, `INSERT INTO users (email, password_hash, role, partner_id)
-		SELECT 'owner2@x.test', password_hash, 'owner', partner_id FROM users WHERE id = $1`, ownerID); err != nil {
+	if _, err := f.db.ExecContext(ctx, `INSERT INTO users (email, password_hash, role, partner_id, created_at)
+		SELECT 'owner2@x.test', password_hash, 'owner', partner_id, $2 FROM users WHERE id = $1`, ownerID, now); err != nil {
 		t.Fatal(err)
 	}
 	var owner2 int64

@@ -34,6 +34,7 @@ func engineWorld(t *testing.T, tiers ...partnerka.Tier) (*storage.DB, int64, Rec
 		t.Fatal(err)
 	}
 	now := t0
+	db.Now = func() time.Time { return now } // one clock for the steps and the rows they write
 	w := &world{db: db, rdb: rdb}
 	w.lead(t, partnerka.Lead{CustomerID: "c1", PromoCode: "ALPHA10", OccurredAt: t0})
 	rec := Reconciler{Steps: []Step{

@@ -466,9 +466,9 @@ func (p *oProgram) load(t *testing.T, db *storage.DB, rdb *storage.Redis) (refs 
 	}
 	for i, cs := range p.contracts {
 		for _, c := range cs {
-			if _, err := db.ExecContext(ctx, `INSERT INTO contracts (partner_id, plan_version_id, starts_at, ends_at)
-				SELECT $1, v.id, $2, $3 FROM plan_versions v JOIN plans pl ON pl.id = v.plan_id WHERE pl.name = $4 AND v.version = $5`,
-				res.Partners[refs[i]], c.start, c.end, fmt.Sprintf("Plan %d", c.plan), c.version+1); err != nil {
+			if _, err := db.ExecContext(ctx, `INSERT INTO contracts (partner_id, plan_version_id, starts_at, ends_at, created_at)
+				SELECT $1, v.id, $2, $3, $6 FROM plan_versions v JOIN plans pl ON pl.id = v.plan_id WHERE pl.name = $4 AND v.version = $5`,
+				res.Partners[refs[i]], c.start, c.end, fmt.Sprintf("Plan %d", c.plan), c.version+1, p.releaseNow); err != nil {
 				t.Fatal(err)
 			}
 		}

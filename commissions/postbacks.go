@@ -46,7 +46,7 @@ func (s *PostbackStep) Run(ctx context.Context) (int, error) {
 	if client == nil {
 		client = PostbackClient(false)
 	}
-	now := time.Now
+	now := partnerka.Clock(partnerka.SystemClock)
 	if s.Now != nil {
 		now = s.Now
 	}
@@ -54,7 +54,7 @@ func (s *PostbackStep) Run(ctx context.Context) (int, error) {
 	// Batches until two seconds have gone, so slow endpoints do not hold
 	// up the next pass's commissions for long: a batch whose every call
 	// times out takes two rounds of the 5-second timeout.
-	for start := time.Now(); time.Since(start) < 2*time.Second; {
+	for start := time.Now(); time.Since(start) < 2*time.Second; { // elapsed: the pass's time budget
 		n, err := s.DB.DeliverPostbacks(ctx, now(), postbackBatch, func(due []storage.DuePostback) []storage.OutboxAttempt {
 			return deliverPostbacks(ctx, client, now(), due)
 		})

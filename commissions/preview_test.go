@@ -56,8 +56,8 @@ func previewWorld(t *testing.T) (*storage.DB, int64, map[string]int64) {
 		id, partner string
 		bound       time.Time
 	}{{"a1", "alpha", at(4, 10)}, {"a2", "alpha", at(6, 5)}, {"b1", "beta", at(5, 1)}} {
-		if _, err := db.ExecContext(ctx, `INSERT INTO customers (external_id, partner_id, source, reason, bound_at, first_seen_at)
-			VALUES ($1, $2, 'partner_ref', 'attributed', $3, $3)`, c.id, res.Partners[c.partner], c.bound); err != nil {
+		if _, err := db.ExecContext(ctx, `INSERT INTO customers (external_id, partner_id, source, reason, bound_at, first_seen_at, created_at)
+			VALUES ($1, $2, 'partner_ref', 'attributed', $3, $3, $3)`, c.id, res.Partners[c.partner], c.bound); err != nil {
 			t.Fatal(err)
 		}
 	}

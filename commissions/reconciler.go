@@ -30,7 +30,7 @@ type Reconciler struct {
 func (r *Reconciler) RunOnce(ctx context.Context) (map[string]int, error) {
 	done := make(map[string]int, len(r.Steps))
 	for _, s := range r.Steps {
-		start := time.Now()
+		start := time.Now() // elapsed: the step's duration, for metrics and logs
 		n, err := s.Run(ctx)
 		r.Metrics.step(s.Name(), n, time.Since(start), err)
 		done[s.Name()] = n
@@ -41,7 +41,7 @@ func (r *Reconciler) RunOnce(ctx context.Context) (map[string]int, error) {
 			r.Logger.Debug("reconcile step", "step", s.Name(), "items", n, "took", time.Since(start))
 		}
 	}
-	r.Metrics.passed(time.Now())
+	r.Metrics.passed(time.Now()) // wall: a scrape's timestamp, judged by the monitoring system's clock
 	return done, nil
 }
 

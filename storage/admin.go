@@ -102,7 +102,7 @@ type PartnerRow struct {
 // AdminPartners lists partners by status ("" for all) and a search text.
 func (db *DB) AdminPartners(ctx context.Context, status, search string, limit int) ([]PartnerRow, error) {
 	var out []PartnerRow
-	err := db.Q.AdminPartners.SelectContext(ctx, &out, status, search, limit)
+	err := db.Q.AdminPartners.SelectContext(ctx, &out, status, search, limit, db.now())
 	return out, err
 }
 
@@ -170,17 +170,17 @@ func (db *DB) ApproveApplication(ctx context.Context, a Approval) (string, error
 		if p.Status != partnerka.PartnerApplied {
 			return partnerka.Errorf(partnerka.ECONFLICT, "%s is %s, not an application", p.Name, p.Status)
 		}
-		if _, err := tx.Stmtx(db.Q.SetPartnerStatus).ExecContext(ctx, p.ID, partnerka.PartnerActive, ""); err != nil {
+		if _, err := tx.Stmtx(db.Q.SetPartnerStatus).ExecContext(ctx, p.ID, partnerka.PartnerActive, "", db.now()); err != nil {
 			return err
 		}
-		if _, err := tx.Stmtx(db.Q.SetPartnerType).ExecContext(ctx, p.ID, a.TypeID); err != nil {
+		if _, err := tx.Stmtx(db.Q.SetPartnerType).ExecContext(ctx, p.ID, a.TypeID, db.now()); err != nil {
 			if IsForeignKeyViolation(err) {
 				return partnerka.FieldError("type", "choose a partner type")
 			}
 			return err
 		}
 		var contractID int64
-		if err := tx.Stmtx(db.Q.InsertContract).GetContext(ctx, &contractID, p.ID, a.VersionID, a.Start); err != nil {
+		if err := tx.Stmtx(db.Q.InsertContract).GetContext(ctx, &contractID, p.ID, a.VersionID, a.Start, db.now()); err != nil {
 			if IsCheckViolation(err) || IsForeignKeyViolation(err) {
 				return partnerka.FieldError("version", "choose a published plan version")
 			}
@@ -200,13 +200,13 @@ func (db *DB) ApproveApplication(ctx context.Context, a Approval) (string, error
 			}
 		}
 		var linkID int64
-		if err := tx.Stmtx(db.Q.InsertDefaultLink).GetContext(ctx, &linkID, p.ID, code, a.LandingURL); err != nil {
+		if err := tx.Stmtx(db.Q.InsertDefaultLink).GetContext(ctx, &linkID, p.ID, code, a.LandingURL, db.now()); err != nil {
 			return err
 		}
 		if err := db.queueNotice(ctx, tx, p.ID, NoticeApplicationApproved, 0, ""); err != nil {
 			return err
 		}
-		return Audit(ctx, tx, db.Q, a.Actor.audit("partner.approve", "partner", p.ID,
+		return db.audit(ctx, tx, a.Actor.audit("partner.approve", "partner", p.ID,
 			map[string]any{"status": p.Status},
 			map[string]any{"status": partnerka.PartnerActive, "partner_type_id": a.TypeID, "plan_version_id": a.VersionID,
 				"contract_id": contractID, "starts_at": a.Start, "default_link": code}))
@@ -220,13 +220,13 @@ func (db *DB) RejectApplication(ctx context.Context, partnerID int64, reason str
 		if p.Status != partnerka.PartnerApplied {
 			return partnerka.Errorf(partnerka.ECONFLICT, "%s is %s, not an application", p.Name, p.Status)
 		}
-		if _, err := tx.Stmtx(db.Q.SetPartnerStatus).ExecContext(ctx, p.ID, partnerka.PartnerRejected, reason); err != nil {
+		if _, err := tx.Stmtx(db.Q.SetPartnerStatus).ExecContext(ctx, p.ID, partnerka.PartnerRejected, reason, db.now()); err != nil {
 			return err
 		}
 		if err := db.queueNotice(ctx, tx, p.ID, NoticeApplicationRejected, 0, reason); err != nil {
 			return err
 		}
-		return Audit(ctx, tx, db.Q, a.audit("partner.reject", "partner", p.ID,
+		return db.audit(ctx, tx, a.audit("partner.reject", "partner", p.ID,
 			map[string]any{"status": p.Status}, map[string]any{"status": partnerka.PartnerRejected, "reason": reason}))
 	})
 }
@@ -243,7 +243,7 @@ func (db *DB) SuspendPartner(ctx context.Context, partnerID int64, suspend bool,
 		if p.Status != from {
 			return partnerka.Errorf(partnerka.ECONFLICT, "%s is %s", p.Name, p.Status)
 		}
-		if _, err := tx.Stmtx(db.Q.SetPartnerStatus).ExecContext(ctx, p.ID, to, reason); err != nil {
+		if _, err := tx.Stmtx(db.Q.SetPartnerStatus).ExecContext(ctx, p.ID, to, reason, db.now()); err != nil {
 			return err
 		}
 		notice, noticeReason := NoticePartnerReactivated, ""
@@ -256,7 +256,7 @@ func (db *DB) SuspendPartner(ctx context.Context, partnerID int64, suspend bool,
 		if err := db.queueNotice(ctx, tx, p.ID, notice, 0, noticeReason); err != nil {
 			return err
 		}
-		return Audit(ctx, tx, db.Q, a.audit(action, "partner", p.ID,
+		return db.audit(ctx, tx, a.audit(action, "partner", p.ID,
 			map[string]any{"status": p.Status}, map[string]any{"status": to, "reason": reason}))
 	})
 }
@@ -264,10 +264,10 @@ func (db *DB) SuspendPartner(ctx context.Context, partnerID int64, suspend bool,
 // CertifyPartner records the day a partner passed the training (nil clears it).
 func (db *DB) CertifyPartner(ctx context.Context, partnerID int64, day *time.Time, a Actor) error {
 	return db.withPartner(ctx, partnerID, func(tx *sqlx.Tx, p *partnerka.Partner) error {
-		if _, err := tx.Stmtx(db.Q.SetPartnerCertified).ExecContext(ctx, p.ID, day); err != nil {
+		if _, err := tx.Stmtx(db.Q.SetPartnerCertified).ExecContext(ctx, p.ID, day, db.now()); err != nil {
 			return err
 		}
-		return Audit(ctx, tx, db.Q, a.audit("partner.certify", "partner", p.ID,
+		return db.audit(ctx, tx, a.audit("partner.certify", "partner", p.ID,
 			map[string]any{"certified_at": p.CertifiedAt}, map[string]any{"certified_at": day}))
 	})
 }
@@ -291,13 +291,13 @@ func (db *DB) SetRecruiter(ctx context.Context, partnerID int64, recruiterID *in
 				}
 			}
 		}
-		if _, err := tx.Stmtx(db.Q.SetPartnerRecruiter).ExecContext(ctx, p.ID, recruiterID); err != nil {
+		if _, err := tx.Stmtx(db.Q.SetPartnerRecruiter).ExecContext(ctx, p.ID, recruiterID, db.now()); err != nil {
 			if IsForeignKeyViolation(err) {
 				return partnerka.FieldError("recruiter", "no such partner")
 			}
 			return err
 		}
-		return Audit(ctx, tx, db.Q, a.audit("partner.recruiter", "partner", p.ID,
+		return db.audit(ctx, tx, a.audit("partner.recruiter", "partner", p.ID,
 			map[string]any{"recruiter_id": p.RecruiterID}, map[string]any{"recruiter_id": recruiterID}))
 	})
 }
@@ -327,13 +327,13 @@ func (db *DB) MoveContract(ctx context.Context, partnerID, versionID int64, star
 			return err
 		}
 		var id int64
-		if err := tx.Stmtx(db.Q.InsertContract).GetContext(ctx, &id, p.ID, versionID, start); err != nil {
+		if err := tx.Stmtx(db.Q.InsertContract).GetContext(ctx, &id, p.ID, versionID, start, db.now()); err != nil {
 			if IsCheckViolation(err) || IsForeignKeyViolation(err) {
 				return partnerka.FieldError("version", "choose a published plan version")
 			}
 			return err
 		}
-		return Audit(ctx, tx, db.Q, a.audit("partner.contract", "partner", p.ID,
+		return db.audit(ctx, tx, a.audit("partner.contract", "partner", p.ID,
 			map[string]any{"contract_id": old.ID, "plan_version_id": old.VersionID},
 			map[string]any{"contract_id": id, "plan_version_id": versionID, "starts_at": start}))
 	})

@@ -102,10 +102,10 @@ func (db *DB) ReassignCustomer(ctx context.Context, customerID, partnerID int64,
 			}
 			return err
 		}
-		if _, err := tx.Stmtx(db.Q.InsertManualDecision).ExecContext(ctx, c.ID, partnerID, at, reason, nullInt(a.UserID)); err != nil {
+		if _, err := tx.Stmtx(db.Q.InsertManualDecision).ExecContext(ctx, c.ID, partnerID, at, reason, nullInt(a.UserID), db.now()); err != nil {
 			return err
 		}
-		return Audit(ctx, tx, db.Q, a.audit("customer.reassign", "customer", c.ID,
+		return db.audit(ctx, tx, a.audit("customer.reassign", "customer", c.ID,
 			map[string]any{"partner_id": c.PartnerID, "source": c.Source, "bound_at": c.BoundAt, "external_id": c.ExternalID},
 			map[string]any{"partner_id": partnerID, "source": "manual", "bound_at": at, "reason": reason}))
 	})

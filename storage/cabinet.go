@@ -15,7 +15,7 @@ import (
 
 // CreateSession stores a session for a token's hash.
 func (db *DB) CreateSession(ctx context.Context, tokenHash []byte, userID int64, csrf string, expires time.Time, ip, ua string) error {
-	_, err := db.Q.InsertSession.ExecContext(ctx, tokenHash, userID, csrf, expires, ip, ua)
+	_, err := db.Q.InsertSession.ExecContext(ctx, tokenHash, userID, csrf, expires, ip, ua, db.now())
 	return err
 }
 
@@ -98,7 +98,7 @@ func (db *DB) PartnerDashboard(ctx context.Context, partnerID int64, from, to ti
 }
 
 func (db *DB) partnerDashboardRest(ctx context.Context, d *Dashboard, partnerID int64, from, to time.Time) error {
-	if err := db.Q.DashboardClicks.QueryRowxContext(ctx, partnerID, from, to).Scan(&d.Clicks, &d.UniqueClicks); err != nil {
+	if err := db.Q.DashboardClicks.QueryRowxContext(ctx, partnerID, localDate(from), localDate(to)).Scan(&d.Clicks, &d.UniqueClicks); err != nil {
 		return err
 	}
 	var err error
@@ -137,7 +137,7 @@ type PartnerLink struct {
 // PartnerLinks returns a partner's links, default first, with clicks since.
 func (db *DB) PartnerLinks(ctx context.Context, partnerID int64, since time.Time) ([]PartnerLink, []string, error) {
 	var links []PartnerLink
-	if err := db.Q.PartnerLinks.SelectContext(ctx, &links, partnerID, since); err != nil {
+	if err := db.Q.PartnerLinks.SelectContext(ctx, &links, partnerID, localDate(since)); err != nil {
 		return nil, nil, err
 	}
 	var codes []string
@@ -229,12 +229,12 @@ func (db *DB) CreateApplication(ctx context.Context, a Application) (int64, erro
 	var id int64
 	err := db.InTx(ctx, func(tx *sqlx.Tx) error {
 		if err := tx.Stmtx(db.Q.InsertApplication).GetContext(ctx, &id, a.Ref, a.Name, a.Kind, a.ContactName, a.Email,
-			a.Phone, a.Website, a.Promotion); err != nil {
+			a.Phone, a.Website, a.Promotion, db.now()); err != nil {
 			return err
 		}
 		var uid int64
 		var created time.Time
-		err := tx.Stmtx(db.Q.InsertUser).QueryRowxContext(ctx, a.Email, a.ContactName, a.PasswordHash, partnerka.RoleOwner, id, a.Locale).Scan(&uid, &created)
+		err := tx.Stmtx(db.Q.InsertUser).QueryRowxContext(ctx, a.Email, a.ContactName, a.PasswordHash, partnerka.RoleOwner, id, a.Locale, db.now()).Scan(&uid, &created)
 		if IsUniqueViolation(err, "users_email_key") {
 			return &partnerka.Error{Code: partnerka.ECONFLICT, Field: "email", Message: "an account with this email exists; sign in instead"}
 		}
@@ -254,7 +254,7 @@ func (db *DB) SetUserLocale(ctx context.Context, userID int64, locale string) er
 
 // CreatePasswordReset stores a reset token's hash for a user.
 func (db *DB) CreatePasswordReset(ctx context.Context, tokenHash []byte, userID int64, expires time.Time) error {
-	_, err := db.Q.InsertPasswordReset.ExecContext(ctx, tokenHash, userID, expires)
+	_, err := db.Q.InsertPasswordReset.ExecContext(ctx, tokenHash, userID, expires, db.now())
 	return err
 }
 
@@ -308,12 +308,27 @@ type DayStat struct {
 	Earned decimal.Decimal `db:"earned"`
 }
 
-// DailyStats returns clicks, leads and earnings (in currency) per day.
+// DailyStats returns clicks, leads and earnings (in currency) per day of
+// [from, to), from's local midnight on, the days counted in from's time
+// zone (a day across a change of summer time is 23 or 25 hours long).
 func (db *DB) DailyStats(ctx context.Context, partnerID int64, from, to time.Time, currency string) ([]DayStat, error) {
+	edges := newArrayLiteral(32 * 32)
+	day := time.Date(from.Year(), from.Month(), from.Day(), 0, 0, 0, 0, from.Location())
+	for ; day.Before(to); day = day.AddDate(0, 0, 1) {
+		edges.Time(day)
+	}
+	edges.Time(day)
 	var out []DayStat
-	err := db.Q.DashboardDaily.SelectContext(ctx, &out, partnerID, from, to, currency)
+	err := db.Q.DashboardDaily.SelectContext(ctx, &out, partnerID, edges.String(), currency, localDate(from), localDate(day))
+	for i := range out {
+		out[i].Day = out[i].Day.In(from.Location())
+	}
 	return out, err
 }
+
+// localDate is t's calendar date in its own time zone. Clicks are counted
+// per UTC day; a local day is matched with the UTC day of the same date.
+func localDate(t time.Time) string { return t.Format(time.DateOnly) }
 
 // PartnerVolume returns what the partner's customers paid in [from, to) in
 // a currency (purchases as reconciled).

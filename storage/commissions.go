@@ -180,8 +180,9 @@ type CommissionRow struct {
 
 // CommissionTx is the transaction one reconciler batch runs in.
 type CommissionTx struct {
-	tx *sqlx.Tx
-	q  *Queries
+	tx  *sqlx.Tx
+	q   *Queries
+	now time.Time // what the batch writes is dated by the program's clock at its start
 }
 
 // InCommissionTx runs fn in a transaction.
@@ -193,7 +194,7 @@ func (db *DB) InCommissionTx(ctx context.Context, fn func(*CommissionTx) error) 
 		if _, err := tx.ExecContext(ctx, `SET LOCAL jit = off`); err != nil {
 			return err
 		}
-		return fn(&CommissionTx{tx: tx, q: db.Q})
+		return fn(&CommissionTx{tx: tx, q: db.Q, now: db.now()})
 	})
 }
 
@@ -285,7 +286,7 @@ func (t *CommissionTx) InsertCommissions(ctx context.Context, rows []CommissionR
 	_, err := t.tx.Stmtx(stmt).ExecContext(ctx, partner.String(), customer.String(), purchase.String(),
 		event.String(), level.String(), contract.String(), version.String(), rule.String(), tier.String(),
 		base.String(), percent.String(), unrounded.String(), amount.String(), currency.String(),
-		earned.String(), hold.String(), expl.String(), pq.Array(postbackPartners))
+		earned.String(), hold.String(), expl.String(), pq.Array(postbackPartners), t.now)
 	return err
 }
 
@@ -325,7 +326,7 @@ func (t *CommissionTx) CustomersForLeadRules(ctx context.Context, limit int) ([]
 
 // MarkLeadPaid records that lead rules were applied to customers.
 func (t *CommissionTx) MarkLeadPaid(ctx context.Context, ids []int64) error {
-	_, err := t.tx.Stmtx(t.q.MarkLeadPaid).ExecContext(ctx, pq.Array(ids))
+	_, err := t.tx.Stmtx(t.q.MarkLeadPaid).ExecContext(ctx, pq.Array(ids), t.now)
 	return err
 }
 
@@ -381,13 +382,13 @@ func (t *CommissionTx) InsertReversals(ctx context.Context, rows []ReversalRow, 
 		cid[i], rid[i], amt[i], cur[i], expl[i] = r.CommissionID, r.RefundID, r.Amount.Amount.String(), r.Amount.Currency, r.Explanation
 	}
 	_, err := t.tx.Stmtx(t.q.InsertReversals).ExecContext(ctx, pq.Array(cid), pq.Array(rid), pq.Array(amt), pq.Array(cur), pq.Array(expl),
-		pq.Array(postbackPartners))
+		pq.Array(postbackPartners), t.now)
 	return err
 }
 
 // MarkRefundsReconciled records that refunds were reversed.
 func (t *CommissionTx) MarkRefundsReconciled(ctx context.Context, ids []int64) error {
-	_, err := t.tx.Stmtx(t.q.MarkRefundsReconciled).ExecContext(ctx, pq.Array(ids))
+	_, err := t.tx.Stmtx(t.q.MarkRefundsReconciled).ExecContext(ctx, pq.Array(ids), t.now)
 	return err
 }
 
@@ -420,11 +421,14 @@ func (db *DB) PartnerBalances(ctx context.Context, partnerID int64) ([]Balance, 
 func (db *DB) InsertManualEntry(ctx context.Context, partnerID int64, m partnerka.Money, kind, reason string, by Actor) (int64, error) {
 	var id int64
 	err := db.InTx(ctx, func(tx *sqlx.Tx) error {
-		if err := tx.Stmtx(db.Q.InsertManualEntry).GetContext(ctx, &id, partnerID, m.Currency, kind, m.Amount, reason, nullInt(by.UserID)); err != nil {
+		at := db.now()
+		if err := tx.Stmtx(db.Q.InsertManualEntry).GetContext(ctx, &id, partnerID, m.Currency, kind, m.Amount, reason, nullInt(by.UserID), at); err != nil {
 			return notFound(err, "partner")
 		}
-		return Audit(ctx, tx, db.Q, by.audit("ledger."+kind, "partner", partnerID, nil,
-			map[string]any{"amount": m.Amount.String(), "currency": m.Currency, "reason": reason, "entry": id}))
+		e := by.audit("ledger."+kind, "partner", partnerID, nil,
+			map[string]any{"amount": m.Amount.String(), "currency": m.Currency, "reason": reason, "entry": id})
+		e.At = at
+		return db.audit(ctx, tx, e)
 	})
 	return id, err
 }
@@ -450,10 +454,10 @@ func (db *DB) SetCommissionFlag(ctx context.Context, commissionID int64, flagged
 		if c.Flagged == flagged {
 			return nil
 		}
-		if _, err := tx.Stmtx(db.Q.FlagCommission).ExecContext(ctx, commissionID, flagged, nullInt(by.UserID)); err != nil {
+		if _, err := tx.Stmtx(db.Q.FlagCommission).ExecContext(ctx, commissionID, flagged, nullInt(by.UserID), db.now()); err != nil {
 			return err
 		}
-		return Audit(ctx, tx, db.Q, by.audit("commission.flag", "commission", commissionID, map[string]any{"flagged": c.Flagged}, map[string]any{"flagged": flagged}))
+		return db.audit(ctx, tx, by.audit("commission.flag", "commission", commissionID, map[string]any{"flagged": c.Flagged}, map[string]any{"flagged": flagged}))
 	})
 }
 

@@ -40,13 +40,14 @@ type Evidence struct {
 // LeadTx is the transaction one lead is decided in: every read takes the
 // customer row lock first, so two leads of one customer never race.
 type LeadTx struct {
-	tx *sqlx.Tx
-	q  *Queries
+	tx  *sqlx.Tx
+	q   *Queries
+	now time.Time // when the lead is decided, by the program's clock
 }
 
 // InLeadTx runs fn in a transaction for one lead.
 func (db *DB) InLeadTx(ctx context.Context, fn func(*LeadTx) error) error {
-	return db.InTx(ctx, func(tx *sqlx.Tx) error { return fn(&LeadTx{tx: tx, q: db.Q}) })
+	return db.InTx(ctx, func(tx *sqlx.Tx) error { return fn(&LeadTx{tx: tx, q: db.Q, now: db.now()}) })
 }
 
 // InsertLead records the lead; false means it was processed before (a
@@ -58,7 +59,7 @@ func (t *LeadTx) InsertLead(ctx context.Context, l *partnerka.Lead) (bool, error
 		source = "api"
 	}
 	err := t.tx.Stmtx(t.q.InsertLead).GetContext(ctx, &id, l.ID, l.CustomerID, nullString(l.ClickID), l.PromoCode,
-		l.PartnerRef, l.Email, l.Name, l.ExistingCustomer, source, l.OccurredAt, l.ReceivedAt)
+		l.PartnerRef, l.Email, l.Name, l.ExistingCustomer, source, l.OccurredAt, l.ReceivedAt, t.now)
 	if errors.Is(err, sql.ErrNoRows) {
 		return false, nil
 	}
@@ -67,7 +68,7 @@ func (t *LeadTx) InsertLead(ctx context.Context, l *partnerka.Lead) (bool, error
 
 // LockCustomer creates the customer if new and locks its row.
 func (t *LeadTx) LockCustomer(ctx context.Context, externalID string, seen time.Time, email, name string) (*CustomerState, error) {
-	if _, err := t.tx.Stmtx(t.q.EnsureCustomer).ExecContext(ctx, externalID, seen, email, name); err != nil {
+	if _, err := t.tx.Stmtx(t.q.EnsureCustomer).ExecContext(ctx, externalID, seen, email, name, t.now); err != nil {
 		return nil, err
 	}
 	var c CustomerState
@@ -180,14 +181,14 @@ type Decision struct {
 func (t *LeadTx) InsertDecision(ctx context.Context, d Decision) error {
 	_, err := t.tx.Stmtx(t.q.InsertDecision).ExecContext(ctx, d.CustomerID, nullString(d.LeadID), nullInt(d.PurchaseID),
 		nullInt(d.PartnerID), nullString(d.Source), nullString(d.ClickID), nullInt(d.PromoCodeID),
-		nullInt(d.RegistrationID), d.OccurredAt, d.Reason, d.Detail)
+		nullInt(d.RegistrationID), d.OccurredAt, d.Reason, d.Detail, t.now)
 	return err
 }
 
 // MarkEvidenceChecked records that a purchase's promo code or click id was
 // offered as a lead; false means another pass did it already.
 func (t *LeadTx) MarkEvidenceChecked(ctx context.Context, purchaseID int64) (bool, error) {
-	res, err := t.tx.Stmtx(t.q.MarkEvidenceChecked).ExecContext(ctx, purchaseID)
+	res, err := t.tx.Stmtx(t.q.MarkEvidenceChecked).ExecContext(ctx, purchaseID, t.now)
 	if err != nil {
 		return false, err
 	}

@@ -22,6 +22,19 @@ import (
 type DB struct {
 	*sqlx.DB
 	Q *Queries // nil until Prepare
+	// Now is the program's clock. Every instant storage writes on its own
+	// (when a row was created, received, decided or changed) comes from it
+	// and travels to SQL as a parameter: the database's now() is never
+	// used, so rows and the pages that group them agree on one clock.
+	Now partnerka.Clock
+}
+
+// now is the instant of a write the caller did not date itself.
+func (db *DB) now() time.Time {
+	if db.Now == nil {
+		return partnerka.SystemClock()
+	}
+	return db.Now()
 }
 
 // Open connects to PostgreSQL and checks that it answers. The error is one

@@ -59,7 +59,7 @@ func (db *DB) TrackerLinkByCode(ctx context.Context, code string) (*TrackerLink,
 // CreateLink inserts a link. It returns conflict when the code is taken.
 func (db *DB) CreateLink(ctx context.Context, l *partnerka.Link) error {
 	var created time.Time
-	err := db.Q.InsertLink.QueryRowxContext(ctx, l.PartnerID, l.Code, l.Destination, l.SubID, l.Label, l.IsDefault).
+	err := db.Q.InsertLink.QueryRowxContext(ctx, l.PartnerID, l.Code, l.Destination, l.SubID, l.Label, l.IsDefault, db.now()).
 		Scan(&l.ID, &created)
 	if IsUniqueViolation(err, "links_code_key") {
 		return &partnerka.Error{Code: partnerka.ECONFLICT, Field: "code", Message: "this link code is taken"}
@@ -71,7 +71,7 @@ func (db *DB) CreateLink(ctx context.Context, l *partnerka.Link) error {
 // code; not_found when the link is not that partner's.
 func (db *DB) SetLinkDisabled(ctx context.Context, partnerID, linkID int64, disabled bool) (string, error) {
 	var code string
-	if err := db.Q.SetLinkDisabled.GetContext(ctx, &code, linkID, disabled, partnerID); err != nil {
+	if err := db.Q.SetLinkDisabled.GetContext(ctx, &code, linkID, disabled, partnerID, db.now()); err != nil {
 		return "", notFound(err, "link")
 	}
 	return code, nil

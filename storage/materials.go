@@ -78,7 +78,7 @@ func (db *DB) CreateMaterial(ctx context.Context, a Actor, m NewMaterial) (int64
 		if err := tx.Stmtx(db.Q.InsertMaterial).GetContext(ctx, &id, m.Kind, m.Title, m.Body, image, m.ImageType, m.At); err != nil {
 			return err
 		}
-		return Audit(ctx, tx, db.Q, a.audit("material.create", "material", id, nil, map[string]any{"kind": m.Kind, "title": m.Title, "image_type": m.ImageType, "image_bytes": len(m.Image)}))
+		return db.audit(ctx, tx, a.audit("material.create", "material", id, nil, map[string]any{"kind": m.Kind, "title": m.Title, "image_type": m.ImageType, "image_bytes": len(m.Image)}))
 	})
 	return id, err
 }
@@ -94,7 +94,7 @@ func (db *DB) DeleteMaterial(ctx context.Context, a Actor, id int64) error {
 		if err := tx.Stmtx(db.Q.DeleteMaterial).GetContext(ctx, &before, id); err != nil {
 			return notFound(err, "material")
 		}
-		return Audit(ctx, tx, db.Q, a.audit("material.delete", "material", id, before, nil))
+		return db.audit(ctx, tx, a.audit("material.delete", "material", id, before, nil))
 	})
 }
 

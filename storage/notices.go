@@ -45,7 +45,7 @@ var staffNotices = map[string][]string{
 // reason is a decision's about the partner.
 func (db *DB) queueNotice(ctx context.Context, tx *sqlx.Tx, partnerID int64, event string, payoutID int64, reason string) error {
 	_, err := tx.StmtxContext(ctx, db.Q.QueueNotice).ExecContext(ctx, partnerID, event, payoutID, reason,
-		pq.Array(staffNotices[event]))
+		pq.Array(staffNotices[event]), db.now())
 	return err
 }
 

@@ -74,7 +74,7 @@ func (db *DB) RequestPayout(ctx context.Context, partnerID, userID int64, m part
 		if err := tx.Stmtx(db.Q.InsertPayout).GetContext(ctx, &id, partnerID, m.Amount, m.Currency, p.Method, p.Details, userID, at); err != nil {
 			return err
 		}
-		if err := payoutEntries(ctx, tx, db.Q, partnerID, m, "available", "reserved", "payout", id, userID); err != nil {
+		if err := payoutEntries(ctx, tx, db.Q, partnerID, m, "available", "reserved", "payout", id, userID, at); err != nil {
 			return err
 		}
 		return db.queueNotice(ctx, tx, partnerID, NoticePayoutRequested, id, "")
@@ -82,8 +82,8 @@ func (db *DB) RequestPayout(ctx context.Context, partnerID, userID int64, m part
 	return id, err
 }
 
-func payoutEntries(ctx context.Context, tx *sqlx.Tx, q *Queries, partnerID int64, m partnerka.Money, from, to, kind string, payoutID, userID int64) error {
-	_, err := tx.Stmtx(q.InsertPayoutEntries).ExecContext(ctx, partnerID, m.Currency, from, m.Amount, kind, payoutID, nullInt(userID), to)
+func payoutEntries(ctx context.Context, tx *sqlx.Tx, q *Queries, partnerID int64, m partnerka.Money, from, to, kind string, payoutID, userID int64, at time.Time) error {
+	_, err := tx.Stmtx(q.InsertPayoutEntries).ExecContext(ctx, partnerID, m.Currency, from, m.Amount, kind, payoutID, nullInt(userID), to, at)
 	return err
 }
 
@@ -171,6 +171,9 @@ func (db *DB) transitionPayout(ctx context.Context, tx *sqlx.Tx, t PayoutTransit
 		Status      string          `db:"status"`
 		RequestedBy int64           `db:"requested_by"`
 	}
+	if t.At.IsZero() {
+		t.At = db.now()
+	}
 	if err := tx.Stmtx(db.Q.PayoutForUpdate).GetContext(ctx, &p, t.PayoutID); err != nil {
 		return notFound(err, "payout")
 	}
@@ -190,7 +193,7 @@ func (db *DB) transitionPayout(ctx context.Context, tx *sqlx.Tx, t PayoutTransit
 	var decidedAt, paidAt *time.Time
 	switch t.To {
 	case PayoutCancelled, PayoutRejected:
-		if err := payoutEntries(ctx, tx, db.Q, p.PartnerID, m, "reserved", "available", "payout_reversal", p.ID, t.ActorID); err != nil {
+		if err := payoutEntries(ctx, tx, db.Q, p.PartnerID, m, "reserved", "available", "payout_reversal", p.ID, t.ActorID, t.At); err != nil {
 			return err
 		}
 		if t.To == PayoutRejected {
@@ -199,7 +202,7 @@ func (db *DB) transitionPayout(ctx context.Context, tx *sqlx.Tx, t PayoutTransit
 	case PayoutApproved:
 		decidedBy, decidedAt = &t.ActorID, &t.At
 	case PayoutPaid:
-		if err := payoutEntries(ctx, tx, db.Q, p.PartnerID, m, "reserved", "paid", "payout_paid", p.ID, t.ActorID); err != nil {
+		if err := payoutEntries(ctx, tx, db.Q, p.PartnerID, m, "reserved", "paid", "payout_paid", p.ID, t.ActorID, t.At); err != nil {
 			return err
 		}
 		paidAt = &t.At
@@ -212,9 +215,9 @@ func (db *DB) transitionPayout(ctx context.Context, tx *sqlx.Tx, t PayoutTransit
 			return err
 		}
 	}
-	return Audit(ctx, tx, db.Q, AuditEntry{ActorID: t.ActorID, Action: "payout." + t.To, Entity: "payout", EntityID: p.ID,
+	return db.audit(ctx, tx, AuditEntry{ActorID: t.ActorID, Action: "payout." + t.To, Entity: "payout", EntityID: p.ID,
 		Before: map[string]any{"status": p.Status}, After: map[string]any{"status": t.To, "reason": t.Reason, "reference": t.Reference},
-		IP: t.IP})
+		IP: t.IP, At: t.At})
 }
 
 // PartnerPayouts returns a partner's latest payouts.
@@ -230,7 +233,7 @@ func (db *DB) SetPayoutDetails(ctx context.Context, partnerID int64, method stri
 	if err != nil {
 		return err
 	}
-	_, err = db.Q.SetPayoutDetails.ExecContext(ctx, partnerID, method, b)
+	_, err = db.Q.SetPayoutDetails.ExecContext(ctx, partnerID, method, b, db.now())
 	return err
 }
 

@@ -27,11 +27,11 @@ func TestPayouts(t *testing.T) {
 	alpha := res.Partners["alpha"]
 	owner := res.Users["owner@alpha.test"]
 	finance := res.Users["admin@x.test"]
-	if _, err := db.ExecContext(ctx, `INSERT INTO ledger_entries (partner_id, currency, bucket, kind, amount, reason)
-		VALUES ($1, 'RUB', 'available', 'bonus', 5000, 'contest')`, alpha); err != nil {
+	now := time.Date(2026, 11, 23, 12, 0, 0, 0, time.UTC)
+	if _, err := db.ExecContext(ctx, `INSERT INTO ledger_entries (partner_id, currency, bucket, kind, amount, reason, created_at)
+		VALUES ($1, 'RUB', 'available', 'bonus', 5000, 'contest', $2)`, alpha, now); err != nil {
 		t.Fatal(err)
 	}
-	now := time.Date(2026, 11, 23, 12, 0, 0, 0, time.UTC)
 	if _, err := db.RequestPayout(ctx, alpha, owner, rub("1500"), now); partnerka.ErrorField(err) != "details" {
 		t.Errorf("without payout details: %v", err)
 	}

@@ -123,13 +123,13 @@ func (db *DB) plans(ctx context.Context, id *int64, now time.Time) ([]PlanSummar
 func (db *DB) CreatePlan(ctx context.Context, by Actor, name, description string) (int64, error) {
 	var id int64
 	err := db.InTx(ctx, func(tx *sqlx.Tx) error {
-		if err := tx.Stmtx(db.Q.PlansInsert).GetContext(ctx, &id, name, description); err != nil {
+		if err := tx.Stmtx(db.Q.PlansInsert).GetContext(ctx, &id, name, description, db.now()); err != nil {
 			if IsUniqueViolation(err, "") {
 				return partnerka.FieldError("name", "a plan named %q exists already", name)
 			}
 			return err
 		}
-		return Audit(ctx, tx, db.Q, by.audit("plan.create", "plan", id, nil, map[string]any{"name": name, "description": description}))
+		return db.audit(ctx, tx, by.audit("plan.create", "plan", id, nil, map[string]any{"name": name, "description": description}))
 	})
 	return id, err
 }
@@ -197,7 +197,7 @@ func (db *DB) CreatePlanVersion(ctx context.Context, by Actor, planID int64, cop
 		}
 		number = latest.Version + 1
 		var versionID int64
-		if err := tx.Stmtx(db.Q.InsertPlanVersion).GetContext(ctx, &versionID, planID, number, notes); err != nil {
+		if err := tx.Stmtx(db.Q.InsertPlanVersion).GetContext(ctx, &versionID, planID, number, notes, db.now()); err != nil {
 			return err
 		}
 		after := map[string]any{"plan_id": planID, "version": number, "notes": notes}
@@ -213,7 +213,7 @@ func (db *DB) CreatePlanVersion(ctx context.Context, by Actor, planID int64, cop
 			}
 			after["copied_from"] = latest.Version
 		}
-		return Audit(ctx, tx, db.Q, by.audit("plan.version_create", "plan_version", versionID, nil, after))
+		return db.audit(ctx, tx, by.audit("plan.version_create", "plan_version", versionID, nil, after))
 	})
 	return number, err
 }
@@ -288,7 +288,7 @@ func (db *DB) SavePlanRule(ctx context.Context, by Actor, versionID int64, r par
 		if before != nil {
 			e.Before = before
 		}
-		return Audit(ctx, tx, db.Q, e)
+		return db.audit(ctx, tx, e)
 	})
 	return r.ID, err
 }
@@ -331,7 +331,7 @@ func (db *DB) DeletePlanRule(ctx context.Context, by Actor, versionID, ruleID in
 		if _, err := tx.Stmtx(db.Q.PlansDeleteRule).ExecContext(ctx, ruleID, versionID); err != nil {
 			return publishedConflict(err)
 		}
-		return Audit(ctx, tx, db.Q, by.audit("plan.rule_delete", "plan_version", versionID, old, nil))
+		return db.audit(ctx, tx, by.audit("plan.rule_delete", "plan_version", versionID, old, nil))
 	})
 }
 
@@ -363,7 +363,7 @@ func (db *DB) MovePlanRuleUp(ctx context.Context, by Actor, versionID, ruleID in
 				return publishedConflict(err)
 			}
 		}
-		return Audit(ctx, tx, db.Q, by.audit("plan.rule_move", "plan_version", versionID, map[string]any{"rule": ruleID, "position": r.Position}, map[string]any{"rule": ruleID, "position": above.Position}))
+		return db.audit(ctx, tx, by.audit("plan.rule_move", "plan_version", versionID, map[string]any{"rule": ruleID, "position": r.Position}, map[string]any{"rule": ruleID, "position": above.Position}))
 	})
 }
 
@@ -385,10 +385,10 @@ func (db *DB) PublishPlanVersion(ctx context.Context, by Actor, versionID int64)
 		if len(v[versionID].Rules) == 0 {
 			return partnerka.Errorf(partnerka.EUNPROCESSABLE, "add at least one rule before publishing")
 		}
-		if _, err := tx.Stmtx(db.Q.PublishPlanVersion).ExecContext(ctx, versionID); err != nil {
+		if _, err := tx.Stmtx(db.Q.PublishPlanVersion).ExecContext(ctx, versionID, db.now()); err != nil {
 			return err
 		}
-		return Audit(ctx, tx, db.Q, by.audit("plan.publish", "plan_version", versionID, map[string]any{"status": PlanDraft}, map[string]any{"status": PlanPublished, "rules": v[versionID].Rules}))
+		return db.audit(ctx, tx, by.audit("plan.publish", "plan_version", versionID, map[string]any{"status": PlanDraft}, map[string]any{"status": PlanPublished, "rules": v[versionID].Rules}))
 	})
 }
 

@@ -87,10 +87,10 @@ func (db *DB) SetPostbackURL(ctx context.Context, partnerID int64, url string, a
 		if old == url {
 			return nil
 		}
-		if _, err := tx.StmtxContext(ctx, db.Q.SetPostbackURL).ExecContext(ctx, partnerID, url); err != nil {
+		if _, err := tx.StmtxContext(ctx, db.Q.SetPostbackURL).ExecContext(ctx, partnerID, url, db.now()); err != nil {
 			return err
 		}
-		return Audit(ctx, tx, db.Q, a.audit("partner.postback_url", "partner", partnerID,
+		return db.audit(ctx, tx, a.audit("partner.postback_url", "partner", partnerID,
 			map[string]any{"postback_url": old}, map[string]any{"postback_url": url}))
 	})
 }

@@ -40,7 +40,7 @@ func (r purchaseRow) purchase() *partnerka.Purchase {
 func (db *DB) CreatePurchase(ctx context.Context, p *partnerka.Purchase, hash []byte) (*partnerka.Purchase, bool, error) {
 	var received time.Time
 	err := db.Q.InsertPurchase.QueryRowxContext(ctx, p.ExternalID, p.CustomerID, p.Amount.Amount, p.Amount.Currency,
-		p.Product, p.PromoCode, nullString(p.ClickID), p.OccurredAt, hash).Scan(&received)
+		p.Product, p.PromoCode, nullString(p.ClickID), p.OccurredAt, hash, db.now()).Scan(&received)
 	if err == nil {
 		out := *p
 		out.ReceivedAt = received
@@ -103,7 +103,7 @@ func (db *DB) CreateRefund(ctx context.Context, r *partnerka.Refund, amount deci
 				Message: "refund exceeds what is left of the purchase: " + partnerka.Money{Amount: refundable, Currency: p.Currency}.String()}
 		}
 		var received time.Time
-		err = tx.Stmtx(db.Q.InsertRefund).QueryRowxContext(ctx, r.ExternalID, p.ID, m.Amount, p.Currency, r.OccurredAt, hash).Scan(&received)
+		err = tx.Stmtx(db.Q.InsertRefund).QueryRowxContext(ctx, r.ExternalID, p.ID, m.Amount, p.Currency, r.OccurredAt, hash, db.now()).Scan(&received)
 		if errors.Is(err, sql.ErrNoRows) {
 			// A concurrent identical request won the race; report what it stored.
 			existing, err := refundByExternalID(ctx, tx.Stmtx(db.Q.RefundByExternalID), r.ExternalID)
@@ -170,7 +170,7 @@ func (db *DB) ImportPurchases(ctx context.Context, ps []partnerka.Purchase, hash
 		var inserted []string
 		if err := tx.Stmtx(db.Q.ImportPurchases).SelectContext(ctx, &inserted, pq.Array(ids), pq.Array(customers),
 			pq.Array(amounts), pq.Array(currencies), pq.Array(products), pq.Array(promos), pq.Array(clicks),
-			pq.Array(at), pq.ByteaArray(hashes)); err != nil {
+			pq.Array(at), pq.ByteaArray(hashes), db.now()); err != nil {
 			return err
 		}
 		created = len(inserted)
@@ -224,12 +224,12 @@ func (db *DB) APIKeyByHash(ctx context.Context, hash []byte) (*APIKey, error) {
 // CreateAPIKey stores a key's hash under a name.
 func (db *DB) CreateAPIKey(ctx context.Context, name, prefix string, hash []byte) (int64, error) {
 	var id int64
-	err := db.Q.InsertAPIKey.GetContext(ctx, &id, name, prefix, hash)
+	err := db.Q.InsertAPIKey.GetContext(ctx, &id, name, prefix, hash, db.now())
 	return id, err
 }
 
 // TouchAPIKey records that a key was used.
 func (db *DB) TouchAPIKey(ctx context.Context, id int64) error {
-	_, err := db.Q.TouchAPIKey.ExecContext(ctx, id)
+	_, err := db.Q.TouchAPIKey.ExecContext(ctx, id, db.now())
 	return err
 }

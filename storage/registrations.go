@@ -87,7 +87,7 @@ func (db *DB) DecideRegistration(ctx context.Context, id int64, status, reason s
 		} else if err != nil {
 			return err
 		}
-		return Audit(ctx, tx, db.Q, by.audit("registration."+status, "lead_registration", id,
+		return db.audit(ctx, tx, by.audit("registration."+status, "lead_registration", id,
 			map[string]any{"status": "pending"}, map[string]any{"status": status, "reason": reason}))
 	})
 }
@@ -101,18 +101,23 @@ type AuditEntry struct {
 	Before   any
 	After    any
 	IP       string
+	At       time.Time // zero: now, by the program's clock
 }
 
-// Audit appends an entry to the audit log inside tx, so the action and its
-// record commit together.
-func Audit(ctx context.Context, tx *sqlx.Tx, q *Queries, e AuditEntry) error {
+// audit appends an entry to the audit log inside tx, so the action and its
+// record commit together, dated by the program's clock.
+func (db *DB) audit(ctx context.Context, tx *sqlx.Tx, e AuditEntry) error {
 	before, _ := json.Marshal(e.Before)
 	after, _ := json.Marshal(e.After)
+	at := e.At
+	if at.IsZero() {
+		at = db.now()
+	}
 	actor := "system"
 	if e.ActorID != 0 {
 		actor = "user:" + strconv.FormatInt(e.ActorID, 10)
 	}
-	_, err := tx.Stmtx(q.InsertAudit).ExecContext(ctx, nullInt(e.ActorID), actor, e.Action, e.Entity, strconv.FormatInt(e.EntityID, 10),
-		before, after, e.IP)
+	_, err := tx.Stmtx(db.Q.InsertAudit).ExecContext(ctx, nullInt(e.ActorID), actor, e.Action, e.Entity, strconv.FormatInt(e.EntityID, 10),
+		before, after, e.IP, at)
 	return err
 }

@@ -66,9 +66,9 @@ func (db *DB) LoadSeed(ctx context.Context, s Seed) (*SeedResult, error) {
 		Users: map[string]int64{}, Links: map[string]int64{}, PromoCodes: map[string]int64{},
 	}
 	err := db.InTx(ctx, func(tx *sqlx.Tx) error {
-		q := db.Q
+		q, at := db.Q, db.now()
 		if s.Settings != nil {
-			if _, err := tx.Stmtx(q.UpdateSettings).ExecContext(ctx, settingsArgs(*s.Settings)...); err != nil {
+			if _, err := tx.Stmtx(q.UpdateSettings).ExecContext(ctx, settingsArgs(*s.Settings, at)...); err != nil {
 				return fmt.Errorf("settings: %w", err)
 			}
 		}
@@ -79,7 +79,7 @@ func (db *DB) LoadSeed(ctx context.Context, s Seed) (*SeedResult, error) {
 		}
 		planIDs := map[string]int64{}
 		for _, p := range s.Plans {
-			vid, planID, err := seedPlan(ctx, tx, q, p)
+			vid, planID, err := seedPlan(ctx, tx, q, at, p)
 			if err != nil {
 				return fmt.Errorf("plan %s: %w", p.Name, err)
 			}
@@ -95,12 +95,12 @@ func (db *DB) LoadSeed(ctx context.Context, s Seed) (*SeedResult, error) {
 			typeIDs[t.Code] = id
 		}
 		for _, p := range s.Partners {
-			if err := seedPartner(ctx, tx, q, p, typeIDs, res); err != nil {
+			if err := seedPartner(ctx, tx, q, at, p, typeIDs, res); err != nil {
 				return fmt.Errorf("partner %s: %w", p.Ref, err)
 			}
 		}
 		for _, u := range s.Staff {
-			if err := seedUser(ctx, tx, q, u, nil, res); err != nil {
+			if err := seedUser(ctx, tx, q, at, u, nil, res); err != nil {
 				return err
 			}
 		}
@@ -109,15 +109,15 @@ func (db *DB) LoadSeed(ctx context.Context, s Seed) (*SeedResult, error) {
 	return res, err
 }
 
-func seedPlan(ctx context.Context, tx *sqlx.Tx, q *Queries, p SeedPlan) (versionID, planID int64, err error) {
-	if err := tx.Stmtx(q.UpsertPlan).GetContext(ctx, &planID, p.Name, p.Description); err != nil {
+func seedPlan(ctx context.Context, tx *sqlx.Tx, q *Queries, at time.Time, p SeedPlan) (versionID, planID int64, err error) {
+	if err := tx.Stmtx(q.UpsertPlan).GetContext(ctx, &planID, p.Name, p.Description, at); err != nil {
 		return 0, 0, err
 	}
 	err = tx.Stmtx(q.PlanVersionByNumber).GetContext(ctx, &versionID, planID, p.Version)
 	if err == nil {
 		return versionID, planID, nil // published before: never touched again
 	}
-	if err := tx.Stmtx(q.InsertPlanVersion).GetContext(ctx, &versionID, planID, p.Version, ""); err != nil {
+	if err := tx.Stmtx(q.InsertPlanVersion).GetContext(ctx, &versionID, planID, p.Version, "", at); err != nil {
 		return 0, 0, err
 	}
 	for i, r := range p.Rules {
@@ -125,7 +125,7 @@ func seedPlan(ctx context.Context, tx *sqlx.Tx, q *Queries, p SeedPlan) (version
 			return 0, 0, err
 		}
 	}
-	if _, err := tx.Stmtx(q.PublishPlanVersion).ExecContext(ctx, versionID); err != nil {
+	if _, err := tx.Stmtx(q.PublishPlanVersion).ExecContext(ctx, versionID, at); err != nil {
 		return 0, 0, err
 	}
 	return versionID, planID, nil
@@ -168,7 +168,7 @@ func ruleArgs(r partnerka.Rule) []any {
 	return []any{r.Event, r.Level, products, r.Kind, percent, flat, flatCurrency, r.Payments, duration}
 }
 
-func seedPartner(ctx context.Context, tx *sqlx.Tx, q *Queries, p SeedPartner, typeIDs map[string]int64, res *SeedResult) error {
+func seedPartner(ctx context.Context, tx *sqlx.Tx, q *Queries, at time.Time, p SeedPartner, typeIDs map[string]int64, res *SeedResult) error {
 	var recruiter *int64
 	if p.RecruiterRef != "" {
 		id, ok := res.Partners[p.RecruiterRef]
@@ -179,7 +179,7 @@ func seedPartner(ctx context.Context, tx *sqlx.Tx, q *Queries, p SeedPartner, ty
 	}
 	var id int64
 	if err := tx.Stmtx(q.UpsertPartner).GetContext(ctx, &id, p.Ref, p.Name, p.Kind, p.Status, nullID(typeIDs[p.Type]),
-		recruiter, p.ContactName, p.ContactEmail, p.Website, p.Promotion); err != nil {
+		recruiter, p.ContactName, p.ContactEmail, p.Website, p.Promotion, at); err != nil {
 		return err
 	}
 	res.Partners[p.Ref] = id
@@ -188,25 +188,25 @@ func seedPartner(ctx context.Context, tx *sqlx.Tx, q *Queries, p SeedPartner, ty
 		if !ok {
 			return fmt.Errorf("plan %s is not seeded", p.Plan)
 		}
-		if _, err := tx.Stmtx(q.EnsureContract).ExecContext(ctx, id, vid, p.ContractStart); err != nil {
+		if _, err := tx.Stmtx(q.EnsureContract).ExecContext(ctx, id, vid, p.ContractStart, at); err != nil {
 			return fmt.Errorf("contract: %w", err)
 		}
 	}
 	for _, u := range p.Users {
-		if err := seedUser(ctx, tx, q, u, &id, res); err != nil {
+		if err := seedUser(ctx, tx, q, at, u, &id, res); err != nil {
 			return err
 		}
 	}
 	for _, l := range p.Links {
 		var lid int64
-		if err := tx.Stmtx(q.UpsertLink).GetContext(ctx, &lid, id, l.Code, l.Destination, l.SubID, l.Label, l.IsDefault); err != nil {
+		if err := tx.Stmtx(q.UpsertLink).GetContext(ctx, &lid, id, l.Code, l.Destination, l.SubID, l.Label, l.IsDefault, at); err != nil {
 			return fmt.Errorf("link %s: %w", l.Code, err)
 		}
 		res.Links[l.Code] = lid
 	}
 	for _, c := range p.PromoCodes {
 		var cid int64
-		if err := tx.Stmtx(q.UpsertPromoCode).GetContext(ctx, &cid, id, c); err != nil {
+		if err := tx.Stmtx(q.UpsertPromoCode).GetContext(ctx, &cid, id, c, at); err != nil {
 			return fmt.Errorf("promo code %s: %w", c, err)
 		}
 		res.PromoCodes[c] = cid
@@ -214,7 +214,7 @@ func seedPartner(ctx context.Context, tx *sqlx.Tx, q *Queries, p SeedPartner, ty
 	return nil
 }
 
-func seedUser(ctx context.Context, tx *sqlx.Tx, q *Queries, u partnerka.User, partnerID *int64, res *SeedResult) error {
+func seedUser(ctx context.Context, tx *sqlx.Tx, q *Queries, at time.Time, u partnerka.User, partnerID *int64, res *SeedResult) error {
 	u.Email = partnerka.NormalizeEmail(u.Email)
 	existing := &partnerka.User{}
 	err := tx.Stmtx(q.UserByEmail).GetContext(ctx, existing, u.Email)
@@ -228,7 +228,7 @@ func seedUser(ctx context.Context, tx *sqlx.Tx, q *Queries, u partnerka.User, pa
 	if u.Locale == "" {
 		u.Locale = "en"
 	}
-	if err := tx.Stmtx(q.InsertUser).QueryRowxContext(ctx, u.Email, u.Name, u.PasswordHash, u.Role, partnerID, u.Locale).
+	if err := tx.Stmtx(q.InsertUser).QueryRowxContext(ctx, u.Email, u.Name, u.PasswordHash, u.Role, partnerID, u.Locale, at).
 		Scan(&u.ID, &u.CreatedAt); err != nil {
 		return fmt.Errorf("user %s: %w", u.Email, err)
 	}

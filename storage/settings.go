@@ -2,6 +2,7 @@ package storage
 
 import (
 	"context"
+	"time"
 
 	"github.com/jmoiron/sqlx"
 	"github.com/lib/pq"
@@ -25,13 +26,13 @@ func scanSettings(row *sqlx.Row) (partnerka.Settings, error) {
 
 // UpdateSettings replaces the program settings.
 func (db *DB) UpdateSettings(ctx context.Context, s partnerka.Settings) error {
-	_, err := db.Q.UpdateSettings.ExecContext(ctx, settingsArgs(s)...)
+	_, err := db.Q.UpdateSettings.ExecContext(ctx, settingsArgs(s, db.now())...)
 	return err
 }
 
-// settingsArgs are the parameters of the update-settings query.
-func settingsArgs(s partnerka.Settings) []any {
+// settingsArgs are the parameters of the update-settings query, saved at at.
+func settingsArgs(s partnerka.Settings, at time.Time) []any {
 	return []any{s.Name, s.DefaultCurrency, s.DefaultLandingURL, pq.Array(s.AllowedDomains), s.AttributionWindowDays,
 		s.AttributionModel, s.HoldDays, s.RegistrationProtectionDays, s.CookieName, s.CookieDomain, s.ClickParam,
-		s.AllowSelfReferral, s.Terms}
+		s.AllowSelfReferral, s.Terms, at}
 }

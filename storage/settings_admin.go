@@ -53,7 +53,7 @@ func (db *DB) SaveSettings(ctx context.Context, s partnerka.Settings, mins []par
 			return nil
 		}
 		changed = true
-		if _, err := tx.Stmtx(db.Q.UpdateSettings).ExecContext(ctx, settingsArgs(s)...); err != nil {
+		if _, err := tx.Stmtx(db.Q.UpdateSettings).ExecContext(ctx, settingsArgs(s, db.now())...); err != nil {
 			return err
 		}
 		keep := make([]string, len(mins))
@@ -66,7 +66,7 @@ func (db *DB) SaveSettings(ctx context.Context, s partnerka.Settings, mins []par
 		if _, err := tx.Stmtx(db.Q.DeleteMinPayoutsExcept).ExecContext(ctx, pq.Array(keep)); err != nil {
 			return err
 		}
-		return Audit(ctx, tx, db.Q, a.audit("settings.update", "settings", 1, before, after))
+		return db.audit(ctx, tx, a.audit("settings.update", "settings", 1, before, after))
 	})
 	return changed, err
 }
@@ -166,10 +166,10 @@ func (db *DB) IssueAPIKey(ctx context.Context, name string, a Actor) (int64, str
 	}
 	var id int64
 	err = db.InTx(ctx, func(tx *sqlx.Tx) error {
-		if err := tx.Stmtx(db.Q.InsertAPIKey).GetContext(ctx, &id, name, prefix, hash); err != nil {
+		if err := tx.Stmtx(db.Q.InsertAPIKey).GetContext(ctx, &id, name, prefix, hash, db.now()); err != nil {
 			return err
 		}
-		return Audit(ctx, tx, db.Q, a.audit("api_key.create", "api_key", id, nil, map[string]any{"name": name, "prefix": prefix}))
+		return db.audit(ctx, tx, a.audit("api_key.create", "api_key", id, nil, map[string]any{"name": name, "prefix": prefix}))
 	})
 	if err != nil {
 		return 0, "", err
@@ -192,6 +192,6 @@ func (db *DB) RevokeAPIKey(ctx context.Context, id int64, a Actor, at time.Time)
 		if n, _ := res.RowsAffected(); n == 0 {
 			return partnerka.Errorf(partnerka.ECONFLICT, "the key %s… is revoked already", k.Prefix)
 		}
-		return Audit(ctx, tx, db.Q, a.audit("api_key.revoke", "api_key", id, map[string]any{"name": k.Name, "prefix": k.Prefix, "revoked": false}, map[string]any{"name": k.Name, "prefix": k.Prefix, "revoked": true}))
+		return db.audit(ctx, tx, a.audit("api_key.revoke", "api_key", id, map[string]any{"name": k.Name, "prefix": k.Prefix, "revoked": false}, map[string]any{"name": k.Name, "prefix": k.Prefix, "revoked": true}))
 	})
 }

@@ -25,7 +25,7 @@ func (db *DB) AddStaff(ctx context.Context, u *partnerka.User, resetTokenHash []
 	}
 	u.Email = partnerka.NormalizeEmail(u.Email)
 	return db.InTx(ctx, func(tx *sqlx.Tx) error {
-		err := tx.Stmtx(db.Q.InsertUser).QueryRowxContext(ctx, u.Email, u.Name, u.PasswordHash, u.Role, nil, u.Locale).Scan(&u.ID, &u.CreatedAt)
+		err := tx.Stmtx(db.Q.InsertUser).QueryRowxContext(ctx, u.Email, u.Name, u.PasswordHash, u.Role, nil, u.Locale, db.now()).Scan(&u.ID, &u.CreatedAt)
 		if IsUniqueViolation(err, "users_email_key") {
 			return partnerka.FieldError("email", "a user with this email exists")
 		} else if IsCheckViolation(err) {
@@ -33,10 +33,10 @@ func (db *DB) AddStaff(ctx context.Context, u *partnerka.User, resetTokenHash []
 		} else if err != nil {
 			return err
 		}
-		if _, err := tx.Stmtx(db.Q.InsertPasswordReset).ExecContext(ctx, resetTokenHash, u.ID, expires); err != nil {
+		if _, err := tx.Stmtx(db.Q.InsertPasswordReset).ExecContext(ctx, resetTokenHash, u.ID, expires, db.now()); err != nil {
 			return err
 		}
-		return Audit(ctx, tx, db.Q, a.audit("staff.add", "user", u.ID, nil, map[string]any{"email": u.Email, "role": u.Role}))
+		return db.audit(ctx, tx, a.audit("staff.add", "user", u.ID, nil, map[string]any{"email": u.Email, "role": u.Role}))
 	})
 }
 
@@ -82,7 +82,7 @@ func (db *DB) SetStaff(ctx context.Context, userID int64, role string, disabled 
 				return err
 			}
 		}
-		return Audit(ctx, tx, db.Q, a.audit("staff.update", "user", u.ID,
+		return db.audit(ctx, tx, a.audit("staff.update", "user", u.ID,
 			map[string]any{"role": u.Role, "disabled": u.DisabledAt != nil}, map[string]any{"role": role, "disabled": disabled}))
 	})
 }

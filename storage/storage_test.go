@@ -99,6 +99,7 @@ func TestSchemaConstraints(t *testing.T) {
 		t.Fatal(err)
 	}
 	alpha, vid := res.Partners["alpha"], res.PlanVersions["Referral"]
+	now := time.Date(2026, 11, 23, 12, 0, 0, 0, time.UTC)
 	for _, tc := range []struct {
 		name, sql string
 		args      []any
@@ -107,17 +108,17 @@ func TestSchemaConstraints(t *testing.T) {
 		{"published version is immutable", `UPDATE plan_versions SET notes = 'x' WHERE id = $1`, []any{vid}, "is published"},
 		{"rules of a published version are immutable", `UPDATE plan_rules SET percent = 50 WHERE plan_version_id = $1`, []any{vid}, "is published"},
 		{"no rule added to a published version", `INSERT INTO plan_rules (plan_version_id, position, event, level, kind, percent) VALUES ($1, 9, 'sale', 2, 'percent', 1)`, []any{vid}, "is published"},
-		{"contracts never overlap", `INSERT INTO contracts (partner_id, plan_version_id, starts_at) VALUES ($1, $2, '2026-06-01')`, []any{alpha, vid}, "conflicting key"},
-		{"contract needs a published version", `WITH v AS (INSERT INTO plan_versions (plan_id, version) SELECT plan_id, 2 FROM plan_versions WHERE id = $2 RETURNING id)
-			INSERT INTO contracts (partner_id, plan_version_id, starts_at, ends_at) SELECT $1, id, '2020-01-01', '2020-02-01' FROM v`, []any{alpha, vid}, "not published"},
-		{"purchase amount is positive", `INSERT INTO purchases (external_id, customer_external_id, amount, currency, occurred_at, body_hash) VALUES ('p1', 'c1', 0, 'USD', now(), '\x00')`, nil, "purchases_amount_check"},
-		{"currency is a code", `INSERT INTO purchases (external_id, customer_external_id, amount, currency, occurred_at, body_hash) VALUES ('p1', 'c1', 1, 'usd', now(), '\x00')`, nil, "currency_code_check"},
-		{"purchase external id is unique", `INSERT INTO purchases (external_id, customer_external_id, amount, currency, occurred_at, body_hash) VALUES ('p1', 'c1', 1, 'USD', now(), '\x00'), ('p1', 'c2', 2, 'USD', now(), '\x00')`, nil, "purchases_external_id_key"},
-		{"promo codes are unique ignoring case", `INSERT INTO promo_codes (partner_id, code) VALUES ($1, 'alpha10')`, []any{alpha}, "promo_codes_code"},
-		{"ledger bonus needs a reason", `INSERT INTO ledger_entries (partner_id, currency, bucket, kind, amount) VALUES ($1, 'RUB', 'available', 'bonus', 10)`, []any{alpha}, "ledger_entries_check"},
-		{"staff have no partner", `INSERT INTO users (email, password_hash, role, partner_id) VALUES ('m@x.test', 'x', 'manager', $1)`, []any{alpha}, "users_check"},
+		{"contracts never overlap", `INSERT INTO contracts (partner_id, plan_version_id, starts_at, created_at) VALUES ($1, $2, '2026-06-01', $3)`, []any{alpha, vid, now}, "conflicting key"},
+		{"contract needs a published version", `WITH v AS (INSERT INTO plan_versions (plan_id, version, created_at) SELECT plan_id, 2, $3 FROM plan_versions WHERE id = $2 RETURNING id)
+			INSERT INTO contracts (partner_id, plan_version_id, starts_at, ends_at, created_at) SELECT $1, id, '2020-01-01', '2020-02-01', $3 FROM v`, []any{alpha, vid, now}, "not published"},
+		{"purchase amount is positive", `INSERT INTO purchases (external_id, customer_external_id, amount, currency, occurred_at, body_hash, received_at) VALUES ('p1', 'c1', 0, 'USD', $1, '\x00', $1)`, []any{now}, "purchases_amount_check"},
+		{"currency is a code", `INSERT INTO purchases (external_id, customer_external_id, amount, currency, occurred_at, body_hash, received_at) VALUES ('p1', 'c1', 1, 'usd', $1, '\x00', $1)`, []any{now}, "currency_code_check"},
+		{"purchase external id is unique", `INSERT INTO purchases (external_id, customer_external_id, amount, currency, occurred_at, body_hash, received_at) VALUES ('p1', 'c1', 1, 'USD', $1, '\x00', $1), ('p1', 'c2', 2, 'USD', $1, '\x00', $1)`, []any{now}, "purchases_external_id_key"},
+		{"promo codes are unique ignoring case", `INSERT INTO promo_codes (partner_id, code, created_at) VALUES ($1, 'alpha10', $2)`, []any{alpha, now}, "promo_codes_code"},
+		{"ledger bonus needs a reason", `INSERT INTO ledger_entries (partner_id, currency, bucket, kind, amount, created_at) VALUES ($1, 'RUB', 'available', 'bonus', 10, $2)`, []any{alpha, now}, "ledger_entries_check"},
+		{"staff have no partner", `INSERT INTO users (email, password_hash, role, partner_id, created_at) VALUES ('m@x.test', 'x', 'manager', $1, $2)`, []any{alpha, now}, "users_check"},
 		{"payout approver is not the requester", `WITH u AS (SELECT id FROM users WHERE email = 'owner@alpha.test')
-			INSERT INTO payouts (partner_id, amount, currency, requested_by, decided_by) SELECT $1, 10, 'RUB', id, id FROM u`, []any{alpha}, "payouts_check"},
+			INSERT INTO payouts (partner_id, amount, currency, requested_by, decided_by, requested_at) SELECT $1, 10, 'RUB', id, id, $2 FROM u`, []any{alpha, now}, "payouts_check"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			_, err := db.ExecContext(ctx, tc.sql, tc.args...)
@@ -128,8 +129,8 @@ func TestSchemaConstraints(t *testing.T) {
 	}
 
 	t.Run("ledger is append-only", func(t *testing.T) {
-		if _, err := db.ExecContext(ctx, `INSERT INTO ledger_entries (partner_id, currency, bucket, kind, amount, reason)
-			VALUES ($1, 'RUB', 'available', 'bonus', 10, 'contest')`, alpha); err != nil {
+		if _, err := db.ExecContext(ctx, `INSERT INTO ledger_entries (partner_id, currency, bucket, kind, amount, reason, created_at)
+			VALUES ($1, 'RUB', 'available', 'bonus', 10, 'contest', $2)`, alpha, now); err != nil {
 			t.Fatal(err)
 		}
 		for _, stmt := range []string{`UPDATE ledger_entries SET amount = 20`, `DELETE FROM ledger_entries`} {
@@ -195,13 +196,14 @@ func TestVerifyBalances(t *testing.T) {
 		t.Fatal(err)
 	}
 	alpha := res.Partners["alpha"]
+	now := time.Date(2026, 11, 23, 12, 0, 0, 0, time.UTC)
 	bad, err := db.VerifyBalances(ctx)
 	if err != nil || len(bad) != 0 {
 		t.Fatalf("empty ledger: %v %v", bad, err)
 	}
 	// A payout whose ledger entries are missing is caught.
-	if _, err := db.ExecContext(ctx, `INSERT INTO payouts (partner_id, amount, currency, requested_by)
-		SELECT $1, 10, 'RUB', id FROM users WHERE email = 'owner@alpha.test'`, alpha); err != nil {
+	if _, err := db.ExecContext(ctx, `INSERT INTO payouts (partner_id, amount, currency, requested_by, requested_at)
+		SELECT $1, 10, 'RUB', id, $2 FROM users WHERE email = 'owner@alpha.test'`, alpha, now); err != nil {
 		t.Fatal(err)
 	}
 	bad, err = db.VerifyBalances(ctx)
@@ -213,9 +215,9 @@ func TestVerifyBalances(t *testing.T) {
 	}
 	// Ledger entries carry no foreign keys: a dangling author or payout is
 	// reported, and neither can be deleted from under an entry.
-	if _, err := db.ExecContext(ctx, `INSERT INTO ledger_entries (partner_id, currency, bucket, kind, amount, reason, created_by, payout_id)
-		VALUES ($1, 'RUB', 'available', 'adjustment', 1, 'test', 999999, NULL),
-		       ($1, 'RUB', 'available', 'adjustment', -1, 'test', NULL, 999999)`, alpha); err != nil {
+	if _, err := db.ExecContext(ctx, `INSERT INTO ledger_entries (partner_id, currency, bucket, kind, amount, reason, created_by, payout_id, created_at)
+		VALUES ($1, 'RUB', 'available', 'adjustment', 1, 'test', 999999, NULL, $2),
+		       ($1, 'RUB', 'available', 'adjustment', -1, 'test', NULL, 999999, $2)`, alpha, now); err != nil {
 		t.Fatal(err)
 	}
 	if bad, err = db.VerifyBalances(ctx); err != nil {
@@ -247,8 +249,9 @@ func TestDailyStats(t *testing.T) {
 		('2026-11-20', $1, 1, '', 7, 5), ('2026-11-20', $1, 2, 'x', 3, 3), ('2026-11-22', $1, 1, '', 1, 1), ('2026-11-10', $1, 1, '', 99, 99)`, alpha); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := db.ExecContext(ctx, `INSERT INTO customers (external_id, partner_id, source, reason, bound_at, first_seen_at) VALUES
-		('c1', $1, 'click', 'attributed', '2026-11-21T23:59:59Z', '2026-11-21T23:59:59Z'), ('c2', $1, 'click', 'attributed', '2026-11-22T00:00:00Z', '2026-11-22T00:00:00Z')`, alpha); err != nil {
+	now := time.Date(2026, 11, 23, 12, 0, 0, 0, time.UTC)
+	if _, err := db.ExecContext(ctx, `INSERT INTO customers (external_id, partner_id, source, reason, bound_at, first_seen_at, created_at) VALUES
+		('c1', $1, 'click', 'attributed', '2026-11-21T23:59:59Z', '2026-11-21T23:59:59Z', $2), ('c2', $1, 'click', 'attributed', '2026-11-22T00:00:00Z', '2026-11-22T00:00:00Z', $2)`, alpha, now); err != nil {
 		t.Fatal(err)
 	}
 	from := time.Date(2026, 11, 20, 0, 0, 0, 0, time.UTC)

@@ -85,7 +85,7 @@ func (db *DB) Invite(ctx context.Context, a Actor, partnerID int64, email string
 		if _, err := tx.Stmtx(db.Q.InsertInvitation).ExecContext(ctx, tokenHash, partnerID, email, a.UserID, now, expires); err != nil {
 			return err
 		}
-		return Audit(ctx, tx, db.Q, a.audit("team.invite", "partner", partnerID, nil, map[string]any{"email": email, "expires_at": expires}))
+		return db.audit(ctx, tx, a.audit("team.invite", "partner", partnerID, nil, map[string]any{"email": email, "expires_at": expires}))
 	})
 }
 
@@ -104,7 +104,7 @@ func (db *DB) RevokeInvitation(ctx context.Context, a Actor, partnerID int64, em
 		if n, _ := res.RowsAffected(); n == 0 {
 			return partnerka.Errorf(partnerka.ENOTFOUND, "invitation not found")
 		}
-		return Audit(ctx, tx, db.Q, a.audit("team.revoke", "partner", partnerID, map[string]any{"email": email}, nil))
+		return db.audit(ctx, tx, a.audit("team.revoke", "partner", partnerID, map[string]any{"email": email}, nil))
 	})
 }
 
@@ -159,7 +159,7 @@ func (db *DB) RemoveMember(ctx context.Context, a Actor, partnerID, userID int64
 		if _, err := tx.Stmtx(db.Q.DeleteUserSessions).ExecContext(ctx, m.ID); err != nil {
 			return err
 		}
-		return Audit(ctx, tx, db.Q, a.audit("team.remove", "user", m.ID, map[string]any{"email": m.Email, "role": m.Role, "partner_id": partnerID}, nil))
+		return db.audit(ctx, tx, a.audit("team.remove", "user", m.ID, map[string]any{"email": m.Email, "role": m.Role, "partner_id": partnerID}, nil))
 	})
 }
 
@@ -188,14 +188,14 @@ func (db *DB) AcceptInvitation(ctx context.Context, tokenHash []byte, name, pass
 		if err := tx.Stmtx(db.Q.UseInvitation).GetContext(ctx, &inv, tokenHash, now); err != nil {
 			return notFound(err, "invitation")
 		}
-		if err := tx.Stmtx(db.Q.UpsertMember).GetContext(ctx, &u, inv.Email, name, passwordHash, inv.PartnerID, locale); err != nil {
+		if err := tx.Stmtx(db.Q.UpsertMember).GetContext(ctx, &u, inv.Email, name, passwordHash, inv.PartnerID, locale, now); err != nil {
 			if errors.Is(err, sql.ErrNoRows) {
 				return &partnerka.Error{Code: partnerka.ECONFLICT, Field: "email", Message: inv.Email + " already has an account"}
 			}
 			return err
 		}
-		return Audit(ctx, tx, db.Q, AuditEntry{ActorID: u.ID, IP: ip, Action: "team.join", Entity: "user", EntityID: u.ID,
-			After: map[string]any{"email": u.Email, "role": u.Role, "partner_id": inv.PartnerID, "invited_by": inv.InvitedBy}})
+		return db.audit(ctx, tx, AuditEntry{ActorID: u.ID, IP: ip, Action: "team.join", Entity: "user", EntityID: u.ID,
+			After: map[string]any{"email": u.Email, "role": u.Role, "partner_id": inv.PartnerID, "invited_by": inv.InvitedBy}, At: now})
 	})
 	if err != nil {
 		return nil, err

@@ -12,7 +12,7 @@ func (db *DB) CreateUser(ctx context.Context, u *partnerka.User) error {
 		u.Locale = "en"
 	}
 	u.Email = partnerka.NormalizeEmail(u.Email)
-	err := db.Q.InsertUser.QueryRowxContext(ctx, u.Email, u.Name, u.PasswordHash, u.Role, u.PartnerID, u.Locale).
+	err := db.Q.InsertUser.QueryRowxContext(ctx, u.Email, u.Name, u.PasswordHash, u.Role, u.PartnerID, u.Locale, db.now()).
 		Scan(&u.ID, &u.CreatedAt)
 	if IsUniqueViolation(err, "users_email_key") {
 		return partnerka.Errorf(partnerka.ECONFLICT, "a user with email %s already exists", u.Email)

@@ -84,7 +84,7 @@ func (k *apiKeys) check(ctx context.Context, token string) (int64, error) {
 		return 0, partnerka.Errorf(partnerka.EUNAUTHORIZED, "send the API key as Authorization: Bearer <key>")
 	}
 	h := sha256.Sum256([]byte(token))
-	now := time.Now()
+	now := time.Now() // elapsed: the age of a cached key
 	k.mu.Lock()
 	s, ok := k.seen[h]
 	k.mu.Unlock()

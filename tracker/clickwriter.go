@@ -94,7 +94,7 @@ func (w *ClickWriter) Write(c *storage.StreamClick) error {
 		return errNotRecorded // the writer is far behind: shed, never queue without bound
 	}
 	if b.n == 0 {
-		b.deadline = time.Now().Add(w.timeout)
+		b.deadline = time.Now().Add(w.timeout) // elapsed: a write's deadline
 	}
 	b.lines = storage.AppendClick(b.lines, c)
 	b.n++
@@ -208,7 +208,7 @@ func (w *ClickWriter) flush(ctx context.Context) {
 // logFailure logs the first failure and then at most one line per 10
 // seconds with the count of failures in between.
 func (w *ClickWriter) logFailure(err error) {
-	now := time.Now().UnixNano()
+	now := time.Now().UnixNano() // elapsed: spacing of log lines
 	last := w.lastLog.Load()
 	if now-last < int64(10*time.Second) || !w.lastLog.CompareAndSwap(last, now) {
 		w.suppressd.Add(1)

@@ -22,7 +22,7 @@ const HeaderReason = "X-Partnerka-Reason"
 // to the link's destination, or to the program's landing page when the
 // code is unknown, disabled or points outside the allowed domains.
 func (s *Server) redirect(c *fiber.Ctx) error {
-	start := time.Now()
+	start := time.Now() // elapsed: the redirect's latency
 	st := s.settings.Load()
 	c.Set(fiber.HeaderCacheControl, "no-store")
 	code, sub, ok := parseRedirectPath(c.Path())

@@ -9,6 +9,7 @@ import (
 	"net/url"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -32,7 +33,7 @@ type fixture struct {
 	srv   *Server
 	app   *fiber.App
 	seed  *storage.SeedResult
-	clock time.Time
+	clock atomic.Pointer[time.Time] // the server's clock; its link sync reads it while tests move it
 }
 
 func trackerSeed() storage.Seed {
@@ -60,7 +61,8 @@ func trackerSeed() storage.Seed {
 
 func newFixture(t *testing.T, rdb *storage.Redis) *fixture {
 	t.Helper()
-	f := &fixture{db: storagetest.NewDB(t), clock: testNow}
+	f := &fixture{db: storagetest.NewDB(t)}
+	f.setClock(testNow)
 	if rdb == nil {
 		rdb = storagetest.NewRedis(t)
 	}
@@ -77,7 +79,7 @@ func newFixture(t *testing.T, rdb *storage.Redis) *fixture {
 	f.srv = &Server{DB: f.db, Redis: rdb, Logger: slog.New(slog.NewTextHandler(io.Discard, nil)),
 		Metrics: NewMetrics(prometheus.NewRegistry()), Secret: []byte(testSecret),
 		RedirectTimeout: 300 * time.Millisecond, SyncInterval: 200 * time.Millisecond,
-		Now: func() time.Time { return f.clock }}
+		Now: f.now}
 	if err := f.srv.Start(ctx); err != nil {
 		t.Fatal(err)
 	}
@@ -85,6 +87,9 @@ func newFixture(t *testing.T, rdb *storage.Redis) *fixture {
 	f.srv.Mount(f.app)
 	return f
 }
+
+func (f *fixture) now() time.Time       { return *f.clock.Load() }
+func (f *fixture) setClock(t time.Time) { f.clock.Store(&t) }
 
 func (f *fixture) do(t *testing.T, method, target string, header map[string]string) *http.Response {
 	t.Helper()
@@ -214,7 +219,7 @@ func TestRedirect(t *testing.T) {
 			}
 			c := msgs[len(msgs)-1]
 			if c.Flags != tc.wantFlags || c.PartnerID != alpha || c.SubID != tc.wantSub || c.UserAgent != h["User-Agent"] ||
-				c.Referer != "https://blog.example.org/post" || !c.At.Equal(f.clock) || c.IP == "" ||
+				c.Referer != "https://blog.example.org/post" || !c.At.Equal(f.now()) || c.IP == "" ||
 				!strings.HasPrefix(c.Landing, "https://example.com/") && !strings.HasPrefix(c.Landing, "https://shop.example.com/") {
 				t.Errorf("stream entry %+v", c)
 			}
@@ -266,7 +271,7 @@ func TestCookieChain(t *testing.T) {
 		{"expired cookie is ignored", cookie, "", 91 * 24 * time.Hour},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			f.clock = f.clock.Add(tc.advance)
+			f.setClock(f.now().Add(tc.advance))
 			f.do(t, "GET", "/r/alpha", map[string]string{"User-Agent": browserUA, "Cookie": tc.cookie})
 			msgs := f.stream(t)
 			if got := msgs[len(msgs)-1].PrevClick; got != tc.wantPrev {

@@ -104,13 +104,16 @@ func (s *Server) sync(ctx context.Context) {
 	msgs := sub.Channel()
 	tick := time.NewTicker(s.SyncInterval)
 	defer tick.Stop()
-	since := time.Now()
+	// Rows carry the writers' program clock (storage.DB.Now); the sweep
+	// asks for changes since its own clock's last pass, less a margin for
+	// transactions still committing and for hosts whose clocks differ.
+	since := s.Now()
 	var lastErr atomic.Int64
 	report := func(err error) {
 		if ctx.Err() != nil {
 			return
 		}
-		if now := time.Now().UnixNano(); now-lastErr.Load() > int64(30*time.Second) {
+		if now := time.Now().UnixNano(); now-lastErr.Load() > int64(30*time.Second) { // elapsed: spacing of log lines
 			lastErr.Store(now)
 			s.Logger.Error("tracker link sync", "err", err)
 		}
@@ -142,7 +145,7 @@ func (s *Server) sync(ctx context.Context) {
 				report(err)
 			}
 		case <-tick.C:
-			start := time.Now()
+			start := s.Now()
 			st, err := s.DB.Settings(ctx)
 			if err != nil {
 				report(err)

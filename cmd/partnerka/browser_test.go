@@ -51,7 +51,7 @@ func TestPartnerJourney(t *testing.T) {
 		t.Fatal(err)
 	}
 	db := openRaw(t, e["PARTNERKA_DATABASE_URL"])
-	if _, err := db.Exec(`UPDATE program_settings SET hold_days = 0, updated_at = now()`); err != nil {
+	if _, err := db.Exec(`UPDATE program_settings SET hold_days = 0, updated_at = $1`, time.Now()); err != nil {
 		t.Fatal(err)
 	}
 	ctx, cancel := context.WithCancel(context.Background())

@@ -257,7 +257,7 @@ func demoMaterials(ctx context.Context, db *storage.DB) error {
 		{Kind: "email", Title: "Intro email", Body: "Subject: The CRM we use\n\nHi,\n\nwe moved our sales team to Demo CRM last year and never looked back. " +
 			"You can try it free here: {link}\nWith the code {promo_code} the first year is 10% cheaper.\n\nBest regards"},
 	} {
-		m.At = time.Now()
+		m.At = db.Now()
 		if _, err := db.CreateMaterial(ctx, storage.Actor{}, m); err != nil {
 			return err
 		}

@@ -13,6 +13,7 @@ import (
 	"os/signal"
 	"syscall"
 
+	"partnerka"
 	"partnerka/storage"
 )
 
@@ -50,6 +51,10 @@ type Main struct {
 	Logger *slog.Logger
 	Stdout io.Writer
 	Stderr io.Writer
+	// Clock is the program's one source of "now": the database handle,
+	// the servers and the reconciler's steps all take it (nil: the
+	// system clock).
+	Clock partnerka.Clock
 
 	db    *storage.DB
 	redis *storage.Redis
@@ -121,6 +126,7 @@ func (m *Main) openDB(ctx context.Context, prepared bool) (*storage.DB, error) {
 		if err != nil {
 			return nil, err
 		}
+		db.Now = m.clock()
 		m.db = db
 	}
 	if prepared && m.db.Q == nil {
@@ -132,6 +138,14 @@ func (m *Main) openDB(ctx context.Context, prepared bool) (*storage.DB, error) {
 		}
 	}
 	return m.db, nil
+}
+
+// clock returns the program's clock.
+func (m *Main) clock() partnerka.Clock {
+	if m.Clock == nil {
+		return partnerka.SystemClock
+	}
+	return m.Clock
 }
 
 func (m *Main) openRedis(ctx context.Context) (*storage.Redis, error) {

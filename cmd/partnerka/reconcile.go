@@ -46,7 +46,7 @@ func runReconcile(ctx context.Context, m *Main, args []string) error {
 		return nil
 	}
 	for _, s := range rec.Steps {
-		start := time.Now()
+		start := time.Now() // elapsed: the step's duration
 		n, err := s.Run(ctx)
 		fmt.Fprintf(m.Stdout, "%s: %d in %.3fs\n", s.Name(), n, time.Since(start).Seconds())
 		if err != nil {

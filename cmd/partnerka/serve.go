@@ -53,7 +53,7 @@ func runServe(ctx context.Context, m *Main, args []string) error {
 	trk := &tracker.Server{
 		DB: db, Redis: rdb, Logger: m.Logger, Metrics: tracker.NewMetrics(reg), Proxies: proxies,
 		Secret: []byte(m.Config.Secret), RedirectTimeout: m.Config.RedirectTimeout,
-		Secure: strings.HasPrefix(m.Config.TrackerURL, "https://"),
+		Secure: strings.HasPrefix(m.Config.TrackerURL, "https://"), Now: m.clock(),
 	}
 	bg, stopBackground := context.WithCancel(context.Background())
 	defer stopBackground()
@@ -67,7 +67,7 @@ func runServe(ctx context.Context, m *Main, args []string) error {
 	cabinetApp := newApp("partnerka-cabinet", m.Logger)
 	mountOps(cabinetApp, db, rdb, reg)
 	cab := &cabinet.Server{DB: db, Redis: rdb, Logger: m.Logger, TrackerURL: m.Config.TrackerURL, CabinetURL: m.Config.CabinetURL,
-		Secure: strings.HasPrefix(m.Config.CabinetURL, "https://"), Proxies: proxies}
+		Secure: strings.HasPrefix(m.Config.CabinetURL, "https://"), Proxies: proxies, Now: m.clock()}
 	cab.RegisterLead = registerLead(db)
 	cab.AddManualEntry = func(ctx context.Context, partnerID int64, kind, amount, currency, reason string, by storage.Actor) (int64, error) {
 		return commissions.AddManualEntry(ctx, db, partnerID, kind, amount, currency, reason, by)
@@ -129,7 +129,7 @@ func runServe(ctx context.Context, m *Main, args []string) error {
 		m.Logger.Info("shutting down")
 	case runErr = <-errc:
 	}
-	deadline := time.Now().Add(m.Config.ShutdownTimeout)
+	deadline := time.Now().Add(m.Config.ShutdownTimeout) // elapsed: the shutdown's budget
 	for _, l := range listeners {
 		if err := l.app.ShutdownWithTimeout(time.Until(deadline)); err != nil {
 			m.Logger.Warn("shutdown", "surface", l.name, "err", err)
@@ -169,20 +169,21 @@ func newApp(name string, logger *slog.Logger) *fiber.App {
 
 // newReconciler wires the reconciler's steps in the order DESIGN.md gives.
 func newReconciler(m *Main, mailer cabinet.Mailer) *commissions.Reconciler {
+	now := m.clock()
 	host, _ := os.Hostname()
 	consumer := fmt.Sprintf("%s-%d", host, os.Getpid())
 	return &commissions.Reconciler{
 		Logger: m.Logger,
 		Steps: []commissions.Step{
-			&commissions.PartitionStep{DB: m.db, Now: partnerka.SystemClock},
+			&commissions.PartitionStep{DB: m.db, Now: now},
 			&commissions.ClickStep{DB: m.db, Redis: m.redis, Consumer: consumer, ReclaimAfter: m.Config.ReclaimAfter},
 			&commissions.LeadStep{DB: m.db, Redis: m.redis, Consumer: consumer, ReclaimAfter: m.Config.ReclaimAfter},
 			&commissions.PurchaseStep{DB: m.db, Batch: m.Config.ReconcileBatch},
 			&commissions.LeadRuleStep{DB: m.db},
 			&commissions.RefundStep{DB: m.db},
-			&commissions.ReleaseStep{DB: m.db, Now: partnerka.SystemClock},
-			&commissions.PostbackStep{DB: m.db, Now: partnerka.SystemClock},
-			&cabinet.NoticeStep{DB: m.db, Mailer: mailer, CabinetURL: m.Config.CabinetURL, Now: partnerka.SystemClock},
+			&commissions.ReleaseStep{DB: m.db, Now: now},
+			&commissions.PostbackStep{DB: m.db, Now: now},
+			&cabinet.NoticeStep{DB: m.db, Mailer: mailer, CabinetURL: m.Config.CabinetURL, Now: now},
 		},
 	}
 }
@@ -206,6 +207,7 @@ func (m *Main) mailer() (cabinet.Mailer, error) {
 	if err != nil {
 		return nil, usageError{"PARTNERKA_SMTP_URL: " + err.Error()}
 	}
+	mailer.Now = m.clock()
 	return mailer, nil
 }
 

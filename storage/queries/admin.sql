@@ -13,12 +13,13 @@ SELECT currency, sum(amount) AS amount FROM payouts WHERE status = 'requested' G
 -- name: admin-partners
 -- Partners for the back office list, filtered by status ('' = all) and a
 -- search over ref, name and contact email; applications oldest first,
--- others newest first; keyset pages by id.
+-- others newest first; keyset pages by id. The plan shown is the one in
+-- force at $4.
 SELECT p.id, p.ref, p.name, p.kind, p.status, p.contact_name, p.contact_email, p.website, p.promotion,
        p.created_at, p.certified_at, coalesce(t.name, '') AS type_name,
        coalesce((SELECT pl.name || ' v' || v.version FROM contracts c
                    JOIN plan_versions v ON v.id = c.plan_version_id JOIN plans pl ON pl.id = v.plan_id
-                  WHERE c.partner_id = p.id AND c.starts_at <= now() AND (c.ends_at IS NULL OR c.ends_at > now())), '') AS plan
+                  WHERE c.partner_id = p.id AND c.starts_at <= $4 AND (c.ends_at IS NULL OR c.ends_at > $4)), '') AS plan
   FROM partners p LEFT JOIN partner_types t ON t.id = p.partner_type_id
  WHERE ($1 = '' OR p.status = $1)
    AND ($2 = '' OR p.ref ILIKE '%' || $2 || '%' OR p.name ILIKE '%' || $2 || '%' OR p.contact_email ILIKE '%' || $2 || '%')
@@ -41,16 +42,16 @@ SELECT id, ref, name, kind, status, partner_type_id, recruiter_id, contact_name,
   FROM partners WHERE id = $1 FOR UPDATE;
 
 -- name: set-partner-status
-UPDATE partners SET status = $2, status_reason = $3, updated_at = now() WHERE id = $1;
+UPDATE partners SET status = $2, status_reason = $3, updated_at = $4 WHERE id = $1;
 
 -- name: set-partner-type
-UPDATE partners SET partner_type_id = $2, updated_at = now() WHERE id = $1;
+UPDATE partners SET partner_type_id = $2, updated_at = $3 WHERE id = $1;
 
 -- name: set-partner-certified
-UPDATE partners SET certified_at = $2, updated_at = now() WHERE id = $1;
+UPDATE partners SET certified_at = $2, updated_at = $3 WHERE id = $1;
 
 -- name: set-partner-recruiter
-UPDATE partners SET recruiter_id = $2, updated_at = now() WHERE id = $1;
+UPDATE partners SET recruiter_id = $2, updated_at = $3 WHERE id = $1;
 
 -- name: recruiter-chain
 -- The recruiters above a partner, nearest first (to refuse a cycle).
@@ -78,13 +79,13 @@ RETURNING id, plan_version_id;
 SELECT starts_at FROM contracts WHERE partner_id = $1 AND starts_at >= $2 ORDER BY starts_at LIMIT 1;
 
 -- name: insert-contract
-INSERT INTO contracts (partner_id, plan_version_id, starts_at) VALUES ($1, $2, $3) RETURNING id;
+INSERT INTO contracts (partner_id, plan_version_id, starts_at, created_at) VALUES ($1, $2, $3, $4) RETURNING id;
 
 -- name: code-taken
 SELECT EXISTS (SELECT 1 FROM links WHERE code = $1);
 
 -- name: insert-default-link
-INSERT INTO links (partner_id, code, destination_url, is_default, label) VALUES ($1, $2, $3, true, '')
+INSERT INTO links (partner_id, code, destination_url, is_default, label, created_at, updated_at) VALUES ($1, $2, $3, true, '', $4, $4)
 RETURNING id;
 
 -- name: delete-partner-sessions
@@ -138,7 +139,7 @@ UPDATE customers SET partner_id = $2, source = 'manual', reason = 'reassigned', 
 
 -- name: insert-manual-decision
 INSERT INTO attribution_decisions (customer_id, partner_id, source, occurred_at, reason, detail, decided_by, decided_at)
-VALUES ($1, $2, 'manual', $3, 'reassigned', $4, $5, $3);
+VALUES ($1, $2, 'manual', $3, 'reassigned', $4, $5, $6);
 
 -- name: customer-by-id
 SELECT c.id, c.external_id, c.email, c.name, c.partner_id, coalesce(p.name, '') AS partner, coalesce(c.source, '') AS source,

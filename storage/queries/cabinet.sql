@@ -1,8 +1,8 @@
 -- Sessions, sign-in limits and the partner dashboard.
 
 -- name: insert-session
-INSERT INTO sessions (token_hash, user_id, csrf_token, expires_at, ip, user_agent)
-VALUES ($1, $2, $3, $4, $5, $6);
+INSERT INTO sessions (token_hash, user_id, csrf_token, expires_at, ip, user_agent, created_at, last_seen_at)
+VALUES ($1, $2, $3, $4, $5, $6, $7, $7);
 
 -- name: session-user
 SELECT s.csrf_token, u.id, u.email, u.name, u.password_hash, u.role, u.partner_id, u.locale, u.time_zone,
@@ -21,8 +21,10 @@ SELECT (SELECT count(*) FROM login_failures WHERE email = $1 AND at > $3) AS by_
 INSERT INTO login_failures (email, ip, at) VALUES ($1, $2, $3);
 
 -- name: dashboard-clicks
+-- Clicks of the UTC days dated $2 up to $3 (the local dates of the
+-- period's first day and end, see dashboard-daily).
 SELECT coalesce(sum(clicks), 0) AS clicks, coalesce(sum(unique_clicks), 0) AS unique_clicks
-  FROM click_stats_daily WHERE partner_id = $1 AND day >= $2 AND day < $3;
+  FROM click_stats_daily WHERE partner_id = $1 AND day >= $2::date AND day < $3::date;
 
 -- name: dashboard-customers
 -- leads: customers bound in the period; customers: bound ever; paying:
@@ -57,7 +59,7 @@ SELECT code FROM links WHERE partner_id = $1 AND is_default AND disabled_at IS N
 SELECT l.id, l.code, l.destination_url, l.sub_id, l.label, l.is_default, (l.disabled_at IS NOT NULL) AS disabled,
        coalesce(sum(s.clicks), 0) AS clicks, coalesce(sum(s.unique_clicks), 0) AS unique_clicks
   FROM links l
-  LEFT JOIN click_stats_daily s ON s.partner_id = l.partner_id AND s.link_id = l.id AND s.day >= $2
+  LEFT JOIN click_stats_daily s ON s.partner_id = l.partner_id AND s.link_id = l.id AND s.day >= $2::date
  WHERE l.partner_id = $1
  GROUP BY l.id
  ORDER BY l.is_default DESC, l.id;
@@ -104,15 +106,16 @@ SELECT id, company, contact_name, email, status, protected_until, created_at, re
   FROM lead_registrations WHERE partner_id = $1 ORDER BY created_at DESC LIMIT 200;
 
 -- name: insert-application
-INSERT INTO partners (ref, name, kind, status, contact_name, contact_email, contact_phone, website, promotion)
-VALUES ($1, $2, $3, 'applied', $4, $5, $6, $7, $8)
+INSERT INTO partners (ref, name, kind, status, contact_name, contact_email, contact_phone, website, promotion,
+                      created_at, updated_at)
+VALUES ($1, $2, $3, 'applied', $4, $5, $6, $7, $8, $9, $9)
 RETURNING id;
 
 -- name: set-user-locale
 UPDATE users SET locale = $2 WHERE id = $1;
 
 -- name: insert-password-reset
-INSERT INTO password_resets (token_hash, user_id, expires_at) VALUES ($1, $2, $3);
+INSERT INTO password_resets (token_hash, user_id, expires_at, created_at) VALUES ($1, $2, $3, $4);
 
 -- name: use-password-reset
 -- Marks a reset token used, once, if it has not expired.
@@ -134,24 +137,30 @@ SELECT id, partner_id, plan_version_id, starts_at, ends_at, NULL::bigint AS recr
 SELECT currency, amount FROM min_payouts ORDER BY currency;
 
 -- name: dashboard-daily
--- Clicks, leads and earnings per day of [from, to): each source grouped
--- once by its day offset from "from" (the user's local midnight; a day is
--- taken as 24 hours), then laid on the list of days.
+-- Clicks, leads and earnings per day of the period. $2 holds the instants
+-- that start each day and the one that ends the last (the user's local
+-- midnights, computed by the program: a day across a change of summer
+-- time has 23 or 25 hours); leads and earnings fall into the day whose
+-- range holds them (width_bucket). Clicks are counted per UTC day
+-- (click_stats_daily): $4 and $5 are the local dates of the first day and
+-- of the end, and a UTC day is shown on the local day of the same date.
 WITH days AS (
-    SELECT n, $2::timestamptz + n * interval '1 day' AS day
-      FROM generate_series(0, (extract(epoch FROM $3::timestamptz - $2::timestamptz) / 86400)::int - 1) AS n
+    SELECT n, ($2::timestamptz[])[n] AS day FROM generate_series(1, cardinality($2::timestamptz[]) - 1) AS n
 ), cl AS (
-    SELECT (day - ($2::timestamptz AT TIME ZONE 'UTC')::date) AS n, sum(clicks) AS clicks
+    SELECT (day - $4::date) + 1 AS n, sum(clicks) AS clicks
       FROM click_stats_daily
-     WHERE partner_id = $1 AND day >= ($2::timestamptz AT TIME ZONE 'UTC')::date AND day < ($3::timestamptz AT TIME ZONE 'UTC')::date
+     WHERE partner_id = $1 AND day >= $4::date AND day < $5::date
      GROUP BY 1
 ), le AS (
-    SELECT floor(extract(epoch FROM bound_at - $2::timestamptz) / 86400)::int AS n, count(*) AS leads
-      FROM customers WHERE partner_id = $1 AND bound_at >= $2 AND bound_at < $3
+    SELECT width_bucket(bound_at, $2::timestamptz[]) AS n, count(*) AS leads
+      FROM customers
+     WHERE partner_id = $1 AND bound_at >= ($2::timestamptz[])[1] AND bound_at < ($2::timestamptz[])[cardinality($2::timestamptz[])]
      GROUP BY 1
 ), ea AS (
-    SELECT floor(extract(epoch FROM earned_at - $2::timestamptz) / 86400)::int AS n, sum(amount) AS earned
-      FROM commissions WHERE partner_id = $1 AND currency = $4 AND earned_at >= $2 AND earned_at < $3
+    SELECT width_bucket(earned_at, $2::timestamptz[]) AS n, sum(amount) AS earned
+      FROM commissions
+     WHERE partner_id = $1 AND currency = $3
+       AND earned_at >= ($2::timestamptz[])[1] AND earned_at < ($2::timestamptz[])[cardinality($2::timestamptz[])]
      GROUP BY 1
 )
 SELECT days.day, coalesce(cl.clicks, 0) AS clicks, coalesce(le.leads, 0) AS leads, coalesce(ea.earned, 0) AS earned

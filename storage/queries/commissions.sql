@@ -101,24 +101,25 @@ GROUP BY partner_id, currency;
 -- name: insert-commissions
 -- Inserts a batch of commissions (skipping any that exist: one per
 -- purchase, partner and level), the ledger entry of each new one
--- (pending, available from the end of its hold) and its postback.
+-- (pending, available from the end of its hold) and its postback, all
+-- written at $19.
 WITH ins AS (
     INSERT INTO commissions (partner_id, customer_id, purchase_id, event, level, contract_id, plan_version_id,
                              rule_id, tier_min_volume, base_amount, percent, amount_unrounded, amount, currency,
-                             earned_at, hold_until, explanation)
-    SELECT * FROM unnest($1::bigint[], $2::bigint[], $3::bigint[], $4::text[], $5::smallint[], $6::bigint[],
+                             earned_at, hold_until, explanation, created_at)
+    SELECT *, $19::timestamptz FROM unnest($1::bigint[], $2::bigint[], $3::bigint[], $4::text[], $5::smallint[], $6::bigint[],
                          $7::bigint[], $8::bigint[], $9::numeric[], $10::numeric[], $11::numeric[], $12::numeric[],
                          $13::numeric[], $14::text[], $15::timestamptz[], $16::timestamptz[], $17::text[])
     ON CONFLICT DO NOTHING
     RETURNING id, partner_id, amount, currency, hold_until
 ), entries AS (
-    INSERT INTO ledger_entries (partner_id, currency, bucket, kind, amount, commission_id, available_at)
-    SELECT partner_id, currency, 'pending', 'commission', amount, id, hold_until FROM ins WHERE amount > 0
+    INSERT INTO ledger_entries (partner_id, currency, bucket, kind, amount, commission_id, available_at, created_at)
+    SELECT partner_id, currency, 'pending', 'commission', amount, id, hold_until, $19 FROM ins WHERE amount > 0
 )
 -- A postback for each new commission of the partners in $18 (those with a
 -- postback URL): queued with the commission, delivered by the postbacks step.
-INSERT INTO outbox (kind, partner_id, payload)
-SELECT 'postback', partner_id, jsonb_build_object('commission_id', id) FROM ins WHERE partner_id = ANY($18::bigint[]);
+INSERT INTO outbox (kind, partner_id, payload, created_at, next_at)
+SELECT 'postback', partner_id, jsonb_build_object('commission_id', id), $19, $19 FROM ins WHERE partner_id = ANY($18::bigint[]);
 
 -- name: insert-new-commissions
 -- insert-commissions without skipping existing ones, for batches of
@@ -128,19 +129,19 @@ SELECT 'postback', partner_id, jsonb_build_object('commission_id', id) FROM ins 
 WITH ins AS (
     INSERT INTO commissions (partner_id, customer_id, purchase_id, event, level, contract_id, plan_version_id,
                              rule_id, tier_min_volume, base_amount, percent, amount_unrounded, amount, currency,
-                             earned_at, hold_until, explanation)
-    SELECT * FROM unnest($1::bigint[], $2::bigint[], $3::bigint[], $4::text[], $5::smallint[], $6::bigint[],
+                             earned_at, hold_until, explanation, created_at)
+    SELECT *, $19::timestamptz FROM unnest($1::bigint[], $2::bigint[], $3::bigint[], $4::text[], $5::smallint[], $6::bigint[],
                          $7::bigint[], $8::bigint[], $9::numeric[], $10::numeric[], $11::numeric[], $12::numeric[],
                          $13::numeric[], $14::text[], $15::timestamptz[], $16::timestamptz[], $17::text[])
     RETURNING id, partner_id, amount, currency, hold_until
 ), entries AS (
-    INSERT INTO ledger_entries (partner_id, currency, bucket, kind, amount, commission_id, available_at)
-    SELECT partner_id, currency, 'pending', 'commission', amount, id, hold_until FROM ins WHERE amount > 0
+    INSERT INTO ledger_entries (partner_id, currency, bucket, kind, amount, commission_id, available_at, created_at)
+    SELECT partner_id, currency, 'pending', 'commission', amount, id, hold_until, $19 FROM ins WHERE amount > 0
 )
 -- A postback for each new commission of the partners in $18 (those with a
 -- postback URL): queued with the commission, delivered by the postbacks step.
-INSERT INTO outbox (kind, partner_id, payload)
-SELECT 'postback', partner_id, jsonb_build_object('commission_id', id) FROM ins WHERE partner_id = ANY($18::bigint[]);
+INSERT INTO outbox (kind, partner_id, payload, created_at, next_at)
+SELECT 'postback', partner_id, jsonb_build_object('commission_id', id), $19, $19 FROM ins WHERE partner_id = ANY($18::bigint[]);
 
 -- name: note-reconciled-purchases
 -- The note and earning partner of reconciled purchases whose stored ones
@@ -157,7 +158,7 @@ SELECT c.id, c.partner_id, c.bound_at FROM customers c
    FOR UPDATE SKIP LOCKED;
 
 -- name: mark-lead-paid
-UPDATE customers SET lead_paid_at = now() WHERE id = ANY($1);
+UPDATE customers SET lead_paid_at = $2 WHERE id = ANY($1);
 
 -- name: refunds-to-reconcile
 -- Refunds of reconciled purchases, with what earlier refunds of the same
@@ -186,10 +187,10 @@ SELECT id, partner_id, purchase_id, amount, currency FROM commissions
 -- released commission comes out of the available balance and one of a held
 -- commission out of the pending one. A reversal of a commission of the
 -- partners in $6 (those with a postback URL) queues its postback. The
--- caller holds the commissions' row locks.
+-- caller holds the commissions' row locks. All is written at $7.
 WITH ins AS (
-    INSERT INTO commission_reversals (commission_id, refund_id, amount, currency, explanation)
-    SELECT * FROM unnest($1::bigint[], $2::bigint[], $3::numeric[], $4::text[], $5::text[])
+    INSERT INTO commission_reversals (commission_id, refund_id, amount, currency, explanation, created_at)
+    SELECT *, $7::timestamptz FROM unnest($1::bigint[], $2::bigint[], $3::numeric[], $4::text[], $5::text[])
     ON CONFLICT DO NOTHING
     RETURNING id, commission_id, amount, currency
 ), upd AS (
@@ -197,18 +198,18 @@ WITH ins AS (
       FROM (SELECT commission_id, sum(amount) AS amount FROM ins GROUP BY commission_id) t
      WHERE c.id = t.commission_id
 ), entries AS (
-    INSERT INTO ledger_entries (partner_id, currency, bucket, kind, amount, commission_id, reversal_id, available_at)
+    INSERT INTO ledger_entries (partner_id, currency, bucket, kind, amount, commission_id, reversal_id, available_at, created_at)
     SELECT c.partner_id, ins.currency, 'pending', 'reversal', -ins.amount, c.id, ins.id,
-           CASE WHEN NOT c.flagged THEN c.hold_until END
+           CASE WHEN NOT c.flagged THEN c.hold_until END, $7
       FROM ins JOIN commissions c ON c.id = ins.commission_id
 )
-INSERT INTO outbox (kind, partner_id, payload)
-SELECT 'postback', c.partner_id, jsonb_build_object('commission_id', c.id, 'reversal_id', ins.id)
+INSERT INTO outbox (kind, partner_id, payload, created_at, next_at)
+SELECT 'postback', c.partner_id, jsonb_build_object('commission_id', c.id, 'reversal_id', ins.id), $7, $7
   FROM ins JOIN commissions c ON c.id = ins.commission_id
  WHERE c.partner_id = ANY($6::bigint[]);
 
 -- name: mark-refunds-reconciled
-UPDATE refunds SET reconciled_at = now() WHERE id = ANY($1);
+UPDATE refunds SET reconciled_at = $2 WHERE id = ANY($1);
 
 -- name: release-holds
 -- Moves the balances' release mark forward to $1 (see release_holds in
@@ -223,8 +224,8 @@ SELECT currency, bucket, amount FROM partner_balances WHERE partner_id = $1 ORDE
 
 -- name: insert-manual-entry
 -- No row when the partner does not exist.
-INSERT INTO ledger_entries (partner_id, currency, bucket, kind, amount, reason, created_by)
-SELECT id, $2, 'available', $3, $4, $5, $6 FROM partners WHERE id = $1
+INSERT INTO ledger_entries (partner_id, currency, bucket, kind, amount, reason, created_by, created_at)
+SELECT id, $2, 'available', $3, $4, $5, $6, $7 FROM partners WHERE id = $1
 RETURNING id;
 
 -- name: commission-for-review
@@ -238,8 +239,8 @@ WITH c AS (
     UPDATE commissions SET flagged = $2 WHERE id = $1 AND flagged <> $2
     RETURNING id, partner_id, currency, hold_until, amount - reversed_amount AS rest
 )
-INSERT INTO ledger_entries (partner_id, currency, bucket, kind, amount, commission_id, available_at, created_by)
-SELECT c.partner_id, c.currency, 'pending', CASE WHEN $2 THEN 'flag' ELSE 'unflag' END, m.amount, c.id, m.at, $3
+INSERT INTO ledger_entries (partner_id, currency, bucket, kind, amount, commission_id, available_at, created_by, created_at)
+SELECT c.partner_id, c.currency, 'pending', CASE WHEN $2 THEN 'flag' ELSE 'unflag' END, m.amount, c.id, m.at, $3, $4
   FROM c CROSS JOIN LATERAL (VALUES (-c.rest, CASE WHEN NOT $2 THEN NULL ELSE c.hold_until END),
                                     (c.rest, CASE WHEN $2 THEN NULL ELSE c.hold_until END)) AS m(amount, at)
  WHERE c.rest <> 0;

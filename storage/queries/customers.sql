@@ -1,8 +1,8 @@
 -- Customers and the evidence attribution weighs.
 
 -- name: ensure-customer
-INSERT INTO customers (external_id, reason, first_seen_at, email, name)
-VALUES ($1, 'no_evidence', $2, $3, $4)
+INSERT INTO customers (external_id, reason, first_seen_at, email, name, created_at)
+VALUES ($1, 'no_evidence', $2, $3, $4, $5)
 ON CONFLICT (external_id) DO NOTHING;
 
 -- name: customer-for-update
@@ -47,8 +47,8 @@ SELECT partner_id, email FROM users WHERE partner_id = ANY($1);
 
 -- name: insert-lead
 INSERT INTO leads (id, customer_external_id, click_id, promo_code, partner_ref, email, name,
-                   existing_customer, source, occurred_at, received_at)
-VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)
+                   existing_customer, source, occurred_at, received_at, processed_at)
+VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)
 ON CONFLICT (id) DO NOTHING
 RETURNING id;
 
@@ -79,8 +79,8 @@ UPDATE customers
 
 -- name: insert-decision
 INSERT INTO attribution_decisions (customer_id, lead_id, purchase_id, partner_id, source, click_id,
-                                   promo_code_id, registration_id, occurred_at, reason, detail)
-VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11);
+                                   promo_code_id, registration_id, occurred_at, reason, detail, decided_at)
+VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12);
 
 -- name: mark-registration-bound
 UPDATE lead_registrations SET status = 'bound' WHERE id = $1;
@@ -94,7 +94,7 @@ SELECT id, external_id, customer_external_id, promo_code, coalesce(click_id::tex
  LIMIT $1;
 
 -- name: mark-evidence-checked
-UPDATE purchases SET evidence_checked_at = now() WHERE id = $1 AND evidence_checked_at IS NULL;
+UPDATE purchases SET evidence_checked_at = $2 WHERE id = $1 AND evidence_checked_at IS NULL;
 
 -- name: customer-binding
 SELECT c.external_id, c.partner_id, pa.ref AS partner_ref, pa.name AS partner_name, c.source, c.reason,

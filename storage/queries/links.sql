@@ -23,11 +23,11 @@ SELECT l.id, l.partner_id, l.code, l.destination_url, l.sub_id,
  WHERE l.code = $1;
 
 -- name: insert-link
-INSERT INTO links (partner_id, code, destination_url, sub_id, label, is_default)
-VALUES ($1, $2, $3, $4, $5, $6)
+INSERT INTO links (partner_id, code, destination_url, sub_id, label, is_default, created_at, updated_at)
+VALUES ($1, $2, $3, $4, $5, $6, $7, $7)
 RETURNING id, created_at;
 
 -- name: set-link-disabled
-UPDATE links SET disabled_at = CASE WHEN $2 THEN coalesce(disabled_at, now()) END, updated_at = now()
+UPDATE links SET disabled_at = CASE WHEN $2 THEN coalesce(disabled_at, $4) END, updated_at = $4
  WHERE id = $1 AND partner_id = $3
 RETURNING code;

@@ -6,9 +6,9 @@
 -- A notice of event $2 about partner $1 to each active owner of the
 -- partner, or, when $5 names staff roles, to each active staff user of
 -- those roles. A decision's reason ($4) goes with it: the partner's own
--- reason may change before it is sent.
-INSERT INTO outbox (kind, partner_id, payload)
-SELECT 'notice', $1, jsonb_build_object('event', $2::text, 'payout_id', $3::bigint, 'reason', $4::text, 'user_id', u.id)
+-- reason may change before it is sent. Queued at $6, due at once.
+INSERT INTO outbox (kind, partner_id, payload, created_at, next_at)
+SELECT 'notice', $1, jsonb_build_object('event', $2::text, 'payout_id', $3::bigint, 'reason', $4::text, 'user_id', u.id), $6, $6
   FROM users u
  WHERE u.disabled_at IS NULL
    AND CASE WHEN coalesce(cardinality($5::text[]), 0) = 0 THEN u.partner_id = $1 AND u.role = 'owner'

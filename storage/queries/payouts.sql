@@ -21,8 +21,8 @@ RETURNING id;
 
 -- name: insert-payout-entries
 -- The pair of entries a payout transition books: from one bucket to another.
-INSERT INTO ledger_entries (partner_id, currency, bucket, kind, amount, payout_id, created_by)
-VALUES ($1, $2, $3, $5, -$4::numeric, $6, $7), ($1, $2, $8, $5, $4::numeric, $6, $7);
+INSERT INTO ledger_entries (partner_id, currency, bucket, kind, amount, payout_id, created_by, created_at)
+VALUES ($1, $2, $3, $5, -$4::numeric, $6, $7, $9), ($1, $2, $8, $5, $4::numeric, $6, $7, $9);
 
 -- name: payout-for-update
 SELECT id, partner_id, amount, currency, status, requested_by FROM payouts WHERE id = $1 FOR UPDATE;
@@ -37,7 +37,7 @@ SELECT id, amount, currency, status, method, requested_at, decided_at, reason, p
   FROM payouts WHERE partner_id = $1 ORDER BY requested_at DESC, id DESC LIMIT 100;
 
 -- name: set-payout-details
-UPDATE partners SET payout_method = $2, payout_details = $3, updated_at = now() WHERE id = $1;
+UPDATE partners SET payout_method = $2, payout_details = $3, updated_at = $4 WHERE id = $1;
 
 -- name: payout-details-of
 SELECT payout_method, payout_details FROM partners WHERE id = $1;

@@ -25,7 +25,7 @@ SELECT default_plan_id AS plan_id, name FROM partner_types
  ORDER BY name;
 
 -- name: plans-insert
-INSERT INTO plans (name, description) VALUES ($1, $2) RETURNING id;
+INSERT INTO plans (name, description, created_at) VALUES ($1, $2, $3) RETURNING id;
 
 -- name: plans-lock
 -- Serialises the creation of a plan's versions.

@@ -37,7 +37,7 @@ SELECT o.id, o.created_at, o.attempts, o.sent_at, o.next_at, o.last_error,
 SELECT postback_url FROM partners WHERE id = $1 FOR UPDATE;
 
 -- name: set-postback-url
-UPDATE partners SET postback_url = $2, updated_at = now() WHERE id = $1;
+UPDATE partners SET postback_url = $2, updated_at = $3 WHERE id = $1;
 
 -- name: claim-postback-test
 -- Starts a test postback of partner $1 at $2 unless one started within

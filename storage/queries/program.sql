@@ -12,7 +12,7 @@ UPDATE program_settings
    SET name = $1, default_currency = $2, default_landing_url = $3, allowed_domains = $4,
        attribution_window_days = $5, attribution_model = $6, hold_days = $7,
        registration_protection_days = $8, cookie_name = $9, cookie_domain = $10,
-       click_param = $11, allow_self_referral = $12, terms = $13, updated_at = now()
+       click_param = $11, allow_self_referral = $12, terms = $13, updated_at = $14
  WHERE id = 1;
 
 -- name: upsert-min-payout

@@ -3,8 +3,8 @@
 
 -- name: insert-purchase
 INSERT INTO purchases (external_id, customer_external_id, amount, currency, product, promo_code,
-                       click_id, occurred_at, body_hash)
-VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
+                       click_id, occurred_at, body_hash, received_at)
+VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
 ON CONFLICT (external_id) DO NOTHING
 RETURNING received_at;
 
@@ -24,8 +24,8 @@ SELECT id, amount, currency FROM purchases WHERE external_id = $1 FOR UPDATE;
 SELECT coalesce(sum(amount), 0) FROM refunds WHERE purchase_id = $1;
 
 -- name: insert-refund
-INSERT INTO refunds (external_id, purchase_id, amount, currency, occurred_at, body_hash)
-VALUES ($1, $2, $3, $4, $5, $6)
+INSERT INTO refunds (external_id, purchase_id, amount, currency, occurred_at, body_hash, received_at)
+VALUES ($1, $2, $3, $4, $5, $6, $7)
 ON CONFLICT (external_id) DO NOTHING
 RETURNING received_at;
 
@@ -39,8 +39,8 @@ SELECT r.external_id, p.external_id AS purchase_external_id, r.amount, r.currenc
 -- Inserts a file of purchases in one statement and returns the ids it
 -- inserted; the others existed before.
 INSERT INTO purchases (external_id, customer_external_id, amount, currency, product, promo_code,
-                       click_id, occurred_at, body_hash)
-SELECT * FROM unnest($1::text[], $2::text[], $3::numeric[], $4::text[], $5::text[], $6::text[],
+                       click_id, occurred_at, body_hash, received_at)
+SELECT *, $10::timestamptz FROM unnest($1::text[], $2::text[], $3::numeric[], $4::text[], $5::text[], $6::text[],
                      $7::uuid[], $8::timestamptz[], $9::bytea[])
 ON CONFLICT (external_id) DO NOTHING
 RETURNING external_id;
@@ -52,7 +52,7 @@ SELECT external_id, body_hash FROM purchases WHERE external_id = ANY($1);
 SELECT id, name FROM api_keys WHERE key_hash = $1 AND revoked_at IS NULL;
 
 -- name: insert-api-key
-INSERT INTO api_keys (name, prefix, key_hash) VALUES ($1, $2, $3) RETURNING id;
+INSERT INTO api_keys (name, prefix, key_hash, created_at) VALUES ($1, $2, $3, $4) RETURNING id;
 
 -- name: touch-api-key
-UPDATE api_keys SET last_used_at = now() WHERE id = $1;
+UPDATE api_keys SET last_used_at = $2 WHERE id = $1;

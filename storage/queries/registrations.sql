@@ -29,5 +29,5 @@ UPDATE lead_registrations
 RETURNING partner_id;
 
 -- name: insert-audit
-INSERT INTO audit_log (actor_id, actor, action, entity, entity_id, before, after, ip)
-VALUES ($1, $2, $3, $4, $5, $6, $7, $8);
+INSERT INTO audit_log (actor_id, actor, action, entity, entity_id, before, after, ip, at)
+VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9);

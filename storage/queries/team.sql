@@ -44,8 +44,8 @@ RETURNING partner_id, email, invited_by;
 -- name: upsert-member
 -- A new member, or a removed user of the same partner coming back; any
 -- other holder of the email makes this return no row.
-INSERT INTO users (email, name, password_hash, role, partner_id, locale)
-VALUES ($1, $2, $3, 'member', $4, $5)
+INSERT INTO users (email, name, password_hash, role, partner_id, locale, created_at)
+VALUES ($1, $2, $3, 'member', $4, $5, $6)
 ON CONFLICT (email) DO UPDATE
    SET name = excluded.name, password_hash = excluded.password_hash, role = 'member',
        locale = excluded.locale, disabled_at = NULL

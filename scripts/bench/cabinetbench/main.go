@@ -50,43 +50,48 @@ func run(adminURL, redisURL, bin string, nClicks, nCustomers, nCommissions, n in
 	// everything, the rest spread over 999 partners.
 	steps := []string{
 		`UPDATE program_settings SET allowed_domains = '{example.com}', default_currency = 'RUB'`,
-		`INSERT INTO plans (name) VALUES ('Bench')`,
-		`INSERT INTO plan_versions (plan_id, version) SELECT id, 1 FROM plans`,
+		`INSERT INTO plans (name, created_at) VALUES ('Bench', $1)`,
+		`INSERT INTO plan_versions (plan_id, version, created_at) SELECT id, 1, $1 FROM plans`,
 		`INSERT INTO plan_rules (plan_version_id, position, event, level, kind, percent) SELECT id, 0, 'sale', 1, 'percent', 20 FROM plan_versions`,
-		`UPDATE plan_versions SET status = 'published', published_at = now()`,
-		`INSERT INTO partners (ref, name, status) SELECT 'p' || i, 'Partner ' || i, 'active' FROM generate_series(1, 1000) i`,
-		`INSERT INTO contracts (partner_id, plan_version_id, starts_at) SELECT id, (SELECT id FROM plan_versions), '2025-01-01' FROM partners`,
-		`INSERT INTO users (email, password_hash, role, partner_id) VALUES ('largest@bench.test', 'x', 'owner', 1)`,
-		`INSERT INTO links (partner_id, code, destination_url, is_default) SELECT id, 'link' || id, 'https://example.com/', true FROM partners`,
-		`SELECT ensure_click_partitions(now() - interval '12 months', 13)`,
+		`UPDATE plan_versions SET status = 'published', published_at = $1`,
+		`INSERT INTO partners (ref, name, status, created_at, updated_at) SELECT 'p' || i, 'Partner ' || i, 'active', $1, $1 FROM generate_series(1, 1000) i`,
+		`INSERT INTO contracts (partner_id, plan_version_id, starts_at, created_at) SELECT id, (SELECT id FROM plan_versions), $1::timestamptz - interval '2 years', $1 FROM partners`,
+		`INSERT INTO users (email, password_hash, role, partner_id, created_at) VALUES ('largest@bench.test', 'x', 'owner', 1, $1)`,
+		`INSERT INTO links (partner_id, code, destination_url, is_default, created_at, updated_at) SELECT id, 'link' || id, 'https://example.com/', true, $1, $1 FROM partners`,
+		`SELECT ensure_click_partitions($1::timestamptz - interval '12 months', 13)`,
 		fmt.Sprintf(`INSERT INTO clicks (click_id, clicked_at, link_id, partner_id, ip, user_agent, flags, attributable)
-			SELECT gen_random_uuid(), now() - (i %% 31536000) * interval '1 second', p, p,
+			SELECT gen_random_uuid(), $1::timestamptz - (i %% 31536000) * interval '1 second', p, p,
 			       ('10.' || (i %% 250) || '.' || (i / 250 %% 250) || '.1')::inet, 'Mozilla/5.0', 0, true
 			  FROM generate_series(1, %d) i, LATERAL (SELECT CASE WHEN i %% 10 = 0 THEN 1 ELSE 2 + i %% 999 END AS p) x`, nClicks),
 		`INSERT INTO click_stats_daily (day, partner_id, link_id, sub_id, clicks, unique_clicks)
 			SELECT (clicked_at AT TIME ZONE 'UTC')::date, partner_id, link_id, sub_id, count(*), count(DISTINCT ip) FROM clicks GROUP BY 1, 2, 3, 4`,
-		fmt.Sprintf(`INSERT INTO customers (external_id, partner_id, source, reason, bound_at, first_seen_at, lead_paid_at)
+		fmt.Sprintf(`INSERT INTO customers (external_id, partner_id, source, reason, bound_at, first_seen_at, lead_paid_at, created_at)
 			SELECT 'c' || i, CASE WHEN i %% 10 = 0 THEN 1 ELSE 2 + i %% 999 END, 'click', 'attributed',
-			       now() - (i %% 365) * interval '1 day', now() - (i %% 365) * interval '1 day', now()
+			       $1::timestamptz - (i %% 365) * interval '1 day', $1::timestamptz - (i %% 365) * interval '1 day', $1, $1
 			  FROM generate_series(1, %d) i`, nCustomers),
-		fmt.Sprintf(`INSERT INTO purchases (external_id, customer_external_id, amount, currency, occurred_at, body_hash)
-			SELECT 'inv' || i, 'c' || (1 + i %% %d), 1000 + i %% 9000, 'RUB', now() - (i %% 300) * interval '1 day', '\x00'
+		fmt.Sprintf(`INSERT INTO purchases (external_id, customer_external_id, amount, currency, occurred_at, body_hash, received_at)
+			SELECT 'inv' || i, 'c' || (1 + i %% %d), 1000 + i %% 9000, 'RUB', $1::timestamptz - (i %% 300) * interval '1 day', '\x00', $1
 			  FROM generate_series(1, %d) i`, nCustomers, nCommissions),
 		`UPDATE purchases p SET partner_id = c.partner_id FROM customers c WHERE c.external_id = p.customer_external_id`,
 		`TRUNCATE purchases_waiting`, // reconciled, as far as these pages can tell
 		`INSERT INTO commissions (partner_id, customer_id, purchase_id, event, level, contract_id, plan_version_id, rule_id,
-			base_amount, percent, amount_unrounded, amount, currency, earned_at, hold_until, explanation)
+			base_amount, percent, amount_unrounded, amount, currency, earned_at, hold_until, explanation, created_at)
 			SELECT c.partner_id, c.id, p.id, 'sale', 1, k.id, k.plan_version_id, (SELECT id FROM plan_rules), p.amount, 20,
 			       p.amount * 0.2, p.amount * 0.2, 'RUB',
-			       p.occurred_at, p.occurred_at + interval '30 days', '20% of ' || p.amount || ' RUB, plan Bench v1'
+			       p.occurred_at, p.occurred_at + interval '30 days', '20% of ' || p.amount || ' RUB, plan Bench v1', $1
 			  FROM purchases p JOIN customers c ON c.external_id = p.customer_external_id JOIN contracts k ON k.partner_id = c.partner_id`,
-		`INSERT INTO ledger_entries (partner_id, currency, bucket, kind, amount, commission_id, available_at)
-			SELECT partner_id, currency, 'pending', 'commission', amount, id, hold_until FROM commissions`,
-		`SELECT release_holds(now())`,
+		`INSERT INTO ledger_entries (partner_id, currency, bucket, kind, amount, commission_id, available_at, created_at)
+			SELECT partner_id, currency, 'pending', 'commission', amount, id, hold_until, $1 FROM commissions`,
+		`SELECT release_holds($1)`,
 		`VACUUM ANALYZE`,
 	}
+	at := time.Now().UTC() // wall: the data is dated as the served binary's system clock sees it
 	for _, q := range steps {
-		if _, err := db.ExecContext(ctx, q); err != nil {
+		var args []any
+		if strings.Contains(q, "$1") {
+			args = append(args, at) // the steps that date rows take the benchmark's clock
+		}
+		if _, err := db.ExecContext(ctx, q, args...); err != nil {
 			return fmt.Errorf("%.60s...: %w", q, err)
 		}
 	}
@@ -109,8 +114,8 @@ func run(adminURL, redisURL, bin string, nClicks, nCustomers, nCommissions, n in
 	}
 	token := "bench-session-token"
 	sum := sha256.Sum256([]byte(token))
-	if _, err := db.ExecContext(ctx, `INSERT INTO sessions (token_hash, user_id, csrf_token, expires_at)
-		SELECT $1, id, 'x', now() + interval '1 day' FROM users WHERE email = 'largest@bench.test'`, sum[:]); err != nil {
+	if _, err := db.ExecContext(ctx, `INSERT INTO sessions (token_hash, user_id, csrf_token, expires_at, created_at, last_seen_at)
+		SELECT $1, id, 'x', $2::timestamptz + interval '1 day', $2, $2 FROM users WHERE email = 'largest@bench.test'`, sum[:], at); err != nil {
 		return err
 	}
 	addr, taddr := benchdb.FreeAddr(), benchdb.FreeAddr()

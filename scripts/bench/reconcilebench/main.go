@@ -111,11 +111,11 @@ func run(adminURL, redisURL, bin string, nPurchases, nCustomers, nPartners, nCli
 	// customer's partner, bound at a random time in the first half year.
 	custPartner := make([]int, nCustomers)
 	custBound := make([]time.Time, nCustomers)
-	if err := copyRows(db.DB, "customers", []string{"external_id", "partner_id", "source", "reason", "bound_at", "first_seen_at", "lead_paid_at"},
+	if err := copyRows(db.DB, "customers", []string{"external_id", "partner_id", "source", "reason", "bound_at", "first_seen_at", "lead_paid_at", "created_at"},
 		nCustomers, func(i int) []any {
 			custPartner[i] = r.IntN(nPartners)
 			custBound[i] = year.Add(time.Duration(r.Int64N(int64(180 * 24 * time.Hour)))).Truncate(time.Second)
-			return []any{fmt.Sprintf("c%06d", i), partnerID[custPartner[i]], "partner_ref", "attributed", custBound[i], custBound[i], custBound[i]}
+			return []any{fmt.Sprintf("c%06d", i), partnerID[custPartner[i]], "partner_ref", "attributed", custBound[i], custBound[i], custBound[i], custBound[i]}
 		}); err != nil {
 		return err
 	}
@@ -128,9 +128,9 @@ func run(adminURL, redisURL, bin string, nPurchases, nCustomers, nPartners, nCli
 	row := func(i int) []any {
 		p := ps[i]
 		return []any{fmt.Sprintf("inv%07d", i), fmt.Sprintf("c%06d", p.customer), fmt.Sprintf("%d.%02d", p.cents/100, p.cents%100),
-			"RUB", "crm", "", p.at, []byte("0123456789abcdef0123456789abcdef")}
+			"RUB", "crm", "", p.at, []byte("0123456789abcdef0123456789abcdef"), p.at}
 	}
-	cols := []string{"external_id", "customer_external_id", "amount", "currency", "product", "promo_code", "occurred_at", "body_hash"}
+	cols := []string{"external_id", "customer_external_id", "amount", "currency", "product", "promo_code", "occurred_at", "body_hash", "received_at"}
 	if _, err := db.Exec(`CREATE TABLE copy_baseline (LIKE purchases INCLUDING DEFAULTS)`); err != nil {
 		return err
 	}
