@@ -1,16 +1,23 @@
 # partnerka: two commands from a fresh clone.
 #   make run    start local PostgreSQL and Redis, migrate, load the demo, serve
 #   make test   the same on throwaway ports, then every test with -race
+#   make test-clock  every test again, PostgreSQL's clock 400 days ahead
 
 GO ?= go
 
-.PHONY: run test build vet clean bench-tracker bench-reconcile bench-cabinet
+.PHONY: run test test-clock build vet clean bench-tracker bench-reconcile bench-cabinet
 
 run:
 	@scripts/run.sh
 
 test:
 	@scripts/test.sh
+
+# The whole suite with the test PostgreSQL server's clock moved 400 days
+# ahead (libfaketime, server process only): the program's clock is the
+# only one, so nothing may change.
+test-clock:
+	@scripts/test.sh --clock
 
 # Tracker throughput and latency against a bare fasthttp 302 in the same
 # run, clicks in the stream against redirects answered, link cache memory.

@@ -96,8 +96,28 @@ pg_start() {
 		opts="$opts -c fsync=off -c synchronous_commit=off -c full_page_writes=off"
 	fi
 	opts="$opts ${PARTNERKA_BENCH_PG_OPTS:-}" # e.g. -c shared_preload_libraries=pg_stat_statements
-	as_pg "$PG_BIN/pg_ctl" -D "$dir" -o "$opts" -l "$dir/server.log" -w -t 60 start >/dev/null \
+	local clock=()
+	if [ -n "${PG_FAKETIME:-}" ]; then
+		# The server's clock moved (make test-clock): libfaketime preloaded
+		# into the postgres processes only (in Redis or the whole shell it
+		# hangs); monotonic clocks stay real so timeouts keep working.
+		clock=(env LD_PRELOAD="$(faketime_lib)" FAKETIME="$PG_FAKETIME" FAKETIME_DONT_FAKE_MONOTONIC=1 FAKETIME_NO_CACHE=1)
+	fi
+	as_pg "${clock[@]}" "$PG_BIN/pg_ctl" -D "$dir" -o "$opts" -l "$dir/server.log" -w -t 60 start >/dev/null \
 		|| { tail -20 "$dir/server.log" >&2; die "PostgreSQL did not start (log: $dir/server.log)"; }
+}
+
+# faketime_lib prints the path of libfaketime, installing it if missing.
+faketime_lib() {
+	local lib
+	for lib in /usr/lib/x86_64-linux-gnu/faketime/libfaketime.so.1 /usr/lib/*/faketime/libfaketime.so.1 /usr/local/lib/faketime/libfaketime.so.1; do
+		[ -f "$lib" ] && { echo "$lib"; return 0; }
+	done
+	apt_install faketime >&2
+	for lib in /usr/lib/*/faketime/libfaketime.so.1; do
+		[ -f "$lib" ] && { echo "$lib"; return 0; }
+	done
+	die "libfaketime not found after installing faketime"
 }
 
 pg_stop() {
