@@ -18,3 +18,8 @@ type Lead struct {
 	ReceivedAt       time.Time `json:"received_at"`
 	Source           string    `json:"source,omitempty"` // "api" (default) or "purchase"
 }
+
+// LeadRegistration is what a partner fills in to register a lead by hand.
+type LeadRegistration struct {
+	Company, ContactName, Email, Phone, Comment string
+}

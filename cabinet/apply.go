@@ -2,12 +2,12 @@ package cabinet
 
 import (
 	"strings"
-	"time"
 
 	"github.com/gofiber/fiber/v2"
 
 	"partnerka"
 	"partnerka/storage"
+	"partnerka/web"
 )
 
 type applyForm struct{ Kind, Name, ContactName, Email, Phone, Website, Promotion string }
@@ -18,12 +18,12 @@ func (s *Server) apply(c *fiber.Ctx) error {
 }
 
 func (s *Server) renderApply(c *fiber.Ctx, f applyForm, formErr error, status int) error {
-	locale := s.locale(c)
+	locale := s.Locale(c)
 	data := fiber.Map{"Form": f, "Done": c.Query("done") != ""}
 	if formErr != nil {
 		data["Error"], data["ErrorField"] = partnerka.ErrorMessage(formErr), partnerka.ErrorField(formErr)
 	}
-	return c.Status(status).Type("html").Send(s.page(c, "apply", locale, T(locale, "apply"), data))
+	return c.Status(status).Type("html").Send(s.Page(c, "apply", locale, web.T(locale, "apply"), data))
 }
 
 // submitApplication creates a partner waiting for approval, and its owner.
@@ -35,12 +35,12 @@ func (s *Server) submitApplication(c *fiber.Ctx) error {
 	err := validateApplication(f)
 	var hash string
 	if err == nil {
-		hash, err = HashPassword(c.FormValue("password"))
+		hash, err = web.HashPassword(c.FormValue("password"))
 	}
 	if err == nil {
 		_, err = s.DB.CreateApplication(c.UserContext(), storage.Application{Ref: refFrom(f.Name), Name: f.Name, Kind: f.Kind,
 			ContactName: f.ContactName, Email: f.Email, Phone: f.Phone, Website: f.Website, Promotion: f.Promotion,
-			Locale: s.locale(c), PasswordHash: hash})
+			Locale: s.Locale(c), PasswordHash: hash})
 	}
 	if err != nil {
 		if partnerka.ErrorCode(err) == partnerka.EINTERNAL {
@@ -85,26 +85,5 @@ func refFrom(name string) string {
 	if base == "" {
 		base = "p"
 	}
-	return base + "-" + strings.ToLower(strings.NewReplacer("_", "", "-", "").Replace(randomToken()))[:6]
-}
-
-// setLanguage switches between English and Russian: for a signed-in user
-// in their account, otherwise in a cookie.
-func (s *Server) setLanguage(c *fiber.Ctx) error {
-	locale := c.FormValue("locale")
-	if locale != "en" && locale != "ru" {
-		return fiber.ErrBadRequest
-	}
-	if u := currentUser(c); u != nil {
-		if err := s.DB.SetUserLocale(c.UserContext(), u.ID, locale); err != nil {
-			return err
-		}
-	} else {
-		s.setCookie(c, "pk_lang", locale, 365*24*time.Hour)
-	}
-	back := c.FormValue("back")
-	if !strings.HasPrefix(back, "/") || strings.HasPrefix(back, "//") || strings.ContainsAny(back, "\\\r\n") {
-		back = "/" // only paths of this site: no open redirect (a browser reads "/\host" as "//host")
-	}
-	return c.Redirect(back, fiber.StatusSeeOther)
+	return base + "-" + strings.ToLower(strings.NewReplacer("_", "", "-", "").Replace(web.RandomToken()))[:6]
 }

@@ -21,10 +21,10 @@ func TestCalendarEdges(t *testing.T) {
 	ctx := context.Background()
 	clock := now
 	f.srv.Now = func() time.Time { return clock }
-	if _, err := f.db.ExecContext(ctx, `UPDATE users SET time_zone = 'America/New_York' WHERE email = 'beta@x.test'`); err != nil {
+	if _, err := f.DB.ExecContext(ctx, `UPDATE users SET time_zone = 'America/New_York' WHERE email = 'beta@x.test'`); err != nil {
 		t.Fatal(err)
 	}
-	beta := f.seed.Partners["beta"]
+	beta := f.Seed.Partners["beta"]
 	at := func(s string) time.Time {
 		tm, err := time.Parse(time.RFC3339, s)
 		if err != nil {
@@ -35,8 +35,8 @@ func TestCalendarEdges(t *testing.T) {
 	bonus := func(when time.Time, reason string) {
 		t.Helper()
 		clock = when
-		m, token := f.signIn(t, "manager@x.test")
-		resp, _ := m.do("POST", "/admin/partners/"+strconv.FormatInt(beta, 10)+"/entries",
+		m, token := f.SignIn(t, "manager@x.test")
+		resp, _ := m.Do("POST", "/admin/partners/"+strconv.FormatInt(beta, 10)+"/entries",
 			url.Values{"_csrf": {token}, "kind": {"bonus"}, "amount": {"10"}, "currency": {"USD"}, "reason": {reason}})
 		if resp.StatusCode != 303 {
 			t.Fatalf("booking %q: %d", reason, resp.StatusCode)
@@ -69,8 +69,8 @@ func TestCalendarEdges(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			clock = at(tc.readAt)
-			b, _ := f.signIn(t, "beta@x.test")
-			resp, page := b.do("GET", "/earnings?"+tc.query, nil)
+			b, _ := f.SignIn(t, "beta@x.test")
+			resp, page := b.Do("GET", "/earnings?"+tc.query, nil)
 			if resp.StatusCode != 200 || !strings.Contains(page, tc.wantRange) || !strings.Contains(page, "America/New_York") {
 				t.Fatalf("%d, want the period %q in America/New_York", resp.StatusCode, tc.wantRange)
 			}
@@ -90,14 +90,14 @@ func TestCalendarEdges(t *testing.T) {
 	// Leads of the 25-hour day: at 00:30 EDT and at 23:30 EST, both on
 	// November 1 in New York, 24 hours apart plus the repeated hour.
 	for i, bound := range []string{"2026-11-01T04:30:00Z", "2026-11-02T04:30:00Z"} {
-		if _, err := f.db.ExecContext(ctx, `INSERT INTO customers (external_id, partner_id, source, reason, bound_at, first_seen_at, created_at)
+		if _, err := f.DB.ExecContext(ctx, `INSERT INTO customers (external_id, partner_id, source, reason, bound_at, first_seen_at, created_at)
 			VALUES ($1, $2, 'partner_ref', 'attributed', $3, $3, $3)`, "dst-"+strconv.Itoa(i), beta, at(bound)); err != nil {
 			t.Fatal(err)
 		}
 	}
 	clock = at("2026-11-05T12:00:00Z")
-	b, _ := f.signIn(t, "beta@x.test")
-	_, page := b.do("GET", "/dashboard?period=custom&from=2026-10-31&to=2026-11-02", nil)
+	b, _ := f.SignIn(t, "beta@x.test")
+	_, page := b.Do("GET", "/dashboard?period=custom&from=2026-10-31&to=2026-11-02", nil)
 	for day, want := range map[string]string{"Oct 31, 2026": "0", "Nov 1, 2026": "2", "Nov 2, 2026": "0"} {
 		m := regexp.MustCompile(regexp.QuoteMeta(day) + `</td><td[^>]*>[^<]*</td><td[^>]*>([^<]*)</td>`).FindStringSubmatch(page)
 		if m == nil || m[1] != want {

@@ -2,6 +2,7 @@ package cabinet
 
 import (
 	"fmt"
+	"partnerka/web"
 	"strings"
 	"time"
 
@@ -13,7 +14,7 @@ import (
 type registrationForm struct{ Company, ContactName, Email, Phone, Comment string }
 
 // LeadRegistration is what a partner fills in to register a lead by hand.
-type LeadRegistration struct{ Company, ContactName, Email, Phone, Comment string }
+type LeadRegistration = partnerka.LeadRegistration
 
 // customers lists the partner's customers with where they came from and
 // what they paid and earned, the partner's lead registrations, and the
@@ -23,50 +24,50 @@ func (s *Server) customers(c *fiber.Ctx) error {
 }
 
 func (s *Server) renderCustomers(c *fiber.Ctx, form registrationForm, formErr error, status int) error {
-	u := currentUser(c)
+	u := web.CurrentUser(c)
 	cs, rs, err := s.DB.PartnerCustomers(c.UserContext(), *u.PartnerID)
 	if err != nil {
 		return err
 	}
 	var rows []fiber.Map
 	for _, cu := range cs {
-		row := fiber.Map{"ID": cu.ExternalID, "Email": maskEmail(cu.Email), "Payments": FormatInt(cu.Payments, u.Locale)}
+		row := fiber.Map{"ID": cu.ExternalID, "Email": maskEmail(cu.Email), "Payments": web.FormatInt(cu.Payments, u.Locale)}
 		if cu.Source != nil {
-			row["Source"] = T(u.Locale, "src_"+*cu.Source)
+			row["Source"] = web.T(u.Locale, "src_"+*cu.Source)
 		}
 		if cu.BoundAt != nil {
-			row["Bound"] = FormatDate(*cu.BoundAt, u.Locale)
+			row["Bound"] = web.FormatDate(*cu.BoundAt, u.Locale)
 		}
 		if cu.FirstPayment != nil {
-			row["First"] = FormatDate(*cu.FirstPayment, u.Locale)
+			row["First"] = web.FormatDate(*cu.FirstPayment, u.Locale)
 		}
 		if cu.Currency != "" {
-			row["Total"] = FormatMoney(partnerka.Money{Amount: cu.TotalPaid, Currency: cu.Currency}, u.Locale)
-			row["Earned"] = FormatMoney(partnerka.Money{Amount: cu.Earned, Currency: cu.Currency}, u.Locale)
+			row["Total"] = web.FormatMoney(partnerka.Money{Amount: cu.TotalPaid, Currency: cu.Currency}, u.Locale)
+			row["Earned"] = web.FormatMoney(partnerka.Money{Amount: cu.Earned, Currency: cu.Currency}, u.Locale)
 		}
 		rows = append(rows, row)
 	}
 	var regs []fiber.Map
 	for _, r := range rs {
-		regs = append(regs, fiber.Map{"Company": r.Company, "Email": r.Email, "Status": T(u.Locale, "reg_"+r.Status),
-			"Until": FormatDate(r.ProtectedUntil, u.Locale), "Reason": r.Reason})
+		regs = append(regs, fiber.Map{"Company": r.Company, "Email": r.Email, "Status": web.T(u.Locale, "reg_"+r.Status),
+			"Until": web.FormatDate(r.ProtectedUntil, u.Locale), "Reason": r.Reason})
 	}
 	data := fiber.Map{"Customers": rows, "Registrations": regs, "Form": form}
 	if until := c.Query("registered"); until != "" {
 		if t, err := time.Parse("2006-01-02", until); err == nil {
-			data["Registered"] = fmt.Sprintf(T(u.Locale, "registered"), FormatDate(t, u.Locale))
+			data["Registered"] = fmt.Sprintf(web.T(u.Locale, "registered"), web.FormatDate(t, u.Locale))
 		}
 	}
 	if formErr != nil {
 		data["Error"] = partnerka.ErrorMessage(formErr)
 	}
-	return c.Status(status).Type("html").Send(s.page(c, "customers", u.Locale, T(u.Locale, "customers_page"), data))
+	return c.Status(status).Type("html").Send(s.Page(c, "customers", u.Locale, web.T(u.Locale, "customers_page"), data))
 }
 
 // registerLead registers a prospect by hand; another partner's protection
 // is refused with the date it ends.
 func (s *Server) registerLead(c *fiber.Ctx) error {
-	u := currentUser(c)
+	u := web.CurrentUser(c)
 	form := registrationForm{Company: c.FormValue("company"), ContactName: c.FormValue("contact_name"),
 		Email: c.FormValue("email"), Phone: c.FormValue("phone"), Comment: c.FormValue("comment")}
 	until, err := s.RegisterLead(c.UserContext(), *u.PartnerID, LeadRegistration(form), s.Now())

@@ -9,15 +9,16 @@ import (
 
 	"partnerka"
 	"partnerka/storage"
+	"partnerka/web"
 )
 
 // earningsPageRows is how many commissions the page shows; the CSV export
 // has them all.
 const earningsPageRows = 200
 
-func (s *Server) earningsData(c *fiber.Ctx, limit int) (period, []storage.EarningRow, []storage.ManualEntry, error) {
-	u := currentUser(c)
-	p := s.userPeriod(c)
+func (s *Server) earningsData(c *fiber.Ctx, limit int) (web.Period, []storage.EarningRow, []storage.ManualEntry, error) {
+	u := web.CurrentUser(c)
+	p := s.UserPeriod(c)
 	rows, manual, err := s.DB.PartnerEarnings(c.UserContext(), *u.PartnerID, p.From, p.To, limit)
 	return p, rows, manual, err
 }
@@ -25,7 +26,7 @@ func (s *Server) earningsData(c *fiber.Ctx, limit int) (period, []storage.Earnin
 // earnings itemises every commission with its explanation, status, release
 // date and reversals, and the bonuses and adjustments, for a period.
 func (s *Server) earnings(c *fiber.Ctx) error {
-	u := currentUser(c)
+	u := web.CurrentUser(c)
 	per, rows, manual, err := s.earningsData(c, earningsPageRows+1)
 	loc := per.Loc
 	if err != nil {
@@ -38,23 +39,23 @@ func (s *Server) earnings(c *fiber.Ctx) error {
 	type view struct{ Date, Amount, Reversed, Status, StatusClass, Release, Explanation string }
 	var out []view
 	for _, r := range rows {
-		v := view{Date: FormatDate(r.EarnedAt.In(loc), u.Locale),
-			Amount: FormatMoney(partnerka.Money{Amount: r.Amount, Currency: r.Currency}, u.Locale),
-			Status: T(u.Locale, "status_"+r.Status), StatusClass: r.Status, Explanation: explain(r.Explanation, u.Locale),
-			Release: FormatDate(r.HoldUntil.In(loc), u.Locale)}
+		v := view{Date: web.FormatDate(r.EarnedAt.In(loc), u.Locale),
+			Amount: web.FormatMoney(partnerka.Money{Amount: r.Amount, Currency: r.Currency}, u.Locale),
+			Status: web.T(u.Locale, "status_"+r.Status), StatusClass: r.Status, Explanation: web.Explain(r.Explanation, u.Locale),
+			Release: web.FormatDate(r.HoldUntil.In(loc), u.Locale)}
 		if r.Reversed.IsPositive() {
-			v.Reversed = "−" + FormatMoney(partnerka.Money{Amount: r.Reversed, Currency: r.Currency}, u.Locale)
+			v.Reversed = "−" + web.FormatMoney(partnerka.Money{Amount: r.Reversed, Currency: r.Currency}, u.Locale)
 		}
 		out = append(out, v)
 	}
 	type manualView struct{ Date, Amount, Kind, Reason string }
 	var mv []manualView
 	for _, m := range manual {
-		mv = append(mv, manualView{FormatDate(m.CreatedAt.In(loc), u.Locale),
-			FormatMoney(partnerka.Money{Amount: m.Amount, Currency: m.Currency}, u.Locale), T(u.Locale, m.Kind), m.Reason})
+		mv = append(mv, manualView{web.FormatDate(m.CreatedAt.In(loc), u.Locale),
+			web.FormatMoney(partnerka.Money{Amount: m.Amount, Currency: m.Currency}, u.Locale), web.T(u.Locale, m.Kind), m.Reason})
 	}
-	return c.Type("html").Send(s.page(c, "earnings", u.Locale, T(u.Locale, "earnings_page"), fiber.Map{
-		"Rows": out, "Manual": mv, "Picker": per.picker("/earnings", u.Locale), "Query": template.URL(per.query()), // built here from parsed dates, not from the request "More": more,
+	return c.Type("html").Send(s.Page(c, "earnings", u.Locale, web.T(u.Locale, "earnings_page"), fiber.Map{
+		"Rows": out, "Manual": mv, "Picker": per.Picker("/earnings", u.Locale), "Query": template.URL(per.Query()), // built here from parsed dates, not from the request "More": more,
 	}))
 }
 
@@ -72,11 +73,11 @@ func (s *Server) earningsCSV(c *fiber.Ctx) error {
 	for _, r := range rows {
 		n, _ := partnerka.MinorUnits(r.Currency)
 		w.Write([]string{r.EarnedAt.In(loc).Format(time.RFC3339), "commission", r.Amount.StringFixed(n), r.Reversed.StringFixed(n),
-			r.Currency, r.Status, r.HoldUntil.In(loc).Format(time.RFC3339), csvSafe(r.Purchase), csvSafe(r.Explanation)})
+			r.Currency, r.Status, r.HoldUntil.In(loc).Format(time.RFC3339), web.CSVSafe(r.Purchase), web.CSVSafe(r.Explanation)})
 	}
 	for _, m := range manual {
 		n, _ := partnerka.MinorUnits(m.Currency)
-		w.Write([]string{m.CreatedAt.In(loc).Format(time.RFC3339), m.Kind, m.Amount.StringFixed(n), "", m.Currency, "available", "", "", csvSafe(m.Reason)})
+		w.Write([]string{m.CreatedAt.In(loc).Format(time.RFC3339), m.Kind, m.Amount.StringFixed(n), "", m.Currency, "available", "", "", web.CSVSafe(m.Reason)})
 	}
 	w.Flush()
 	return w.Error()

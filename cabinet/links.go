@@ -2,6 +2,7 @@ package cabinet
 
 import (
 	"net/url"
+	"partnerka/web"
 	"strings"
 
 	"github.com/gofiber/fiber/v2"
@@ -19,7 +20,7 @@ func (s *Server) links(c *fiber.Ctx) error {
 }
 
 func (s *Server) renderLinks(c *fiber.Ctx, form linkForm, formErr error, status int) error {
-	u := currentUser(c)
+	u := web.CurrentUser(c)
 	links, codes, err := s.DB.PartnerLinks(c.UserContext(), *u.PartnerID, s.Now().AddDate(0, 0, -30))
 	if err != nil {
 		return err
@@ -31,19 +32,19 @@ func (s *Server) renderLinks(c *fiber.Ctx, form linkForm, formErr error, status 
 	var rows []row
 	for _, l := range links {
 		rows = append(rows, row{URL: s.TrackerURL + "/r/" + l.Code, Code: l.Code, Destination: l.Destination, Label: l.Label,
-			SubID: l.SubID, Clicks: FormatInt(l.Clicks, u.Locale), Default: l.IsDefault, Disabled: l.Disabled})
+			SubID: l.SubID, Clicks: web.FormatInt(l.Clicks, u.Locale), Default: l.IsDefault, Disabled: l.Disabled})
 	}
 	data := fiber.Map{"Links": rows, "PromoCodes": codes, "Form": form, "Created": c.Query("created") != ""}
 	if formErr != nil {
 		data["Error"], data["ErrorField"] = partnerka.ErrorMessage(formErr), partnerka.ErrorField(formErr)
 	}
-	return c.Status(status).Type("html").Send(s.page(c, "links", u.Locale, T(u.Locale, "links"), data))
+	return c.Status(status).Type("html").Send(s.Page(c, "links", u.Locale, web.T(u.Locale, "links"), data))
 }
 
 // createLink adds a link to any landing page of the program's allowed
 // domains and tells the trackers at once.
 func (s *Server) createLink(c *fiber.Ctx) error {
-	u := currentUser(c)
+	u := web.CurrentUser(c)
 	ctx := c.UserContext()
 	form := linkForm{Destination: strings.TrimSpace(c.FormValue("destination")), SubID: strings.TrimSpace(c.FormValue("sub_id")),
 		Label: strings.TrimSpace(c.FormValue("label")), Code: strings.TrimSpace(c.FormValue("code"))}
@@ -92,7 +93,7 @@ func validateLink(f linkForm, domains []string, ref string) (*partnerka.Link, er
 	}
 	code := f.Code
 	if code == "" {
-		code = ref + "-" + strings.ToLower(randomToken()[:6])
+		code = ref + "-" + strings.ToLower(web.RandomToken()[:6])
 		code = strings.NewReplacer("_", "x").Replace(code)
 	}
 	if !partnerka.ValidLinkCode(code) {
@@ -104,7 +105,7 @@ func validateLink(f linkForm, domains []string, ref string) (*partnerka.Link, er
 // linkQR is a PNG QR code of one of the partner's links, for print and
 // slides; another partner's code is the same 404 as a missing one.
 func (s *Server) linkQR(c *fiber.Ctx) error {
-	u := currentUser(c)
+	u := web.CurrentUser(c)
 	code, err := s.DB.PartnerLinkCode(c.UserContext(), *u.PartnerID, c.Query("code"))
 	if partnerka.ErrorCode(err) == partnerka.ENOTFOUND {
 		return fiber.ErrNotFound

@@ -14,12 +14,12 @@ import (
 func TestLinksPage(t *testing.T) {
 	f := newFixture(t)
 	ctx := context.Background()
-	f.db.UpdateSettings(ctx, partnerka.Settings{Name: "T", DefaultCurrency: "RUB", DefaultLandingURL: "https://example.com/",
+	f.DB.UpdateSettings(ctx, partnerka.Settings{Name: "T", DefaultCurrency: "RUB", DefaultLandingURL: "https://example.com/",
 		AllowedDomains: []string{"example.com"}, AttributionWindowDays: 90, AttributionModel: "last_click", HoldDays: 30,
 		RegistrationProtectionDays: 90, CookieName: "pk_ref", ClickParam: "pk_click"})
-	b := f.browser(t)
-	b.login("alpha@x.test", pw)
-	_, page := b.do("GET", "/links", nil)
+	b := f.Browser(t)
+	b.Login("alpha@x.test", pw)
+	_, page := b.Do("GET", "/links", nil)
 	if !strings.Contains(page, "http://t.test/r/alpha") {
 		t.Fatalf("links page lacks the default link:\n%s", page)
 	}
@@ -36,8 +36,8 @@ func TestLinksPage(t *testing.T) {
 		{"good", url.Values{"destination": {"https://shop.example.com/pricing"}, "sub_id": {"tg"}, "code": {"alpha-tg"}}, 303, ""},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			tc.form.Set("_csrf", b.csrf(page))
-			r, out := b.do("POST", "/links", tc.form)
+			tc.form.Set("_csrf", b.CSRF(page))
+			r, out := b.Do("POST", "/links", tc.form)
 			if r.StatusCode != tc.status || !strings.Contains(out, tc.want) {
 				t.Errorf("got %d, want %d with %q:\n%s", r.StatusCode, tc.status, tc.want, out)
 			}
@@ -46,14 +46,14 @@ func TestLinksPage(t *testing.T) {
 			}
 		})
 	}
-	_, page = b.do("GET", "/links?created=alpha-tg", nil)
+	_, page = b.Do("GET", "/links?created=alpha-tg", nil)
 	if !strings.Contains(page, "http://t.test/r/alpha-tg") || !strings.Contains(page, "sub tg") {
 		t.Errorf("new link not listed")
 	}
 	// Another partner does not see it.
-	eb := f.browser(t)
-	eb.login("beta@x.test", pw)
-	if _, page := eb.do("GET", "/links", nil); strings.Contains(page, "alpha") {
+	eb := f.Browser(t)
+	eb.Login("beta@x.test", pw)
+	if _, page := eb.Do("GET", "/links", nil); strings.Contains(page, "alpha") {
 		t.Errorf("beta sees alpha's links")
 	}
 }
@@ -61,63 +61,63 @@ func TestLinksPage(t *testing.T) {
 func TestPayoutFlow(t *testing.T) {
 	f := newFixture(t)
 	ctx := context.Background()
-	alpha, beta := f.seed.Partners["alpha"], f.seed.Partners["beta"]
-	f.db.ExecContext(ctx, `INSERT INTO min_payouts (currency, amount) VALUES ('RUB', 1000)`)
-	f.db.ExecContext(ctx, `INSERT INTO ledger_entries (partner_id, currency, bucket, kind, amount, reason, created_at) VALUES
+	alpha, beta := f.Seed.Partners["alpha"], f.Seed.Partners["beta"]
+	f.DB.ExecContext(ctx, `INSERT INTO min_payouts (currency, amount) VALUES ('RUB', 1000)`)
+	f.DB.ExecContext(ctx, `INSERT INTO ledger_entries (partner_id, currency, bucket, kind, amount, reason, created_at) VALUES
 		($1, 'RUB', 'available', 'bonus', 12450, 'contest', $3), ($2, 'RUB', 'available', 'bonus', 5000, 'contest', $3)`, alpha, beta, now)
-	b := f.browser(t)
-	b.login("alpha@x.test", pw)
-	_, page := b.do("GET", "/payouts", nil)
-	r, out := b.do("POST", "/payouts", url.Values{"amount": {"12450,00"}, "currency": {"RUB"}, "_csrf": {b.csrf(page)}})
+	b := f.Browser(t)
+	b.Login("alpha@x.test", pw)
+	_, page := b.Do("GET", "/payouts", nil)
+	r, out := b.Do("POST", "/payouts", url.Values{"amount": {"12450,00"}, "currency": {"RUB"}, "_csrf": {b.CSRF(page)}})
 	if r.StatusCode != 422 || !strings.Contains(out, "реквизиты") {
 		t.Errorf("without payout details: %d\n%s", r.StatusCode, out)
 	}
-	_, page = b.do("GET", "/settings", nil)
-	if r, _ := b.do("POST", "/settings", url.Values{"method": {"bank"}, "account": {"40702810900000001234"}, "_csrf": {b.csrf(page)}}); r.StatusCode != 303 {
+	_, page = b.Do("GET", "/settings", nil)
+	if r, _ := b.Do("POST", "/settings", url.Values{"method": {"bank"}, "account": {"40702810900000001234"}, "_csrf": {b.CSRF(page)}}); r.StatusCode != 303 {
 		t.Fatalf("save details: %d", r.StatusCode)
 	}
-	_, page = b.do("GET", "/payouts", nil)
-	r, out = b.do("POST", "/payouts", url.Values{"amount": {"12450,00"}, "currency": {"RUB"}, "_csrf": {b.csrf(page)}})
+	_, page = b.Do("GET", "/payouts", nil)
+	r, out = b.Do("POST", "/payouts", url.Values{"amount": {"12450,00"}, "currency": {"RUB"}, "_csrf": {b.CSRF(page)}})
 	if r.StatusCode != 200 || !strings.Contains(out, "Запросить выплату 12\u00a0450,00\u00a0₽ на Банковский перевод …1234?") {
 		t.Fatalf("confirmation: %d\n%s", r.StatusCode, out)
 	}
-	if r, _ := b.do("POST", "/payouts", url.Values{"amount": {"12450.00"}, "currency": {"RUB"}, "confirm": {"1"}, "_csrf": {b.csrf(out)}}); r.StatusCode != 303 {
+	if r, _ := b.Do("POST", "/payouts", url.Values{"amount": {"12450.00"}, "currency": {"RUB"}, "confirm": {"1"}, "_csrf": {b.CSRF(out)}}); r.StatusCode != 303 {
 		t.Fatalf("confirm: %d", r.StatusCode)
 	}
-	_, page = b.do("GET", "/payouts?done=payout_requested", nil)
+	_, page = b.Do("GET", "/payouts?done=payout_requested", nil)
 	if !strings.Contains(page, "заявка") || !strings.Contains(page, "Заявка на выплату создана") {
 		t.Errorf("history after the request:\n%s", page)
 	}
-	r, out = b.do("POST", "/payouts", url.Values{"amount": {"1"}, "currency": {"RUB"}, "confirm": {"1"}, "_csrf": {b.csrf(page)}})
+	r, out = b.Do("POST", "/payouts", url.Values{"amount": {"1"}, "currency": {"RUB"}, "confirm": {"1"}, "_csrf": {b.CSRF(page)}})
 	if r.StatusCode != 422 || !strings.Contains(out, "the minimum payout is 1000.00 RUB") {
 		t.Errorf("below the minimum: %d\n%s", r.StatusCode, out)
 	}
 	var id int64
-	f.db.Get(&id, `SELECT id FROM payouts WHERE partner_id = $1`, alpha)
+	f.DB.Get(&id, `SELECT id FROM payouts WHERE partner_id = $1`, alpha)
 	// Beta cannot cancel alpha's payout: the same 404 as a missing one.
-	eb := f.browser(t)
-	eb.login("beta@x.test", pw)
-	_, bpage := eb.do("GET", "/payouts", nil)
+	eb := f.Browser(t)
+	eb.Login("beta@x.test", pw)
+	_, bpage := eb.Do("GET", "/payouts", nil)
 	for _, target := range []string{"/payouts/" + itoa(id) + "/cancel", "/payouts/999999/cancel"} {
-		if r, _ := eb.do("POST", target, url.Values{"_csrf": {eb.csrf(bpage)}}); r.StatusCode != 404 {
+		if r, _ := eb.Do("POST", target, url.Values{"_csrf": {eb.CSRF(bpage)}}); r.StatusCode != 404 {
 			t.Errorf("beta cancelling %s: %d, want 404", target, r.StatusCode)
 		}
 	}
-	if r, _ := b.do("POST", "/payouts/"+itoa(id)+"/cancel", url.Values{"_csrf": {b.csrf(page)}}); r.StatusCode != 303 {
+	if r, _ := b.Do("POST", "/payouts/"+itoa(id)+"/cancel", url.Values{"_csrf": {b.CSRF(page)}}); r.StatusCode != 303 {
 		t.Errorf("cancel: %d", r.StatusCode)
 	}
-	bs, _ := f.db.PartnerBalances(ctx, alpha)
+	bs, _ := f.DB.PartnerBalances(ctx, alpha)
 	for _, bal := range bs {
 		if bal.Bucket == "available" && bal.Amount.StringFixed(2) != "12450.00" {
 			t.Errorf("after cancelling, available %s", bal.Amount)
 		}
 	}
 	// A member sees balances but cannot request.
-	f.db.ExecContext(ctx, `INSERT INTO users (email, password_hash, role, partner_id, created_at) SELECT 'm@x.test', password_hash, 'member', $1, $2 FROM users WHERE email = 'alpha@x.test'`, alpha, now)
-	mb := f.browser(t)
-	mb.login("m@x.test", pw)
-	_, mpage := mb.do("GET", "/payouts", nil)
-	if r, _ := mb.do("POST", "/payouts", url.Values{"amount": {"1000"}, "currency": {"RUB"}, "confirm": {"1"}, "_csrf": {mb.csrf(mpage)}}); r.StatusCode != 403 {
+	f.DB.ExecContext(ctx, `INSERT INTO users (email, password_hash, role, partner_id, created_at) SELECT 'm@x.test', password_hash, 'member', $1, $2 FROM users WHERE email = 'alpha@x.test'`, alpha, now)
+	mb := f.Browser(t)
+	mb.Login("m@x.test", pw)
+	_, mpage := mb.Do("GET", "/payouts", nil)
+	if r, _ := mb.Do("POST", "/payouts", url.Values{"amount": {"1000"}, "currency": {"RUB"}, "confirm": {"1"}, "_csrf": {mb.CSRF(mpage)}}); r.StatusCode != 403 {
 		t.Errorf("member requesting a payout: %d, want 403", r.StatusCode)
 	}
 }
@@ -125,22 +125,22 @@ func TestPayoutFlow(t *testing.T) {
 func TestEarningsPage(t *testing.T) {
 	f := newFixture(t)
 	ctx := context.Background()
-	alpha := f.seed.Partners["alpha"]
-	f.db.ExecContext(ctx, `INSERT INTO ledger_entries (partner_id, currency, bucket, kind, amount, reason, created_at) VALUES
+	alpha := f.Seed.Partners["alpha"]
+	f.DB.ExecContext(ctx, `INSERT INTO ledger_entries (partner_id, currency, bucket, kind, amount, reason, created_at) VALUES
 		($1, 'RUB', 'available', 'bonus', 300, 'Q3 contest winner', '2026-11-20')`, alpha)
-	if _, err := f.db.ExecContext(ctx, `INSERT INTO customers (external_id, partner_id, source, reason, bound_at, first_seen_at, created_at) VALUES
+	if _, err := f.DB.ExecContext(ctx, `INSERT INTO customers (external_id, partner_id, source, reason, bound_at, first_seen_at, created_at) VALUES
 		('cust-1', $1, 'click', 'attributed', '2026-11-01', '2026-11-01', $2)`, alpha, now); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := f.db.ExecContext(ctx, `INSERT INTO commissions (partner_id, customer_id, event, level, contract_id, plan_version_id, rule_id,
+	if _, err := f.DB.ExecContext(ctx, `INSERT INTO commissions (partner_id, customer_id, event, level, contract_id, plan_version_id, rule_id,
 		base_amount, amount_unrounded, amount, currency, earned_at, hold_until, explanation, created_at)
 		SELECT $1, c.id, 'lead', 1, 1, 1, 1, 0, 1000, 1000, 'RUB', '2026-11-21', '2026-12-21', '1000.00 RUB for a new customer, plan Referral v1', $2
 		  FROM customers c WHERE c.external_id = 'cust-1'`, alpha, now); err != nil {
 		t.Fatal(err)
 	}
-	b := f.browser(t)
-	b.login("alpha@x.test", pw)
-	_, page := b.do("GET", "/earnings", nil)
+	b := f.Browser(t)
+	b.Login("alpha@x.test", pw)
+	_, page := b.Do("GET", "/earnings", nil)
 	if !strings.Contains(page, "Q3 contest winner") || !strings.Contains(page, "300,00\u00a0₽") {
 		t.Errorf("earnings page:\n%s", page)
 	}
@@ -148,7 +148,7 @@ func TestEarningsPage(t *testing.T) {
 	if !strings.Contains(page, "1\u00a0000,00\u00a0₽ за нового клиента, тариф Referral v1") || strings.Contains(page, "for a new customer") {
 		t.Errorf("earnings page does not explain the commission in Russian:\n%s", page)
 	}
-	r, csv := b.do("GET", "/earnings.csv?period=30d", nil)
+	r, csv := b.Do("GET", "/earnings.csv?period=30d", nil)
 	if r.StatusCode != 200 || !strings.HasPrefix(csv, "date,kind,amount") || !strings.Contains(csv, "bonus,300.00,,RUB") {
 		t.Errorf("csv: %d\n%s", r.StatusCode, csv)
 	}
@@ -159,14 +159,14 @@ func itoa(n int64) string { return strconv.FormatInt(n, 10) }
 func TestCustomersPage(t *testing.T) {
 	f := newFixture(t)
 	ctx := context.Background()
-	alpha := f.seed.Partners["alpha"]
-	f.db.ExecContext(ctx, `INSERT INTO customers (external_id, partner_id, source, reason, bound_at, first_seen_at, email, created_at) VALUES
+	alpha := f.Seed.Partners["alpha"]
+	f.DB.ExecContext(ctx, `INSERT INTO customers (external_id, partner_id, source, reason, bound_at, first_seen_at, email, created_at) VALUES
 		('cust-7', $1, 'promo_code', 'attributed', '2026-11-01', '2026-11-01', 'anna@corp.example', $2)`, alpha, now)
-	f.db.ExecContext(ctx, `INSERT INTO purchases (external_id, customer_external_id, amount, currency, occurred_at, body_hash, received_at) VALUES
+	f.DB.ExecContext(ctx, `INSERT INTO purchases (external_id, customer_external_id, amount, currency, occurred_at, body_hash, received_at) VALUES
 		('p1', 'cust-7', 1500, 'RUB', '2026-11-02', '\x00', $1), ('p0', 'cust-7', 99, 'RUB', '2026-10-01', '\x00', $1)`, now)
-	b := f.browser(t)
-	b.login("alpha@x.test", pw)
-	_, page := b.do("GET", "/customers", nil)
+	b := f.Browser(t)
+	b.Login("alpha@x.test", pw)
+	_, page := b.Do("GET", "/customers", nil)
 	for _, want := range []string{"cust-7", "an***@corp.example", "промокод", "1\u00a0500,00\u00a0₽"} {
 		if !strings.Contains(page, want) {
 			t.Errorf("customers page lacks %q", want)
@@ -175,17 +175,17 @@ func TestCustomersPage(t *testing.T) {
 	if strings.Contains(page, "anna@corp.example") {
 		t.Error("the customer's full email is shown")
 	}
-	r, _ := b.do("POST", "/customers", url.Values{"company": {"Acme"}, "email": {"ceo@acme.example"}, "_csrf": {b.csrf(page)}})
+	r, _ := b.Do("POST", "/customers", url.Values{"company": {"Acme"}, "email": {"ceo@acme.example"}, "_csrf": {b.CSRF(page)}})
 	if r.StatusCode != 303 || !strings.Contains(r.Header.Get("Location"), "registered=2027-02-21") {
 		t.Fatalf("register: %d %s", r.StatusCode, r.Header.Get("Location"))
 	}
-	eb := f.browser(t)
-	eb.login("beta@x.test", pw)
-	_, bpage := eb.do("GET", "/customers", nil)
+	eb := f.Browser(t)
+	eb.Login("beta@x.test", pw)
+	_, bpage := eb.Do("GET", "/customers", nil)
 	if strings.Contains(bpage, "cust-7") {
 		t.Error("beta sees alpha's customer")
 	}
-	r, out := eb.do("POST", "/customers", url.Values{"company": {"Acme again"}, "email": {"sales@acme.example"}, "_csrf": {eb.csrf(bpage)}})
+	r, out := eb.Do("POST", "/customers", url.Values{"company": {"Acme again"}, "email": {"sales@acme.example"}, "_csrf": {eb.CSRF(bpage)}})
 	if r.StatusCode != 422 || !strings.Contains(out, "protected until 2027-02-21") || !strings.Contains(out, `value="Acme again"`) {
 		t.Errorf("second registration: %d\n%s", r.StatusCode, out)
 	}
@@ -193,98 +193,98 @@ func TestCustomersPage(t *testing.T) {
 
 func TestApplyAndLanguage(t *testing.T) {
 	f := newFixture(t)
-	b := f.browser(t)
-	_, page := b.do("GET", "/apply", nil)
+	b := f.Browser(t)
+	_, page := b.Do("GET", "/apply", nil)
 	form := url.Values{"kind": {"person"}, "name": {"Zeta Reviews"}, "contact_name": {"Zoe"}, "email": {"zoe@zeta.test"},
-		"password": {"long enough password"}, "promotion": {"YouTube"}, "_csrf": {b.csrf(page)}}
+		"password": {"long enough password"}, "promotion": {"YouTube"}, "_csrf": {b.CSRF(page)}}
 	bad := url.Values{}
 	for k, v := range form {
 		bad[k] = v
 	}
 	bad.Set("email", "alpha@x.test")
-	if r, out := b.do("POST", "/apply", bad); r.StatusCode != 422 || !strings.Contains(out, "sign in instead") || !strings.Contains(out, `value="Zeta Reviews"`) {
+	if r, out := b.Do("POST", "/apply", bad); r.StatusCode != 422 || !strings.Contains(out, "sign in instead") || !strings.Contains(out, `value="Zeta Reviews"`) {
 		t.Errorf("taken email: %d\n%s", r.StatusCode, out)
 	}
-	if r, _ := b.do("POST", "/apply", form); r.StatusCode != 303 {
+	if r, _ := b.Do("POST", "/apply", form); r.StatusCode != 303 {
 		t.Fatalf("apply: %d", r.StatusCode)
 	}
 	var status string
-	f.db.Get(&status, `SELECT p.status FROM partners p JOIN users u ON u.partner_id = p.id WHERE u.email = 'zoe@zeta.test'`)
+	f.DB.Get(&status, `SELECT p.status FROM partners p JOIN users u ON u.partner_id = p.id WHERE u.email = 'zoe@zeta.test'`)
 	if status != "applied" {
 		t.Errorf("applicant's partner is %q, want applied", status)
 	}
-	if r, page := b.login("zoe@zeta.test", "long enough password"); r.StatusCode != 403 || !strings.Contains(page, "being reviewed") {
+	if r, page := b.Login("zoe@zeta.test", "long enough password"); r.StatusCode != 403 || !strings.Contains(page, "being reviewed") {
 		t.Errorf("applicant sign-in: %d", r.StatusCode)
 	}
 	// Language: an anonymous visitor switches with a cookie; a user in the account.
-	_, page = b.do("GET", "/login", nil)
+	_, page = b.Do("GET", "/login", nil)
 	for _, back := range []string{"//evil.test/", "/\\evil.test/", "https://evil.test/", "/\r\nSet-Cookie: x=1"} {
-		r, _ := b.do("POST", "/language", url.Values{"locale": {"ru"}, "back": {back}, "_csrf": {b.csrf(page)}})
+		r, _ := b.Do("POST", "/language", url.Values{"locale": {"ru"}, "back": {back}, "_csrf": {b.CSRF(page)}})
 		if r.StatusCode != 303 || r.Header.Get("Location") != "/" {
 			t.Errorf("language switch back to %q: %d %q (must stay on this site)", back, r.StatusCode, r.Header.Get("Location"))
 		}
 	}
 	// The switch comes back to the same address, query included.
-	_, page = b.do("GET", "/password/reset?token=abc", nil)
+	_, page = b.Do("GET", "/password/reset?token=abc", nil)
 	if !strings.Contains(page, `name="back" value="/password/reset?token=abc"`) {
 		t.Error("the language switch would drop the address's query")
 	}
-	if _, page := b.do("GET", "/login", nil); !strings.Contains(page, "Войти") {
+	if _, page := b.Do("GET", "/login", nil); !strings.Contains(page, "Войти") {
 		t.Error("the login page is not in Russian after switching")
 	}
-	eb := f.browser(t)
-	eb.login("beta@x.test", pw)
-	_, page = eb.do("GET", "/dashboard", nil)
-	eb.do("POST", "/language", url.Values{"locale": {"ru"}, "back": {"/dashboard"}, "_csrf": {eb.csrf(page)}})
-	if _, page := eb.do("GET", "/dashboard", nil); !strings.Contains(page, "Сводка") {
+	eb := f.Browser(t)
+	eb.Login("beta@x.test", pw)
+	_, page = eb.Do("GET", "/dashboard", nil)
+	eb.Do("POST", "/language", url.Values{"locale": {"ru"}, "back": {"/dashboard"}, "_csrf": {eb.CSRF(page)}})
+	if _, page := eb.Do("GET", "/dashboard", nil); !strings.Contains(page, "Сводка") {
 		t.Error("beta's dashboard is not in Russian after switching")
 	}
 }
 
 func TestPasswordReset(t *testing.T) {
 	f := newFixture(t)
-	signedIn := f.browser(t)
-	signedIn.login("beta@x.test", pw)
-	b := f.browser(t)
-	_, page := b.do("GET", "/password/forgot", nil)
+	signedIn := f.Browser(t)
+	signedIn.Login("beta@x.test", pw)
+	b := f.Browser(t)
+	_, page := b.Do("GET", "/password/forgot", nil)
 	for _, email := range []string{"nobody@x.test", "beta@x.test"} {
-		r, _ := b.do("POST", "/password/forgot", url.Values{"email": {email}, "_csrf": {b.csrf(page)}})
+		r, _ := b.Do("POST", "/password/forgot", url.Values{"email": {email}, "_csrf": {b.CSRF(page)}})
 		if r.StatusCode != 303 || r.Header.Get("Location") != "/password/forgot?sent=1" {
 			t.Errorf("%s: %d %s (both answers must look alike)", email, r.StatusCode, r.Header.Get("Location"))
 		}
 	}
-	if len(f.mail.to) != 1 || f.mail.to[0] != "beta@x.test" || !strings.HasPrefix(f.mail.body[0], "http://c.test/password/reset?token=") {
-		t.Fatalf("mail: %v %v", f.mail.to, f.mail.body)
+	if len(f.Mail.To) != 1 || f.Mail.To[0] != "beta@x.test" || !strings.HasPrefix(f.Mail.Body[0], "http://c.test/password/reset?token=") {
+		t.Fatalf("mail: %v %v", f.Mail.To, f.Mail.Body)
 	}
-	link, _ := url.Parse(f.mail.body[0])
+	link, _ := url.Parse(f.Mail.Body[0])
 	token := link.Query().Get("token")
-	_, page = b.do("GET", "/password/reset?token="+url.QueryEscape(token), nil)
-	if r, _ := b.do("POST", "/password/reset", url.Values{"token": {token}, "password": {"short"}, "_csrf": {b.csrf(page)}}); r.StatusCode != 422 {
+	_, page = b.Do("GET", "/password/reset?token="+url.QueryEscape(token), nil)
+	if r, _ := b.Do("POST", "/password/reset", url.Values{"token": {token}, "password": {"short"}, "_csrf": {b.CSRF(page)}}); r.StatusCode != 422 {
 		t.Errorf("short password: %d", r.StatusCode)
 	}
 	newPw := "a brand new password"
-	if r, _ := b.do("POST", "/password/reset", url.Values{"token": {token}, "password": {newPw}, "_csrf": {b.csrf(page)}}); r.StatusCode != 303 {
+	if r, _ := b.Do("POST", "/password/reset", url.Values{"token": {token}, "password": {newPw}, "_csrf": {b.CSRF(page)}}); r.StatusCode != 303 {
 		t.Fatalf("reset: %d", r.StatusCode)
 	}
-	if r, _ := b.do("POST", "/password/reset", url.Values{"token": {token}, "password": {"another new password"}, "_csrf": {b.csrf(page)}}); r.StatusCode != 410 {
+	if r, _ := b.Do("POST", "/password/reset", url.Values{"token": {token}, "password": {"another new password"}, "_csrf": {b.CSRF(page)}}); r.StatusCode != 410 {
 		t.Errorf("the token worked twice: %d", r.StatusCode)
 	}
-	if r, _ := signedIn.do("GET", "/dashboard", nil); r.StatusCode != 303 {
+	if r, _ := signedIn.Do("GET", "/dashboard", nil); r.StatusCode != 303 {
 		t.Errorf("an old session survived the reset: %d", r.StatusCode)
 	}
-	if r, _ := f.browser(t).login("beta@x.test", pw); r.StatusCode != 401 {
+	if r, _ := f.Browser(t).Login("beta@x.test", pw); r.StatusCode != 401 {
 		t.Errorf("the old password still works: %d", r.StatusCode)
 	}
-	if r, _ := f.browser(t).login("beta@x.test", newPw); r.StatusCode != 303 {
+	if r, _ := f.Browser(t).Login("beta@x.test", newPw); r.StatusCode != 303 {
 		t.Errorf("the new password does not work: %d", r.StatusCode)
 	}
 }
 
 func TestTermsPage(t *testing.T) {
 	f := newFixture(t)
-	b := f.browser(t)
-	b.login("alpha@x.test", pw)
-	r, page := b.do("GET", "/terms", nil)
+	b := f.Browser(t)
+	b.Login("alpha@x.test", pw)
+	r, page := b.Do("GET", "/terms", nil)
 	if r.StatusCode != 200 || !strings.Contains(page, "Клиенты закрепляются за вами навсегда.") || !strings.Contains(page, "Тариф пока не назначен") {
 		t.Errorf("terms without a contract: %d\n%s", r.StatusCode, page)
 	}
@@ -297,10 +297,10 @@ func TestTermsPage(t *testing.T) {
 func TestPartnersNeverSeeEachOther(t *testing.T) {
 	f := newFixture(t)
 	ctx := context.Background()
-	alpha := f.seed.Partners["alpha"]
+	alpha := f.Seed.Partners["alpha"]
 	mustExec := func(q string, args ...any) {
 		t.Helper()
-		if _, err := f.db.ExecContext(ctx, q, args...); err != nil {
+		if _, err := f.DB.ExecContext(ctx, q, args...); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -310,21 +310,21 @@ func TestPartnersNeverSeeEachOther(t *testing.T) {
 	mustExec(`UPDATE partners SET payout_method = 'bank', payout_details = '{"account":"ALPHA-SECRET-ACCOUNT"}' WHERE id = $1`, alpha)
 	mustExec(`INSERT INTO min_payouts (currency, amount) VALUES ('RUB', 1)`)
 	var alphaUser int64
-	f.db.Get(&alphaUser, `SELECT id FROM users WHERE email = 'alpha@x.test'`)
+	f.DB.Get(&alphaUser, `SELECT id FROM users WHERE email = 'alpha@x.test'`)
 	var payout int64
-	if err := f.db.Get(&payout, `INSERT INTO payouts (partner_id, amount, currency, requested_by, requested_at) VALUES ($1, 1, 'RUB', $2, $3) RETURNING id`, alpha, alphaUser, now); err != nil {
+	if err := f.DB.Get(&payout, `INSERT INTO payouts (partner_id, amount, currency, requested_by, requested_at) VALUES ($1, 1, 'RUB', $2, $3) RETURNING id`, alpha, alphaUser, now); err != nil {
 		t.Fatal(err)
 	}
 	mustExec(`INSERT INTO lead_registrations (partner_id, company, email, company_domain, protected_until, created_at) VALUES ($1, 'alpha-secret-company', 'x@alpha-secret.test', 'alpha-secret.test', $2::timestamptz + interval '1 day', $2)`, alpha, now)
 	secrets := []string{"Alpha Media", "alpha-secret-customer", "secret@alpha", "alpha-secret-bonus", "ALPHA-SECRET-ACCOUNT",
 		"alpha-secret-company", "/r/alpha", "4\u00a0242", "4,242"}
 
-	b := f.browser(t)
-	b.login("beta@x.test", pw)
-	_, page := b.do("GET", "/dashboard", nil)
-	csrf := b.csrf(page)
+	b := f.Browser(t)
+	b.Login("beta@x.test", pw)
+	_, page := b.Do("GET", "/dashboard", nil)
+	csrf := b.CSRF(page)
 	walked := 0
-	for _, r := range f.app.GetRoutes(true) {
+	for _, r := range f.App.GetRoutes(true) {
 		if r.Method == "HEAD" || strings.HasPrefix(r.Path, "/static") || r.Path == "/logout" || r.Path == "/login" && r.Method == "POST" {
 			continue // signing out (or in again) would end the walk's session
 		}
@@ -332,9 +332,9 @@ func TestPartnersNeverSeeEachOther(t *testing.T) {
 		var resp *http.Response
 		var out string
 		if r.Method == "GET" {
-			resp, out = b.do("GET", path, nil)
+			resp, out = b.Do("GET", path, nil)
 		} else {
-			resp, out = b.do(r.Method, path, url.Values{"_csrf": {csrf}})
+			resp, out = b.Do(r.Method, path, url.Values{"_csrf": {csrf}})
 		}
 		walked++
 		if strings.Contains(r.Path, ":") && resp.StatusCode != 404 {
@@ -350,7 +350,7 @@ func TestPartnersNeverSeeEachOther(t *testing.T) {
 		t.Errorf("walked only %d routes", walked)
 	}
 	var status string
-	f.db.Get(&status, `SELECT status FROM payouts WHERE id = $1`, payout)
+	f.DB.Get(&status, `SELECT status FROM payouts WHERE id = $1`, payout)
 	if status != "requested" {
 		t.Errorf("beta changed alpha's payout to %q", status)
 	}

@@ -8,6 +8,7 @@ import (
 
 	"partnerka"
 	"partnerka/storage"
+	"partnerka/web"
 )
 
 // payouts shows the available balance, the request form and the history.
@@ -16,7 +17,7 @@ func (s *Server) payouts(c *fiber.Ctx) error {
 }
 
 func (s *Server) renderPayouts(c *fiber.Ctx, amount, currency string, formErr error, status int) error {
-	u := currentUser(c)
+	u := web.CurrentUser(c)
 	ctx := c.UserContext()
 	bs, err := s.DB.PartnerBalances(ctx, *u.PartnerID)
 	if err != nil {
@@ -26,7 +27,7 @@ func (s *Server) renderPayouts(c *fiber.Ctx, amount, currency string, formErr er
 	for _, b := range bs {
 		if b.Bucket == "available" {
 			available = append(available, fiber.Map{"Currency": b.Currency,
-				"Amount": FormatMoney(partnerka.Money{Amount: b.Amount, Currency: b.Currency}, u.Locale)})
+				"Amount": web.FormatMoney(partnerka.Money{Amount: b.Amount, Currency: b.Currency}, u.Locale)})
 		}
 	}
 	ps, err := s.DB.PartnerPayouts(ctx, *u.PartnerID)
@@ -35,9 +36,9 @@ func (s *Server) renderPayouts(c *fiber.Ctx, amount, currency string, formErr er
 	}
 	var history []fiber.Map
 	for _, p := range ps {
-		history = append(history, fiber.Map{"ID": p.ID, "Date": FormatDate(p.RequestedAt, u.Locale),
-			"Amount": FormatMoney(partnerka.Money{Amount: p.Amount, Currency: p.Currency}, u.Locale),
-			"Status": T(u.Locale, "status_"+p.Status), "StatusClass": p.Status, "Reason": p.Reason,
+		history = append(history, fiber.Map{"ID": p.ID, "Date": web.FormatDate(p.RequestedAt, u.Locale),
+			"Amount": web.FormatMoney(partnerka.Money{Amount: p.Amount, Currency: p.Currency}, u.Locale),
+			"Status": web.T(u.Locale, "status_"+p.Status), "StatusClass": p.Status, "Reason": p.Reason,
 			"Reference": p.PaidReference, "Cancellable": p.Status == storage.PayoutRequested})
 	}
 	flash := c.Query("done")
@@ -49,15 +50,15 @@ func (s *Server) renderPayouts(c *fiber.Ctx, amount, currency string, formErr er
 	if formErr != nil {
 		data["Error"] = partnerka.ErrorMessage(formErr)
 	}
-	return c.Status(status).Type("html").Send(s.page(c, "payouts", u.Locale, T(u.Locale, "payouts"), data))
+	return c.Status(status).Type("html").Send(s.Page(c, "payouts", u.Locale, web.T(u.Locale, "payouts"), data))
 }
 
 // requestPayout asks for confirmation, saying exactly what will happen,
 // then reserves the amount. Only owners may.
 func (s *Server) requestPayout(c *fiber.Ctx) error {
-	u := currentUser(c)
+	u := web.CurrentUser(c)
 	if u.Role != partnerka.RoleOwner {
-		return c.Status(fiber.StatusForbidden).SendString(T(u.Locale, "members_cannot"))
+		return c.Status(fiber.StatusForbidden).SendString(web.T(u.Locale, "members_cannot"))
 	}
 	amount := strings.TrimSpace(strings.ReplaceAll(c.FormValue("amount"), ",", "."))
 	currency := strings.ToUpper(strings.TrimSpace(c.FormValue("currency")))
@@ -78,14 +79,14 @@ func (s *Server) requestPayout(c *fiber.Ctx) error {
 			return err
 		}
 		if method == "" {
-			return s.renderPayouts(c, amount, currency, partnerka.Errorf(partnerka.EUNPROCESSABLE, "%s", T(u.Locale, "set_details_first")), fiber.StatusUnprocessableEntity)
+			return s.renderPayouts(c, amount, currency, partnerka.Errorf(partnerka.EUNPROCESSABLE, "%s", web.T(u.Locale, "set_details_first")), fiber.StatusUnprocessableEntity)
 		}
-		to := T(u.Locale, "m_"+method)
+		to := web.T(u.Locale, "m_"+method)
 		if len(account) >= 4 {
 			to += " …" + account[len(account)-4:]
 		}
-		return c.Type("html").Send(s.page(c, "payout_confirm", u.Locale, T(u.Locale, "request_payout"), fiber.Map{
-			"Question": fmt.Sprintf(T(u.Locale, "confirm_payout"), FormatMoney(m, u.Locale), to),
+		return c.Type("html").Send(s.Page(c, "payout_confirm", u.Locale, web.T(u.Locale, "request_payout"), fiber.Map{
+			"Question": fmt.Sprintf(web.T(u.Locale, "confirm_payout"), web.FormatMoney(m, u.Locale), to),
 			"Amount":   amount, "Currency": currency,
 		}))
 	}
@@ -100,11 +101,11 @@ func (s *Server) requestPayout(c *fiber.Ctx) error {
 
 // cancelPayout withdraws the partner's own request while it is requested.
 func (s *Server) cancelPayout(c *fiber.Ctx) error {
-	u := currentUser(c)
+	u := web.CurrentUser(c)
 	if u.Role != partnerka.RoleOwner {
-		return c.Status(fiber.StatusForbidden).SendString(T(u.Locale, "members_cannot"))
+		return c.Status(fiber.StatusForbidden).SendString(web.T(u.Locale, "members_cannot"))
 	}
-	id, err := routeID(c, "id")
+	id, err := web.RouteID(c, "id")
 	if err != nil {
 		return err
 	}

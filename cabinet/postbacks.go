@@ -1,6 +1,7 @@
 package cabinet
 
 import (
+	"partnerka/web"
 	"strings"
 	"time"
 
@@ -25,21 +26,21 @@ func (s *Server) postbackView(c *fiber.Ctx, u *partnerka.User, in *settingsInput
 	if err != nil {
 		return nil, err
 	}
-	loc := userLoc(u)
+	loc := web.UserLoc(u)
 	var rows []fiber.Map
 	for _, r := range recs {
 		var outcome, class string
 		switch {
 		case r.SentAt != nil:
-			outcome, class = T(u.Locale, "pb_delivered"), "available"
+			outcome, class = web.T(u.Locale, "pb_delivered"), "available"
 		case r.GaveUp():
-			outcome, class = T(u.Locale, "pb_gave_up"), "rejected"
+			outcome, class = web.T(u.Locale, "pb_gave_up"), "rejected"
 		case r.Attempts == 0:
-			outcome, class = T(u.Locale, "pb_queued"), "pending"
+			outcome, class = web.T(u.Locale, "pb_queued"), "pending"
 		default:
-			outcome, class = T(u.Locale, "pb_retry")+" "+FormatDateTime(r.NextAt.In(loc), u.Locale), "pending"
+			outcome, class = web.T(u.Locale, "pb_retry")+" "+web.FormatDateTime(r.NextAt.In(loc), u.Locale), "pending"
 		}
-		rows = append(rows, fiber.Map{"When": FormatDateTime(r.CreatedAt.In(loc), u.Locale), "Commission": r.CommissionID,
+		rows = append(rows, fiber.Map{"When": web.FormatDateTime(r.CreatedAt.In(loc), u.Locale), "Commission": r.CommissionID,
 			"Refund": r.Reversal, "Attempts": r.Attempts, "Outcome": outcome, "Class": class, "Error": r.LastError})
 	}
 	fields := make([]string, len(partnerka.PostbackFields))
@@ -48,33 +49,33 @@ func (s *Server) postbackView(c *fiber.Ctx, u *partnerka.User, in *settingsInput
 	}
 	v := fiber.Map{"URL": url, "Fields": strings.Join(fields, " "), "Deliveries": rows, "Testable": s.SamplePostback != nil && url != ""}
 	if st.TestedAt != nil && s.Now().Sub(*st.TestedAt) < time.Hour {
-		v["TestWhen"] = FormatDateTime(st.TestedAt.In(loc), u.Locale)
+		v["TestWhen"] = web.FormatDateTime(st.TestedAt.In(loc), u.Locale)
 		switch {
 		case st.TestError == nil:
-			v["Test"], v["TestClass"] = T(u.Locale, "pb_test_running"), "pending"
+			v["Test"], v["TestClass"] = web.T(u.Locale, "pb_test_running"), "pending"
 		case *st.TestError == "":
-			v["Test"], v["TestClass"] = T(u.Locale, "pb_test_ok"), "available"
+			v["Test"], v["TestClass"] = web.T(u.Locale, "pb_test_ok"), "available"
 		default:
-			v["Test"], v["TestClass"], v["TestError"] = T(u.Locale, "pb_test_failed"), "rejected", *st.TestError
+			v["Test"], v["TestClass"], v["TestError"] = web.T(u.Locale, "pb_test_failed"), "rejected", *st.TestError
 		}
 	}
 	if in.PostbackErr != nil {
-		v["Error"] = T(u.Locale, "pb_invalid") + " " + partnerka.ErrorMessage(in.PostbackErr)
+		v["Error"] = web.T(u.Locale, "pb_invalid") + " " + partnerka.ErrorMessage(in.PostbackErr)
 	}
 	return v, nil
 }
 
 // savePostback sets or clears the partner's postback URL; only owners may.
 func (s *Server) savePostback(c *fiber.Ctx) error {
-	u := currentUser(c)
+	u := web.CurrentUser(c)
 	if u.Role != partnerka.RoleOwner {
-		return c.Status(fiber.StatusForbidden).SendString(T(u.Locale, "members_cannot"))
+		return c.Status(fiber.StatusForbidden).SendString(web.T(u.Locale, "members_cannot"))
 	}
 	url := strings.TrimSpace(c.FormValue("postback_url"))
 	if err := partnerka.CheckPostbackURL(url); err != nil {
 		return s.renderSettings(c, &settingsInput{PostbackURL: url, PostbackErr: err}, fiber.StatusUnprocessableEntity)
 	}
-	if err := s.DB.SetPostbackURL(c.UserContext(), *u.PartnerID, url, s.actor(c)); err != nil {
+	if err := s.DB.SetPostbackURL(c.UserContext(), *u.PartnerID, url, s.Actor(c)); err != nil {
 		return err
 	}
 	return c.Redirect("/settings?done=pb_saved#postback", fiber.StatusSeeOther)
@@ -84,9 +85,9 @@ func (s *Server) savePostback(c *fiber.Ctx) error {
 // keeps the outcome for the settings page; owners only, one test per
 // partner every 10 seconds, so the button cannot be used to hammer a host.
 func (s *Server) testPostback(c *fiber.Ctx) error {
-	u := currentUser(c)
+	u := web.CurrentUser(c)
 	if u.Role != partnerka.RoleOwner || s.SamplePostback == nil {
-		return c.Status(fiber.StatusForbidden).SendString(T(u.Locale, "members_cannot"))
+		return c.Status(fiber.StatusForbidden).SendString(web.T(u.Locale, "members_cannot"))
 	}
 	ctx := c.UserContext()
 	now := s.Now().UTC().Truncate(time.Microsecond)
@@ -111,7 +112,7 @@ func (s *Server) testPostback(c *fiber.Ctx) error {
 	return c.Redirect("/settings#postback", fiber.StatusSeeOther)
 }
 
-var _ = addMessages(map[string]string{
+var _ = web.AddMessages(map[string]string{
 	"pb_title": "Postback", "pb_url": "Postback URL", "pb_save": "Save postback URL",
 	"pb_hint": "We call this address (GET) for every commission you earn, and again with the event refund and a negative amount when a refund takes one back, " +
 		"from the next reconciliation (a few seconds) on. " +

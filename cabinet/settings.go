@@ -1,6 +1,7 @@
 package cabinet
 
 import (
+	"partnerka/web"
 	"strings"
 
 	"github.com/gofiber/fiber/v2"
@@ -26,7 +27,7 @@ func (s *Server) settings(c *fiber.Ctx) error {
 }
 
 func (s *Server) renderSettings(c *fiber.Ctx, in *settingsInput, status int) error {
-	u := currentUser(c)
+	u := web.CurrentUser(c)
 	ctx := c.UserContext()
 	owner := u.Role == partnerka.RoleOwner
 	method, account, err := s.DB.PayoutDetails(ctx, *u.PartnerID)
@@ -51,12 +52,12 @@ func (s *Server) renderSettings(c *fiber.Ctx, in *settingsInput, status int) err
 	var team, pending []fiber.Map
 	for _, m := range members {
 		self := m.ID == u.ID
-		team = append(team, fiber.Map{"ID": m.ID, "Email": m.Email, "Name": m.Name, "Role": T(u.Locale, "role_"+m.Role),
-			"Joined": FormatDate(m.CreatedAt, u.Locale), "Self": self,
+		team = append(team, fiber.Map{"ID": m.ID, "Email": m.Email, "Name": m.Name, "Role": web.T(u.Locale, "role_"+m.Role),
+			"Joined": web.FormatDate(m.CreatedAt, u.Locale), "Self": self,
 			"Removable": owner && !self && (m.Role != partnerka.RoleOwner || owners > 1)})
 	}
 	for _, i := range invites {
-		pending = append(pending, fiber.Map{"Email": i.Email, "InvitedBy": i.InvitedBy, "Expires": FormatDate(i.ExpiresAt, u.Locale)})
+		pending = append(pending, fiber.Map{"Email": i.Email, "InvitedBy": i.InvitedBy, "Expires": web.FormatDate(i.ExpiresAt, u.Locale)})
 	}
 	flash := c.Query("done")
 	switch {
@@ -75,20 +76,20 @@ func (s *Server) renderSettings(c *fiber.Ctx, in *settingsInput, status int) err
 			data[key] = partnerka.ErrorMessage(e)
 		}
 	}
-	return c.Status(status).Type("html").Send(s.page(c, "settings", u.Locale, T(u.Locale, "settings"), data))
+	return c.Status(status).Type("html").Send(s.Page(c, "settings", u.Locale, web.T(u.Locale, "settings"), data))
 }
 
 // saveSettings saves the payout details; only owners may.
 func (s *Server) saveSettings(c *fiber.Ctx) error {
-	u := currentUser(c)
+	u := web.CurrentUser(c)
 	if u.Role != partnerka.RoleOwner {
-		return c.Status(fiber.StatusForbidden).SendString(T(u.Locale, "members_cannot"))
+		return c.Status(fiber.StatusForbidden).SendString(web.T(u.Locale, "members_cannot"))
 	}
 	method := c.FormValue("method")
 	account := strings.TrimSpace(c.FormValue("account"))
 	if method != "bank" && method != "card" && method != "other" || account == "" || len(account) > 200 {
 		return s.renderSettings(c, &settingsInput{Method: method, Account: account,
-			DetailsErr: partnerka.FieldError("account", "%s", T(u.Locale, "team_details_invalid"))}, fiber.StatusUnprocessableEntity)
+			DetailsErr: partnerka.FieldError("account", "%s", web.T(u.Locale, "team_details_invalid"))}, fiber.StatusUnprocessableEntity)
 	}
 	if err := s.DB.SetPayoutDetails(c.UserContext(), *u.PartnerID, method, map[string]string{"account": account}); err != nil {
 		return err

@@ -3,6 +3,7 @@ package cabinet
 import (
 	"fmt"
 	"net/url"
+	"partnerka/web"
 	"strconv"
 	"strings"
 	"time"
@@ -25,12 +26,12 @@ func validEmail(e string) bool {
 
 // ownersOnly answers a member's attempt to change the team.
 func ownersOnly(c *fiber.Ctx, u *partnerka.User) error {
-	return c.Status(fiber.StatusForbidden).SendString(T(u.Locale, "team_owners_only"))
+	return c.Status(fiber.StatusForbidden).SendString(web.T(u.Locale, "team_owners_only"))
 }
 
 // inviteMember sends a one-time link to join the partner as a member.
 func (s *Server) inviteMember(c *fiber.Ctx) error {
-	u := currentUser(c)
+	u := web.CurrentUser(c)
 	if u.Role != partnerka.RoleOwner {
 		return ownersOnly(c, u)
 	}
@@ -42,15 +43,15 @@ func (s *Server) inviteMember(c *fiber.Ctx) error {
 			fiber.StatusUnprocessableEntity)
 	}
 	if !validEmail(email) {
-		return fail(T(u.Locale, "team_err_email"))
+		return fail(web.T(u.Locale, "team_err_email"))
 	}
-	token := randomToken()
+	token := web.RandomToken()
 	now := s.Now()
-	err := s.DB.Invite(ctx, s.actor(c), *u.PartnerID, email, tokenHash(token), now, now.Add(inviteTTL))
+	err := s.DB.Invite(ctx, s.Actor(c), *u.PartnerID, email, web.TokenHash(token), now, now.Add(inviteTTL))
 	switch partnerka.ErrorCode(err) {
 	case "":
 	case partnerka.ECONFLICT:
-		return fail(fmt.Sprintf(T(u.Locale, "team_err_registered"), email))
+		return fail(fmt.Sprintf(web.T(u.Locale, "team_err_registered"), email))
 	case partnerka.EFORBIDDEN:
 		return ownersOnly(c, u)
 	default:
@@ -65,8 +66,8 @@ func (s *Server) inviteMember(c *fiber.Ctx) error {
 		from = u.Email
 	}
 	link := s.CabinetURL + "/invite?token=" + url.QueryEscape(token)
-	if err := s.Mailer.Send(ctx, email, fmt.Sprintf(T(u.Locale, "team_mail_subject"), p.Name),
-		fmt.Sprintf(T(u.Locale, "team_mail_body"), from, p.Name, link, int(inviteTTL.Hours()/24))); err != nil {
+	if err := s.Mailer.Send(ctx, email, fmt.Sprintf(web.T(u.Locale, "team_mail_subject"), p.Name),
+		fmt.Sprintf(web.T(u.Locale, "team_mail_body"), from, p.Name, link, int(inviteTTL.Hours()/24))); err != nil {
 		s.Logger.Error("invitation email", "err", err)
 		return c.Redirect("/settings?done=team_invite_unsent#team", fiber.StatusSeeOther)
 	}
@@ -75,7 +76,7 @@ func (s *Server) inviteMember(c *fiber.Ctx) error {
 
 // revokeInvitation withdraws a pending invitation after a confirmation.
 func (s *Server) revokeInvitation(c *fiber.Ctx) error {
-	u := currentUser(c)
+	u := web.CurrentUser(c)
 	if u.Role != partnerka.RoleOwner {
 		return ownersOnly(c, u)
 	}
@@ -87,12 +88,12 @@ func (s *Server) revokeInvitation(c *fiber.Ctx) error {
 		}
 		for _, i := range invites {
 			if i.Email == email {
-				return s.confirmTeam(c, "/settings/team/revoke", email, fmt.Sprintf(T(u.Locale, "team_confirm_revoke"), email), "team_revoke")
+				return s.confirmTeam(c, "/settings/team/revoke", email, fmt.Sprintf(web.T(u.Locale, "team_confirm_revoke"), email), "team_revoke")
 			}
 		}
 		return fiber.ErrNotFound
 	}
-	err := s.DB.RevokeInvitation(c.UserContext(), s.actor(c), *u.PartnerID, email)
+	err := s.DB.RevokeInvitation(c.UserContext(), s.Actor(c), *u.PartnerID, email)
 	switch partnerka.ErrorCode(err) {
 	case "":
 		return c.Redirect("/settings?done=team_revoked#team", fiber.StatusSeeOther)
@@ -107,11 +108,11 @@ func (s *Server) revokeInvitation(c *fiber.Ctx) error {
 // removeMember takes a user out of the team after a confirmation; another
 // partner's user is the same 404 as a missing one.
 func (s *Server) removeMember(c *fiber.Ctx) error {
-	u := currentUser(c)
+	u := web.CurrentUser(c)
 	if u.Role != partnerka.RoleOwner {
 		return ownersOnly(c, u)
 	}
-	id, err := routeID(c, "id")
+	id, err := web.RouteID(c, "id")
 	if err != nil {
 		return err
 	}
@@ -123,9 +124,9 @@ func (s *Server) removeMember(c *fiber.Ctx) error {
 	}
 	if c.FormValue("confirm") != "1" && m.ID != u.ID {
 		return s.confirmTeam(c, "/settings/team/"+strconv.FormatInt(m.ID, 10)+"/remove", "",
-			fmt.Sprintf(T(u.Locale, "team_confirm_remove"), m.Email), "team_remove")
+			fmt.Sprintf(web.T(u.Locale, "team_confirm_remove"), m.Email), "team_remove")
 	}
-	err = s.DB.RemoveMember(c.UserContext(), s.actor(c), *u.PartnerID, id, s.Now())
+	err = s.DB.RemoveMember(c.UserContext(), s.Actor(c), *u.PartnerID, id, s.Now())
 	switch partnerka.ErrorCode(err) {
 	case "":
 		return c.Redirect("/settings?done=team_removed#team", fiber.StatusSeeOther)
@@ -138,16 +139,16 @@ func (s *Server) removeMember(c *fiber.Ctx) error {
 		if id == u.ID {
 			key = "team_err_self"
 		}
-		return s.renderSettings(c, &settingsInput{TeamErr: partnerka.Errorf(partnerka.ECONFLICT, "%s", T(u.Locale, key))}, fiber.StatusConflict)
+		return s.renderSettings(c, &settingsInput{TeamErr: partnerka.Errorf(partnerka.ECONFLICT, "%s", web.T(u.Locale, key))}, fiber.StatusConflict)
 	}
 	return err
 }
 
 // confirmTeam asks before a team change, saying exactly what will happen.
 func (s *Server) confirmTeam(c *fiber.Ctx, action, email, question, button string) error {
-	u := currentUser(c)
-	return c.Type("html").Send(s.page(c, "team_confirm", u.Locale, T(u.Locale, button), fiber.Map{
-		"Action": action, "Email": email, "Question": question, "Button": T(u.Locale, button),
+	u := web.CurrentUser(c)
+	return c.Type("html").Send(s.Page(c, "team_confirm", u.Locale, web.T(u.Locale, button), fiber.Map{
+		"Action": action, "Email": email, "Question": question, "Button": web.T(u.Locale, button),
 	}))
 }
 
@@ -158,75 +159,66 @@ func (s *Server) invitePage(c *fiber.Ctx) error {
 }
 
 func (s *Server) renderInvite(c *fiber.Ctx, token, name string, formErr error, status int) error {
-	locale := s.locale(c)
-	data := fiber.Map{"Name": name, "MinPassword": MinPasswordLength}
-	inv, err := s.DB.InvitationByToken(c.UserContext(), tokenHash(token), s.Now())
+	locale := s.Locale(c)
+	data := fiber.Map{"Name": name, "MinPassword": web.MinPasswordLength}
+	inv, err := s.DB.InvitationByToken(c.UserContext(), web.TokenHash(token), s.Now())
 	switch {
 	case partnerka.ErrorCode(err) == partnerka.ENOTFOUND:
-		data["Error"], status = T(locale, "team_invite_bad"), fiber.StatusGone
+		data["Error"], status = web.T(locale, "team_invite_bad"), fiber.StatusGone
 	case err != nil:
 		return err
 	case inv.PartnerStatus != partnerka.PartnerActive:
-		data["Error"], status = T(locale, "inactive"), fiber.StatusForbidden
+		data["Error"], status = web.T(locale, "inactive"), fiber.StatusForbidden
 	default:
 		data["Token"], data["Partner"], data["Email"] = token, inv.PartnerName, inv.Email
 		if formErr != nil {
 			data["Error"], data["ErrorField"] = partnerka.ErrorMessage(formErr), partnerka.ErrorField(formErr)
 		}
 	}
-	return c.Status(status).Type("html").Send(s.page(c, "invite", locale, T(locale, "team_join"), data))
+	return c.Status(status).Type("html").Send(s.Page(c, "invite", locale, web.T(locale, "team_join"), data))
 }
 
 // acceptInvitation creates the member, uses the invitation once and signs
 // the member in with a new session.
 func (s *Server) acceptInvitation(c *fiber.Ctx) error {
 	ctx := c.UserContext()
-	locale := s.locale(c)
+	locale := s.Locale(c)
 	token := c.FormValue("token")
 	name := strings.TrimSpace(c.FormValue("name"))
 	password := c.FormValue("password")
 	var formErr error
 	switch {
 	case name == "" || utf8.RuneCountInString(name) > 200:
-		formErr = partnerka.FieldError("name", "%s", T(locale, "team_err_name"))
-	case len(password) < MinPasswordLength:
-		formErr = partnerka.FieldError("password", "%s", fmt.Sprintf(T(locale, "team_err_password"), MinPasswordLength))
+		formErr = partnerka.FieldError("name", "%s", web.T(locale, "team_err_name"))
+	case len(password) < web.MinPasswordLength:
+		formErr = partnerka.FieldError("password", "%s", fmt.Sprintf(web.T(locale, "team_err_password"), web.MinPasswordLength))
 	}
 	if formErr != nil {
 		return s.renderInvite(c, token, name, formErr, fiber.StatusUnprocessableEntity)
 	}
-	inv, err := s.DB.InvitationByToken(ctx, tokenHash(token), s.Now())
+	inv, err := s.DB.InvitationByToken(ctx, web.TokenHash(token), s.Now())
 	if err != nil || inv.PartnerStatus != partnerka.PartnerActive {
 		return s.renderInvite(c, token, name, nil, fiber.StatusGone) // says why
 	}
-	hash, err := HashPassword(password)
+	hash, err := web.HashPassword(password)
 	if err != nil {
 		return err
 	}
 	now := s.Now()
-	u, err := s.DB.AcceptInvitation(ctx, tokenHash(token), name, hash, locale, s.clientIP(c), now)
+	u, err := s.DB.AcceptInvitation(ctx, web.TokenHash(token), name, hash, locale, s.ClientIP(c), now)
 	switch partnerka.ErrorCode(err) {
 	case "":
 	case partnerka.ENOTFOUND:
 		return s.renderInvite(c, token, name, nil, fiber.StatusGone)
 	case partnerka.ECONFLICT:
-		return s.renderInvite(c, token, name, partnerka.FieldError("email", "%s", fmt.Sprintf(T(locale, "team_err_registered"), inv.Email)), fiber.StatusConflict)
+		return s.renderInvite(c, token, name, partnerka.FieldError("email", "%s", fmt.Sprintf(web.T(locale, "team_err_registered"), inv.Email)), fiber.StatusConflict)
 	default:
 		return err
 	}
-	if old := c.Cookies(sessionCookie); old != "" {
-		s.DB.DeleteSession(ctx, tokenHash(old))
-	}
-	session := randomToken()
-	if err := s.DB.CreateSession(ctx, tokenHash(session), u.ID, randomToken(), now.Add(sessionTTL), s.clientIP(c),
-		strings.Clone(c.Get(fiber.HeaderUserAgent))); err != nil {
-		return err
-	}
-	s.setCookie(c, sessionCookie, session, sessionTTL)
-	return c.Redirect(homeOf(u), fiber.StatusSeeOther)
+	return s.SignIn(c, u, now)
 }
 
-var _ = addMessages(map[string]string{
+var _ = web.AddMessages(map[string]string{
 	"team_team": "Team", "team_details": "Payout details", "team_email": "Email", "team_name": "Name", "team_role": "Role", "team_joined": "Joined",
 	"team_you": "you", "team_pending": "Pending invitations", "team_invited_by": "invited by", "team_expires": "link works until",
 	"team_invite": "Invite a member", "team_send": "Send invitation", "team_remove": "Remove", "team_revoke": "Revoke",

@@ -14,6 +14,13 @@ const (
 	KindAdjustment = "adjustment" // corrections: either sign
 )
 
+// ManualEntries is AddManualEntry on db, as the back office calls it.
+func ManualEntries(db *storage.DB) func(ctx context.Context, partnerID int64, kind, amount, currency, reason string, by storage.Actor) (int64, error) {
+	return func(ctx context.Context, partnerID int64, kind, amount, currency, reason string, by storage.Actor) (int64, error) {
+		return AddManualEntry(ctx, db, partnerID, kind, amount, currency, reason, by)
+	}
+}
+
 // AddManualEntry books a bonus or adjustment with its reason into the
 // partner's available balance, audited as done by by. Errors: invalid
 // (naming the field), not_found (no such partner).

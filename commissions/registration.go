@@ -10,8 +10,18 @@ import (
 )
 
 // RegistrationInput is what a partner fills in to register a lead by hand.
-type RegistrationInput struct {
-	Company, ContactName, Email, Phone, Comment string
+type RegistrationInput = partnerka.LeadRegistration
+
+// LeadRegistrar is RegisterLead on db as the cabinet's form calls it:
+// answering until when the lead is protected.
+func LeadRegistrar(db *storage.DB) func(ctx context.Context, partnerID int64, in partnerka.LeadRegistration, now time.Time) (time.Time, error) {
+	return func(ctx context.Context, partnerID int64, in partnerka.LeadRegistration, now time.Time) (time.Time, error) {
+		reg, err := RegisterLead(ctx, db, partnerID, in, now)
+		if err != nil {
+			return time.Time{}, err
+		}
+		return reg.ProtectedUntil, nil
+	}
 }
 
 // RegisterLead records a partner's claim on a prospect, protected for the

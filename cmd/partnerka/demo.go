@@ -15,8 +15,8 @@ import (
 	"github.com/shopspring/decimal"
 
 	"partnerka"
-	"partnerka/cabinet"
 	"partnerka/storage"
+	"partnerka/web"
 )
 
 // DemoPassword is the password of every demo login.
@@ -150,7 +150,7 @@ func runDemo(ctx context.Context, m *Main, args []string) error {
 		return err
 	}
 	seed := demoSeed()
-	hash, err := cabinet.HashPassword(DemoPassword)
+	hash, err := web.HashPassword(DemoPassword)
 	if err != nil {
 		return err
 	}

@@ -20,10 +20,13 @@ import (
 	"github.com/prometheus/client_golang/prometheus/collectors"
 
 	"partnerka"
+	"partnerka/backoffice"
 	"partnerka/cabinet"
 	"partnerka/commissions"
+	"partnerka/notify"
 	"partnerka/storage"
 	"partnerka/tracker"
+	"partnerka/web"
 )
 
 func runServe(ctx context.Context, m *Main, args []string) error {
@@ -66,21 +69,28 @@ func runServe(ctx context.Context, m *Main, args []string) error {
 
 	cabinetApp := newApp("partnerka-cabinet", m.Logger)
 	mountOps(cabinetApp, db, rdb, reg)
-	cab := &cabinet.Server{DB: db, Redis: rdb, Logger: m.Logger, TrackerURL: m.Config.TrackerURL, CabinetURL: m.Config.CabinetURL,
+	// One site, two surfaces: the back office is mounted before the
+	// cabinet, whose partner guard answers every path mounted after it.
+	site := &web.Site{DB: db, Redis: rdb, Logger: m.Logger, TrackerURL: m.Config.TrackerURL, CabinetURL: m.Config.CabinetURL,
 		Secure: strings.HasPrefix(m.Config.CabinetURL, "https://"), Proxies: proxies, Now: m.clock()}
-	cab.RegisterLead = registerLead(db)
-	cab.AddManualEntry = func(ctx context.Context, partnerID int64, kind, amount, currency, reason string, by storage.Actor) (int64, error) {
-		return commissions.AddManualEntry(ctx, db, partnerID, kind, amount, currency, reason, by)
-	}
-	cab.PreviewPlan = commissions.PreviewPlan
-	postbacks := commissions.PostbackClient(false)
-	cab.SamplePostback = func(ctx context.Context, tmpl, currency string, now time.Time) error {
-		return commissions.SendSamplePostback(ctx, postbacks, tmpl, currency, now)
-	}
-	if cab.Mailer, err = m.mailer(); err != nil {
+	if site.Mailer, err = m.mailer(); err != nil {
 		return err
 	}
-	if err := cab.Mount(cabinetApp); err != nil {
+	router, err := site.Mount(cabinetApp)
+	if err != nil {
+		return err
+	}
+	staff := &backoffice.Server{Site: site, PreviewPlan: commissions.PreviewPlan,
+		AddManualEntry: commissions.ManualEntries(db)}
+	if err := staff.Mount(router); err != nil {
+		return err
+	}
+	postbacks := commissions.PostbackClient(false)
+	cab := &cabinet.Server{Site: site, RegisterLead: commissions.LeadRegistrar(db),
+		SamplePostback: func(ctx context.Context, tmpl, currency string, now time.Time) error {
+			return commissions.SendSamplePostback(ctx, postbacks, tmpl, currency, now)
+		}}
+	if err := cab.Mount(router); err != nil {
 		return err
 	}
 
@@ -168,7 +178,7 @@ func newApp(name string, logger *slog.Logger) *fiber.App {
 }
 
 // newReconciler wires the reconciler's steps in the order DESIGN.md gives.
-func newReconciler(m *Main, mailer cabinet.Mailer) *commissions.Reconciler {
+func newReconciler(m *Main, mailer web.Mailer) *commissions.Reconciler {
 	now := m.clock()
 	host, _ := os.Hostname()
 	consumer := fmt.Sprintf("%s-%d", host, os.Getpid())
@@ -183,7 +193,7 @@ func newReconciler(m *Main, mailer cabinet.Mailer) *commissions.Reconciler {
 			&commissions.RefundStep{DB: m.db},
 			&commissions.ReleaseStep{DB: m.db, Now: now},
 			&commissions.PostbackStep{DB: m.db, Now: now},
-			&cabinet.NoticeStep{DB: m.db, Mailer: mailer, CabinetURL: m.Config.CabinetURL, Now: now},
+			&notify.NoticeStep{DB: m.db, Mailer: mailer, CabinetURL: m.Config.CabinetURL, Now: now},
 		},
 	}
 }
@@ -199,25 +209,14 @@ func newRegistry(db *storage.DB, rdb *storage.Redis) *prometheus.Registry {
 
 // mailer sends through PARTNERKA_SMTP_URL, or logs each email when it is
 // not set (development and the demo).
-func (m *Main) mailer() (cabinet.Mailer, error) {
+func (m *Main) mailer() (web.Mailer, error) {
 	if m.Config.SMTPURL == "" {
-		return cabinet.LogMailer{Logger: m.Logger}, nil
+		return web.LogMailer{Logger: m.Logger}, nil
 	}
-	mailer, err := cabinet.NewSMTPMailer(m.Config.SMTPURL, m.Config.MailFrom)
+	mailer, err := notify.NewSMTPMailer(m.Config.SMTPURL, m.Config.MailFrom)
 	if err != nil {
 		return nil, usageError{"PARTNERKA_SMTP_URL: " + err.Error()}
 	}
 	mailer.Now = m.clock()
 	return mailer, nil
-}
-
-// registerLead wires the cabinet's lead registration form to the rule.
-func registerLead(db *storage.DB) func(context.Context, int64, cabinet.LeadRegistration, time.Time) (time.Time, error) {
-	return func(ctx context.Context, partnerID int64, r cabinet.LeadRegistration, now time.Time) (time.Time, error) {
-		reg, err := commissions.RegisterLead(ctx, db, partnerID, commissions.RegistrationInput(r), now)
-		if err != nil {
-			return time.Time{}, err
-		}
-		return reg.ProtectedUntil, nil
-	}
 }

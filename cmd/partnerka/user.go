@@ -6,10 +6,10 @@ import (
 	"flag"
 	"fmt"
 	"os"
+	"partnerka/web"
 	"strings"
 
 	"partnerka"
-	"partnerka/cabinet"
 )
 
 func runUser(ctx context.Context, m *Main, args []string) error {
@@ -48,7 +48,7 @@ func runUser(ctx context.Context, m *Main, args []string) error {
 		line, _ := bufio.NewReader(os.Stdin).ReadString('\n')
 		password = strings.TrimRight(line, "\r\n")
 	}
-	hash, err := cabinet.HashPassword(password)
+	hash, err := web.HashPassword(password)
 	if err != nil {
 		return usagef("user add: %s", partnerka.ErrorMessage(err))
 	}

@@ -1,0 +1,291 @@
+package backoffice
+
+import (
+	"encoding/csv"
+	"errors"
+	"fmt"
+	"io"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/gofiber/fiber/v2"
+
+	"partnerka"
+	"partnerka/storage"
+	"partnerka/web"
+)
+
+var payoutStatuses = []string{storage.PayoutRequested, storage.PayoutApproved, storage.PayoutPaid, storage.PayoutRejected, storage.PayoutCancelled}
+
+func payoutStatus(s string) string {
+	for _, st := range payoutStatuses {
+		if s == st {
+			return s
+		}
+	}
+	return storage.PayoutRequested
+}
+
+// adminPayouts is finance's queue: requests to decide, approved payouts to
+// pay (export for the bank, then mark paid one by one or from a file).
+func (s *Server) adminPayouts(c *fiber.Ctx) error {
+	return s.renderPayoutQueue(c, nil, nil, fiber.StatusOK)
+}
+
+func (s *Server) renderPayoutQueue(c *fiber.Ctx, formErr error, lineErrs []storage.LineError, status int) error {
+	u := web.CurrentUser(c)
+	st := payoutStatus(c.Query("status"))
+	rows, err := s.DB.AdminPayouts(c.UserContext(), st, 500)
+	if err != nil {
+		return err
+	}
+	loc := web.UserLoc(u)
+	var out []fiber.Map
+	totals := map[string]partnerka.Money{}
+	var currencies []string
+	for _, p := range rows {
+		m := partnerka.Money{Amount: p.Amount, Currency: p.Currency}
+		out = append(out, fiber.Map{"P": p, "Amount": web.FormatMoney(m, u.Locale), "Date": web.FormatDate(p.RequestedAt.In(loc), u.Locale),
+			"Method": web.T(u.Locale, "m_"+p.Method), "Account": p.Account()})
+		t, ok := totals[p.Currency]
+		if !ok {
+			currencies = append(currencies, p.Currency)
+			t.Currency = p.Currency
+		}
+		t.Amount = t.Amount.Add(p.Amount)
+		totals[p.Currency] = t
+	}
+	var sums []string
+	for _, cur := range currencies {
+		sums = append(sums, web.FormatMoney(totals[cur], u.Locale))
+	}
+	var tabs []fiber.Map
+	for _, t := range payoutStatuses {
+		tabs = append(tabs, fiber.Map{"Status": t, "Label": web.T(u.Locale, "status_"+t), "Current": t == st})
+	}
+	data := fiber.Map{"Rows": out, "Tabs": tabs, "Status": st, "Sums": sums, "LineErrors": lineErrs,
+		"Approved": st == storage.PayoutApproved}
+	if formErr != nil {
+		data["Error"] = partnerka.ErrorMessage(formErr)
+	}
+	if done := c.Query("done"); done == "paid_file" {
+		data["Flash"] = fmt.Sprintf(web.T(u.Locale, "done_paid_file"), c.QueryInt("n"))
+	}
+	return c.Status(status).Type("html").Send(s.Page(c, "admin_payouts", u.Locale, web.T(u.Locale, "payouts"), data))
+}
+
+// adminPayout shows one payout with the partner's balance and payout
+// history, and the next step it can take, saying what will happen.
+func (s *Server) adminPayout(c *fiber.Ctx) error {
+	return s.renderPayout(c, "", nil, fiber.StatusOK)
+}
+
+func (s *Server) renderPayout(c *fiber.Ctx, form string, formErr error, status int) error {
+	u := web.CurrentUser(c)
+	id, err := web.RouteID(c, "id")
+	if err != nil {
+		return err
+	}
+	ctx := c.UserContext()
+	p, err := s.DB.AdminPayout(ctx, id)
+	if err != nil {
+		return err
+	}
+	bs, err := s.DB.PartnerBalances(ctx, p.PartnerID)
+	if err != nil {
+		return err
+	}
+	history, err := s.DB.PartnerPayouts(ctx, p.PartnerID)
+	if err != nil {
+		return err
+	}
+	loc := web.UserLoc(u)
+	var hist []fiber.Map
+	for _, h := range history {
+		hist = append(hist, fiber.Map{"ID": h.ID, "Date": web.FormatDate(h.RequestedAt.In(loc), u.Locale), "Current": h.ID == p.ID,
+			"Amount": web.FormatMoney(partnerka.Money{Amount: h.Amount, Currency: h.Currency}, u.Locale),
+			"Status": web.T(u.Locale, "status_"+h.Status), "StatusClass": h.Status, "Reason": h.Reason, "Reference": h.PaidReference})
+	}
+	amount := web.FormatMoney(partnerka.Money{Amount: p.Amount, Currency: p.Currency}, u.Locale)
+	to := web.T(u.Locale, "m_"+p.Method)
+	if acc := p.Account(); acc != "" {
+		to += " " + acc
+	}
+	data := fiber.Map{"P": p, "Amount": amount, "To": to, "Balances": web.BalanceTable(bs, u.Locale), "History": hist,
+		"Status": web.T(u.Locale, "status_"+p.Status), "Requested": web.FormatDate(p.RequestedAt.In(loc), u.Locale),
+		"ApproveQ": fmt.Sprintf(web.T(u.Locale, "approve_q"), amount, p.Partner, to),
+		"PaidQ":    fmt.Sprintf(web.T(u.Locale, "paid_q"), amount, p.Partner),
+		"Form":     form, "Reason": c.FormValue("reason"), "Reference": c.FormValue("reference")}
+	if p.DecidedAt != nil {
+		data["Decided"] = web.FormatDate(p.DecidedAt.In(loc), u.Locale)
+	}
+	if p.PaidAt != nil {
+		data["Paid"] = web.FormatDate(p.PaidAt.In(loc), u.Locale)
+	}
+	if formErr != nil {
+		data["Error"] = partnerka.ErrorMessage(formErr)
+	}
+	if done := c.Query("done"); done != "" {
+		data["Flash"] = "done_payout_" + payoutStatus(done)
+	}
+	return c.Status(status).Type("html").Send(s.Page(c, "admin_payout", u.Locale, web.T(u.Locale, "payouts")+" #"+strconv.FormatInt(p.ID, 10), data))
+}
+
+// decidePayout approves, rejects (with a reason) or marks paid (with the
+// bank's reference) one payout. The transition happens once whatever the
+// concurrency: the storage layer holds the payout's row lock and checks
+// the status it moves from.
+func (s *Server) decidePayout(c *fiber.Ctx) error {
+	id, err := web.RouteID(c, "id")
+	if err != nil {
+		return err
+	}
+	action := c.Path()[strings.LastIndexByte(c.Path(), '/')+1:]
+	to := map[string]string{"approve": storage.PayoutApproved, "reject": storage.PayoutRejected, "paid": storage.PayoutPaid}[action]
+	t := storage.PayoutTransition{PayoutID: id, To: to, ActorID: web.CurrentUser(c).ID, At: s.Now(), IP: s.ClientIP(c),
+		Reason: strings.TrimSpace(c.FormValue("reason")), Reference: strings.TrimSpace(c.FormValue("reference"))}
+	switch {
+	case to == storage.PayoutRejected && !validReason(t.Reason):
+		err = errReason
+	case to == storage.PayoutPaid && (t.Reference == "" || len(t.Reference) > 200):
+		err = partnerka.FieldError("reference", "enter the bank's payment reference (at most 200 characters)")
+	default:
+		err = s.DB.TransitionPayout(c.UserContext(), t)
+	}
+	switch partnerka.ErrorCode(err) {
+	case "":
+		s.forgetBadges()
+		return c.Redirect("/admin/payouts/"+strconv.FormatInt(id, 10)+"?done="+to, fiber.StatusSeeOther)
+	case partnerka.EINVALID:
+		return s.renderPayout(c, action, err, fiber.StatusUnprocessableEntity)
+	case partnerka.ECONFLICT:
+		return s.renderPayout(c, action, err, fiber.StatusConflict)
+	case partnerka.EFORBIDDEN:
+		return s.renderPayout(c, action, err, fiber.StatusForbidden)
+	}
+	return err
+}
+
+// payoutsCSV exports payouts of a status (approved by default) for the
+// bank: who, how much, where to, and the id to quote back.
+func (s *Server) payoutsCSV(c *fiber.Ctx) error {
+	st := c.Query("status", storage.PayoutApproved)
+	rows, err := s.DB.AdminPayouts(c.UserContext(), payoutStatus(st), 100000)
+	if err != nil {
+		return err
+	}
+	c.Set(fiber.HeaderContentType, "text/csv; charset=utf-8")
+	c.Set(fiber.HeaderContentDisposition, `attachment; filename="payouts-`+payoutStatus(st)+`-`+s.Now().UTC().Format("2006-01-02")+`.csv"`)
+	w := csv.NewWriter(c)
+	w.Write([]string{"payout_id", "partner_ref", "partner", "amount", "currency", "method", "account", "requested_at", "status", "reference"})
+	for _, p := range rows {
+		n, _ := partnerka.MinorUnits(p.Currency)
+		w.Write([]string{strconv.FormatInt(p.ID, 10), p.Ref, web.CSVSafe(p.Partner), p.Amount.StringFixed(n), p.Currency, p.Method,
+			web.CSVSafe(p.Account()), p.RequestedAt.UTC().Format(time.RFC3339), p.Status, web.CSVSafe(p.PaidReference)})
+	}
+	w.Flush()
+	return w.Error()
+}
+
+// importPaid marks payouts paid from the bank's file: a CSV with a header
+// naming the columns payout_id and reference. All lines or none.
+func (s *Server) importPaid(c *fiber.Ctx) error {
+	c.Request().URI().QueryArgs().Set("status", storage.PayoutApproved)
+	fh, err := c.FormFile("file")
+	if err != nil {
+		return s.renderPayoutQueue(c, partnerka.FieldError("file", "choose the CSV file to upload"), nil, fiber.StatusUnprocessableEntity)
+	}
+	f, err := fh.Open()
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	lines, bad := parsePaidCSV(f)
+	if len(bad) == 0 && len(lines) == 0 {
+		bad = []storage.LineError{{Line: 1, Message: "the file has no payouts"}}
+	}
+	if len(bad) == 0 {
+		if bad, err = s.DB.MarkPaid(c.UserContext(), lines, web.CurrentUser(c).ID, s.ClientIP(c), s.Now()); err != nil {
+			return err
+		}
+	}
+	if len(bad) > 0 {
+		return s.renderPayoutQueue(c, partnerka.FieldError("file", "nothing was marked paid: fix these lines and upload the file again"), bad, fiber.StatusUnprocessableEntity)
+	}
+	s.forgetBadges()
+	return c.Redirect("/admin/payouts?status=paid&done=paid_file&n="+strconv.Itoa(len(lines)), fiber.StatusSeeOther)
+}
+
+func parsePaidCSV(r io.Reader) ([]storage.PaidLine, []storage.LineError) {
+	cr := csv.NewReader(r)
+	cr.FieldsPerRecord = -1
+	header, err := cr.Read()
+	if err != nil {
+		return nil, []storage.LineError{{Line: 1, Message: "the file is not CSV with a header line"}}
+	}
+	col := map[string]int{}
+	for i, h := range header {
+		col[strings.ToLower(strings.TrimSpace(strings.TrimPrefix(h, "\ufeff")))] = i
+	}
+	idCol, ok1 := col["payout_id"]
+	refCol, ok2 := col["reference"]
+	if !ok1 || !ok2 {
+		return nil, []storage.LineError{{Line: 1, Message: "the header must name the columns payout_id and reference"}}
+	}
+	var lines []storage.PaidLine
+	var bad []storage.LineError
+	seen := map[int64]int{}
+	for n := 2; ; n++ {
+		rec, err := cr.Read()
+		if errors.Is(err, io.EOF) {
+			break
+		}
+		if err != nil {
+			bad = append(bad, storage.LineError{Line: n, Message: "unreadable CSV line"})
+			continue
+		}
+		if len(rec) <= idCol || len(rec) <= refCol {
+			bad = append(bad, storage.LineError{Line: n, Message: "the line has too few columns"})
+			continue
+		}
+		id, err := strconv.ParseInt(strings.TrimSpace(rec[idCol]), 10, 64)
+		ref := strings.TrimSpace(rec[refCol])
+		switch {
+		case err != nil || id <= 0:
+			bad = append(bad, storage.LineError{Line: n, Message: "payout_id is not a payout number"})
+		case ref == "" || len(ref) > 200:
+			bad = append(bad, storage.LineError{Line: n, Message: "reference is empty or longer than 200 characters"})
+		case seen[id] != 0:
+			bad = append(bad, storage.LineError{Line: n, Message: "payout " + strconv.FormatInt(id, 10) + " is also on line " + strconv.Itoa(seen[id])})
+		default:
+			seen[id] = n
+			lines = append(lines, storage.PaidLine{Line: n, PayoutID: id, Reference: ref})
+		}
+	}
+	return lines, bad
+}
+
+var _ = web.AddMessages(map[string]string{
+	"total": "Total", "export_bank": "Export for the bank (CSV)", "upload_paid": "Mark paid from the bank's file",
+	"upload_hint": "A CSV file with a header line naming the columns payout_id and reference. All lines are marked paid, or none.",
+	"file":        "File", "upload": "Upload", "line": "Line", "requested_by": "Requested by", "decided": "Decided", "paid_on": "Paid",
+	"approve_q":   "Approve %s to %s, %s? The amount stays reserved until it is marked paid.",
+	"paid_q":      "Mark %s to %s paid? Enter the bank's reference; the amount moves to paid.",
+	"reject_hint": "The reserved amount returns to the partner's available balance. The partner sees the reason.",
+	"reference":   "Bank reference", "mark_paid": "Mark paid", "no_payout_rows": "No payouts in this status.",
+	"done_payout_approved": "Approved. Export it for the bank, then mark it paid.", "done_payout_rejected": "Rejected; the amount is available to the partner again.",
+	"done_payout_paid": "Marked paid.", "done_paid_file": "%d payouts marked paid.", "partner_history": "The partner's payouts",
+	"requisites": "Pay to",
+}, map[string]string{
+	"total": "Итого", "export_bank": "Выгрузить для банка (CSV)", "upload_paid": "Отметить выплаченными по файлу банка",
+	"upload_hint": "CSV-файл со строкой заголовка, где есть колонки payout_id и reference. Отмечаются все строки или ни одной.",
+	"file":        "Файл", "upload": "Загрузить", "line": "Строка", "requested_by": "Запросил", "decided": "Решение", "paid_on": "Выплачено",
+	"approve_q":   "Одобрить %s партнёру %s, %s? Сумма остаётся зарезервированной, пока выплата не отмечена.",
+	"paid_q":      "Отметить выплату %s партнёру %s как выплаченную? Укажите номер платежа банка; сумма перейдёт в «выплачено».",
+	"reject_hint": "Зарезервированная сумма вернётся в доступный баланс партнёра. Партнёр увидит причину.",
+	"reference":   "Номер платежа", "mark_paid": "Отметить выплаченной", "no_payout_rows": "Выплат в этом статусе нет.",
+	"done_payout_approved": "Одобрено. Выгрузите для банка, затем отметьте выплату.", "done_payout_rejected": "Отклонено; сумма снова доступна партнёру.",
+	"done_payout_paid": "Отмечено как выплаченное.", "done_paid_file": "Отмечено выплаченными: %d.", "partner_history": "Выплаты партнёра",
+	"requisites": "Куда",
+})

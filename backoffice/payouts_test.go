@@ -1,0 +1,188 @@
+package backoffice
+
+import (
+	"bytes"
+	"context"
+	"mime/multipart"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"strconv"
+	"strings"
+	"sync"
+	"testing"
+
+	"partnerka/storage"
+	"partnerka/web/webtest"
+)
+
+func TestPayoutQueue(t *testing.T) {
+	f := newFixture(t)
+	first := f.requestPayout(t, "12450")
+	second := f.requestPayout(t, "500")
+	fin, token := f.SignIn(t, "finance@x.test") // reads Russian
+	path := "/admin/payouts/" + strconv.FormatInt(first, 10)
+
+	_, page := fin.Do("GET", "/admin/payouts", nil)
+	for _, want := range []string{"Alpha Media", "12\u00a0450,00\u00a0₽", "12\u00a0950,00\u00a0₽", "40817810000001234"} {
+		if !strings.Contains(page, want) {
+			t.Errorf("queue lacks %q", want)
+		}
+	}
+	_, page = fin.Do("GET", path, nil)
+	if !strings.Contains(page, "Одобрить 12\u00a0450,00\u00a0₽ партнёру Alpha Media") {
+		t.Errorf("the payout page does not say what approving does:\n%s", page)
+	}
+	// Rejecting needs a reason; marking paid needs approval first.
+	if resp, page := fin.Do("POST", path+"/reject", url.Values{"_csrf": {token}}); resp.StatusCode != 422 || !strings.Contains(page, "give a reason") {
+		t.Errorf("reject without reason: %d", resp.StatusCode)
+	}
+	if resp, _ := fin.Do("POST", path+"/paid", url.Values{"_csrf": {token}, "reference": {"PP-1"}}); resp.StatusCode != http.StatusConflict {
+		t.Errorf("paid before approval: %d, want 409", resp.StatusCode)
+	}
+	if resp, _ := fin.Do("POST", path+"/approve", url.Values{"_csrf": {token}}); resp.StatusCode != http.StatusSeeOther {
+		t.Fatalf("approve: %d", resp.StatusCode)
+	}
+	if resp, page := fin.Do("POST", path+"/paid", url.Values{"_csrf": {token}}); resp.StatusCode != 422 || !strings.Contains(page, "reference") {
+		t.Errorf("paid without reference: %d", resp.StatusCode)
+	}
+	// The second is rejected: its amount is available again.
+	resp, _ := fin.Do("POST", "/admin/payouts/"+strconv.FormatInt(second, 10)+"/reject", url.Values{"_csrf": {token}, "reason": {"Wrong account"}})
+	if resp.StatusCode != http.StatusSeeOther {
+		t.Fatalf("reject: %d", resp.StatusCode)
+	}
+
+	// The bank export lists the approved payout with its account.
+	resp, csvText := fin.Do("GET", "/admin/payouts.csv", nil)
+	if ct := resp.Header.Get("Content-Type"); !strings.HasPrefix(ct, "text/csv") {
+		t.Errorf("content type %q", ct)
+	}
+	wantLine := strconv.FormatInt(first, 10) + ",alpha,Alpha Media,12450.00,RUB,bank,40817810000001234,"
+	if lines := strings.Split(strings.TrimSpace(csvText), "\n"); len(lines) != 2 || !strings.HasPrefix(lines[1], wantLine) {
+		t.Errorf("export:\n%s\nwant a line starting %s", csvText, wantLine)
+	}
+
+	// The bank's file: a bad line refuses the whole file.
+	upload := func(body string) (*http.Response, string) {
+		var buf bytes.Buffer
+		w := multipart.NewWriter(&buf)
+		w.WriteField("_csrf", token)
+		fw, _ := w.CreateFormFile("file", "paid.csv")
+		fw.Write([]byte(body))
+		w.Close()
+		req := httptest.NewRequest("POST", "/admin/payouts/paid", &buf)
+		req.Header.Set("Content-Type", w.FormDataContentType())
+		for _, c := range fin.Cookies {
+			req.AddCookie(c)
+		}
+		resp, err := f.App.Test(req, 10000)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var out bytes.Buffer
+		out.ReadFrom(resp.Body)
+		return resp, out.String()
+	}
+	id1, id2 := strconv.FormatInt(first, 10), strconv.FormatInt(second, 10)
+	resp, page = upload("payout_id,reference\n" + id1 + ",PP-77\n" + id2 + ",PP-78\n")
+	if resp.StatusCode != 422 || !strings.Contains(page, "Строка 3") || !strings.Contains(page, "rejected") {
+		t.Errorf("a file with a rejected payout: %d\n%s", resp.StatusCode, page)
+	}
+	if p, _ := f.DB.AdminPayout(context.Background(), first); p.Status != storage.PayoutApproved {
+		t.Errorf("a refused file changed payout %d to %s", first, p.Status)
+	}
+	resp, _ = upload("\ufeffPayout_ID,Reference\n" + id1 + ",PP-77\n")
+	if resp.StatusCode != http.StatusSeeOther {
+		t.Fatalf("upload: %d", resp.StatusCode)
+	}
+	p, _ := f.DB.AdminPayout(context.Background(), first)
+	if p.Status != storage.PayoutPaid || p.PaidReference != "PP-77" {
+		t.Errorf("after the file: %s %q", p.Status, p.PaidReference)
+	}
+
+	// The partner sees it paid and the rejection's reason.
+	a, _ := f.SignIn(t, "alpha@x.test")
+	_, page = a.Do("GET", "/payouts", nil)
+	for _, want := range []string{"PP-77", "Wrong account"} {
+		if !strings.Contains(page, want) {
+			t.Errorf("the partner's payouts lack %q", want)
+		}
+	}
+	// A manager cannot reach the queue at all.
+	mgr, mtoken := f.SignIn(t, "manager@x.test")
+	if resp, _ := mgr.Do("POST", path+"/approve", url.Values{"_csrf": {mtoken}}); resp.StatusCode != http.StatusForbidden {
+		t.Errorf("manager approving: %d, want 403", resp.StatusCode)
+	}
+}
+
+// 50 concurrent approvals, then 50 concurrent mark-paid requests, through
+// the handlers, from two finance people at once: exactly one transition
+// each, one audit record each, and the balances still verify.
+func TestPayoutConcurrency(t *testing.T) {
+	f := newFixture(t)
+	id := f.requestPayout(t, "3000")
+	path := "/admin/payouts/" + strconv.FormatInt(id, 10)
+	type signedIn struct {
+		b     *webtest.Browser
+		token string
+	}
+	var staff []signedIn
+	for _, email := range []string{"finance@x.test", "admin@x.test"} {
+		b, token := f.SignIn(t, email)
+		staff = append(staff, signedIn{b, token})
+	}
+	fire := func(action string, form url.Values) map[int]int {
+		var wg sync.WaitGroup
+		var mu sync.Mutex
+		codes := map[int]int{}
+		for i := 0; i < 50; i++ {
+			s := staff[i%2]
+			values := url.Values{"_csrf": {s.token}}
+			for k, v := range form {
+				values[k] = v
+			}
+			req := httptest.NewRequest("POST", path+"/"+action, strings.NewReader(values.Encode()))
+			req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+			for _, c := range s.b.Cookies {
+				req.AddCookie(c)
+			}
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				resp, err := f.App.Test(req, 30000)
+				if err != nil {
+					t.Error(err)
+					return
+				}
+				mu.Lock()
+				codes[resp.StatusCode]++
+				mu.Unlock()
+			}()
+		}
+		wg.Wait()
+		return codes
+	}
+	if got := fire("approve", nil); got[http.StatusSeeOther] != 1 || got[http.StatusConflict] != 49 {
+		t.Errorf("approvals: %v, want one 303 and 49 409", got)
+	}
+	if got := fire("paid", url.Values{"reference": {"PP-9"}}); got[http.StatusSeeOther] != 1 || got[http.StatusConflict] != 49 {
+		t.Errorf("mark paid: %v, want one 303 and 49 409", got)
+	}
+	actions := f.auditActions(t, "payout", id)
+	if len(actions) != 2 || !strings.HasSuffix(actions[0], "payout.paid") || !strings.HasSuffix(actions[1], "payout.approved") {
+		t.Errorf("audit %v, want one approval and one payment", actions)
+	}
+	var entries int
+	if err := f.DB.Get(&entries, `SELECT count(*) FROM ledger_entries WHERE payout_id = $1`, id); err != nil || entries != 4 {
+		t.Errorf("%d ledger entries for the payout, want 4 (reserve pair, pay pair): %v", entries, err)
+	}
+	bs, _ := f.DB.PartnerBalances(context.Background(), f.Seed.Partners["alpha"])
+	for _, b := range bs {
+		if want := map[string]string{"paid": "3000", "available": "0", "reserved": "0"}[b.Bucket]; b.Amount.String() != want {
+			t.Errorf("%s %s, want %s", b.Bucket, b.Amount, want)
+		}
+	}
+	if bad, err := f.DB.VerifyBalances(context.Background()); err != nil || len(bad) > 0 {
+		t.Errorf("verify: %v %v", bad, err)
+	}
+}

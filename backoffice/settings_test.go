@@ -1,0 +1,289 @@
+package backoffice
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"net/url"
+	"regexp"
+	"strings"
+	"testing"
+
+	"partnerka"
+	"partnerka/storage"
+)
+
+// settingsPost is a valid settings form; cases change one field of it.
+func settingsPost(token string) url.Values {
+	return url.Values{"_csrf": {token}, "name": {"Acme partners"}, "attribution_window_days": {"60"},
+		"attribution_model": {"first_click"}, "hold_days": {"14"}, "registration_protection_days": {"45"},
+		"allowed_domains": {"Example.com\r\n\r\nshop.example.org\r\nexample.com"}, "default_landing_url": {"https://shop.example.org/welcome"},
+		"cookie_name": {"acme_ref"}, "click_param": {"acme_click"}, "terms": {"Be nice.\r\nPay on time."},
+		"min_currency": {"rub", "USD", ""}, "min_amount": {"1 000,50", "50", ""}}
+}
+
+// auditEntries returns the audit records of an action, oldest first.
+func auditEntries(t *testing.T, f *fixture, action string) []storage.AuditRecord {
+	t.Helper()
+	recs, _, err := f.DB.AuditLog(context.Background(), storage.AuditFilter{Action: action, Limit: 1000})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, j := 0, len(recs)-1; i < j; i, j = i+1, j-1 {
+		recs[i], recs[j] = recs[j], recs[i]
+	}
+	return recs
+}
+
+func TestSettingsValidation(t *testing.T) {
+	f := newFixture(t)
+	b, token := f.SignIn(t, "admin@x.test")
+	before, err := f.DB.Settings(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		field, value string
+		want         string
+	}{
+		{"name", "  ", "Program name: 1 to 200 characters."},
+		{"name", strings.Repeat("n", 201), "Program name: 1 to 200 characters."},
+		{"attribution_window_days", "0", "Attribution window: a whole number of days from 1 to 3650."},
+		{"attribution_window_days", "ninety", "Attribution window: a whole number of days from 1 to 3650."},
+		{"attribution_window_days", "3651", "Attribution window: a whole number of days from 1 to 3650."},
+		{"attribution_model", "middle_click", "Attribution: choose the first or the last click."},
+		{"hold_days", "-1", "Hold: a whole number of days from 0 to 3650."},
+		{"hold_days", "", "Hold: a whole number of days from 0 to 3650."},
+		{"registration_protection_days", "0", "Lead registration protection: a whole number of days from 1 to 3650."},
+		{"allowed_domains", "\n \n", "Allowed domains: list at least one"},
+		{"allowed_domains", "example.com\nhttps://shop.example.org", `&#34;https://shop.example.org&#34; is not a host name`},
+		{"allowed_domains", "example.com:8080", `&#34;example.com:8080&#34; is not a host name`},
+		{"allowed_domains", "*.example.com", `&#34;*.example.com&#34; is not a host name`},
+		{"allowed_domains", "192.168.0.1", `&#34;192.168.0.1&#34; is not a host name`},
+		{"allowed_domains", "-bad.example.com", `&#34;-bad.example.com&#34; is not a host name`},
+		{"default_landing_url", "https://evil.test/", "Default landing page: an http(s) address on one of the allowed domains."},
+		{"default_landing_url", "ftp://example.com/", "Default landing page: an http(s) address on one of the allowed domains."},
+		{"default_landing_url", "https://user@example.com/", "Default landing page: an http(s) address on one of the allowed domains."},
+		{"default_landing_url", "example.com", "Default landing page: an http(s) address on one of the allowed domains."},
+		{"default_landing_url", "https://notexample.com/", "Default landing page: an http(s) address on one of the allowed domains."},
+		{"cookie_name", "my cookie", "Cookie name: 1 to 64 letters, digits, - or _."},
+		{"click_param", "", "Click ID parameter: 1 to 64 letters, digits, - or _."},
+		{"terms", strings.Repeat("t", 100001), "Program terms: at most 100,000 characters."},
+	} {
+		t.Run(tc.field+" "+tc.value[:min(len(tc.value), 20)], func(t *testing.T) {
+			form := settingsPost(token)
+			form.Set(tc.field, tc.value)
+			resp, page := b.Do("POST", "/admin/settings", form)
+			if resp.StatusCode != http.StatusUnprocessableEntity || !strings.Contains(page, tc.want) {
+				t.Fatalf("got %d, want 422 with %q:\n%s", resp.StatusCode, tc.want, page)
+			}
+			if !strings.Contains(page, `id="`+tc.field+`"`) || !regexp.MustCompile(`id="`+tc.field+`"[^>]*aria-invalid="true"`).MatchString(page) {
+				t.Errorf("the field %s is not marked invalid", tc.field)
+			}
+			if tc.field != "terms" && !strings.Contains(page, "Be nice.\nPay on time.") {
+				t.Error("the form lost the terms typed")
+			}
+			if tc.field != "name" && !strings.Contains(page, `value="Acme partners"`) {
+				t.Error("the form lost the name typed")
+			}
+		})
+	}
+	for _, tc := range []struct {
+		name       string
+		currencies []string
+		amounts    []string
+		want       string
+	}{
+		{"unknown currency", []string{"XYZ"}, []string{"10"}, "Minimum payout: &#34;XYZ&#34; is not an ISO 4217 currency code"},
+		{"twice", []string{"RUB", "rub"}, []string{"10", "20"}, "Minimum payout: RUB is listed twice."},
+		{"not an amount", []string{"RUB"}, []string{"ten"}, "Minimum payout RUB: &#34;ten&#34; is not an amount"},
+		{"negative", []string{"RUB"}, []string{"-5"}, "Minimum payout RUB: &#34;-5&#34; is not an amount"},
+		{"too many digits", []string{"JPY"}, []string{"100.5"}, "Minimum payout JPY: &#34;100.5&#34; is not an amount"},
+		{"amount without currency", []string{""}, []string{"100"}, "Minimum payout: &#34;&#34; is not an ISO 4217 currency code"},
+	} {
+		t.Run("min payouts "+tc.name, func(t *testing.T) {
+			form := settingsPost(token)
+			form["min_currency"], form["min_amount"] = tc.currencies, tc.amounts
+			resp, page := b.Do("POST", "/admin/settings", form)
+			if resp.StatusCode != http.StatusUnprocessableEntity || !strings.Contains(page, tc.want) {
+				t.Fatalf("got %d, want 422 with %q:\n%s", resp.StatusCode, tc.want, page)
+			}
+			if !strings.Contains(page, `id="min-payouts" aria-invalid="true"`) || !strings.Contains(page, `value="`+tc.amounts[0]+`"`) {
+				t.Error("the minimum payouts lost their input or their mark")
+			}
+		})
+	}
+	after, err := f.DB.Settings(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !after.UpdatedAt.Equal(before.UpdatedAt) || len(auditEntries(t, f, "settings.")) != 0 {
+		t.Error("a refused form changed the settings or wrote an audit record")
+	}
+	// Russian for a Russian-speaking admin.
+	ru := f.Browser(t)
+	ru.Login("admin@x.test", pw)
+	_, page := ru.Do("GET", "/admin/settings", nil)
+	ru.Do("POST", "/language", url.Values{"_csrf": {ru.CSRF(page)}, "locale": {"ru"}, "back": {"/admin/settings"}})
+	_, page = ru.Do("GET", "/admin/settings", nil)
+	form := settingsPost(ru.CSRF(page))
+	form.Set("hold_days", "x")
+	if resp, page := ru.Do("POST", "/admin/settings", form); resp.StatusCode != 422 || !strings.Contains(page, "Холд: целое число дней от 0 до 3650.") {
+		t.Errorf("Russian error: %d", resp.StatusCode)
+	}
+}
+
+func TestSettingsSave(t *testing.T) {
+	f := newFixture(t)
+	ctx := context.Background()
+	b, token := f.SignIn(t, "admin@x.test")
+	resp, _ := b.Do("POST", "/admin/settings", settingsPost(token))
+	if resp.StatusCode != http.StatusSeeOther || resp.Header.Get("Location") != "/admin/settings?done=set_saved" {
+		t.Fatalf("save: %d %s", resp.StatusCode, resp.Header.Get("Location"))
+	}
+	st, err := f.DB.Settings(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := fmt.Sprintf("%s|%d|%s|%d|%d|%v|%s|%s|%s|%q|%s|%s|%v", st.Name, st.AttributionWindowDays, st.AttributionModel, st.HoldDays,
+		st.RegistrationProtectionDays, st.AllowedDomains, st.DefaultLandingURL, st.CookieName, st.ClickParam, st.Terms,
+		st.DefaultCurrency, st.CookieDomain, st.AllowSelfReferral)
+	want := `Acme partners|60|first_click|14|45|[example.com shop.example.org]|https://shop.example.org/welcome|acme_ref|acme_click|"Be nice.\nPay on time."|USD||false`
+	if got != want {
+		t.Errorf("saved settings\n%s, want\n%s", got, want)
+	}
+	mins, err := f.DB.MinPayouts(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if fmt.Sprint(mins) != "[1000.50 RUB 50.00 USD]" {
+		t.Errorf("minimum payouts %v", mins)
+	}
+	_, page := b.Do("GET", "/admin/settings?done=set_saved", nil)
+	for _, want := range []string{"Settings saved.", `value="Acme partners"`, "example.com\nshop.example.org</textarea>",
+		`value="RUB"`, `value="1000.50"`, `value="USD"`, `value="50.00"`, `value="first_click" checked`} {
+		if !strings.Contains(page, want) {
+			t.Errorf("settings page lacks %q", want)
+		}
+	}
+	recs := auditEntries(t, f, "settings.update")
+	if len(recs) != 1 || recs[0].Entity != "settings" || recs[0].ActorID == nil || *recs[0].ActorID != f.Seed.Users["admin@x.test"] {
+		t.Fatalf("audit records %+v, want one by the admin", recs)
+	}
+	var beforeMap, afterMap map[string]any
+	json.Unmarshal(recs[0].Before, &beforeMap)
+	json.Unmarshal(recs[0].After, &afterMap)
+	for key, want := range map[string][2]any{
+		"name": {"Partner program", "Acme partners"}, "hold_days": {30.0, 14.0}, "attribution_model": {"last_click", "first_click"},
+		"min_payout.RUB": {nil, "1000.50"}, "min_payout.USD": {nil, "50.00"},
+	} {
+		if fmt.Sprint(beforeMap[key], afterMap[key]) != fmt.Sprint(want[0], want[1]) {
+			t.Errorf("audit %s: %v → %v, want %v → %v", key, beforeMap[key], afterMap[key], want[0], want[1])
+		}
+	}
+	if _, ok := afterMap["default_currency"]; ok {
+		t.Error("the audit record holds a setting that did not change")
+	}
+
+	// Change a minimum, remove another, add a third: one more record with exactly that.
+	form := settingsPost(token)
+	form["min_currency"], form["min_amount"], form["min_remove"] = []string{"RUB", "USD", "EUR"}, []string{"2000", "50.00", "30"}, []string{"1"}
+	if resp, _ := b.Do("POST", "/admin/settings", form); resp.StatusCode != http.StatusSeeOther {
+		t.Fatalf("second save: %d", resp.StatusCode)
+	}
+	if mins, _ := f.DB.MinPayouts(ctx); fmt.Sprint(mins) != "[30.00 EUR 2000.00 RUB]" {
+		t.Errorf("minimum payouts after the change %v", mins)
+	}
+	recs = auditEntries(t, f, "settings.update")
+	if len(recs) != 2 {
+		t.Fatalf("%d records, want 2", len(recs))
+	}
+	if got := string(recs[1].Before) + " " + string(recs[1].After); got !=
+		`{"min_payout.EUR": null, "min_payout.RUB": "1000.50", "min_payout.USD": "50.00"} {"min_payout.EUR": "30.00", "min_payout.RUB": "2000.00", "min_payout.USD": null}` {
+		t.Errorf("second record %s", got)
+	}
+	_, page = b.Do("GET", "/admin/audit?entity=settings", nil)
+	for _, want := range []string{"<del>1000.50</del> → <ins>2000.00</ins>", "<del>50.00</del> → <ins>—</ins>", "<del>—</del> → <ins>30.00</ins>",
+		"<del>Partner program</del> → <ins>Acme partners</ins>", "<del>30</del> → <ins>14</ins>"} {
+		if !strings.Contains(page, want) {
+			t.Errorf("audit page lacks %q", want)
+		}
+	}
+
+	// Saving the same again changes nothing and writes nothing.
+	resp, _ = b.Do("POST", "/admin/settings", form)
+	if resp.Header.Get("Location") != "/admin/settings?done=set_unchanged" || len(auditEntries(t, f, "settings.update")) != 2 {
+		t.Errorf("an unchanged save: %s, %d records", resp.Header.Get("Location"), len(auditEntries(t, f, "settings.update")))
+	}
+}
+
+func TestAPIKeys(t *testing.T) {
+	f := newFixture(t)
+	ctx := context.Background()
+	b, token := f.SignIn(t, "admin@x.test")
+	_, page := b.Do("GET", "/admin/settings", nil)
+	if !strings.Contains(page, "No API keys yet.") || !strings.Contains(page, "Revocation takes effect within 30 seconds") {
+		t.Errorf("settings page without keys:\n%s", page)
+	}
+	resp, page := b.Do("POST", "/admin/settings/api-keys", url.Values{"_csrf": {token}, "name": {"  "}})
+	if resp.StatusCode != http.StatusUnprocessableEntity || !strings.Contains(page, "Key name: 1 to 100 characters.") {
+		t.Errorf("a key without a name: %d", resp.StatusCode)
+	}
+
+	resp, page = b.Do("POST", "/admin/settings/api-keys", url.Values{"_csrf": {token}, "name": {"billing"}})
+	if resp.StatusCode != 200 || resp.Header.Get("Cache-Control") != "no-store" {
+		t.Fatalf("create: %d, Cache-Control %q", resp.StatusCode, resp.Header.Get("Cache-Control"))
+	}
+	key := regexp.MustCompile(`<code id="api-key">(pk_[0-9a-f]{48})</code>`).FindStringSubmatch(page)
+	if key == nil || !strings.Contains(page, "shown only this once") {
+		t.Fatalf("the key is not shown:\n%s", page)
+	}
+	hash := sha256.Sum256([]byte(key[1]))
+	k, err := f.DB.APIKeyByHash(ctx, hash[:])
+	if err != nil || k.Name != "billing" {
+		t.Fatalf("the new key does not authenticate: %v %+v", err, k)
+	}
+	_, page = b.Do("GET", "/admin/settings", nil)
+	if strings.Contains(page, key[1]) || !strings.Contains(page, "<code>"+key[1][:7]+"…</code>") || !strings.Contains(page, "billing") {
+		t.Error("the list shows the whole key, or not its prefix and name")
+	}
+	if recs := auditEntries(t, f, "api_key.create"); len(recs) != 1 || recs[0].EntityID != fmt.Sprint(k.ID) ||
+		strings.Contains(string(recs[0].After), key[1]) {
+		t.Errorf("audit of the new key: %+v", recs)
+	}
+
+	revoke := fmt.Sprintf("/admin/settings/api-keys/%d/revoke", k.ID)
+	resp, page = b.Do("GET", revoke, nil)
+	if resp.StatusCode != 200 || !strings.Contains(page, "Revoke the key billing ("+key[1][:7]+"…)?") || !strings.Contains(page, "within 30 seconds") {
+		t.Errorf("confirmation: %d\n%s", resp.StatusCode, page)
+	}
+	resp, _ = b.Do("POST", revoke, url.Values{"_csrf": {token}})
+	if resp.StatusCode != http.StatusSeeOther || resp.Header.Get("Location") != "/admin/settings?done=set_key_revoked#api-keys" {
+		t.Fatalf("revoke: %d %s", resp.StatusCode, resp.Header.Get("Location"))
+	}
+	if _, err := f.DB.APIKeyByHash(ctx, hash[:]); partnerka.ErrorCode(err) != partnerka.ENOTFOUND {
+		t.Errorf("a revoked key still authenticates: %v", err)
+	}
+	_, page = b.Do("GET", "/admin/settings?done=set_key_revoked", nil)
+	if !strings.Contains(page, "The key is revoked; trackers refuse it within 30 seconds.") || !strings.Contains(page, "revoked Nov 23, 2026") {
+		t.Error("the settings page does not show the key revoked")
+	}
+	recs := auditEntries(t, f, "api_key.revoke")
+	if len(recs) != 1 || recs[0].EntityID != fmt.Sprint(k.ID) || !strings.Contains(string(recs[0].After), `"revoked": true`) {
+		t.Errorf("audit of the revocation: %+v", recs)
+	}
+	resp, _ = b.Do("POST", revoke, url.Values{"_csrf": {token}})
+	if resp.Header.Get("Location") != "/admin/settings?done=set_key_was_revoked#api-keys" || len(auditEntries(t, f, "api_key.revoke")) != 1 {
+		t.Errorf("revoking twice: %s", resp.Header.Get("Location"))
+	}
+	for _, path := range []string{"/admin/settings/api-keys/999999/revoke", "/admin/settings/api-keys/x/revoke"} {
+		if resp, _ := b.Do("POST", path, url.Values{"_csrf": {token}}); resp.StatusCode != http.StatusNotFound {
+			t.Errorf("POST %s: %d, want 404", path, resp.StatusCode)
+		}
+		if resp, _ := b.Do("GET", path, nil); resp.StatusCode != http.StatusNotFound {
+			t.Errorf("GET %s: %d, want 404", path, resp.StatusCode)
+		}
+	}
+}

@@ -1,0 +1,152 @@
+package web
+
+import (
+	"strings"
+	"time"
+
+	"github.com/gofiber/fiber/v2"
+
+	"partnerka"
+)
+
+// Sign-in limits: failures counted over a quarter of an hour, per
+// account (MaxEmailFailures) and per address (MaxIPFailures).
+const (
+	failureWindow    = 15 * time.Minute
+	MaxEmailFailures = 5  // failed sign-ins of one account before it waits
+	MaxIPFailures    = 20 // failed sign-ins from one address before it waits
+)
+
+// dummyHash is checked when the email is unknown, so a wrong email costs
+// the same time as a wrong password and does not reveal who has an account.
+var dummyHash, _ = HashPassword("partnerka timing equaliser")
+
+func (s *Site) loginPage(c *fiber.Ctx) error {
+	if u := CurrentUser(c); u != nil {
+		return c.Redirect(HomeOf(u), fiber.StatusSeeOther)
+	}
+	return s.renderLogin(c, "", "", fiber.StatusOK)
+}
+
+func (s *Site) renderLogin(c *fiber.Ctx, email, errKey string, status int) error {
+	locale := s.Locale(c)
+	return c.Status(status).Type("html").Send(s.Page(c, "login", locale, T(locale, "sign_in"), fiber.Map{
+		"Email": email, "Error": T(locale, errKey), "HasError": errKey != "", "Reset": c.Query("reset") != "",
+	}))
+}
+
+// login checks the password, limits guessing per account and per address,
+// and starts a new session (a fresh token on every sign-in).
+func (s *Site) login(c *fiber.Ctx) error {
+	ctx := c.UserContext()
+	now := s.Now()
+	email := partnerka.NormalizeEmail(c.FormValue("email"))
+	password := c.FormValue("password")
+	byEmail, byIP, err := s.DB.LoginFailures(ctx, email, s.ClientIP(c), now.Add(-failureWindow))
+	if err != nil {
+		return err
+	}
+	if byEmail >= MaxEmailFailures || byIP >= MaxIPFailures {
+		return s.renderLogin(c, email, "too_many", fiber.StatusTooManyRequests)
+	}
+	u, err := s.DB.UserByEmail(ctx, email)
+	if err != nil && partnerka.ErrorCode(err) != partnerka.ENOTFOUND {
+		return err
+	}
+	hash := dummyHash
+	if u != nil {
+		hash = u.PasswordHash
+	}
+	if !CheckPassword(hash, password) || u == nil || u.DisabledAt != nil {
+		if err := s.DB.RecordLoginFailure(ctx, email, s.ClientIP(c), now); err != nil {
+			return err
+		}
+		return s.renderLogin(c, email, "bad_login", fiber.StatusUnauthorized)
+	}
+	if u.PartnerID != nil {
+		p, err := s.DB.PartnerByID(ctx, *u.PartnerID)
+		if err != nil {
+			return err
+		}
+		switch p.Status {
+		case partnerka.PartnerApplied:
+			return s.renderLogin(c, email, "under_review", fiber.StatusForbidden)
+		case partnerka.PartnerActive:
+		case partnerka.PartnerRejected:
+			return s.renderLogin(c, email, "app_rejected", fiber.StatusForbidden)
+		default:
+			return s.renderLogin(c, email, "inactive", fiber.StatusForbidden)
+		}
+	}
+	return s.SignIn(c, u, now)
+}
+
+// SignIn starts a new session for u (ending the one the browser had, so a
+// session id is never carried across a sign-in) and sends u home.
+func (s *Site) SignIn(c *fiber.Ctx, u *partnerka.User, now time.Time) error {
+	ctx := c.UserContext()
+	if old := c.Cookies(SessionCookie); old != "" {
+		s.DB.DeleteSession(ctx, TokenHash(old))
+	}
+	token := RandomToken()
+	if err := s.DB.CreateSession(ctx, TokenHash(token), u.ID, RandomToken(), now.Add(sessionTTL), s.ClientIP(c),
+		strings.Clone(c.Get(fiber.HeaderUserAgent))); err != nil {
+		return err
+	}
+	s.SetCookie(c, SessionCookie, token, sessionTTL)
+	return c.Redirect(HomeOf(u), fiber.StatusSeeOther)
+}
+
+// HomeOf is where a user lands after signing in.
+func HomeOf(u *partnerka.User) string {
+	if partnerka.StaffRole(u.Role) {
+		return "/admin"
+	}
+	return "/dashboard"
+}
+
+func (s *Site) logout(c *fiber.Ctx) error {
+	if token := c.Cookies(SessionCookie); token != "" {
+		if err := s.DB.DeleteSession(c.UserContext(), TokenHash(token)); err != nil {
+			return err
+		}
+	}
+	s.SetCookie(c, SessionCookie, "", -time.Hour)
+	return c.Redirect("/login", fiber.StatusSeeOther)
+}
+
+// Locale is the signed-in user's language, else the browser's preference
+// between Russian and English.
+func (s *Site) Locale(c *fiber.Ctx) string {
+	if u := CurrentUser(c); u != nil {
+		return u.Locale
+	}
+	if l := c.Cookies("pk_lang"); l == "en" || l == "ru" {
+		return l
+	}
+	if strings.HasPrefix(c.Get(fiber.HeaderAcceptLanguage), "ru") {
+		return "ru"
+	}
+	return "en"
+}
+
+// setLanguage switches between English and Russian: for a signed-in user
+// in their account, otherwise in a cookie.
+func (s *Site) setLanguage(c *fiber.Ctx) error {
+	locale := c.FormValue("locale")
+	if locale != "en" && locale != "ru" {
+		return fiber.ErrBadRequest
+	}
+	if u := CurrentUser(c); u != nil {
+		if err := s.DB.SetUserLocale(c.UserContext(), u.ID, locale); err != nil {
+			return err
+		}
+	} else {
+		s.SetCookie(c, "pk_lang", locale, 365*24*time.Hour)
+	}
+	back := c.FormValue("back")
+	if !strings.HasPrefix(back, "/") || strings.HasPrefix(back, "//") || strings.ContainsAny(back, "\\\r\n") {
+		back = "/" // only paths of this site: no open redirect (a browser reads "/\host" as "//host")
+	}
+	return c.Redirect(back, fiber.StatusSeeOther)
+}

@@ -1,0 +1,71 @@
+package web
+
+import (
+	"context"
+	"sort"
+	"time"
+
+	"github.com/shopspring/decimal"
+
+	"partnerka"
+	"partnerka/storage"
+)
+
+// BalanceView is one currency's balance, formatted, bucket by bucket.
+type BalanceView struct {
+	Currency                           string
+	Pending, Available, Reserved, Paid string
+}
+
+// BalanceTable turns ledger balances into one row per currency, in
+// currency order, every bucket shown (zero when it has no entries).
+func BalanceTable(bs []storage.Balance, locale string) []*BalanceView {
+	by := map[string]*BalanceView{}
+	var out []*BalanceView
+	for _, b := range bs {
+		v := by[b.Currency]
+		if v == nil {
+			zero := FormatMoney(partnerka.Money{Currency: b.Currency}, locale)
+			v = &BalanceView{Currency: b.Currency, Pending: zero, Available: zero, Reserved: zero, Paid: zero}
+			by[b.Currency] = v
+			out = append(out, v)
+		}
+		f := FormatMoney(partnerka.Money{Amount: b.Amount, Currency: b.Currency}, locale)
+		switch b.Bucket {
+		case "pending":
+			v.Pending = f
+		case "available":
+			v.Available = f
+		case "reserved":
+			v.Reserved = f
+		case "paid":
+			v.Paid = f
+		}
+	}
+	sort.Slice(out, func(i, k int) bool { return out[i].Currency < out[k].Currency })
+	return out
+}
+
+// Tier returns the tier badge of the partner's current plan, or nil when
+// the plan has no tiers.
+func (s *Site) Tier(ctx context.Context, partnerID int64, locale string) (*TierView, error) {
+	now := s.Now()
+	contract, err := s.DB.ContractAt(ctx, partnerID, now)
+	if partnerka.ErrorCode(err) == partnerka.ENOTFOUND {
+		return nil, nil
+	} else if err != nil {
+		return nil, err
+	}
+	pv, err := s.PlanVersion(ctx, contract.PlanVersionID)
+	if err != nil || pv == nil {
+		return nil, err
+	}
+	month := time.Date(now.Year(), now.Month(), 1, 0, 0, 0, 0, time.UTC) // tiers use calendar months in UTC
+	volume := func(from, to time.Time) func(string) decimal.Decimal {
+		return func(cur string) decimal.Decimal {
+			v, _ := s.DB.PartnerVolume(ctx, partnerID, from, to, cur)
+			return v
+		}
+	}
+	return TierProgress(pv, volume(month.AddDate(0, -1, 0), month), volume(month, month.AddDate(0, 1, 0)), locale), nil
+}

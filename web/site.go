@@ -1,0 +1,164 @@
+// Package web is what the partner cabinet and the back office share:
+// sessions, sign-in and password reset, CSRF, trusted proxies, the RU/EN
+// catalogue and formatting, the layout and static files, the chart, CSV
+// and form helpers. It serves the public sign-in pages itself; cabinet
+// and backoffice mount their own pages on the router Mount returns. It
+// knows no business rule.
+package web
+
+import (
+	"bytes"
+	"context"
+	"embed"
+	"html/template"
+	"io/fs"
+	"log/slog"
+	"strings"
+	"sync"
+
+	"github.com/gofiber/fiber/v2"
+
+	"partnerka"
+	"partnerka/storage"
+)
+
+//go:embed templates/*.html
+var templateFS embed.FS
+
+//go:embed static
+var staticFS embed.FS
+
+// Site is the shared state of the web surfaces: one per process, used by
+// the cabinet's and the back office's servers.
+type Site struct {
+	DB         *storage.DB
+	Redis      *storage.Redis // to tell trackers about changed links; optional
+	Logger     *slog.Logger
+	TrackerURL string
+	CabinetURL string // public base URL, for links in email
+	Mailer     Mailer
+	Secure     bool // served over TLS: cookies get Secure
+	Now        partnerka.Clock
+	// Proxies are the reverse proxies whose X-Forwarded-For is believed
+	// (sign-in throttling, sessions and the audit log record the address).
+	Proxies partnerka.TrustedProxies
+
+	// StaffNav adds to a page a signed-in staff member sees what the
+	// layout's back-office navigation needs (set by the back office).
+	StaffNav func(c *fiber.Ctx, u *partnerka.User, data fiber.Map)
+
+	pagesMu sync.Mutex
+	pages   map[string]*template.Template
+
+	plansMu sync.Mutex
+	plans   map[int64]*partnerka.PlanVersion // published versions never change: cached
+}
+
+// PlanVersion returns a published plan version, reading them all again
+// only when one is not cached yet.
+func (s *Site) PlanVersion(ctx context.Context, id int64) (*partnerka.PlanVersion, error) {
+	s.plansMu.Lock()
+	defer s.plansMu.Unlock()
+	if pv := s.plans[id]; pv != nil {
+		return pv, nil
+	}
+	all, err := s.DB.PlanVersions(ctx)
+	if err != nil {
+		return nil, err
+	}
+	s.plans = all
+	return all[id], nil
+}
+
+// Mount parses the shared templates, adds the shared middleware, static
+// files and the public sign-in routes to app, and returns the router the
+// surfaces add their pages to: every page on it runs the security
+// headers, error pages, session and CSRF checks.
+func (s *Site) Mount(app *fiber.App) (fiber.Router, error) {
+	if s.Now == nil {
+		s.Now = partnerka.SystemClock
+	}
+	if s.Mailer == nil {
+		s.Mailer = LogMailer{Logger: s.Logger}
+	}
+	if err := s.AddPages(templateFS, "templates"); err != nil {
+		return nil, err
+	}
+	return s.routes(app), nil
+}
+
+// AddPages parses each page of dir in fsys (but the layout) into the
+// shared layout; a page is named after its file, without .html.
+func (s *Site) AddPages(fsys fs.FS, dir string) error {
+	entries, err := fs.ReadDir(fsys, dir)
+	if err != nil {
+		return err
+	}
+	s.pagesMu.Lock()
+	defer s.pagesMu.Unlock()
+	if s.pages == nil {
+		s.pages = map[string]*template.Template{}
+	}
+	for _, e := range entries {
+		page := strings.TrimSuffix(e.Name(), ".html")
+		if page == "layout" {
+			continue
+		}
+		t, err := template.New("layout.html").Funcs(templateFuncs).ParseFS(templateFS, "templates/layout.html")
+		if err == nil {
+			t, err = t.ParseFS(fsys, dir+"/"+e.Name())
+		}
+		if err != nil {
+			return err
+		}
+		s.pages[page] = t
+	}
+	return nil
+}
+
+var templateFuncs = template.FuncMap{"join": strings.Join}
+
+// Page renders a page into its layout. Rendering goes to a buffer first,
+// so a template error becomes a clean 500 rather than half a page.
+func (s *Site) Page(c *fiber.Ctx, name, locale, title string, data fiber.Map) []byte {
+	data["Title"] = title
+	data["Locale"] = locale
+	data["T"] = func(key string) string { return T(locale, key) }
+	data["User"] = CurrentUser(c)
+	data["CSRF"] = s.FormCSRF(c)
+	data["Path"] = c.Path()
+	data["Back"] = string(c.Request().URI().RequestURI()) // path and query: switching language keeps a token in the address
+	data["OtherLocale"] = map[string]string{"en": "ru", "ru": "en"}[locale]
+	if u := CurrentUser(c); u != nil && partnerka.StaffRole(u.Role) {
+		data["Staff"] = true
+		if s.StaffNav != nil {
+			s.StaffNav(c, u, data)
+		}
+	}
+	s.pagesMu.Lock()
+	t := s.pages[name]
+	s.pagesMu.Unlock()
+	var buf bytes.Buffer
+	if err := t.Execute(&buf, data); err != nil {
+		s.Logger.Error("render", "page", name, "err", err)
+		c.Status(fiber.StatusInternalServerError)
+		return []byte("Internal error")
+	}
+	return buf.Bytes()
+}
+
+// ClientIP is the address the request came from: the visitor's, read from
+// X-Forwarded-For when the request came through a trusted proxy.
+func (s *Site) ClientIP(c *fiber.Ctx) string {
+	a, ok := s.Proxies.ClientIP(c.Context().RemoteIP(), &c.Request().Header)
+	if !ok {
+		return c.IP()
+	}
+	return a.String()
+}
+
+// Actor is the signed-in user as the audit log records them.
+func (s *Site) Actor(c *fiber.Ctx) storage.Actor {
+	u := CurrentUser(c)
+	return storage.Actor{UserID: u.ID, IP: s.ClientIP(c)}
+}
