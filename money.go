@@ -64,7 +64,12 @@ func (m Money) String() string {
 	return m.Amount.StringFixed(n) + " " + m.Currency
 }
 
-var amountPattern = regexp.MustCompile(`^-?[0-9]{1,15}(\.[0-9]{1,6})?$`)
+var amountPattern = regexp.MustCompile(`^-?[0-9]+(\.[0-9]+)?$`)
+
+// MaxAmountDigits is how many digits an amount may have before the
+// decimal point: what the database's numeric(20,6) columns hold (amounts
+// below 100 000 000 000 000).
+const MaxAmountDigits = 14
 
 // ParseAmount parses a plain decimal string ("123.45") in the given
 // currency. It refuses exponents, NaN, signs other than a leading minus,
@@ -79,8 +84,12 @@ func ParseAmount(field, s, currency string) (Money, error) {
 	if !amountPattern.MatchString(s) {
 		return Money{}, FieldError(field, "amount must be a decimal string such as \"123.45\"")
 	}
-	if i := strings.IndexByte(s, '.'); i >= 0 && int32(len(s)-i-1) > n {
-		return Money{}, FieldError(field, "%s has %d digits after the decimal point; at most %d allowed", currency, len(s)-i-1, n)
+	whole, fraction, _ := strings.Cut(strings.TrimPrefix(s, "-"), ".")
+	if digits := len(strings.TrimLeft(whole, "0")); digits > MaxAmountDigits {
+		return Money{}, FieldError(field, "amount has %d digits before the decimal point; at most %d are allowed (below 100000000000000)", digits, MaxAmountDigits)
+	}
+	if int32(len(fraction)) > n {
+		return Money{}, FieldError(field, "%s has %d digits after the decimal point; at most %d allowed", currency, len(fraction), n)
 	}
 	d, err := decimal.NewFromString(s)
 	if err != nil {

@@ -28,6 +28,11 @@ func TestParseAmount(t *testing.T) {
 		{"empty", "", "USD", "", "amount"},
 		{"trailing dot", "5.", "USD", "", "amount"},
 		{"float noise", "0.30000000000000004", "USD", "", "amount"},
+		{"largest the database holds", "99999999999999.99", "USD", "99999999999999.99", ""},
+		{"leading zeros are not digits", "000099999999999999", "JPY", "99999999999999", ""},
+		{"fifteen digits", "100000000000000.00", "USD", "", "amount"},
+		{"nineteen digits", "1000000000000000000", "RUB", "", "amount"},
+		{"twenty-five digits", "1000000000000000000000000", "RUB", "", "amount"},
 		{"unknown currency", "5", "XXX", "", "currency"},
 		{"lower-case currency", "5", "usd", "", "currency"},
 	} {

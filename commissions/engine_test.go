@@ -72,7 +72,9 @@ func purchase(t *testing.T, db *storage.DB, id, amount string, at time.Time) {
 
 func refund(t *testing.T, db *storage.DB, id, purchase, amount string) {
 	t.Helper()
-	r := &partnerka.Refund{ExternalID: id, PurchaseExternalID: purchase, OccurredAt: t0}
+	// Half a day after t0: after the purchases the tests refund (a refund
+	// is never dated before its purchase).
+	r := &partnerka.Refund{ExternalID: id, PurchaseExternalID: purchase, OccurredAt: t0.Add(12 * time.Hour)}
 	if _, _, err := db.CreateRefund(context.Background(), r, decimal.RequireFromString(amount), []byte(id)); err != nil {
 		t.Fatal(err)
 	}

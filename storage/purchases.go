@@ -79,15 +79,20 @@ func (db *DB) CreateRefund(ctx context.Context, r *partnerka.Refund, amount deci
 			return nil
 		}
 		var p struct {
-			ID       int64           `db:"id"`
-			Amount   decimal.Decimal `db:"amount"`
-			Currency string          `db:"currency"`
+			ID         int64           `db:"id"`
+			Amount     decimal.Decimal `db:"amount"`
+			Currency   string          `db:"currency"`
+			OccurredAt time.Time       `db:"occurred_at"`
 		}
 		if err := tx.Stmtx(db.Q.PurchaseForRefund).GetContext(ctx, &p, r.PurchaseExternalID); err != nil {
 			if errors.Is(err, sql.ErrNoRows) {
 				return &partnerka.Error{Code: partnerka.ENOTFOUND, Field: "purchase_id", Message: "no purchase with this id"}
 			}
 			return err
+		}
+		if r.OccurredAt.Before(p.OccurredAt) {
+			return &partnerka.Error{Code: partnerka.EUNPROCESSABLE, Field: "occurred_at",
+				Message: "a refund cannot be dated before its purchase (" + p.OccurredAt.UTC().Format(time.RFC3339Nano) + ")"}
 		}
 		var refunded decimal.Decimal
 		if err := tx.Stmtx(db.Q.RefundedAmount).GetContext(ctx, &refunded, p.ID); err != nil {

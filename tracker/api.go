@@ -179,7 +179,7 @@ func checkText(field, s string, max int, required bool) error {
 // refusing times far in the future (a clock or unit error at the vendor).
 func parseOccurredAt(raw string, now time.Time) (time.Time, error) {
 	if raw == "" {
-		return now, nil
+		return now.Truncate(time.Microsecond), nil
 	}
 	t, err := time.Parse(time.RFC3339Nano, raw)
 	if err != nil {
@@ -191,7 +191,7 @@ func parseOccurredAt(raw string, now time.Time) (time.Time, error) {
 	if t.Year() < 2000 {
 		return time.Time{}, partnerka.FieldError("occurred_at", "occurred_at is before the year 2000")
 	}
-	return t.UTC(), nil
+	return t.UTC().Truncate(time.Microsecond), nil // as it is stored: every answer shows the same instant
 }
 
 // parseClickParam accepts a click id as the tracker hands it out (26

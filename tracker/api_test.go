@@ -9,6 +9,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"partnerka/commissions"
 	"partnerka/storage"
@@ -100,6 +101,10 @@ func TestPurchaseValidation(t *testing.T) {
 		{"more digits than the currency", `{"id":"p1","customer_id":"c1","amount":"10.001","currency":"USD"}`, 400, "amount"},
 		{"fraction of yen", `{"id":"p1","customer_id":"c1","amount":"10.5","currency":"JPY"}`, 400, "amount"},
 		{"exponent", `{"id":"p1","customer_id":"c1","amount":"1e3","currency":"USD"}`, 400, "amount"},
+		// Issue 16: 15 to 19 integer digits answered 500, 20 and more a misleading message.
+		{"15 digits, more than the database holds", `{"id":"p1","customer_id":"c1","amount":"100000000000000.00","currency":"RUB"}`, 400, "amount"},
+		{"19 digits", `{"id":"p1","customer_id":"c1","amount":"1000000000000000000","currency":"RUB"}`, 400, "amount"},
+		{"25 digits", `{"id":"p1","customer_id":"c1","amount":"1000000000000000000000000","currency":"RUB"}`, 400, "amount"},
 		{"missing amount", `{"id":"p1","customer_id":"c1","currency":"USD"}`, 400, "amount"},
 		{"missing customer", `{"id":"p1","amount":"1.00","currency":"USD"}`, 400, "customer_id"},
 		{"missing id", `{"customer_id":"c1","amount":"1.00","currency":"USD"}`, 400, "id"},
@@ -167,6 +172,22 @@ func TestPurchaseIdempotency(t *testing.T) {
 	if created != 1 || purchaseCount(t, f.db) != 2 {
 		t.Errorf("%d created answers, %d purchases; want 1 and 2", created, purchaseCount(t, f.db))
 	}
+
+	// Issue 16: the first answer showed nanoseconds, the stored record and
+	// every replay microseconds. Both answers now show the stored instant.
+	f.setClock(time.Date(2026, 11, 23, 12, 0, 0, 413177074, time.UTC))
+	for _, body := range []string{
+		`{"id":"ns-1","customer_id":"c1","amount":"1.00","currency":"USD"}`,
+		`{"id":"ns-2","customer_id":"c1","amount":"1.00","currency":"USD","occurred_at":"2026-11-23T11:00:00.123456789Z"}`,
+	} {
+		s1, first := f.api(t, "POST", "/api/v1/purchases", "application/json", body)
+		s2, again := f.api(t, "POST", "/api/v1/purchases", "application/json", body)
+		if s1 != 201 || s2 != 200 || first["occurred_at"] != again["occurred_at"] || first["received_at"] != again["received_at"] ||
+			strings.Contains(first["occurred_at"].(string), "074Z") || strings.Contains(first["occurred_at"].(string), "789Z") {
+			t.Errorf("%s: first %d %v, replay %d %v; want the same stored instants, to the microsecond", body, s1, first, s2, again)
+		}
+	}
+
 }
 
 func TestRefunds(t *testing.T) {
@@ -178,6 +199,8 @@ func TestRefunds(t *testing.T) {
 		status     int
 		field      string
 	}{
+		// Issue 16: a refund dated before its purchase was accepted and reversed the commission.
+		{"dated before its purchase", `{"id":"r0","purchase_id":"p1","amount":"30.00","occurred_at":"2020-01-01T00:00:00Z"}`, 422, "occurred_at"},
 		{"partial", `{"id":"r1","purchase_id":"p1","amount":"30.00"}`, 201, ""},
 		{"identical repeat", `{"id":"r1","purchase_id":"p1","amount":"30.00"}`, 200, ""},
 		{"same id, other amount", `{"id":"r1","purchase_id":"p1","amount":"31.00"}`, 409, "id"},
@@ -221,10 +244,11 @@ func TestImportPurchases(t *testing.T) {
 		"a1,c1,10.00,USD,2026-10-01T00:00:00Z\n" +
 		"a2,c2,-1,USD,\n" +
 		"a3,c3,1.00,XXX,\n" +
-		"a4,,1.00,USD,\n"
+		"a4,,1.00,USD,\n" +
+		"a5,c5,100000000000000.00,RUB,\n" // issue 16: answered 500
 	status, out := f.api(t, "POST", "/api/v1/purchases/import", "text/csv", bad)
 	lines, _ := out["lines"].([]any)
-	if status != 422 || len(lines) != 3 || purchaseCount(t, f.db) != 1 {
+	if status != 422 || len(lines) != 4 || purchaseCount(t, f.db) != 1 {
 		t.Fatalf("bad file: %d %v; %d purchases", status, out, purchaseCount(t, f.db))
 	}
 	first := lines[0].(map[string]any)

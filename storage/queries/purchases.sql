@@ -18,7 +18,7 @@ SELECT id, external_id, customer_external_id, amount, currency, product, promo_c
 -- What was refunded already is read by the next statement: under READ
 -- COMMITTED a statement that waited for the lock still sees its own,
 -- older snapshot.
-SELECT id, amount, currency FROM purchases WHERE external_id = $1 FOR UPDATE;
+SELECT id, amount, currency, occurred_at FROM purchases WHERE external_id = $1 FOR UPDATE;
 
 -- name: refunded-amount
 SELECT coalesce(sum(amount), 0) FROM refunds WHERE purchase_id = $1;
