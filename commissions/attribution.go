@@ -64,7 +64,10 @@ type AttributionInput struct {
 	Window            time.Duration
 	FirstClick        bool // attribution model first_click (default last_click)
 	AllowSelfReferral bool
-	PartnerEmails     map[int64][]string // emails of each candidate partner's users
+	PartnerEmails     map[int64][]string // each candidate partner's own emails (users', contact)
+	// SelfReferred are the partners the customer was refused to as a
+	// self-referral before: no later claim binds them either.
+	SelfReferred map[int64]bool
 }
 
 // Decision is the outcome, with the evidence that carried it.
@@ -131,10 +134,14 @@ func judge(in AttributionInput, c *Candidate) Decision {
 		d.Click = click
 		c.PartnerID = click.PartnerID
 	}
-	if !in.AllowSelfReferral && in.Email != "" {
+	if !in.AllowSelfReferral {
+		if in.SelfReferred[c.PartnerID] {
+			d.Reason, d.PartnerID, d.Detail = ReasonSelfReferral, c.PartnerID, "the customer was refused to this partner as a self-referral before"
+			return d
+		}
 		for _, e := range in.PartnerEmails[c.PartnerID] {
-			if e == in.Email {
-				d.Reason, d.Detail = ReasonSelfReferral, "the customer's email belongs to a user of the partner"
+			if in.Email != "" && e == in.Email {
+				d.Reason, d.PartnerID, d.Detail = ReasonSelfReferral, c.PartnerID, "the customer's email is the partner's own (a user's or the contact email)"
 				return d
 			}
 		}

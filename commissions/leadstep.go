@@ -128,8 +128,15 @@ func (s *LeadStep) decide(ctx context.Context, st partnerka.Settings, l *partner
 		if err != nil {
 			return err
 		}
+		// Judged on everything known of the customer: a claim that comes
+		// without an email (a purchase's promo code, a partner ref) is
+		// weighed with the email reported first.
+		email := l.Email
+		if email == "" {
+			email = cust.Email
+		}
 		in := AttributionInput{
-			OccurredAt: l.OccurredAt, Email: l.Email, ExistingCustomer: l.ExistingCustomer,
+			OccurredAt: l.OccurredAt, Email: email, ExistingCustomer: l.ExistingCustomer,
 			KnownExisting: cust.PartnerID == nil && cust.Reason == ReasonExistingCustomer,
 			Window:        st.AttributionWindow(), FirstClick: st.AttributionModel == "first_click",
 			AllowSelfReferral: st.AllowSelfReferral,
@@ -149,6 +156,14 @@ func (s *LeadStep) decide(ctx context.Context, st partnerka.Settings, l *partner
 			}
 			if in.PartnerEmails, err = tx.PartnerEmails(ctx, ids); err != nil {
 				return err
+			}
+			refused, err := tx.SelfReferralPartners(ctx, cust.ID)
+			if err != nil {
+				return err
+			}
+			in.SelfReferred = map[int64]bool{}
+			for _, id := range refused {
+				in.SelfReferred[id] = true
 			}
 		}
 		d := Attribute(in)

@@ -420,3 +420,66 @@ func TestRegistrationProtection(t *testing.T) {
 		})
 	}
 }
+
+// Issue 16: a customer refused as a self-referral was bound to the same
+// partner by the promo code of a purchase, or by a later lead with only
+// a partner ref. Every path is judged on what is known of the customer.
+func TestSelfReferralOnEveryPath(t *testing.T) {
+	for _, tc := range []struct {
+		name  string
+		later func(t *testing.T, w *world, ctx context.Context)
+	}{
+		{"a purchase with the partner's promo code", func(t *testing.T, w *world, ctx context.Context) {
+			p := &partnerka.Purchase{ExternalID: "X-p1", CustomerID: "X", Amount: partnerka.Money{Amount: decimal.RequireFromString("1650.00"), Currency: "USD"},
+				PromoCode: "ALPHA10", OccurredAt: t0.Add(time.Hour)}
+			if _, _, err := w.db.CreatePurchase(ctx, p, []byte("h")); err != nil {
+				t.Fatal(err)
+			}
+		}},
+		{"a purchase with the partner's click id", func(t *testing.T, w *world, ctx context.Context) {
+			id := w.clickAt(t, "alpha", t0.Add(30*time.Minute), 0, "")
+			cid, _ := partnerka.ParseClickID(id)
+			p := &partnerka.Purchase{ExternalID: "X-p1", CustomerID: "X", Amount: partnerka.Money{Amount: decimal.RequireFromString("1650.00"), Currency: "USD"},
+				ClickID: cid.UUID(), OccurredAt: t0.Add(time.Hour)}
+			if _, _, err := w.db.CreatePurchase(ctx, p, []byte("h")); err != nil {
+				t.Fatal(err)
+			}
+		}},
+		{"a lead with only a partner ref", func(t *testing.T, w *world, ctx context.Context) {
+			w.lead(t, partnerka.Lead{CustomerID: "X", PartnerRef: "alpha", OccurredAt: t0.Add(time.Hour)})
+		}},
+		{"a lead with the promo code and another email", func(t *testing.T, w *world, ctx context.Context) {
+			w.lead(t, partnerka.Lead{CustomerID: "X", PromoCode: "ALPHA10", Email: "someone@else.test", OccurredAt: t0.Add(time.Hour)})
+		}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			w := newWorld(t, "last_click")
+			ctx := context.Background()
+			click := w.clickAt(t, "alpha", t0.Add(-time.Hour), 0, "")
+			w.reconcile(t)
+			w.lead(t, partnerka.Lead{CustomerID: "X", ClickID: click, Email: "owner@alpha.test", OccurredAt: t0})
+			w.reconcile(t)
+			if b := w.binding(t, "X"); b.PartnerRef != nil || lastReason(b) != ReasonSelfReferral {
+				t.Fatalf("the first lead: %+v, want refused as a self-referral", b)
+			}
+			tc.later(t, w, ctx)
+			w.reconcile(t)
+			b := w.binding(t, "X")
+			if b.PartnerRef != nil || lastReason(b) != ReasonSelfReferral {
+				t.Errorf("after %s: bound to %v, last reason %q; want still unbound, refused as a self-referral", tc.name, b.PartnerRef, lastReason(b))
+			}
+			if last := b.Decisions[len(b.Decisions)-1]; last.PartnerID == nil || *last.PartnerID != w.seed.Partners["alpha"] {
+				t.Errorf("the refusal %+v does not name the partner refused", last)
+			}
+		})
+	}
+	// Another partner may still bind the customer.
+	w := newWorld(t, "last_click")
+	w.lead(t, partnerka.Lead{CustomerID: "Y", PromoCode: "ALPHA10", Email: "owner@alpha.test", OccurredAt: t0})
+	w.reconcile(t)
+	w.lead(t, partnerka.Lead{CustomerID: "Y", PromoCode: "BETA5", OccurredAt: t0.Add(time.Hour)})
+	w.reconcile(t)
+	if b := w.binding(t, "Y"); b.PartnerRef == nil || *b.PartnerRef != "beta" {
+		t.Errorf("another partner's code: %+v, want bound to beta", b)
+	}
+}

@@ -18,6 +18,7 @@ type CustomerState struct {
 	PartnerID *int64     `db:"partner_id"`
 	BoundAt   *time.Time `db:"bound_at"`
 	Reason    string     `db:"reason"`
+	Email     string     `db:"email"` // as first reported
 }
 
 // EvidenceClick is a click of a click chain.
@@ -109,7 +110,8 @@ func (t *LeadTx) evidence(ctx context.Context, stmt *sqlx.Stmt, args ...any) (*E
 	return &e, err
 }
 
-// PartnerEmails returns the emails of the users of each partner.
+// PartnerEmails returns the emails that are each partner's own: its
+// users' and its contact email.
 func (t *LeadTx) PartnerEmails(ctx context.Context, partnerIDs []int64) (map[int64][]string, error) {
 	rows := []struct {
 		PartnerID int64  `db:"partner_id"`
@@ -123,6 +125,14 @@ func (t *LeadTx) PartnerEmails(ctx context.Context, partnerIDs []int64) (map[int
 		out[r.PartnerID] = append(out[r.PartnerID], r.Email)
 	}
 	return out, nil
+}
+
+// SelfReferralPartners returns the partners the customer was refused to
+// as a self-referral.
+func (t *LeadTx) SelfReferralPartners(ctx context.Context, customerID int64) ([]int64, error) {
+	var out []int64
+	err := t.tx.Stmtx(t.q.SelfReferralPartners).SelectContext(ctx, &out, customerID)
+	return out, err
 }
 
 // Binding is how a customer gets bound.

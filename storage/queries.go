@@ -54,6 +54,7 @@ type Queries struct {
 	PartnerRefEvidence    *sqlx.Stmt `query:"partner-ref-evidence"`
 	RegistrationEvidence  *sqlx.Stmt `query:"registration-evidence"`
 	PartnerEmails         *sqlx.Stmt `query:"partner-emails"`
+	SelfReferralPartners  *sqlx.Stmt `query:"self-referral-partners"`
 	InsertLead            *sqlx.Stmt `query:"insert-lead"`
 	BindCustomer          *sqlx.Stmt `query:"bind-customer"`
 	ReopenPurchases       *sqlx.Stmt `query:"reopen-purchases"`

@@ -6,7 +6,7 @@ VALUES ($1, 'no_evidence', $2, $3, $4, $5)
 ON CONFLICT (external_id) DO NOTHING;
 
 -- name: customer-for-update
-SELECT id, partner_id, bound_at, reason FROM customers WHERE external_id = $1 FOR UPDATE;
+SELECT id, partner_id, bound_at, reason, email FROM customers WHERE external_id = $1 FOR UPDATE;
 
 -- name: click-chain
 -- The click and up to nine earlier ones the visitor's cookie named.
@@ -43,7 +43,17 @@ SELECT r.id, r.partner_id, (p.status = 'active') AS partner_active
  LIMIT 1;
 
 -- name: partner-emails
-SELECT partner_id, email FROM users WHERE partner_id = ANY($1);
+-- The emails that are a partner's own: its users' and its contact email.
+SELECT partner_id, email FROM users WHERE partner_id = ANY($1)
+UNION
+SELECT id, lower(contact_email) FROM partners WHERE id = ANY($1) AND contact_email <> '';
+
+-- name: self-referral-partners
+-- The partners a customer was refused to as a self-referral: no later
+-- path (a purchase's promo code or click, a partner ref) binds them.
+SELECT DISTINCT partner_id FROM attribution_decisions
+ WHERE customer_id = $1 AND reason = 'self_referral' AND partner_id IS NOT NULL
+ ORDER BY 1;
 
 -- name: insert-lead
 INSERT INTO leads (id, customer_external_id, click_id, promo_code, partner_ref, email, name,
