@@ -17,6 +17,13 @@ import (
 // customer bound at t0.
 func engineWorld(t *testing.T, tiers ...partnerka.Tier) (*storage.DB, int64, Reconciler, *time.Time) {
 	t.Helper()
+	w, alpha, rec, now := engineWorldLeads(t, tiers...)
+	return w.db, alpha, rec, now
+}
+
+// engineWorldLeads is engineWorld with the world that sends it leads.
+func engineWorldLeads(t *testing.T, tiers ...partnerka.Tier) (*world, int64, Reconciler, *time.Time) {
+	t.Helper()
 	db, rdb := storagetest.NewDB(t), storagetest.NewRedis(t)
 	ctx := context.Background()
 	res, err := db.LoadSeed(ctx, storage.Seed{
@@ -44,7 +51,7 @@ func engineWorld(t *testing.T, tiers ...partnerka.Tier) (*storage.DB, int64, Rec
 	if _, err := rec.RunOnce(ctx); err != nil {
 		t.Fatal(err)
 	}
-	return db, res.Partners["alpha"], rec, &now
+	return w, res.Partners["alpha"], rec, &now
 }
 
 func balances(t *testing.T, db *storage.DB, partner int64) map[string]string {
@@ -449,5 +456,59 @@ func TestWaitingPurchaseWithCommissions(t *testing.T) {
 	}
 	if bad, err := db.VerifyBalances(ctx); err != nil || len(bad) > 0 {
 		t.Errorf("verify: %+v %v", bad, err)
+	}
+}
+
+// Issue 16: a purchase and its refund reconciled while the customer was
+// unbound, then the lead that binds the customer (dated before both):
+// the partner earned the full commission on a refunded sale. A refund
+// takes back the commission of what it refunds whatever the order in which
+// the purchase, the refund and the lead arrive, and whichever of them a
+// reconcile pass sees first.
+func TestRefundWhateverTheOrder(t *testing.T) {
+	events := map[string]func(t *testing.T, w *world){
+		"purchase": func(t *testing.T, w *world) {
+			p := &partnerka.Purchase{ExternalID: "late-p", CustomerID: "late", OccurredAt: t0.Add(2 * time.Hour),
+				Amount: partnerka.Money{Amount: decimal.RequireFromString("100.00"), Currency: "USD"}}
+			if _, _, err := w.db.CreatePurchase(context.Background(), p, []byte("late-p")); err != nil {
+				t.Fatal(err)
+			}
+		},
+		"refund": func(t *testing.T, w *world) { refund(t, w.db, "late-r", "late-p", "40.00") },
+		"lead": func(t *testing.T, w *world) {
+			w.lead(t, partnerka.Lead{CustomerID: "late", PromoCode: "ALPHA10", OccurredAt: t0.Add(time.Hour)})
+		},
+	}
+	// The refund needs its purchase; the lead may come at any point.
+	orders := [][]string{{"purchase", "refund", "lead"}, {"purchase", "lead", "refund"}, {"lead", "purchase", "refund"}}
+	for _, order := range orders {
+		for passes := 0; passes < 4; passes++ { // bit i: a reconcile pass after event i (the last is always followed by one)
+			name := fmt.Sprintf("%v, reconciled after %02b", order, passes)
+			t.Run(name, func(t *testing.T) {
+				w, alpha, rec, _ := engineWorldLeads(t)
+				for i, e := range order {
+					events[e](t, w)
+					if i == len(order)-1 || passes&(1<<i) != 0 {
+						if _, err := rec.RunOnce(context.Background()); err != nil {
+							t.Fatal(err)
+						}
+					}
+				}
+				var got struct {
+					Amount   decimal.Decimal `db:"amount"`
+					Reversed decimal.Decimal `db:"reversed_amount"`
+				}
+				if err := w.db.Get(&got, `SELECT c.amount, c.reversed_amount FROM commissions c JOIN purchases p ON p.id = c.purchase_id
+					WHERE p.external_id = 'late-p' AND c.partner_id = $1`, alpha); err != nil {
+					t.Fatalf("the commission of late-p: %v", err)
+				}
+				if got.Amount.StringFixed(2) != "20.00" || got.Reversed.StringFixed(2) != "8.00" {
+					t.Errorf("commission %s reversed %s, want 20.00 reversed 8.00 (40%% refunded)", got.Amount.StringFixed(2), got.Reversed.StringFixed(2))
+				}
+				if b := balances(t, w.db, alpha); b["pending"] != "12.00" {
+					t.Errorf("balances %v, want 12.00 pending", b)
+				}
+			})
+		}
 	}
 }

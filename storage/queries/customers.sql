@@ -80,6 +80,15 @@ SELECT customer_external_id, id FROM purchases
    AND NOT EXISTS (SELECT 1 FROM commissions c WHERE c.purchase_id = purchases.id)
 ON CONFLICT DO NOTHING;
 
+-- name: reopen-refunds
+-- Refunds of the purchases reopen-purchases takes back, reconciled while
+-- their purchase earned nothing (so they took nothing back): the
+-- reconciler reverses them again once the purchase earns.
+UPDATE refunds r SET reconciled_at = NULL
+  FROM purchases p
+ WHERE p.id = r.purchase_id AND p.customer_external_id = $1 AND r.reconciled_at IS NOT NULL
+   AND NOT EXISTS (SELECT 1 FROM commissions c WHERE c.purchase_id = p.id);
+
 -- name: note-unbound-customer
 UPDATE customers
    SET reason = CASE WHEN reason = 'existing_customer' THEN reason ELSE $2 END,
