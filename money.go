@@ -66,6 +66,16 @@ func (m Money) String() string {
 
 var amountPattern = regexp.MustCompile(`^-?[0-9]+(\.[0-9]+)?$`)
 
+// CheckAmountSize refuses a decimal string with more than MaxAmountDigits
+// digits before the decimal point.
+func CheckAmountSize(field, s string) error {
+	whole, _, _ := strings.Cut(strings.TrimPrefix(s, "-"), ".")
+	if digits := len(strings.TrimLeft(whole, "0")); digits > MaxAmountDigits {
+		return FieldError(field, "amount has %d digits before the decimal point; at most %d are allowed (below 100000000000000)", digits, MaxAmountDigits)
+	}
+	return nil
+}
+
 // MaxAmountDigits is how many digits an amount may have before the
 // decimal point: what the database's numeric(20,6) columns hold (amounts
 // below 100 000 000 000 000).
@@ -84,10 +94,10 @@ func ParseAmount(field, s, currency string) (Money, error) {
 	if !amountPattern.MatchString(s) {
 		return Money{}, FieldError(field, "amount must be a decimal string such as \"123.45\"")
 	}
-	whole, fraction, _ := strings.Cut(strings.TrimPrefix(s, "-"), ".")
-	if digits := len(strings.TrimLeft(whole, "0")); digits > MaxAmountDigits {
-		return Money{}, FieldError(field, "amount has %d digits before the decimal point; at most %d are allowed (below 100000000000000)", digits, MaxAmountDigits)
+	if err := CheckAmountSize(field, s); err != nil {
+		return Money{}, err
 	}
+	_, fraction, _ := strings.Cut(s, ".")
 	if int32(len(fraction)) > n {
 		return Money{}, FieldError(field, "%s has %d digits after the decimal point; at most %d allowed", currency, len(fraction), n)
 	}

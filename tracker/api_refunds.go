@@ -33,6 +33,9 @@ func (s *Server) createRefund(c *fiber.Ctx) error {
 	}
 	// The currency is the purchase's; parse with the widest precision here
 	// and let storage check the purchase currency's minor units.
+	if err := partnerka.CheckAmountSize("amount", in.Amount); err != nil {
+		return err
+	}
 	m, err := partnerka.ParseAmount("amount", in.Amount, "BHD")
 	if err != nil {
 		return partnerka.FieldError("amount", `amount must be a decimal string such as "123.45"`)

@@ -40,6 +40,9 @@ func (f *fixture) api(t *testing.T, method, path, contentType, body string) (int
 	if err := json.Unmarshal(b, &out); err != nil {
 		t.Fatalf("%s %s: %d, not JSON: %q", method, path, resp.StatusCode, b)
 	}
+	if strings.HasPrefix(path, "/api/v1/") && req.Header.Get("Authorization") == "Bearer "+testKey {
+		checkAgainstOpenAPI(t, method, path, contentType, body, resp.StatusCode, resp.Header, b)
+	}
 	return resp.StatusCode, out
 }
 

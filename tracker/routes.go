@@ -6,6 +6,7 @@ import "github.com/gofiber/fiber/v2"
 func (s *Server) Mount(app *fiber.App) {
 	app.Get("/r/*", s.redirect) // GET and HEAD
 	app.Get("/pk.js", s.pkJS)
+	app.Get("/api/openapi.json", s.openAPI)
 
 	api := app.Group("/api/v1", s.apiErrors, s.requireAPIKey)
 	api.Post("/leads", s.createLead)
