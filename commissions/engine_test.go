@@ -512,3 +512,58 @@ func TestRefundWhateverTheOrder(t *testing.T) {
 		}
 	}
 }
+
+// A refund after the commission was paid out takes it back all the same:
+// the available balance goes negative and later commissions pay it off
+// (issue 16: this case was tested with an adjustment standing in for the
+// refund).
+func TestRefundAfterPayout(t *testing.T) {
+	db, alpha, rec, now := engineWorld(t)
+	ctx := context.Background()
+	run := func() {
+		t.Helper()
+		if _, err := rec.RunOnce(ctx); err != nil {
+			t.Fatal(err)
+		}
+	}
+	purchase(t, db, "p1", "100.00", t0.Add(time.Hour))
+	run()
+	*now = t0.AddDate(0, 2, 0) // the hold has ended
+	run()
+	var owner, finance int64
+	if err := db.Get(&owner, `INSERT INTO users (email, password_hash, role, partner_id, created_at) VALUES ('o@alpha.test', 'x', 'owner', $1, $2) RETURNING id`, alpha, *now); err != nil {
+		t.Fatal(err)
+	}
+	if err := db.Get(&finance, `INSERT INTO users (email, password_hash, role, created_at) VALUES ('f@x.test', 'x', 'finance', $1) RETURNING id`, *now); err != nil {
+		t.Fatal(err)
+	}
+	if err := db.SetPayoutDetails(ctx, alpha, "bank", map[string]string{"account": "40817810000001234"}); err != nil {
+		t.Fatal(err)
+	}
+	id, err := db.RequestPayout(ctx, alpha, owner, partnerka.Money{Amount: decimal.RequireFromString("20.00"), Currency: "USD"}, *now)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, to := range []string{storage.PayoutApproved, storage.PayoutPaid} {
+		if err := db.TransitionPayout(ctx, storage.PayoutTransition{PayoutID: id, To: to, ActorID: finance, Reference: "PP-1", At: *now}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if got := balances(t, db, alpha); !same(got, map[string]string{"paid": "20.00"}) {
+		t.Fatalf("after the payout: %v, want 20.00 paid", got)
+	}
+	refund(t, db, "r1", "p1", "60.00")
+	run()
+	if got := balances(t, db, alpha); !same(got, map[string]string{"paid": "20.00", "available": "-12.00"}) {
+		t.Errorf("after a refund of 60%%: %v, want 20.00 paid and -12.00 available", got)
+	}
+	purchase(t, db, "p2", "100.00", t0.AddDate(0, 2, 1))
+	*now = t0.AddDate(0, 4, 0)
+	run()
+	if got := balances(t, db, alpha); !same(got, map[string]string{"paid": "20.00", "available": "8.00"}) {
+		t.Errorf("after the next commission's hold: %v, want 8.00 available (20.00 less the 12.00 owed)", got)
+	}
+	if bad, err := db.VerifyBalances(ctx); err != nil || len(bad) > 0 {
+		t.Errorf("verify: %v %v", bad, err)
+	}
+}
