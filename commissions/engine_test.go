@@ -567,3 +567,65 @@ func TestRefundAfterPayout(t *testing.T) {
 		t.Errorf("verify: %v %v", bad, err)
 	}
 }
+
+// partnerka verify recomputes commissions from the evidence, not from the
+// engine's ledger: each kind of wrong money shows as a difference naming
+// the purchase and the amounts, where the ledger checks see nothing.
+func TestVerifyRecomputes(t *testing.T) {
+	db, alpha, rec, _ := engineWorld(t, partnerka.Tier{MinVolume: partnerka.Money{Amount: decimal.NewFromInt(300), Currency: "USD"}, Percent: decimal.NewFromInt(30)})
+	ctx := context.Background()
+	purchase(t, db, "p1", "100.00", t0.Add(time.Hour))
+	purchase(t, db, "p2", "50.00", t0.Add(2*time.Hour))
+	refund(t, db, "r1", "p1", "25.00")
+	if _, err := rec.RunOnce(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if n, diffs, err := RecomputeCommissions(ctx, db, 0); err != nil || n != 2 || len(diffs) != 0 {
+		t.Fatalf("reconciled by the engine: %d checked, %v, %v; want 2 and no difference", n, diffs, err)
+	}
+	mustExec := func(q string, args ...any) {
+		t.Helper()
+		if _, err := db.ExecContext(ctx, q, args...); err != nil {
+			t.Fatal(err)
+		}
+	}
+	// A refund the reconciler spent without taking anything back (issue 16).
+	mustExec(`INSERT INTO refunds (external_id, purchase_id, amount, currency, occurred_at, received_at, body_hash, reconciled_at)
+		SELECT 'lost', id, 50, 'USD', $1, $1, '\x00', $1 FROM purchases WHERE external_id = 'p2'`, t0.Add(3*time.Hour))
+	// A purchase the reconciler never took.
+	purchase(t, db, "p3", "200.00", t0.Add(4*time.Hour))
+	mustExec(`DELETE FROM purchases_waiting WHERE purchase_id = (SELECT id FROM purchases WHERE external_id = 'p3')`)
+	// A commission whose amount was changed.
+	mustExec(`UPDATE commissions SET amount = 21 WHERE purchase_id = (SELECT id FROM purchases WHERE external_id = 'p1')`)
+	// A payment in July after June's 350.00 (the tier's 300.00 reached):
+	// stored at the base rate, as if June's volume had been missed.
+	purchase(t, db, "july", "100.00", t0.AddDate(0, 1, 1))
+	if _, err := rec.RunOnce(ctx); err != nil {
+		t.Fatal(err)
+	}
+	mustExec(`UPDATE commissions SET amount = 20 WHERE purchase_id = (SELECT id FROM purchases WHERE external_id = 'july')`)
+
+	_, diffs, err := RecomputeCommissions(ctx, db, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := map[string]string{}
+	for _, d := range diffs {
+		got[d.Purchase+" "+d.What] = d.Stored + " -> " + d.Expected
+		if d.PartnerID != alpha || d.Level != 1 {
+			t.Errorf("%s names partner %d level %d, want alpha level 1", d, d.PartnerID, d.Level)
+		}
+	}
+	want := map[string]string{
+		"p2 reversed": "0.00 USD -> 10.00 USD",
+		"p3 missing":  "none -> 40.00 USD",
+		"p1 amount":   "21.00 USD -> 20.00 USD",
+		"july amount": "20.00 USD -> 30.00 USD",
+	}
+	if !same(got, want) {
+		t.Errorf("differences %v, want %v", got, want)
+	}
+	if n, diffs, err := RecomputeCommissions(ctx, db, 1); err != nil || n > 4 || len(diffs) > 4 {
+		t.Errorf("a sample of one customer: %d checked, %d differences, %v", n, len(diffs), err)
+	}
+}

@@ -19,13 +19,18 @@ var queryFS embed.FS
 // field tag names the query ("-- name: get-settings"); every query in the
 // files must have a field and every field a query, or Prepare fails.
 type Queries struct {
-	GetSettings          *sqlx.Stmt `query:"get-settings"`
-	InsertUser           *sqlx.Stmt `query:"insert-user"`
-	UserByEmail          *sqlx.Stmt `query:"user-by-email"`
-	PartnerByRef         *sqlx.Stmt `query:"partner-by-ref"`
-	VerifyBalances       *sqlx.Stmt `query:"verify-balances"`
-	VerifyCachedBalances *sqlx.Stmt `query:"verify-cached-balances"`
-	VerifyReferences     *sqlx.Stmt `query:"verify-references"`
+	GetSettings             *sqlx.Stmt `query:"get-settings"`
+	InsertUser              *sqlx.Stmt `query:"insert-user"`
+	UserByEmail             *sqlx.Stmt `query:"user-by-email"`
+	PartnerByRef            *sqlx.Stmt `query:"partner-by-ref"`
+	VerifyBalances          *sqlx.Stmt `query:"verify-balances"`
+	VerifyCachedBalances    *sqlx.Stmt `query:"verify-cached-balances"`
+	VerifyReferences        *sqlx.Stmt `query:"verify-references"`
+	VerifySampleCustomers   *sqlx.Stmt `query:"verify-sample-customers"`
+	VerifyPayments          *sqlx.Stmt `query:"verify-payments"`
+	VerifyMonthVolumes      *sqlx.Stmt `query:"verify-month-volumes"`
+	VerifyCustomers         *sqlx.Stmt `query:"verify-customers"`
+	VerifyStoredCommissions *sqlx.Stmt `query:"verify-stored-commissions"`
 
 	UpsertPlan          *sqlx.Stmt `query:"upsert-plan"`
 	PlanVersionByNumber *sqlx.Stmt `query:"plan-version-by-number"`

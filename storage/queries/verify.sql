@@ -95,3 +95,57 @@ SELECT x.partner_id, '' AS currency, x.check_name, x.n AS ledger, 0 AS expected 
        AND NOT EXISTS (SELECT 1 FROM users u WHERE u.id = l.created_by) GROUP BY 1
 ) x
  ORDER BY 1, 3;
+
+-- name: verify-sample-customers
+-- Up to $1 customers drawn at random, for a verify of a large program.
+SELECT id FROM customers ORDER BY random() LIMIT $1;
+
+-- name: verify-payments
+-- Every payment of the customers in $1 (NULL: every customer) with what
+-- the rules make a commission of: the binding in force when it was paid
+-- (the customer's latest binding decision, first attribution or
+-- reassignment, taking effect at or before it), its number among the
+-- customer's payments under that binding, and what was refunded of it.
+-- unsettled: the reconciler has not finished with it yet.
+SELECT p.id, p.external_id, c.id AS customer_id, c.external_id AS customer, p.amount, p.currency, p.product,
+       p.occurred_at, b.partner_id, b.bound_at,
+       count(*) OVER (PARTITION BY c.id, b.bound_at ORDER BY p.occurred_at, p.id) AS payment_index,
+       coalesce((SELECT sum(r.amount) FROM refunds r WHERE r.purchase_id = p.id), 0) AS refunded,
+       EXISTS (SELECT 1 FROM purchases_waiting w WHERE w.customer_external_id = p.customer_external_id AND w.purchase_id = p.id)
+         OR EXISTS (SELECT 1 FROM refunds r WHERE r.purchase_id = p.id AND r.reconciled_at IS NULL) AS unsettled
+  FROM customers c
+  JOIN purchases p ON p.customer_external_id = c.external_id
+  LEFT JOIN LATERAL (
+        SELECT d.partner_id, d.occurred_at AS bound_at FROM attribution_decisions d
+         WHERE d.customer_id = c.id AND d.reason IN ('attributed', 'reassigned') AND d.partner_id IS NOT NULL
+           AND d.occurred_at <= p.occurred_at
+         ORDER BY d.occurred_at DESC, d.id DESC
+         LIMIT 1) b ON true
+ WHERE $1::bigint[] IS NULL OR c.id = ANY($1::bigint[])
+ ORDER BY c.id, p.occurred_at, p.id;
+
+-- name: verify-month-volumes
+-- What each partner's customers paid per calendar month (UTC) and
+-- currency, each payment counted for the binding in force when it was
+-- paid (as verify-payments finds it).
+SELECT b.partner_id, date_trunc('month', p.occurred_at AT TIME ZONE 'UTC') AS month, p.currency, sum(p.amount) AS volume
+  FROM customers c
+  JOIN purchases p ON p.customer_external_id = c.external_id
+ CROSS JOIN LATERAL (
+        SELECT d.partner_id FROM attribution_decisions d
+         WHERE d.customer_id = c.id AND d.reason IN ('attributed', 'reassigned') AND d.partner_id IS NOT NULL
+           AND d.occurred_at <= p.occurred_at
+         ORDER BY d.occurred_at DESC, d.id DESC
+         LIMIT 1) b
+ GROUP BY 1, 2, 3;
+
+-- name: verify-customers
+-- The customers in $1 (NULL: every one), with whether lead rules were
+-- applied to their binding.
+SELECT id, external_id, partner_id, bound_at, lead_paid_at IS NOT NULL AS lead_paid, reason = 'reassigned' AS reassigned
+  FROM customers WHERE $1::bigint[] IS NULL OR id = ANY($1::bigint[]);
+
+-- name: verify-stored-commissions
+SELECT c.id, coalesce(c.purchase_id, 0) AS purchase_id, c.customer_id, c.event, c.partner_id, c.level, c.amount,
+       c.reversed_amount, c.currency, c.status = 'rejected' AS rejected
+  FROM commissions c WHERE $1::bigint[] IS NULL OR c.customer_id = ANY($1::bigint[]);
