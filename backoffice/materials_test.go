@@ -3,12 +3,13 @@ package backoffice
 import (
 	"context"
 	"net/http/httptest"
-	"partnerka"
-	"partnerka/web"
-	"partnerka/web/webtest"
 	"strconv"
 	"strings"
 	"testing"
+
+	"partnerka"
+	"partnerka/web"
+	"partnerka/web/webtest"
 )
 
 func TestAdminMaterials(t *testing.T) {

@@ -3,11 +3,12 @@ package backoffice
 import (
 	"net/http"
 	"net/url"
-	"partnerka/web/webtest"
 	"regexp"
 	"slices"
 	"strings"
 	"testing"
+
+	"partnerka/web/webtest"
 )
 
 var routeParam = regexp.MustCompile(`:[a-z_]+`)

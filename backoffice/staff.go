@@ -2,7 +2,6 @@ package backoffice
 
 import (
 	"net/url"
-	"partnerka/web"
 	"strconv"
 	"strings"
 	"time"
@@ -10,6 +9,7 @@ import (
 	"github.com/gofiber/fiber/v2"
 
 	"partnerka"
+	"partnerka/web"
 )
 
 // staffInviteTTL is how long a new staff member's set-password link works.

@@ -2,13 +2,13 @@ package cabinet
 
 import (
 	"fmt"
-	"partnerka/web"
 	"strings"
 	"time"
 
 	"github.com/gofiber/fiber/v2"
 
 	"partnerka"
+	"partnerka/web"
 )
 
 type registrationForm struct{ Company, ContactName, Email, Phone, Comment string }

@@ -2,13 +2,13 @@ package cabinet
 
 import (
 	"net/url"
-	"partnerka/web"
 	"strings"
 
 	"github.com/gofiber/fiber/v2"
 	"github.com/skip2/go-qrcode"
 
 	"partnerka"
+	"partnerka/web"
 )
 
 type linkForm struct{ Destination, SubID, Label, Code string }

@@ -1,13 +1,13 @@
 package cabinet
 
 import (
-	"partnerka/web"
 	"strings"
 	"time"
 
 	"github.com/gofiber/fiber/v2"
 
 	"partnerka"
+	"partnerka/web"
 )
 
 // postbackView is the settings page's postback section: the URL, the

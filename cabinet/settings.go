@@ -1,12 +1,12 @@
 package cabinet
 
 import (
-	"partnerka/web"
 	"strings"
 
 	"github.com/gofiber/fiber/v2"
 
 	"partnerka"
+	"partnerka/web"
 )
 
 // settingsInput is what a failed form on the settings page sent back,

@@ -3,7 +3,6 @@ package cabinet
 import (
 	"fmt"
 	"net/url"
-	"partnerka/web"
 	"strconv"
 	"strings"
 	"time"
@@ -12,6 +11,7 @@ import (
 	"github.com/gofiber/fiber/v2"
 
 	"partnerka"
+	"partnerka/web"
 )
 
 // inviteTTL is how long an invitation link works.

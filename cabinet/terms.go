@@ -2,12 +2,12 @@ package cabinet
 
 import (
 	"fmt"
-	"partnerka/web"
 	"strings"
 
 	"github.com/gofiber/fiber/v2"
 
 	"partnerka"
+	"partnerka/web"
 )
 
 // terms shows the partner's plan version in plain words and the program's

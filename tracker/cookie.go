@@ -6,9 +6,10 @@ import (
 	"encoding/base64"
 	"encoding/binary"
 	"hash"
-	"partnerka"
 	"sync"
 	"time"
+
+	"partnerka"
 )
 
 // Attribution is what the attribution cookie carries: which click, of which

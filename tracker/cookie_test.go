@@ -1,10 +1,11 @@
 package tracker
 
 import (
-	"partnerka"
 	"strings"
 	"testing"
 	"time"
+
+	"partnerka"
 )
 
 func TestCookieCodec(t *testing.T) {

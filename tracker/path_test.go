@@ -1,9 +1,10 @@
 package tracker
 
 import (
-	"partnerka"
 	"strings"
 	"testing"
+
+	"partnerka"
 )
 
 func TestParseRedirectPath(t *testing.T) {

@@ -2,13 +2,13 @@ package tracker
 
 import (
 	"bytes"
-	"partnerka"
 	"sync"
 	"time"
 	"unsafe"
 
 	"github.com/gofiber/fiber/v2"
 
+	"partnerka"
 	"partnerka/storage"
 )
 

@@ -6,9 +6,10 @@ import (
 	"image/color"
 	"image/gif"
 	"image/jpeg"
+	"testing"
+
 	"partnerka/web"
 	"partnerka/web/webtest"
-	"testing"
 )
 
 func TestSniffBanner(t *testing.T) {

@@ -6,10 +6,10 @@ import (
 	"flag"
 	"fmt"
 	"os"
-	"partnerka/web"
 	"strings"
 
 	"partnerka"
+	"partnerka/web"
 )
 
 func runUser(ctx context.Context, m *Main, args []string) error {
