@@ -4,11 +4,14 @@ import (
 	"context"
 	"net/http"
 	"net/url"
+	"partnerka/storage"
 	"strconv"
 	"strings"
 	"testing"
 
 	"partnerka"
+
+	"github.com/shopspring/decimal"
 )
 
 func TestLinksPage(t *testing.T) {
@@ -287,6 +290,30 @@ func TestTermsPage(t *testing.T) {
 	r, page := b.Do("GET", "/terms", nil)
 	if r.StatusCode != 200 || !strings.Contains(page, "Клиенты закрепляются за вами навсегда.") || !strings.Contains(page, "Тариф пока не назначен") {
 		t.Errorf("terms without a contract: %d\n%s", r.StatusCode, page)
+	}
+	// How the program counts is said with the plan that uses it (issue 16).
+	if !strings.Contains(page, "Клиент с вашим email (вашей команды или контактным) за вами не закрепляется.") ||
+		strings.Contains(page, "Уровень определяется") || strings.Contains(page, "Первый месяц клиента") {
+		t.Error("terms without a plan: the self-referral rule is missing, or tier and month rules are shown")
+	}
+	rub := func(s string) partnerka.Money {
+		return partnerka.Money{Amount: decimal.RequireFromString(s), Currency: "RUB"}
+	}
+	if _, err := f.DB.LoadSeed(context.Background(), storage.Seed{
+		Plans: []storage.SeedPlan{{Name: "Tiered", Version: 1, Rules: []partnerka.Rule{{Event: "sale", Level: 1, Kind: "percent",
+			Percent: decimal.NewFromInt(20), Payments: "all", DurationMonths: 12,
+			Tiers: []partnerka.Tier{{MinVolume: rub("100000"), Percent: decimal.NewFromInt(25)}}}}}},
+		Partners: []storage.SeedPartner{{Partner: partnerka.Partner{Ref: "alpha", Name: "Alpha Media", Kind: "company", Status: "active"},
+			Plan: "Tiered", ContractStart: now.AddDate(0, -1, 0)}},
+	}); err != nil {
+		t.Fatal(err)
+	}
+	_, page = b.Do("GET", "/terms", nil)
+	for _, want := range []string{"Уровень определяется суммой, которую ваши клиенты оплатили за предыдущий календарный месяц (UTC), без вычета возвратов.",
+		"Первый месяц клиента длится со дня закрепления за вами"} {
+		if !strings.Contains(page, want) {
+			t.Errorf("terms of a tiered plan for 12 months lack %q", want)
+		}
 	}
 }
 

@@ -23,6 +23,7 @@ func (s *Server) terms(c *fiber.Ctx) error {
 		"Hold":     fmt.Sprintf(web.T(u.Locale, "hold_days"), st.HoldDays),
 		"Window":   fmt.Sprintf(web.T(u.Locale, "window_days"), st.AttributionWindowDays),
 		"Lifetime": web.T(u.Locale, "lifetime"), "ProgramText": st.Terms,
+		"SelfReferral": !st.AllowSelfReferral,
 	}
 	var mins []string
 	ms, err := s.DB.MinPayouts(ctx)
@@ -45,6 +46,12 @@ func (s *Server) terms(c *fiber.Ctx) error {
 			data["Since"] = web.FormatDate(contract.StartsAt, u.Locale)
 			var l1, l2 []string
 			for _, r := range pv.Rules {
+				if r.DurationMonths > 0 {
+					data["Months"] = true
+				}
+				if len(r.Tiers) > 0 {
+					data["Tiers"] = true
+				}
 				if r.Level == 1 {
 					l1 = append(l1, web.DescribeRule(r, u.Locale))
 				} else {
@@ -59,3 +66,14 @@ func (s *Server) terms(c *fiber.Ctx) error {
 	}
 	return c.Type("html").Send(s.Page(c, "terms", u.Locale, web.T(u.Locale, "terms"), data))
 }
+
+// How the program counts, said where a partner reads the terms.
+var _ = web.AddMessages(map[string]string{
+	"terms_months": "A customer's month 1 runs from the day they were bound to you to the same day a month later: a rule for the first N months counts from that day, not from the first payment.",
+	"terms_tiers":  "A tier is set by what your customers paid in the previous calendar month (UTC), refunds not deducted.",
+	"terms_self":   "A customer whose email is your own (a member of your team's, or your contact email) is never attributed to you.",
+}, map[string]string{
+	"terms_months": "Первый месяц клиента длится со дня закрепления за вами до того же числа следующего месяца: правило «первые N месяцев» отсчитывается от этого дня, а не от первой оплаты.",
+	"terms_tiers":  "Уровень определяется суммой, которую ваши клиенты оплатили за предыдущий календарный месяц (UTC), без вычета возвратов.",
+	"terms_self":   "Клиент с вашим email (вашей команды или контактным) за вами не закрепляется.",
+})
