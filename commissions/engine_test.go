@@ -54,6 +54,14 @@ func engineWorldLeads(t *testing.T, tiers ...partnerka.Tier) (*world, int64, Rec
 	return w, res.Partners["alpha"], rec, &now
 }
 
+// reconcileOnce runs every step of rec once.
+func reconcileOnce(t *testing.T, rec Reconciler) {
+	t.Helper()
+	if _, err := rec.RunOnce(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+}
+
 func balances(t *testing.T, db *storage.DB, partner int64) map[string]string {
 	t.Helper()
 	bs, err := db.PartnerBalances(context.Background(), partner)
@@ -102,12 +110,7 @@ func same(a, b map[string]string) bool {
 func TestHoldAndReversals(t *testing.T) {
 	db, alpha, rec, now := engineWorld(t)
 	ctx := context.Background()
-	run := func() {
-		t.Helper()
-		if _, err := rec.RunOnce(ctx); err != nil {
-			t.Fatal(err)
-		}
-	}
+	run := func() { t.Helper(); reconcileOnce(t, rec) }
 	check := func(step string, want map[string]string) {
 		t.Helper()
 		if got := balances(t, db, alpha); !same(got, want) {
@@ -358,12 +361,7 @@ func TestDecideRegistration(t *testing.T) {
 func TestFlaggedCommissionStaysPending(t *testing.T) {
 	db, alpha, rec, now := engineWorld(t)
 	ctx := context.Background()
-	run := func() {
-		t.Helper()
-		if _, err := rec.RunOnce(ctx); err != nil {
-			t.Fatal(err)
-		}
-	}
+	run := func() { t.Helper(); reconcileOnce(t, rec) }
 	commissionOf := func(purchase string) (id int64, status string) {
 		t.Helper()
 		if err := db.QueryRowContext(ctx, `SELECT c.id, commission_status(c.status, c.flagged, c.hold_until) FROM commissions c
@@ -520,12 +518,7 @@ func TestRefundWhateverTheOrder(t *testing.T) {
 func TestRefundAfterPayout(t *testing.T) {
 	db, alpha, rec, now := engineWorld(t)
 	ctx := context.Background()
-	run := func() {
-		t.Helper()
-		if _, err := rec.RunOnce(ctx); err != nil {
-			t.Fatal(err)
-		}
-	}
+	run := func() { t.Helper(); reconcileOnce(t, rec) }
 	purchase(t, db, "p1", "100.00", t0.Add(time.Hour))
 	run()
 	*now = t0.AddDate(0, 2, 0) // the hold has ended
