@@ -13,6 +13,7 @@ import (
 	"strings"
 	"sync"
 	"time"
+	"unicode/utf8"
 
 	"github.com/gofiber/fiber/v2"
 
@@ -131,12 +132,25 @@ func decodeJSON(body []byte, v any) error {
 	if len(bytes.TrimSpace(body)) == 0 {
 		return partnerka.Errorf(partnerka.EINVALID, "the request body must be a JSON object")
 	}
+	// JSON decoding would replace invalid UTF-8 with U+FFFD, so two
+	// different ids could be stored as one; and it would keep the last of
+	// two equal keys, where a proxy that validated the first saw another
+	// value. Both are refused before decoding.
+	if !utf8.Valid(body) {
+		return partnerka.Errorf(partnerka.EINVALID, "the body is not valid UTF-8")
+	}
+	if key, dup := duplicateKey(body); dup {
+		return partnerka.FieldError(key, "%s is given twice", key)
+	}
 	dec := json.NewDecoder(bytes.NewReader(body))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(v); err != nil {
 		var te *json.UnmarshalTypeError
 		var se *json.SyntaxError
 		switch {
+		case errors.As(err, &te) && te.Field == "":
+			return partnerka.Errorf(partnerka.EINVALID, "the request body must be a JSON object, not %s", map[string]string{
+				"array": "an array", "number": "a number", "string": "a string", "bool": "true or false"}[te.Value])
 		case errors.As(err, &te):
 			want := "string"
 			if te.Type.Kind() == reflect.Bool {
@@ -157,6 +171,54 @@ func decodeJSON(body []byte, v any) error {
 		return partnerka.Errorf(partnerka.EINVALID, "the body must hold exactly one JSON object")
 	}
 	return nil
+}
+
+// duplicateKey reports the first key that appears twice in one object of
+// a JSON document (its path, dotted, when nested). Invalid JSON reports
+// nothing: the decoder says what is wrong with it.
+func duplicateKey(body []byte) (string, bool) {
+	dec := json.NewDecoder(bytes.NewReader(body))
+	var walk func(path string) (string, bool, error)
+	walk = func(path string) (string, bool, error) {
+		tok, err := dec.Token()
+		if err != nil {
+			return "", false, err
+		}
+		switch tok {
+		case json.Delim('{'):
+			seen := map[string]bool{}
+			for dec.More() {
+				k, err := dec.Token()
+				if err != nil {
+					return "", false, err
+				}
+				key, _ := k.(string)
+				if path != "" {
+					key = path + "." + key
+				}
+				if seen[key] {
+					return key, true, nil
+				}
+				seen[key] = true
+				if dup, found, err := walk(key); err != nil || found {
+					return dup, found, err
+				}
+			}
+			_, err = dec.Token() // }
+			return "", false, err
+		case json.Delim('['):
+			for dec.More() {
+				if dup, found, err := walk(path); err != nil || found {
+					return dup, found, err
+				}
+			}
+			_, err = dec.Token() // ]
+			return "", false, err
+		}
+		return "", false, nil
+	}
+	dup, found, _ := walk("")
+	return dup, found
 }
 
 // checkText validates a free-text or identifier field.

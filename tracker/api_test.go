@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/json"
+	"fmt"
 	"io"
 	"net/http/httptest"
 	"strings"
@@ -116,6 +117,12 @@ func TestPurchaseValidation(t *testing.T) {
 		{"bad time", `{"id":"p1","customer_id":"c1","amount":"1.00","currency":"USD","occurred_at":"yesterday"}`, 400, "occurred_at"},
 		{"not JSON", `amount=1`, 400, ""},
 		{"two objects", `{"id":"p1","customer_id":"c1","amount":"1.00","currency":"USD"}{}`, 400, ""},
+		// Issue 17, F7: the last of two equal keys won.
+		{"duplicate key", `{"id":"p1","customer_id":"c1","amount":"10.00","amount":"99999.00","currency":"USD"}`, 400, "amount"},
+		// Issue 17: an array body was "must be a JSON string, not a array".
+		{"array body", `[{"id":"p1"}]`, 400, ""},
+		// Issue 17, F6: invalid UTF-8 was replaced by U+FFFD, so two ids became one.
+		{"invalid UTF-8 in an id", "{\"id\":\"\xff\xfe\",\"customer_id\":\"c1\",\"amount\":\"1.00\",\"currency\":\"USD\"}", 400, ""},
 		{"10 MB body", `{"id":"p1","customer_id":"c1","amount":"1.00","currency":"USD","product":"` + strings.Repeat("x", 10<<20) + `"}`, 413, ""},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
@@ -128,6 +135,9 @@ func TestPurchaseValidation(t *testing.T) {
 	}
 	if n := purchaseCount(t, f.db); n != 0 {
 		t.Errorf("%d purchases written by invalid requests", n)
+	}
+	if _, out := f.api(t, "POST", "/api/v1/purchases", "application/json", `[{"id":"p1"}]`); !strings.Contains(fmt.Sprint(out), "must be a JSON object, not an array") {
+		t.Errorf("array body: %v", out)
 	}
 }
 
