@@ -6,10 +6,14 @@ package storage
 import (
 	"context"
 	"database/sql"
+	"database/sql/driver"
 	"errors"
 	"fmt"
+	"io"
+	"net"
 	"net/url"
 	"strings"
+	"syscall"
 	"time"
 
 	"github.com/jmoiron/sqlx"
@@ -159,4 +163,28 @@ func IsForeignKeyViolation(err error) bool { return pgCode(err) == pgForeignKeyV
 func IsCheckViolation(err error) bool {
 	c := pgCode(err)
 	return c == pgCheckViolation || c == pgExclusionViolation
+}
+
+// IsUnavailable reports whether err says the database cannot be reached
+// or is not taking work (refused or broken connections, a server shutting
+// down or starting up): an outage to retry after, not a bug.
+func IsUnavailable(err error) bool {
+	if err == nil {
+		return false
+	}
+	var ne net.Error
+	var pe *pq.Error
+	switch {
+	case errors.Is(err, driver.ErrBadConn), errors.Is(err, io.ErrUnexpectedEOF), errors.Is(err, io.EOF),
+		errors.Is(err, syscall.ECONNREFUSED), errors.Is(err, syscall.ECONNRESET), errors.Is(err, syscall.EPIPE):
+		return true
+	case errors.As(err, &ne):
+		return true
+	case errors.As(err, &pe):
+		// Class 08: connection exception; 57: operator intervention
+		// (shutdown, crash, cannot connect now); 53300: too many connections.
+		c := string(pe.Code)
+		return strings.HasPrefix(c, "08") || strings.HasPrefix(c, "57") || c == "53300"
+	}
+	return false
 }

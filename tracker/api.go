@@ -38,6 +38,12 @@ func WriteAPIError(c *fiber.Ctx, logger interface{ Error(string, ...any) }, err 
 			msg = "request body is too large"
 		}
 	}
+	if code == partnerka.EINTERNAL && fe == nil && storage.IsUnavailable(err) {
+		// The database is down or restarting: a 503 the vendor retries,
+		// as the document promises, not a 500 it may give up on.
+		logger.Error("api: database unavailable", "path", c.Path(), "err", err)
+		status, code, msg = fiber.StatusServiceUnavailable, partnerka.EUNAVAILABLE, "the database is unavailable; retry later"
+	}
 	if code == partnerka.EINTERNAL && fe == nil {
 		id := make([]byte, 8)
 		rand.Read(id)

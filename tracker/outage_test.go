@@ -1,0 +1,120 @@
+package tracker
+
+import (
+	"context"
+	"io"
+	"log/slog"
+	"net"
+	"net/url"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/gofiber/fiber/v2"
+	"github.com/prometheus/client_golang/prometheus"
+
+	"partnerka/storage"
+	"partnerka/storage/storagetest"
+)
+
+// pgProxy forwards TCP connections to PostgreSQL until cut, when it
+// closes every connection and refuses new ones: a database outage as the
+// program sees it.
+type pgProxy struct {
+	ln    net.Listener
+	mu    sync.Mutex
+	conns []net.Conn
+}
+
+func newPGProxy(t *testing.T, target string) *pgProxy {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := &pgProxy{ln: ln}
+	go func() {
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			up, err := net.Dial("tcp", target)
+			if err != nil {
+				c.Close()
+				continue
+			}
+			p.mu.Lock()
+			p.conns = append(p.conns, c, up)
+			p.mu.Unlock()
+			go func() { io.Copy(up, c); up.Close() }()
+			go func() { io.Copy(c, up); c.Close() }()
+		}
+	}()
+	t.Cleanup(p.cut)
+	return p
+}
+
+func (p *pgProxy) cut() {
+	p.ln.Close()
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	for _, c := range p.conns {
+		c.Close()
+	}
+	p.conns = nil
+}
+
+// Issue 17, F10: with PostgreSQL down the vendor API answered 500
+// internal instead of the documented 503 unavailable, and an integration
+// that retries only 503 dropped the purchase.
+func TestAPIWhenTheDatabaseIsDown(t *testing.T) {
+	dsn := storagetest.DatabaseURL(t)
+	u, err := url.Parse(dsn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	proxy := newPGProxy(t, u.Host)
+	u.Host = proxy.ln.Addr().String()
+	ctx := context.Background()
+	db, err := storage.Open(ctx, u.String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	if err := db.Prepare(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := db.LoadSeed(ctx, trackerSeed()); err != nil {
+		t.Fatal(err)
+	}
+	f := &fixture{db: db, rdb: storagetest.NewRedis(t)}
+	f.setClock(testNow)
+	f.srv = &Server{DB: db, Redis: f.rdb, Logger: slog.New(slog.NewTextHandler(io.Discard, nil)),
+		Metrics: NewMetrics(prometheus.NewRegistry()), Secret: []byte(testSecret), RedirectTimeout: 300 * time.Millisecond,
+		SyncInterval: time.Hour, Now: f.now}
+	sctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	if err := f.srv.Start(sctx); err != nil {
+		t.Fatal(err)
+	}
+	f.app = fiber.New()
+	f.srv.Mount(f.app)
+	f.withKey(t)
+	if status, out := f.api(t, "POST", "/api/v1/purchases", "application/json", `{"id":"up","customer_id":"c1","amount":"1.00","currency":"USD"}`); status != 201 {
+		t.Fatalf("with the database up: %d %v", status, out)
+	}
+	proxy.cut()
+	for _, body := range []string{
+		`{"id":"down","customer_id":"c1","amount":"1.00","currency":"USD"}`,
+		`{"id":"down","customer_id":"c1","amount":"1.00","currency":"USD"}`, // again, on a fresh connection
+	} {
+		status, out := f.api(t, "POST", "/api/v1/purchases", "application/json", body)
+		if code, _ := errField(out); status != 503 || code != "unavailable" {
+			t.Errorf("with the database down: %d %v, want 503 unavailable", status, out)
+		}
+	}
+	if status, _ := f.api(t, "GET", "/api/v1/customers/c1", "", ""); status != 503 {
+		t.Errorf("customer lookup with the database down: %d, want 503", status)
+	}
+}
