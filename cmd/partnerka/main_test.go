@@ -208,6 +208,26 @@ func TestServe(t *testing.T) {
 			t.Errorf("GET %s: %d %q, want 200 with %q", tc.url, code, body, tc.want)
 		}
 	}
+	// Issue 17, F8: more than about 4 KB of headers got 431 and no
+	// redirect. A visitor carrying 12 KB of the vendor's cookies is
+	// redirected, and signs in.
+	big := &http.Cookie{Name: "_vendor_analytics", Value: strings.Repeat("a", 12<<10)}
+	noFollow := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	for _, tc := range []struct {
+		url  string
+		want int
+	}{{"http://" + tracker + "/r/alpha", http.StatusFound}, {"http://" + cabinet + "/login", http.StatusOK}} {
+		req, _ := http.NewRequest("GET", tc.url, nil)
+		req.AddCookie(big)
+		resp, err := noFollow.Do(req)
+		if err != nil {
+			t.Fatalf("GET %s with a 12 KB cookie: %v", tc.url, err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode != tc.want {
+			t.Errorf("GET %s with a 12 KB cookie: %d, want %d", tc.url, resp.StatusCode, tc.want)
+		}
+	}
 	// The reconciler loop runs inside serve: it creates this month's partition.
 	db := openRaw(t, e["PARTNERKA_DATABASE_URL"])
 	name := "clicks_" + time.Now().UTC().Format("200601")

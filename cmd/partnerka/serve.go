@@ -158,9 +158,13 @@ func newApp(name string, logger *slog.Logger) *fiber.App {
 		AppName:               name,
 		DisableStartupMessage: true,
 		BodyLimit:             32 << 20,
-		ReadTimeout:           30 * time.Second,
-		WriteTimeout:          30 * time.Second,
-		IdleTimeout:           120 * time.Second,
+		// Headers up to 16 KB: a tracker on the vendor's subdomain gets the
+		// vendor's analytics and ad cookies, which often pass fasthttp's
+		// default of 4 KB (a 431 there would fail the visitor).
+		ReadBufferSize: 16 << 10,
+		ReadTimeout:    30 * time.Second,
+		WriteTimeout:   30 * time.Second,
+		IdleTimeout:    120 * time.Second,
 		ErrorHandler: func(c *fiber.Ctx, err error) error {
 			if strings.HasPrefix(c.Path(), "/api/") {
 				return tracker.WriteAPIError(c, logger, err)
