@@ -2,6 +2,7 @@ package tracker
 
 import (
 	"bytes"
+	"net/url"
 	"sync"
 	"time"
 	"unsafe"
@@ -162,7 +163,10 @@ func (s *Server) appendDestination(dst []byte, d *destination, query []byte, cli
 	if d.hasQuery {
 		sep = '&'
 	}
-	if !bytes.Contains(query, []byte(clickParam)) {
+	// The visitor's own click parameter is dropped, however its name is
+	// written (pk%5Fclick is pk_click): the landing page must see only
+	// the one the tracker appends.
+	if !bytes.Contains(query, []byte(clickParam)) && bytes.IndexByte(query, '%') < 0 && bytes.IndexByte(query, '+') < 0 {
 		return append(append(dst, sep), query...)
 	}
 	for len(query) > 0 {
@@ -178,6 +182,11 @@ func (s *Server) appendDestination(dst []byte, d *destination, query []byte, cli
 		}
 		if len(pair) == 0 || string(name) == clickParam {
 			continue
+		}
+		if bytes.IndexByte(name, '%') >= 0 || bytes.IndexByte(name, '+') >= 0 {
+			if n, err := url.QueryUnescape(string(name)); err != nil || n == clickParam {
+				continue // a name that does not decode is not passed on either
+			}
 		}
 		dst = append(append(dst, sep), pair...)
 		sep = '&'

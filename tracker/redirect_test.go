@@ -145,6 +145,11 @@ func TestRedirect(t *testing.T) {
 			wantLocation: "https://shop.example.com/?pk_click=", wantClickParam: true, wantCookie: true, wantFlags: 0, wantSub: "blog"},
 		{name: "query passes through, visitor's click id dropped", target: "/r/alpha?utm_source=tg&pk_click=FORGED&x=1",
 			wantLocation: "https://example.com/landing?ref=1&utm_source=tg&x=1&pk_click=", wantClickParam: true, wantCookie: true, wantFlags: 0},
+		// Issue 17, F9: a percent-encoded name reached the landing page before the real one.
+		{name: "visitor's click id dropped when its name is percent-encoded", target: "/r/alpha?pk%5Fclick=FORGED&utm_term=%D0%BF%D1%80%D0%B8",
+			wantLocation: "https://example.com/landing?ref=1&utm_term=%D0%BF%D1%80%D0%B8&pk_click=", wantClickParam: true, wantCookie: true, wantFlags: 0},
+		{name: "visitor's click id dropped when its name is encoded otherwise", target: "/r/alpha?%70k_click=FORGED&a+b=1",
+			wantLocation: "https://example.com/landing?ref=1&a+b=1&pk_click=", wantClickParam: true, wantCookie: true, wantFlags: 0},
 		{name: "unknown code", target: "/r/nosuchcode?utm_source=tg",
 			wantLocation: "https://example.com/welcome?utm_source=tg", wantReason: OutcomeUnknownCode, wantFlags: -1},
 		{name: "malformed code", target: "/r/a",
@@ -228,8 +233,8 @@ func TestRedirect(t *testing.T) {
 			}
 		})
 	}
-	if got := testutil.ToFloat64(f.srv.Metrics.Clicks.WithLabelValues(OutcomeRecorded)); got != 4 {
-		t.Errorf("recorded clicks metric %v, want 4", got)
+	if got := testutil.ToFloat64(f.srv.Metrics.Clicks.WithLabelValues(OutcomeRecorded)); got != 6 {
+		t.Errorf("recorded clicks metric %v, want 6", got)
 	}
 	if got := testutil.ToFloat64(f.srv.Metrics.Clicks.WithLabelValues(OutcomeUnknownCode)); got != 2 {
 		t.Errorf("unknown code metric %v, want 2", got)
