@@ -159,9 +159,6 @@ func (t *LeadTx) BindCustomer(ctx context.Context, customerID int64, b Binding) 
 	if _, err := t.tx.Stmtx(t.q.ReopenPurchases).ExecContext(ctx, externalID); err != nil {
 		return err
 	}
-	if _, err := t.tx.Stmtx(t.q.ReopenRefunds).ExecContext(ctx, externalID); err != nil {
-		return err
-	}
 	if b.RegistrationID != 0 {
 		_, err = t.tx.Stmtx(t.q.MarkRegistrationBound).ExecContext(ctx, b.RegistrationID)
 	}

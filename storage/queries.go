@@ -63,7 +63,6 @@ type Queries struct {
 	InsertLead            *sqlx.Stmt `query:"insert-lead"`
 	BindCustomer          *sqlx.Stmt `query:"bind-customer"`
 	ReopenPurchases       *sqlx.Stmt `query:"reopen-purchases"`
-	ReopenRefunds         *sqlx.Stmt `query:"reopen-refunds"`
 	NoteUnboundCustomer   *sqlx.Stmt `query:"note-unbound-customer"`
 	InsertDecision        *sqlx.Stmt `query:"insert-decision"`
 	MarkRegistrationBound *sqlx.Stmt `query:"mark-registration-bound"`

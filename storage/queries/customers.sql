@@ -73,21 +73,20 @@ RETURNING external_id;
 -- name: reopen-purchases
 -- Purchases reported before the lead that bound their customer earn too
 -- (those paid since the binding) or get a truer note (those before it):
--- the reconciler looks at them again.
+-- the reconciler looks at them again. Their refunds, reconciled while
+-- the purchase earned nothing (so they took nothing back), are reopened
+-- with them: the reconciler reverses them once the purchase earns.
+WITH reopened AS (
+    SELECT customer_external_id, id FROM purchases
+     WHERE customer_external_id = $1
+       AND NOT EXISTS (SELECT 1 FROM commissions c WHERE c.purchase_id = purchases.id)
+), refunds_back AS (
+    UPDATE refunds r SET reconciled_at = NULL
+      FROM reopened p WHERE r.purchase_id = p.id AND r.reconciled_at IS NOT NULL
+)
 INSERT INTO purchases_waiting (customer_external_id, purchase_id)
-SELECT customer_external_id, id FROM purchases
- WHERE customer_external_id = $1
-   AND NOT EXISTS (SELECT 1 FROM commissions c WHERE c.purchase_id = purchases.id)
+SELECT customer_external_id, id FROM reopened
 ON CONFLICT DO NOTHING;
-
--- name: reopen-refunds
--- Refunds of the purchases reopen-purchases takes back, reconciled while
--- their purchase earned nothing (so they took nothing back): the
--- reconciler reverses them again once the purchase earns.
-UPDATE refunds r SET reconciled_at = NULL
-  FROM purchases p
- WHERE p.id = r.purchase_id AND p.customer_external_id = $1 AND r.reconciled_at IS NOT NULL
-   AND NOT EXISTS (SELECT 1 FROM commissions c WHERE c.purchase_id = p.id);
 
 -- name: note-unbound-customer
 UPDATE customers
