@@ -123,7 +123,7 @@ func buildReportData(t *testing.T, f *fixture) reportData {
 	_, _, err = f.DB.CreateRefund(ctx, &partnerka.Refund{ExternalID: "r1", PurchaseExternalID: "a2", OccurredAt: day(11, 8)},
 		decimal.RequireFromString("500"), []byte("hash-r1"))
 	must(err)
-	r := &commissions.Reconciler{Steps: []commissions.Step{&commissions.PurchaseStep{DB: f.DB}, &commissions.RefundStep{DB: f.DB},
+	r := &commissions.Reconciler{Steps: []commissions.Step{&commissions.PurchaseStep{DB: f.DB}, &commissions.RefundStep{DB: f.DB}, &commissions.RerateStep{DB: f.DB},
 		&commissions.ReleaseStep{DB: f.DB, Now: func() time.Time { return now }}}}
 	_, err = r.RunOnce(ctx)
 	must(err)

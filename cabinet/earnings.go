@@ -41,7 +41,7 @@ func (s *Server) earnings(c *fiber.Ctx) error {
 	for _, r := range rows {
 		v := view{Date: web.FormatDate(r.EarnedAt.In(loc), u.Locale),
 			Amount: web.FormatMoney(partnerka.Money{Amount: r.Amount, Currency: r.Currency}, u.Locale),
-			Status: web.T(u.Locale, "status_"+r.Status), StatusClass: r.Status, Explanation: web.Explain(r.Explanation, u.Locale),
+			Status: web.T(u.Locale, "status_"+r.Status), StatusClass: r.Status, Explanation: web.ExplainCommission(r.Explanation, r.Rerate, u.Locale),
 			Release: web.FormatDate(r.HoldUntil.In(loc), u.Locale)}
 		if r.Reversed.IsPositive() {
 			v.Reversed = "−" + web.FormatMoney(partnerka.Money{Amount: r.Reversed, Currency: r.Currency}, u.Locale)
@@ -73,7 +73,7 @@ func (s *Server) earningsCSV(c *fiber.Ctx) error {
 	for _, r := range rows {
 		n, _ := partnerka.MinorUnits(r.Currency)
 		w.Write([]string{r.EarnedAt.In(loc).Format(time.RFC3339), "commission", r.Amount.StringFixed(n), r.Reversed.StringFixed(n),
-			r.Currency, r.Status, r.HoldUntil.In(loc).Format(time.RFC3339), web.CSVSafe(r.Purchase), web.CSVSafe(r.Explanation)})
+			r.Currency, r.Status, r.HoldUntil.In(loc).Format(time.RFC3339), web.CSVSafe(r.Purchase), web.CSVSafe(web.ExplainCommission(r.Explanation, r.Rerate, "en"))})
 	}
 	for _, m := range manual {
 		n, _ := partnerka.MinorUnits(m.Currency)

@@ -309,7 +309,7 @@ func TestTermsPage(t *testing.T) {
 		t.Fatal(err)
 	}
 	_, page = b.Do("GET", "/terms", nil)
-	for _, want := range []string{"Уровень определяется суммой, которую ваши клиенты оплатили за предыдущий календарный месяц (UTC), без вычета возвратов.",
+	for _, want := range []string{"Уровень определяется суммой, которую ваши клиенты оплатили за предыдущий календарный месяц (UTC), за вычетом возвратов.",
 		"Первый месяц клиента длится со дня закрепления за вами"} {
 		if !strings.Contains(page, want) {
 			t.Errorf("terms of a tiered plan for 12 months lack %q", want)

@@ -70,10 +70,10 @@ func (s *Server) terms(c *fiber.Ctx) error {
 // How the program counts, said where a partner reads the terms.
 var _ = web.AddMessages(map[string]string{
 	"terms_months": "A customer's month 1 runs from the day they were bound to you to the same day a month later: a rule for the first N months counts from that day, not from the first payment.",
-	"terms_tiers":  "A tier is set by what your customers paid in the previous calendar month (UTC), refunds not deducted.",
+	"terms_tiers":  "A tier is set by what your customers paid in the previous calendar month (UTC), net of refunds. A payment or refund of that month that arrives late, until its hold has passed, re-rates the commissions already rated on it, up or down, with an entry that names it; after that the month's volume is final.",
 	"terms_self":   "A customer whose email is your own (a member of your team's, or your contact email) is never attributed to you.",
 }, map[string]string{
 	"terms_months": "Первый месяц клиента длится со дня закрепления за вами до того же числа следующего месяца: правило «первые N месяцев» отсчитывается от этого дня, а не от первой оплаты.",
-	"terms_tiers":  "Уровень определяется суммой, которую ваши клиенты оплатили за предыдущий календарный месяц (UTC), без вычета возвратов.",
+	"terms_tiers":  "Уровень определяется суммой, которую ваши клиенты оплатили за предыдущий календарный месяц (UTC), за вычетом возвратов. Платёж или возврат за тот месяц, пришедший с опозданием, но до конца холда, пересчитывает уже начисленные по нему комиссии — вверх или вниз, с записью, где он назван; после этого сумма месяца окончательна.",
 	"terms_self":   "Клиент с вашим email (вашей команды или контактным) за вами не закрепляется.",
 })

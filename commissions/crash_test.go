@@ -72,9 +72,6 @@ func TestReconcileCrash(t *testing.T) {
 	p := generateScaled(seed, 20)
 	p.shift(-2 * 365 * 24 * time.Hour) // every hold has ended by now: release depends on nothing racy
 	p.releaseNow = time.Now()
-	for i := range p.refunds {
-		p.refunds[i].round = 1
-	}
 	dsn := storagetest.DatabaseURL(t)
 	ctx := context.Background()
 	db, err := storage.Open(ctx, dsn)
@@ -158,9 +155,7 @@ func TestReconcileCrash(t *testing.T) {
 func (p *oProgram) loadBulk(t *testing.T, db *storage.DB, rdb *storage.Redis) []string {
 	t.Helper()
 	all := p.purchases
-	p.purchases = nil
 	refs := p.load(t, db, rdb) // plans, partners, contracts, leads
-	p.purchases = all
 	ctx := context.Background()
 	for start := 0; start < len(all); start += 5000 {
 		end := min(start+5000, len(all))
@@ -176,7 +171,14 @@ func (p *oProgram) loadBulk(t *testing.T, db *storage.DB, rdb *storage.Redis) []
 			t.Fatalf("import: %v %v", conflicts, err)
 		}
 	}
-	p.loadRefunds(t, db, 1)
+	for i := range p.refunds {
+		p.createRefund(t, db, i)
+	}
+	// Received at once, before the first reconcile: each payment is rated
+	// on everything.
+	for i := range p.purchases {
+		p.purchases[i].rated = time.Date(9999, 1, 1, 0, 0, 0, 0, time.UTC)
+	}
 	return refs
 }
 

@@ -46,7 +46,7 @@ func engineWorldLeads(t *testing.T, tiers ...partnerka.Tier) (*world, int64, Rec
 	w.lead(t, partnerka.Lead{CustomerID: "c1", PromoCode: "ALPHA10", OccurredAt: t0})
 	rec := Reconciler{Steps: []Step{
 		&LeadStep{DB: db, Redis: rdb, Consumer: "t"}, &PurchaseStep{DB: db}, &LeadRuleStep{DB: db},
-		&RefundStep{DB: db}, &ReleaseStep{DB: db, Now: func() time.Time { return now }},
+		&RefundStep{DB: db}, &RerateStep{DB: db}, &ReleaseStep{DB: db, Now: func() time.Time { return now }},
 	}}
 	if _, err := rec.RunOnce(ctx); err != nil {
 		t.Fatal(err)
@@ -565,7 +565,7 @@ func TestRefundAfterPayout(t *testing.T) {
 // engine's ledger: each kind of wrong money shows as a difference naming
 // the purchase and the amounts, where the ledger checks see nothing.
 func TestVerifyRecomputes(t *testing.T) {
-	db, alpha, rec, _ := engineWorld(t, partnerka.Tier{MinVolume: partnerka.Money{Amount: decimal.NewFromInt(300), Currency: "USD"}, Percent: decimal.NewFromInt(30)})
+	db, alpha, rec, _ := engineWorld(t, partnerka.Tier{MinVolume: partnerka.Money{Amount: decimal.NewFromInt(250), Currency: "USD"}, Percent: decimal.NewFromInt(30)})
 	ctx := context.Background()
 	purchase(t, db, "p1", "100.00", t0.Add(time.Hour))
 	purchase(t, db, "p2", "50.00", t0.Add(2*time.Hour))
@@ -590,7 +590,8 @@ func TestVerifyRecomputes(t *testing.T) {
 	mustExec(`DELETE FROM purchases_waiting WHERE purchase_id = (SELECT id FROM purchases WHERE external_id = 'p3')`)
 	// A commission whose amount was changed.
 	mustExec(`UPDATE commissions SET amount = 21 WHERE purchase_id = (SELECT id FROM purchases WHERE external_id = 'p1')`)
-	// A payment in July after June's 350.00 (the tier's 300.00 reached):
+	// A payment in July after June's 275.00 net of refunds (the tier's
+	// 250.00 reached):
 	// stored at the base rate, as if June's volume had been missed.
 	purchase(t, db, "july", "100.00", t0.AddDate(0, 1, 1))
 	if _, err := rec.RunOnce(ctx); err != nil {

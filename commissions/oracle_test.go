@@ -63,12 +63,29 @@ type oPurchase struct {
 	amount   string
 	product  string
 	at       time.Time
+	recv     time.Time // when the program received it
+	rated    time.Time // when the reconciler first rated it (set as it is loaded)
 }
 
 type oRefund struct {
 	purchase int
 	amount   string
 	round    int
+	recv     time.Time
+}
+
+// receiveDelay is how long after a payment the program hears of it: mostly
+// at once, sometimes days later, now and then weeks later (after its
+// month's volume is final).
+func receiveDelay(r *rand.Rand) time.Duration {
+	switch n := r.IntN(100); {
+	case n < 80:
+		return time.Duration(r.IntN(7200)) * time.Second
+	case n < 92:
+		return time.Duration(24+r.IntN(19*24)) * time.Hour
+	default:
+		return time.Duration(20*24+r.IntN(55*24)) * time.Hour
+	}
 }
 
 var oYear = time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
@@ -130,7 +147,13 @@ func generateScaled(seed uint64, scale int) *oProgram {
 				rules = append(rules, ru)
 			}
 			if r.IntN(2) == 0 {
-				rules = append(rules, oRule{event: "sale", level: 2, kind: "percent", payments: "all", percent: strconv.Itoa(1 + r.IntN(10))})
+				ru := oRule{event: "sale", level: 2, kind: "percent", payments: "all", percent: strconv.Itoa(1 + r.IntN(10))}
+				if r.IntN(2) == 0 { // the recruiter's own volume sets the tier
+					cur := curs[r.IntN(3)]
+					base := 1000 + r.IntN(20000)
+					ru.tiers = []oTier{{strconv.Itoa(base), cur, strconv.Itoa(12 + r.IntN(5))}, {strconv.Itoa(base * 3), cur, strconv.Itoa(18 + r.IntN(5))}}
+				}
+				rules = append(rules, ru)
 			}
 			if r.IntN(3) == 0 {
 				cur := curs[r.IntN(3)]
@@ -201,6 +224,17 @@ func generateScaled(seed uint64, scale int) *oProgram {
 			}
 		}
 	}
+	for i := range p.purchases {
+		p.purchases[i].recv = p.purchases[i].at.Add(receiveDelay(r))
+	}
+	for i := range p.refunds {
+		rf := &p.refunds[i]
+		d := time.Duration(1+r.IntN(240)) * time.Hour // within ten days
+		if rf.round == 2 {
+			d = time.Duration(240+r.IntN(1200)) * time.Hour // ten to sixty days
+		}
+		rf.recv = p.purchases[rf.purchase].recv.Add(d)
+	}
 	return p
 }
 
@@ -256,30 +290,49 @@ func (p *oProgram) expected() (map[string]string, map[string]string) {
 			m++
 		}
 	}
-	// Paid volume per partner, calendar month and currency, summed once.
+	// The payments per partner, calendar month and currency, and the
+	// refunds of each payment.
 	type vkey struct {
 		partner int
 		month   time.Time
 		cur     string
 	}
-	volumes := map[vkey]*big.Rat{}
-	for _, q := range p.purchases {
+	paid := map[vkey][]int{}
+	for i, q := range p.purchases {
 		bp, bt, ok := bound(q.customer)
 		if !ok || q.at.Before(bt) {
 			continue
 		}
 		k := vkey{bp, time.Date(q.at.Year(), q.at.Month(), 1, 0, 0, 0, 0, time.UTC), p.custCur[q.customer]}
-		if volumes[k] == nil {
-			volumes[k] = new(big.Rat)
-		}
-		volumes[k].Add(volumes[k], rat(q.amount))
+		paid[k] = append(paid[k], i)
 	}
-	volume := func(partner int, t time.Time, cur string) *big.Rat {
-		from := time.Date(t.Year(), t.Month(), 1, 0, 0, 0, 0, time.UTC).AddDate(0, -1, 0)
-		if v := volumes[vkey{partner, from, cur}]; v != nil {
-			return v
+	refundsOf := map[int][]int{}
+	for i, rf := range p.refunds {
+		refundsOf[rf.purchase] = append(refundsOf[rf.purchase], i)
+	}
+	// The tier basis of a payment made at t and first rated at rated: the
+	// partner's payments of the month before, net of their refunds, as
+	// received by the end of the hold after that month, or by the rating
+	// if that came later.
+	volume := func(partner int, t, rated time.Time, cur string) *big.Rat {
+		month := time.Date(t.Year(), t.Month(), 1, 0, 0, 0, 0, time.UTC)
+		cutoff := month.AddDate(0, 0, p.holdDays)
+		if rated.After(cutoff) {
+			cutoff = rated
 		}
-		return new(big.Rat)
+		v := new(big.Rat)
+		for _, i := range paid[vkey{partner, month.AddDate(0, -1, 0), cur}] {
+			if p.purchases[i].recv.After(cutoff) {
+				continue
+			}
+			v.Add(v, rat(p.purchases[i].amount))
+			for _, j := range refundsOf[i] {
+				if !p.refunds[j].recv.After(cutoff) {
+					v.Sub(v, rat(p.refunds[j].amount))
+				}
+			}
+		}
+		return v
 	}
 	byCustomer := map[int][]int{}
 	for i, q := range p.purchases {
@@ -316,7 +369,7 @@ func (p *oProgram) expected() (map[string]string, map[string]string) {
 			} else {
 				pct := rat(ru.percent)
 				for _, t := range ru.tiers {
-					if volume(partner, q.at, t.cur).Cmp(rat(t.min)) >= 0 {
+					if volume(partner, q.at, q.rated, t.cur).Cmp(rat(t.min)) >= 0 {
 						pct = rat(t.percent)
 					}
 				}
@@ -338,7 +391,9 @@ func (p *oProgram) expected() (map[string]string, map[string]string) {
 		index := 0
 		for _, j := range byCustomer[q.customer] {
 			o := &p.purchases[j]
-			if !o.at.Before(bt) && (o.at.Before(q.at) || o.at.Equal(q.at) && j <= i) {
+			// Numbered among the payments received by the time it was
+			// rated: one that arrives later renumbers nothing.
+			if !o.at.Before(bt) && (o.at.Before(q.at) || o.at.Equal(q.at) && j <= i) && !o.recv.After(q.rated) {
 				index++
 			}
 		}
@@ -424,7 +479,9 @@ func (p *oProgram) expected() (map[string]string, map[string]string) {
 	return out, balances
 }
 
-// load writes the program into the database and streams.
+// load writes the program's plans, partners and contracts into the
+// database and its leads into the stream; payments and refunds come as
+// time passes (simulate) or at once (loadBulk).
 func (p *oProgram) load(t *testing.T, db *storage.DB, rdb *storage.Redis) (refs []string) {
 	t.Helper()
 	ctx := context.Background()
@@ -487,26 +544,69 @@ func (p *oProgram) load(t *testing.T, db *storage.DB, rdb *storage.Redis) (refs 
 			t.Fatal(err)
 		}
 	}
-	for i, q := range p.purchases {
-		pur := &partnerka.Purchase{ExternalID: fmt.Sprintf("pur-%d", i), CustomerID: fmt.Sprintf("cust-%d", q.customer),
-			Amount: partnerka.Money{Amount: d(q.amount), Currency: p.custCur[q.customer]}, Product: q.product, OccurredAt: q.at}
-		if _, _, err := db.CreatePurchase(ctx, pur, []byte(pur.ExternalID)); err != nil {
-			t.Fatal(err)
-		}
-	}
 	return refs
 }
 
-func (p *oProgram) loadRefunds(t *testing.T, db *storage.DB, round int) {
+func (p *oProgram) createPurchase(t *testing.T, db *storage.DB, i int) {
 	t.Helper()
-	for i, rf := range p.refunds {
-		if rf.round != round {
-			continue
+	q := &p.purchases[i]
+	pur := &partnerka.Purchase{ExternalID: fmt.Sprintf("pur-%d", i), CustomerID: fmt.Sprintf("cust-%d", q.customer),
+		Amount: partnerka.Money{Amount: decimal.RequireFromString(q.amount), Currency: p.custCur[q.customer]}, Product: q.product, OccurredAt: q.at}
+	if _, _, err := db.CreatePurchase(context.Background(), pur, []byte(pur.ExternalID)); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func (p *oProgram) createRefund(t *testing.T, db *storage.DB, i int) {
+	t.Helper()
+	rf := &p.refunds[i]
+	r := &partnerka.Refund{ExternalID: fmt.Sprintf("ref-%d", i), PurchaseExternalID: fmt.Sprintf("pur-%d", rf.purchase),
+		OccurredAt: p.purchases[rf.purchase].at.Add(time.Hour)}
+	if _, _, err := db.CreateRefund(context.Background(), r, decimal.RequireFromString(rf.amount), []byte(r.ExternalID)); err != nil {
+		t.Fatalf("refund %d: %v", i, err)
+	}
+}
+
+// simulate lets the program's time pass: every payment and refund arrives
+// at the instant it is received (the database's clock set to it), and the
+// reconciler runs every ten days, so late payments and refunds arrive
+// after commissions they change were rated. Each payment remembers when
+// it was first rated.
+func (p *oProgram) simulate(t *testing.T, db *storage.DB, rec *Reconciler, now *time.Time) {
+	t.Helper()
+	type event struct {
+		at       time.Time
+		purchase int // -1 for a refund
+		refund   int
+	}
+	var events []event
+	for i := range p.purchases {
+		events = append(events, event{p.purchases[i].recv, i, -1})
+	}
+	for i := range p.refunds {
+		events = append(events, event{p.refunds[i].recv, -1, i})
+	}
+	sort.SliceStable(events, func(i, j int) bool { return events[i].at.Before(events[j].at) })
+	ctx := context.Background()
+	next := 0
+	for end := oYear; next < len(events); end = end.AddDate(0, 0, 10) {
+		var rated []int
+		for ; next < len(events) && !events[next].at.After(end); next++ {
+			ev := events[next]
+			*now = ev.at
+			if ev.purchase >= 0 {
+				p.createPurchase(t, db, ev.purchase)
+				rated = append(rated, ev.purchase)
+			} else {
+				p.createRefund(t, db, ev.refund)
+			}
 		}
-		r := &partnerka.Refund{ExternalID: fmt.Sprintf("ref-%d", i), PurchaseExternalID: fmt.Sprintf("pur-%d", rf.purchase),
-			OccurredAt: p.purchases[rf.purchase].at.Add(time.Hour)}
-		if _, _, err := db.CreateRefund(context.Background(), r, decimal.RequireFromString(rf.amount), []byte(r.ExternalID)); err != nil {
-			t.Fatalf("refund %d: %v", i, err)
+		*now = end
+		if _, err := rec.RunOnce(ctx); err != nil {
+			t.Fatal(err)
+		}
+		for _, i := range rated {
+			p.purchases[i].rated = end
 		}
 	}
 }
@@ -532,10 +632,17 @@ func oracleSeeds(t *testing.T) []uint64 {
 }
 
 func TestOracle(t *testing.T) {
+	rerates := map[string]int{} // "up|1|RUB": re-rates up at level 1 in RUB
+	// Late payments re-rate up and refunds down, each checked against the
+	// oracle like every commission (TestRerateLevelsCurrencies makes sure
+	// of each direction, level and currency).
+	defer func() { t.Logf("re-rates over the seeds: %v", rerates) }()
 	for _, seed := range oracleSeeds(t) {
 		t.Run(fmt.Sprintf("seed=%d", seed), func(t *testing.T) {
 			p := generate(seed)
 			db, rdb := storagetest.NewDB(t), storagetest.NewRedis(t)
+			now := oYear
+			db.Now = func() time.Time { return now }
 			refs := p.load(t, db, rdb)
 			ctx := context.Background()
 			steps := []Step{
@@ -543,18 +650,35 @@ func TestOracle(t *testing.T) {
 				&PurchaseStep{DB: db, Batch: 37},
 				&LeadRuleStep{DB: db},
 				&RefundStep{DB: db},
-				&ReleaseStep{DB: db, Now: func() time.Time { return p.releaseNow }},
+				&RerateStep{DB: db},
+				// Released up to releaseNow, however late the last payments come.
+				&ReleaseStep{DB: db, Now: func() time.Time {
+					if now.Before(p.releaseNow) {
+						return now
+					}
+					return p.releaseNow
+				}},
 			}
 			rec := &Reconciler{Steps: steps}
-			for round := 1; round <= 2; round++ {
-				p.loadRefunds(t, db, round)
-				for i := 0; i < 2; i++ { // a second pass must change nothing
-					if _, err := rec.RunOnce(ctx); err != nil {
-						t.Fatal(err)
-					}
+			p.simulate(t, db, rec, &now)
+			for i := 0; i < 2; i++ { // later passes must change nothing
+				if _, err := rec.RunOnce(ctx); err != nil {
+					t.Fatal(err)
 				}
 			}
 			got, gotBal := compareWithOracle(t, db, p, refs, seed)
+			rows, err := db.QueryContext(ctx, `SELECT CASE WHEN x.amount_change > 0 THEN 'up' ELSE 'down' END || '|' || c.level || '|' || x.currency, count(*)
+				FROM commission_rerates x JOIN commissions c ON c.id = x.commission_id WHERE x.amount_change <> 0 GROUP BY 1`)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for rows.Next() {
+				var k string
+				var n int
+				rows.Scan(&k, &n)
+				rerates[k] += n
+			}
+			rows.Close()
 			if t.Failed() {
 				t.Logf("reproduce with PARTNERKA_ORACLE_SEED=%d", seed)
 			} else {
@@ -571,7 +695,7 @@ func compareWithOracle(t *testing.T, db *storage.DB, p *oProgram, refs []string,
 	t.Helper()
 	ctx := context.Background()
 	wantComm, wantBal := p.expected()
-	rows, err := db.QueryContext(ctx, `SELECT c.event, coalesce(pu.external_id, ''), cu.external_id, c.level, c.amount, c.currency
+	rows, err := db.QueryContext(ctx, `SELECT c.event, coalesce(pu.external_id, ''), cu.external_id, c.level, c.amount + c.rerated_amount, c.currency
 		FROM commissions c JOIN customers cu ON cu.id = c.customer_id LEFT JOIN purchases pu ON pu.id = c.purchase_id`)
 	if err != nil {
 		t.Fatal(err)
@@ -627,6 +751,10 @@ func compareWithOracle(t *testing.T, db *storage.DB, p *oProgram, refs []string,
 	}
 	if bad, err := db.VerifyCommissionEntries(ctx); err != nil || len(bad) > 0 {
 		t.Errorf("seed %d: verify commissions: %v %v", seed, bad, err)
+	}
+	// partnerka verify's restatement of the rules agrees too.
+	if n, diffs, err := RecomputeCommissions(ctx, db, 0); err != nil || len(diffs) > 0 {
+		t.Errorf("seed %d: verify recomputed %d commissions: %v %v", seed, n, diffs, err)
 	}
 	return len(got), len(gotBal)
 }

@@ -84,13 +84,8 @@ func EarnSale(pv *partnerka.PlanVersion, level int, pay Payment, volume func(cur
 			e.Amount = r.Flat.Round()
 			b = append(partnerka.AppendMoney(b, e.Amount), " per payment"...)
 		} else {
-			e.Base, e.Percent = pay.Amount, r.Percent
-			for j := range r.Tiers {
-				t := &r.Tiers[j]
-				if volume(t.MinVolume.Currency).GreaterThanOrEqual(t.MinVolume.Amount) {
-					e.Percent, e.Tier = t.Percent, t
-				}
-			}
+			e.Base = pay.Amount
+			e.Percent, e.Tier = TierPercent(r, volume)
 			// A percent of an amount, divided by 100 exactly (a shift of
 			// the exponent, not a division).
 			e.Unrounded = pay.Amount.Amount.Mul(e.Percent).Shift(-2)
@@ -121,6 +116,20 @@ func EarnSale(pv *partnerka.PlanVersion, level int, pay Payment, volume func(cur
 		return e, true
 	}
 	return Earning{}, false
+}
+
+// TierPercent returns what a percent rule pays on a partner's volume: the
+// percent of the highest tier whose minimum the volume (in the tier's
+// currency) reaches, or the rule's own percent and no tier.
+func TierPercent(r *partnerka.Rule, volume func(currency string) decimal.Decimal) (decimal.Decimal, *partnerka.Tier) {
+	pct, tier := r.Percent, (*partnerka.Tier)(nil)
+	for j := range r.Tiers {
+		t := &r.Tiers[j]
+		if volume(t.MinVolume.Currency).GreaterThanOrEqual(t.MinVolume.Amount) {
+			pct, tier = t.Percent, t
+		}
+	}
+	return pct, tier
 }
 
 // EarnLead applies a plan version's lead rules of one level to a newly

@@ -79,7 +79,7 @@ func (e *engine) volume(ctx context.Context, tx *storage.CommissionTx, partnerID
 	v, ok := e.volumes[month]
 	if !ok {
 		var err error
-		if v, err = tx.MonthVolumes(ctx, month); err != nil {
+		if v, err = tx.MonthVolumes(ctx, month, nil); err != nil {
 			e.mu.Unlock()
 			return nil, err
 		}
@@ -192,6 +192,15 @@ func (s *PurchaseStep) batch(ctx context.Context, e *engine, size int, skipExist
 			}
 		}
 		if err := tx.NotePurchases(ctx, ids, notes, partners); err != nil {
+			return err
+		}
+		// Each payment counts in its month's volume: the next month's
+		// commissions already rated on it are re-rated (RerateStep).
+		all := make([]int64, len(ps))
+		for i := range ps {
+			all[i] = ps[i].ID
+		}
+		if err := tx.MarkTierMonths(ctx, all, nil, e.holdDays); err != nil {
 			return err
 		}
 		// In partner and time order: the indexes by partner (the cabinet's,
@@ -367,6 +376,10 @@ func (s *RefundStep) Run(ctx context.Context) (int, error) {
 	if err != nil {
 		return 0, err
 	}
+	st, err := s.DB.Settings(ctx)
+	if err != nil {
+		return 0, err
+	}
 	done := 0
 	for {
 		n := 0
@@ -405,6 +418,11 @@ func (s *RefundStep) Run(ctx context.Context) (int, error) {
 				}
 			}
 			if err := tx.InsertReversals(ctx, rows, postbacks); err != nil {
+				return err
+			}
+			// A refund lowers its payment's month volume (tiers are net
+			// of refunds): the next month's commissions are re-rated.
+			if err := tx.MarkTierMonths(ctx, purchases, ids, st.HoldDays); err != nil {
 				return err
 			}
 			return tx.MarkRefundsReconciled(ctx, ids)

@@ -46,7 +46,11 @@ func (d CommissionDiff) String() string {
 // many commissions it checked and each difference. Payments and refunds
 // the reconciler has not finished with are left out.
 func RecomputeCommissions(ctx context.Context, db *storage.DB, sample int) (int, []CommissionDiff, error) {
-	ev, err := db.LoadVerifyEvidence(ctx, sample)
+	st, err := db.Settings(ctx)
+	if err != nil {
+		return 0, nil, err
+	}
+	ev, err := db.LoadVerifyEvidence(ctx, sample, st.HoldDays)
 	if err != nil {
 		return 0, nil, err
 	}
@@ -58,10 +62,29 @@ func RecomputeCommissions(ctx context.Context, db *storage.DB, sample int) (int,
 	if err != nil {
 		return 0, nil, err
 	}
-	r := &recompute{plans: plans, contracts: contracts, volumes: map[string]*big.Rat{}}
+	r := &recompute{plans: plans, contracts: contracts, volumes: map[string]*monthVolume{},
+		rated: map[string]time.Time{}}
 	for _, v := range ev.Volumes {
-		r.volumes[volumeKey(v.PartnerID, v.Month, v.Currency)] = decRat(v.Volume)
+		k := volumeKey(v.PartnerID, v.Month, v.Currency)
+		mv := r.volumes[k]
+		if mv == nil {
+			mv = &monthVolume{final: new(big.Rat)}
+			r.volumes[k] = mv
+		}
+		if v.LateAt == nil {
+			mv.final.Add(mv.final, decRat(v.Volume))
+		} else {
+			mv.late = append(mv.late, lateVolume{at: *v.LateAt, amount: decRat(v.Volume)})
+		}
 	}
+	for _, s := range ev.Commissions {
+		r.rated[commissionKey(s.PurchaseID, s.CustomerID, s.PartnerID, s.Level)] = s.CreatedAt
+	}
+	due := map[string]bool{} // partner months the reconciler has yet to re-rate
+	for _, m := range ev.DueMonths {
+		due[fmt.Sprintf("%d|%s", m.PartnerID, m.Month.UTC().Format("2006-01"))] = true
+	}
+	renumber(ev)
 	want := map[string]wanted{} // by commission key
 	purchaseOf := map[int64]*storage.VerifyPayment{}
 	skip := map[int64]bool{} // purchases still being reconciled
@@ -89,6 +112,9 @@ func RecomputeCommissions(ctx context.Context, db *storage.DB, sample int) (int,
 		if s.PurchaseID != 0 && skip[s.PurchaseID] {
 			continue
 		}
+		if p := purchaseOf[s.PurchaseID]; p != nil && due[fmt.Sprintf("%d|%s", s.PartnerID, p.OccurredAt.UTC().Format("2006-01"))] {
+			continue
+		}
 		if s.PurchaseID == 0 && customerOf[s.CustomerID] != nil && customerOf[s.CustomerID].Reassigned {
 			continue // lead rules paid the binding of their time
 		}
@@ -101,7 +127,7 @@ func RecomputeCommissions(ctx context.Context, db *storage.DB, sample int) (int,
 		} else if c := customerOf[s.CustomerID]; c != nil {
 			d.Customer = c.ExternalID
 		}
-		stored := ratMoney(decRat(s.Amount), s.Currency)
+		stored := ratMoney(decRat(s.Amount.Add(s.Rerated)), s.Currency)
 		w, ok := want[key]
 		switch {
 		case !ok:
@@ -130,6 +156,53 @@ func RecomputeCommissions(ctx context.Context, db *storage.DB, sample int) (int,
 	return checked, diffs, nil
 }
 
+// renumber numbers each payment among its customer's payments under the
+// same binding that the program had received when the payment was first
+// rated: a payment that arrives after a later-dated one was rated
+// renumbers nothing (the SQL counted every payment). A payment that
+// earned nothing has no instant it was rated at: when an earlier-dated
+// payment of the customer arrived after it, what it was numbered is not
+// known, and it is left out like an unsettled one.
+func renumber(ev *storage.VerifyEvidence) {
+	rated := map[int64]time.Time{} // purchase -> when its commissions were first rated
+	for _, s := range ev.Commissions {
+		if t, ok := rated[s.PurchaseID]; s.PurchaseID != 0 && (!ok || s.CreatedAt.Before(t)) {
+			rated[s.PurchaseID] = s.CreatedAt
+		}
+	}
+	ps := ev.Payments // by customer, then date and id
+	for start := 0; start < len(ps); {
+		end := start + 1
+		for end < len(ps) && ps[end].CustomerID == ps[start].CustomerID {
+			end++
+		}
+		for i := start; i < end; i++ {
+			p := &ps[i]
+			if p.BoundAt == nil {
+				continue
+			}
+			at, ok := rated[p.ID]
+			if !ok {
+				for j := start; j < i; j++ {
+					if o := &ps[j]; o.BoundAt != nil && o.BoundAt.Equal(*p.BoundAt) && o.ReceivedAt.After(p.ReceivedAt) {
+						p.Unsettled = true
+					}
+				}
+				continue
+			}
+			n := 0
+			for j := start; j <= i; j++ {
+				o := &ps[j]
+				if o.BoundAt != nil && o.BoundAt.Equal(*p.BoundAt) && !o.ReceivedAt.After(at) {
+					n++
+				}
+			}
+			p.PaymentIndex = n
+		}
+		start = end
+	}
+}
+
 type wanted struct {
 	purchase, customer string
 	partner            int64
@@ -140,7 +213,38 @@ type wanted struct {
 type recompute struct {
 	plans     map[int64]*partnerka.PlanVersion
 	contracts map[int64][]storage.Contract
-	volumes   map[string]*big.Rat
+	volumes   map[string]*monthVolume
+	rated     map[string]time.Time // when each stored commission was first rated
+}
+
+// monthVolume is a partner's volume of a month in a currency: what was
+// received until it was final, and what was received after, each part
+// with its instant.
+type monthVolume struct {
+	final *big.Rat
+	late  []lateVolume
+}
+
+type lateVolume struct {
+	at     time.Time
+	amount *big.Rat
+}
+
+// volume is the volume a commission first rated at rated is rated on: the
+// final volume, and what arrived after it was final but before the
+// commission was rated.
+func (r *recompute) volume(partner int64, month time.Time, currency string, rated time.Time) *big.Rat {
+	mv := r.volumes[volumeKey(partner, month, currency)]
+	if mv == nil {
+		return new(big.Rat)
+	}
+	v := new(big.Rat).Set(mv.final)
+	for _, l := range mv.late {
+		if !l.at.After(rated) {
+			v.Add(v, l.amount)
+		}
+	}
+	return v
 }
 
 func commissionKey(purchase, customer, partner int64, level int) string {
@@ -221,8 +325,9 @@ func (r *recompute) payment(p *storage.VerifyPayment, want map[string]wanted) {
 			} else {
 				pct := decRat(ru.Percent)
 				prev := time.Date(p.OccurredAt.UTC().Year(), p.OccurredAt.UTC().Month(), 1, 0, 0, 0, 0, time.UTC).AddDate(0, -1, 0)
+				rated := r.rated[commissionKey(p.ID, p.CustomerID, earner, level+1)]
 				for _, t := range ru.Tiers {
-					if v := r.volumes[volumeKey(earner, prev, t.MinVolume.Currency)]; v != nil && v.Cmp(decRat(t.MinVolume.Amount)) >= 0 {
+					if r.volume(earner, prev, t.MinVolume.Currency, rated).Cmp(decRat(t.MinVolume.Amount)) >= 0 {
 						pct = decRat(t.Percent)
 					}
 				}

@@ -157,6 +157,7 @@ type EarningRow struct {
 	Level       int             `db:"level"`
 	Event       string          `db:"event"`
 	Explanation string          `db:"explanation"`
+	Rerate      string          `db:"rerate"` // the latest re-rate's explanation, "" if never re-rated
 	Purchase    string          `db:"purchase"`
 }
 

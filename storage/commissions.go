@@ -219,14 +219,16 @@ func (t *CommissionTx) PurchasesToReconcile(ctx context.Context, limit int) ([]P
 }
 
 // MonthVolumes returns each partner's paid volume in the calendar month
-// starting at month, one Money per currency.
-func (t *CommissionTx) MonthVolumes(ctx context.Context, month time.Time) (map[int64][]partnerka.Money, error) {
+// starting at month, net of refunds, one Money per currency: of the
+// payments and refunds received up to final, or all received so far when
+// final is nil.
+func (t *CommissionTx) MonthVolumes(ctx context.Context, month time.Time, final *time.Time) (map[int64][]partnerka.Money, error) {
 	var rows []struct {
 		PartnerID int64           `db:"partner_id"`
 		Currency  string          `db:"currency"`
 		Volume    decimal.Decimal `db:"volume"`
 	}
-	if err := t.tx.Stmtx(t.q.PartnerMonthVolumes).SelectContext(ctx, &rows, month, month.AddDate(0, 1, 0)); err != nil {
+	if err := t.tx.Stmtx(t.q.PartnerMonthVolumes).SelectContext(ctx, &rows, month, month.AddDate(0, 1, 0), final); err != nil {
 		return nil, err
 	}
 	out := map[int64][]partnerka.Money{}

@@ -30,6 +30,7 @@ type Queries struct {
 	VerifyPayments          *sqlx.Stmt `query:"verify-payments"`
 	VerifyMonthVolumes      *sqlx.Stmt `query:"verify-month-volumes"`
 	VerifyCustomers         *sqlx.Stmt `query:"verify-customers"`
+	VerifyTierMonthsDue     *sqlx.Stmt `query:"verify-tier-months-due"`
 	VerifyStoredCommissions *sqlx.Stmt `query:"verify-stored-commissions"`
 
 	UpsertPlan          *sqlx.Stmt `query:"upsert-plan"`
@@ -107,6 +108,10 @@ type Queries struct {
 	MarkLeadPaid            *sqlx.Stmt `query:"mark-lead-paid"`
 	RefundsToReconcile      *sqlx.Stmt `query:"refunds-to-reconcile"`
 	CommissionsOfPurchases  *sqlx.Stmt `query:"commissions-of-purchases"`
+	MarkTierMonths          *sqlx.Stmt `query:"mark-tier-months"`
+	TierMonthsDue           *sqlx.Stmt `query:"tier-months-due"`
+	CommissionsToRerate     *sqlx.Stmt `query:"commissions-to-rerate"`
+	InsertRerates           *sqlx.Stmt `query:"insert-rerates"`
 	InsertReversals         *sqlx.Stmt `query:"insert-reversals"`
 	MarkRefundsReconciled   *sqlx.Stmt `query:"mark-refunds-reconciled"`
 	ReleaseHolds            *sqlx.Stmt `query:"release-holds"`

@@ -8,6 +8,7 @@ import (
 
 	"partnerka"
 	"partnerka/commissions"
+	"partnerka/storage"
 )
 
 // Every sentence the engine writes is translated, from the engine's own
@@ -37,6 +38,10 @@ func TestExplainInRussian(t *testing.T) {
 		}
 		return e.Explanation
 	}
+	rerate := func(from string, tier *partnerka.Tier, to, change string, cause *storage.TierMonth) string {
+		k := &storage.RerateCandidate{Percent: decimal.RequireFromString(from), Month: time.Date(2026, 2, 1, 0, 0, 0, 0, time.UTC)}
+		return commissions.RerateExplanation(k, decimal.RequireFromString(to), tier, rub(change), cause)
+	}
 	lead := func(level int) string {
 		e, ok := commissions.EarnLead(pv, level)
 		if !ok {
@@ -55,6 +60,10 @@ func TestExplainInRussian(t *testing.T) {
 			"5\u00a0% от 1\u00a0500,00\u00a0₽, первый платёж, тариф Referral, annual v3, 2-й уровень (клиента привёл приглашённый вами партнёр)"},
 		{lead(1), "1\u00a0000,00\u00a0₽ за нового клиента, тариф Referral, annual v3"},
 		{lead(2), "100,00\u00a0₽ за нового клиента, тариф Referral, annual v3, 2-й уровень (клиента привёл приглашённый вами партнёр)"},
+		{rerate("20", &pv.Rules[1].Tiers[0], "25.5", "1650", &storage.TierMonth{Purchase: "jan-7", PurchaseAmount: decimal.NewFromInt(150000), Currency: "RUB"}),
+			"пересчитано с 20\u00a0% на 25,5\u00a0% (уровень от 100\u00a0000,00\u00a0₽ оплат за 2026-01): +1\u00a0650,00\u00a0₽, когда пришёл платёж jan-7 на 150\u00a0000,00\u00a0₽"},
+		{rerate("25.5", nil, "20", "-1650", &storage.TierMonth{Purchase: "jan-7", Refund: "r-1", RefundAmount: decimal.NewFromInt(60000), Currency: "RUB"}),
+			"пересчитано с 25,5\u00a0% на 20\u00a0% (ни один уровень не достигнут за 2026-01): −1\u00a0650,00\u00a0₽, когда пришёл возврат r-1 на 60\u00a0000,00\u00a0₽ по платежу jan-7"},
 	} {
 		if got := Explain(tc.en, "ru"); got != tc.want {
 			t.Errorf("%q\n in Russian: %q\n       want: %q", tc.en, got, tc.want)

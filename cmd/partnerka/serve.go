@@ -195,6 +195,7 @@ func newReconciler(m *Main, mailer web.Mailer) *commissions.Reconciler {
 			&commissions.PurchaseStep{DB: m.db, Batch: m.Config.ReconcileBatch},
 			&commissions.LeadRuleStep{DB: m.db},
 			&commissions.RefundStep{DB: m.db},
+			&commissions.RerateStep{DB: m.db},
 			&commissions.ReleaseStep{DB: m.db, Now: now},
 			&commissions.PostbackStep{DB: m.db, Now: now},
 			&notify.NoticeStep{DB: m.db, Mailer: mailer, CabinetURL: m.Config.CabinetURL, Now: now},

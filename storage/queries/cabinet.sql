@@ -44,7 +44,7 @@ SELECT min(available_at) FROM ledger_entries
  WHERE partner_id = $1 AND bucket = 'pending' AND available_at > (SELECT released_through FROM ledger_release);
 
 -- name: latest-commissions
-SELECT earned_at, amount, currency, commission_status(status, flagged, hold_until) AS status, explanation
+SELECT earned_at, amount + rerated_amount AS amount, currency, commission_status(status, flagged, hold_until) AS status, explanation
   FROM commissions WHERE partner_id = $1 ORDER BY earned_at DESC, id DESC LIMIT 5;
 
 -- name: partner-by-id
@@ -68,9 +68,10 @@ SELECT l.id, l.code, l.destination_url, l.sub_id, l.label, l.is_default, (l.disa
 SELECT code FROM promo_codes WHERE partner_id = $1 AND disabled_at IS NULL ORDER BY code;
 
 -- name: partner-commissions
-SELECT c.id, c.earned_at, c.hold_until, c.amount, c.reversed_amount, c.currency,
+SELECT c.id, c.earned_at, c.hold_until, c.amount + c.rerated_amount AS amount, c.reversed_amount, c.currency,
        commission_status(c.status, c.flagged, c.hold_until) AS status, c.level, c.event,
-       c.explanation, coalesce(p.external_id, '') AS purchase
+       c.explanation, coalesce((SELECT x.explanation FROM commission_rerates x WHERE x.commission_id = c.id
+                                 ORDER BY x.id DESC LIMIT 1), '') AS rerate, coalesce(p.external_id, '') AS purchase
   FROM commissions c LEFT JOIN purchases p ON p.id = c.purchase_id
  WHERE c.partner_id = $1 AND c.earned_at >= $2 AND c.earned_at < $3
  ORDER BY c.earned_at DESC, c.id DESC
@@ -91,7 +92,7 @@ WITH recent AS (
 )
 SELECT c.external_id, c.source, c.bound_at, c.email, pay.payments, pay.first_payment,
        coalesce(pay.total_paid, 0) AS total_paid, coalesce(pay.currency, '') AS currency,
-       (SELECT coalesce(sum(k.amount - k.reversed_amount), 0) FROM commissions k
+       (SELECT coalesce(sum(k.amount + k.rerated_amount - k.reversed_amount), 0) FROM commissions k
          WHERE k.customer_id = c.id AND k.partner_id = $1) AS earned
   FROM recent c
   CROSS JOIN LATERAL (
@@ -157,7 +158,7 @@ WITH days AS (
      WHERE partner_id = $1 AND bound_at >= ($2::timestamptz[])[1] AND bound_at < ($2::timestamptz[])[cardinality($2::timestamptz[])]
      GROUP BY 1
 ), ea AS (
-    SELECT width_bucket(earned_at, $2::timestamptz[]) AS n, sum(amount) AS earned
+    SELECT width_bucket(earned_at, $2::timestamptz[]) AS n, sum(amount + rerated_amount) AS earned
       FROM commissions
      WHERE partner_id = $1 AND currency = $3
        AND earned_at >= ($2::timestamptz[])[1] AND earned_at < ($2::timestamptz[])[cardinality($2::timestamptz[])]
@@ -168,8 +169,10 @@ SELECT days.day, coalesce(cl.clicks, 0) AS clicks, coalesce(le.leads, 0) AS lead
  ORDER BY days.n;
 
 -- name: partner-volume
--- What the partner's customers paid in [from, to) in one currency.
-SELECT coalesce(sum(amount), 0) FROM purchases WHERE partner_id = $1 AND currency = $4 AND occurred_at >= $2 AND occurred_at < $3;
+-- What the partner's customers paid in [from, to) in one currency, net of
+-- refunds (as tiers count it).
+SELECT coalesce(sum(p.amount - (SELECT coalesce(sum(r.amount), 0) FROM refunds r WHERE r.purchase_id = p.id)), 0)
+  FROM purchases p WHERE p.partner_id = $1 AND p.currency = $4 AND p.occurred_at >= $2 AND p.occurred_at < $3;
 
 -- name: partner-link-code
 SELECT code FROM links WHERE partner_id = $1 AND code = $2;

@@ -73,21 +73,29 @@ SELECT b.partner_id, b.bound_at,
   FROM b;
 
 -- name: partner-month-volumes
--- Paid volume per partner and currency in one calendar month (UTC): each
--- payment counts for the partner its customer was bound to when it was
--- made. That is the current binding from its start; for a reassigned
--- customer's payment dated before the reassignment, the binding then (as
--- earlier-binding finds it), so a reassignment moves no past volume.
+-- Paid volume per partner and currency in one calendar month (UTC), net
+-- of refunds: each payment counts for the partner its customer was bound
+-- to when it was made. That is the current binding from its start; for a
+-- reassigned customer's payment dated before the reassignment, the binding
+-- then (as earlier-binding finds it), so a reassignment moves no past
+-- volume. Only payments and refunds received up to $3 count (NULL: all
+-- received so far): a month's volume is final at the end of the hold
+-- after it.
 SELECT partner_id, currency, sum(amount) AS volume FROM (
-    SELECT c.partner_id, p.currency, p.amount
+    SELECT c.partner_id, p.currency,
+           p.amount - (SELECT coalesce(sum(r.amount), 0) FROM refunds r
+                        WHERE r.purchase_id = p.id AND r.received_at <= coalesce($3::timestamptz, 'infinity')) AS amount
       FROM purchases p JOIN customers c ON c.external_id = p.customer_external_id
      WHERE c.partner_id IS NOT NULL AND p.occurred_at >= c.bound_at
-       AND p.occurred_at >= $1 AND p.occurred_at < $2
+       AND p.occurred_at >= $1 AND p.occurred_at < $2 AND p.received_at <= coalesce($3::timestamptz, 'infinity')
     UNION ALL
-    SELECT b.partner_id, p.currency, p.amount
+    SELECT b.partner_id, p.currency,
+           p.amount - (SELECT coalesce(sum(r.amount), 0) FROM refunds r
+                        WHERE r.purchase_id = p.id AND r.received_at <= coalesce($3::timestamptz, 'infinity')) AS amount
       FROM customers c
       JOIN purchases p ON p.customer_external_id = c.external_id
        AND p.occurred_at < c.bound_at AND p.occurred_at >= $1 AND p.occurred_at < $2
+       AND p.received_at <= coalesce($3::timestamptz, 'infinity')
       CROSS JOIN LATERAL (
           SELECT d.partner_id FROM attribution_decisions d
            WHERE d.customer_id = c.id AND d.reason IN ('attributed', 'reassigned') AND d.partner_id IS NOT NULL
@@ -176,7 +184,8 @@ SELECT r.id, r.amount, r.purchase_id, p.amount AS purchase_amount,
    FOR UPDATE OF r SKIP LOCKED;
 
 -- name: commissions-of-purchases
-SELECT id, partner_id, purchase_id, amount, currency FROM commissions
+-- What a commission is worth now: as first rated, plus its re-rates.
+SELECT id, partner_id, purchase_id, amount + rerated_amount AS amount, currency FROM commissions
  WHERE purchase_id = ANY($1) AND status <> 'rejected' ORDER BY id
    FOR UPDATE;
 
@@ -237,7 +246,7 @@ SELECT id, flagged, status = 'rejected' AS rejected FROM commissions WHERE id = 
 -- caller holds the commission's row lock and changes the flag.
 WITH c AS (
     UPDATE commissions SET flagged = $2 WHERE id = $1 AND flagged <> $2
-    RETURNING id, partner_id, currency, hold_until, amount - reversed_amount AS rest
+    RETURNING id, partner_id, currency, hold_until, amount + rerated_amount - reversed_amount AS rest
 )
 INSERT INTO ledger_entries (partner_id, currency, bucket, kind, amount, commission_id, available_at, created_by, created_at)
 SELECT c.partner_id, c.currency, 'pending', CASE WHEN $2 THEN 'flag' ELSE 'unflag' END, m.amount, c.id, m.at, $3, $4
@@ -246,22 +255,118 @@ SELECT c.partner_id, c.currency, 'pending', CASE WHEN $2 THEN 'flag' ELSE 'unfla
  WHERE c.rest <> 0;
 
 -- name: verify-commission-entries
--- Every commission's ledger entries must add up to the commission minus its
--- reversals (counted from the reversals themselves, and matching the
--- running reversed_amount), and sit at the instant its state says: its
--- hold's end, or none while it is flagged.
+-- Every commission's ledger entries must add up to the commission with its
+-- re-rates minus its reversals (counted from the reversals and re-rates
+-- themselves, and matching the running reversed_amount and
+-- rerated_amount), and sit at the instant its state says: its hold's end,
+-- or none while it is flagged.
 SELECT c.id, c.partner_id, commission_status(c.status, c.flagged, c.hold_until) AS status,
-       c.amount - coalesce(r.amount, 0) AS expected,
+       c.amount + coalesce(x.amount, 0) - coalesce(r.amount, 0) - coalesce(x.reversed, 0) AS expected,
        coalesce(l.amount, 0) AS ledger,
        coalesce(l.misplaced, 0) AS misplaced
   FROM commissions c
   LEFT JOIN (SELECT commission_id, sum(amount) AS amount FROM commission_reversals GROUP BY 1) r ON r.commission_id = c.id
+  LEFT JOIN (SELECT commission_id, sum(amount_change) AS amount, sum(reversed_change) AS reversed
+               FROM commission_rerates GROUP BY 1) x ON x.commission_id = c.id
   LEFT JOIN (SELECT l.commission_id, sum(l.amount) AS amount,
                     sum(l.amount) FILTER (WHERE l.available_at IS DISTINCT FROM
                                                 CASE WHEN k.flagged THEN NULL ELSE k.hold_until END) AS misplaced
                FROM ledger_entries l JOIN commissions k ON k.id = l.commission_id
               GROUP BY 1) l ON l.commission_id = c.id
  WHERE c.status <> 'rejected'
-   AND (c.amount - coalesce(r.amount, 0) <> coalesce(l.amount, 0)
-        OR c.reversed_amount <> coalesce(r.amount, 0)
+   AND (c.amount + coalesce(x.amount, 0) - coalesce(r.amount, 0) - coalesce(x.reversed, 0) <> coalesce(l.amount, 0)
+        OR c.reversed_amount <> coalesce(r.amount, 0) + coalesce(x.reversed, 0)
+        OR c.rerated_amount <> coalesce(x.amount, 0)
         OR coalesce(l.misplaced, 0) <> 0);
+
+-- name: mark-tier-months
+-- Queues the partner months whose tiers reconciled payments ($1) or
+-- refunds ($2, 0 for a payment) may have changed: a payment of month X
+-- counts in the volume that rates the payments of X+1, for the partner its
+-- customer was bound to when it was made (as partner-month-volumes
+-- counts it). Only a cause received before X's volume is final counts: up
+-- to the end of the hold ($3 days) after X ends.
+INSERT INTO tier_months_due (partner_id, month, cause_purchase_id, cause_refund_id)
+SELECT DISTINCT ON (v.partner_id, m.month) v.partner_id, m.month, k.purchase_id, r.id
+  FROM unnest($1::bigint[], $2::bigint[]) AS k(purchase_id, refund_id)
+  JOIN purchases p ON p.id = k.purchase_id
+  JOIN customers c ON c.external_id = p.customer_external_id
+  LEFT JOIN refunds r ON r.id = k.refund_id
+ CROSS JOIN LATERAL (SELECT date_trunc('month', p.occurred_at AT TIME ZONE 'UTC') AS x) mx
+ CROSS JOIN LATERAL (SELECT (mx.x + interval '1 month') AT TIME ZONE 'UTC' AS month,
+                            (mx.x + interval '1 month' + make_interval(days => $3)) AT TIME ZONE 'UTC' AS final) m
+ CROSS JOIN LATERAL (
+        SELECT c.partner_id WHERE c.partner_id IS NOT NULL AND p.occurred_at >= c.bound_at
+        UNION ALL
+        SELECT b.partner_id FROM (
+            SELECT d.partner_id FROM attribution_decisions d
+             WHERE d.customer_id = c.id AND d.reason IN ('attributed', 'reassigned') AND d.partner_id IS NOT NULL
+               AND d.occurred_at <= p.occurred_at
+             ORDER BY d.occurred_at DESC, d.id DESC
+             LIMIT 1) b
+         WHERE c.reason = 'reassigned' AND p.occurred_at < c.bound_at) v
+ WHERE coalesce(r.received_at, p.received_at) <= m.final
+ ORDER BY v.partner_id, m.month, k.purchase_id, r.id
+ON CONFLICT (partner_id, month) DO NOTHING;
+
+-- name: tier-months-due
+-- Takes up to $1 queued partner months off the queue (the delete commits
+-- or rolls back with the re-rates), with what names their cause.
+WITH claim AS (
+    DELETE FROM tier_months_due
+     WHERE (partner_id, month) IN (SELECT partner_id, month FROM tier_months_due ORDER BY 1, 2
+                                    LIMIT $1 FOR UPDATE SKIP LOCKED)
+    RETURNING partner_id, month, cause_purchase_id, cause_refund_id
+)
+SELECT k.partner_id, k.month, k.cause_purchase_id, coalesce(k.cause_refund_id, 0) AS cause_refund_id,
+       p.external_id AS purchase, p.amount AS purchase_amount, p.currency,
+       p.occurred_at AS purchase_at, coalesce(r.external_id, '') AS refund, coalesce(r.amount, 0) AS refund_amount
+  FROM claim k JOIN purchases p ON p.id = k.cause_purchase_id LEFT JOIN refunds r ON r.id = k.cause_refund_id
+ ORDER BY k.partner_id, k.month;
+
+-- name: commissions-to-rerate
+-- The live percent sale commissions of partner months ($1 partners, $2
+-- months), locked, with what was refunded of their payments so far. A
+-- commission rated after its basis was final ($3 hold days after the
+-- month starts) was rated on all of it and is never re-rated.
+SELECT k.id, k.partner_id, k.plan_version_id, k.rule_id, k.level, k.base_amount, k.amount, k.rerated_amount,
+       k.reversed_amount, k.currency, k.earned_at, m.month, p.amount AS purchase_amount,
+       coalesce((SELECT x.percent FROM commission_rerates x WHERE x.commission_id = k.id ORDER BY x.id DESC LIMIT 1),
+                k.percent) AS percent,
+       (SELECT coalesce(sum(r.amount), 0) FROM refunds r
+         WHERE r.purchase_id = k.purchase_id AND r.reconciled_at IS NOT NULL) AS refunded
+  FROM unnest($1::bigint[], $2::timestamptz[]) AS m(partner_id, month)
+  JOIN commissions k ON k.partner_id = m.partner_id AND k.earned_at >= m.month
+   AND k.earned_at < ((m.month AT TIME ZONE 'UTC') + interval '1 month') AT TIME ZONE 'UTC'
+  JOIN purchases p ON p.id = k.purchase_id
+ WHERE k.event = 'sale' AND k.status <> 'rejected' AND k.percent IS NOT NULL
+   AND k.created_at <= ((m.month AT TIME ZONE 'UTC') + make_interval(days => $3)) AT TIME ZONE 'UTC'
+ ORDER BY k.id
+   FOR UPDATE OF k;
+
+-- name: insert-rerates
+-- Records re-rates (at most one per commission), adds them to the
+-- commissions' running amounts, and books the difference in the ledger:
+-- pending at the commission's own instant, like a reversal, so a re-rate
+-- of a released commission moves the available balance. All is written at
+-- $12.
+WITH ins AS (
+    INSERT INTO commission_rerates (commission_id, percent, tier_min_volume, amount_unrounded, amount, amount_change,
+                                    reversed_change, currency, cause_purchase_id, cause_refund_id, explanation, created_at)
+    SELECT n.commission_id, n.percent, n.tier, n.unrounded, n.amount, n.amount_change, n.reversed_change, n.currency,
+           n.purchase, nullif(n.refund, 0), n.explanation, $12::timestamptz
+      FROM unnest($1::bigint[], $2::numeric[], $3::numeric[], $4::numeric[], $5::numeric[], $6::numeric[],
+                  $7::numeric[], $8::text[], $9::bigint[], $10::bigint[], $11::text[])
+           AS n(commission_id, percent, tier, unrounded, amount, amount_change, reversed_change, currency, purchase,
+                refund, explanation)
+    RETURNING id, commission_id, amount_change, reversed_change, currency, explanation
+), upd AS (
+    UPDATE commissions c SET rerated_amount = c.rerated_amount + ins.amount_change,
+                             reversed_amount = c.reversed_amount + ins.reversed_change
+      FROM ins WHERE c.id = ins.commission_id
+)
+INSERT INTO ledger_entries (partner_id, currency, bucket, kind, amount, commission_id, rerate_id, available_at, reason, created_at)
+SELECT c.partner_id, ins.currency, 'pending', 'rerate', ins.amount_change - ins.reversed_change, c.id, ins.id,
+       CASE WHEN NOT c.flagged THEN c.hold_until END, ins.explanation, $12
+  FROM ins JOIN commissions c ON c.id = ins.commission_id
+ WHERE ins.amount_change <> ins.reversed_change;

@@ -82,7 +82,7 @@ SELECT x.purchase_id, x.level, x.amount, x.currency, x.product, x.occurred_at, x
        (SELECT count(*) FROM purchases p2
          WHERE p2.customer_external_id = x.customer_external_id AND p2.occurred_at >= x.bound_at
            AND (p2.occurred_at, p2.id) <= (x.occurred_at, x.purchase_id)) AS payment_index,
-       k.amount AS earned, k.currency AS earned_currency
+       k.amount + k.rerated_amount AS earned, k.currency AS earned_currency
   FROM (
     SELECT p.id AS purchase_id, 1 AS level, p.amount, p.currency, p.product, p.occurred_at, c.bound_at,
            p.customer_external_id
@@ -120,7 +120,7 @@ SELECT x.customer_id, x.level, x.bound_at, k.amount AS earned, k.currency AS ear
 
 -- name: plans-earned
 -- What a partner actually earned in [from, to), per currency: every
--- commission not rejected, before refunds.
-SELECT currency, sum(amount) AS amount, count(*) AS n FROM commissions
+-- commission not rejected, as re-rated, before refunds.
+SELECT currency, sum(amount + rerated_amount) AS amount, count(*) AS n FROM commissions
  WHERE partner_id = $1 AND earned_at >= $2 AND earned_at < $3 AND status <> 'rejected'
  GROUP BY currency ORDER BY currency;

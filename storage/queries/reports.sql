@@ -60,9 +60,9 @@ SELECT p.id AS partner_id, x.currency, x.pending, x.available, x.rejected, x.rev
   FROM partners p
  CROSS JOIN LATERAL (
         SELECT c.currency,
-               coalesce(sum(c.amount - c.reversed_amount) FILTER (WHERE commission_status(c.status, c.flagged, c.hold_until) = 'pending'), 0) AS pending,
-               coalesce(sum(c.amount - c.reversed_amount) FILTER (WHERE commission_status(c.status, c.flagged, c.hold_until) = 'available'), 0) AS available,
-               coalesce(sum(c.amount - c.reversed_amount) FILTER (WHERE c.status = 'rejected'), 0) AS rejected,
+               coalesce(sum(c.amount + c.rerated_amount - c.reversed_amount) FILTER (WHERE commission_status(c.status, c.flagged, c.hold_until) = 'pending'), 0) AS pending,
+               coalesce(sum(c.amount + c.rerated_amount - c.reversed_amount) FILTER (WHERE commission_status(c.status, c.flagged, c.hold_until) = 'available'), 0) AS available,
+               coalesce(sum(c.amount + c.rerated_amount - c.reversed_amount) FILTER (WHERE c.status = 'rejected'), 0) AS rejected,
                sum(c.reversed_amount) AS reversed
           FROM commissions c
          WHERE c.partner_id = p.id AND c.earned_at >= $1 AND c.earned_at < $2

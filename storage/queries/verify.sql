@@ -11,7 +11,9 @@ WITH ledger AS (
 ), earned AS (
     SELECT c.partner_id, c.currency,
            sum(c.amount - coalesce((SELECT sum(r.amount) FROM commission_reversals r
-                                     WHERE r.commission_id = c.id), 0)) AS total
+                                     WHERE r.commission_id = c.id), 0)
+                        + coalesce((SELECT sum(x.amount_change - x.reversed_change) FROM commission_rerates x
+                                     WHERE x.commission_id = c.id), 0)) AS total
       FROM commissions c WHERE c.status <> 'rejected'
      GROUP BY c.partner_id, c.currency
 ), manual AS (
@@ -108,7 +110,7 @@ SELECT id FROM customers ORDER BY random() LIMIT $1;
 -- customer's payments under that binding, and what was refunded of it.
 -- unsettled: the reconciler has not finished with it yet.
 SELECT p.id, p.external_id, c.id AS customer_id, c.external_id AS customer, p.amount, p.currency, p.product,
-       p.occurred_at, b.partner_id, b.bound_at,
+       p.occurred_at, p.received_at, b.partner_id, b.bound_at,
        count(*) OVER (PARTITION BY c.id, b.bound_at ORDER BY p.occurred_at, p.id) AS payment_index,
        coalesce((SELECT sum(r.amount) FROM refunds r WHERE r.purchase_id = p.id), 0) AS refunded,
        EXISTS (SELECT 1 FROM purchases_waiting w WHERE w.customer_external_id = p.customer_external_id AND w.purchase_id = p.id)
@@ -126,18 +128,34 @@ SELECT p.id, p.external_id, c.id AS customer_id, c.external_id AS customer, p.am
 
 -- name: verify-month-volumes
 -- What each partner's customers paid per calendar month (UTC) and
--- currency, each payment counted for the binding in force when it was
--- paid (as verify-payments finds it).
-SELECT b.partner_id, date_trunc('month', p.occurred_at AT TIME ZONE 'UTC') AS month, p.currency, sum(p.amount) AS volume
-  FROM customers c
-  JOIN purchases p ON p.customer_external_id = c.external_id
- CROSS JOIN LATERAL (
-        SELECT d.partner_id FROM attribution_decisions d
-         WHERE d.customer_id = c.id AND d.reason IN ('attributed', 'reassigned') AND d.partner_id IS NOT NULL
-           AND d.occurred_at <= p.occurred_at
-         ORDER BY d.occurred_at DESC, d.id DESC
-         LIMIT 1) b
- GROUP BY 1, 2, 3;
+-- currency net of refunds, each payment counted for the binding in force
+-- when it was paid (as verify-payments finds it). Payments and refunds
+-- received by the end of the hold ($1 days) after the next month starts
+-- are summed (late_at NULL); each one received later comes apart with the
+-- instant it was received (late_at).
+SELECT v.partner_id, v.month, v.currency,
+       CASE WHEN v.received_at > (v.month + interval '1 month' + make_interval(days => $1)) AT TIME ZONE 'UTC'
+            THEN v.received_at END AS late_at,
+       sum(v.amount) AS volume
+  FROM (SELECT b.partner_id, date_trunc('month', p.occurred_at AT TIME ZONE 'UTC') AS month, p.currency, x.amount, x.received_at
+          FROM customers c
+          JOIN purchases p ON p.customer_external_id = c.external_id
+         CROSS JOIN LATERAL (
+                SELECT d.partner_id FROM attribution_decisions d
+                 WHERE d.customer_id = c.id AND d.reason IN ('attributed', 'reassigned') AND d.partner_id IS NOT NULL
+                   AND d.occurred_at <= p.occurred_at
+                 ORDER BY d.occurred_at DESC, d.id DESC
+                 LIMIT 1) b
+         CROSS JOIN LATERAL (
+                SELECT p.amount, p.received_at
+                UNION ALL
+                SELECT -r.amount, r.received_at FROM refunds r WHERE r.purchase_id = p.id) x
+       ) v
+ GROUP BY 1, 2, 3, 4;
+
+-- name: verify-tier-months-due
+-- Partner months whose re-rating the reconciler has not done yet.
+SELECT partner_id, month FROM tier_months_due;
 
 -- name: verify-customers
 -- The customers in $1 (NULL: every one), with whether lead rules were
@@ -147,5 +165,5 @@ SELECT id, external_id, partner_id, bound_at, lead_paid_at IS NOT NULL AS lead_p
 
 -- name: verify-stored-commissions
 SELECT c.id, coalesce(c.purchase_id, 0) AS purchase_id, c.customer_id, c.event, c.partner_id, c.level, c.amount,
-       c.reversed_amount, c.currency, c.status = 'rejected' AS rejected
+       c.rerated_amount, c.reversed_amount, c.currency, c.status = 'rejected' AS rejected, c.created_at
   FROM commissions c WHERE $1::bigint[] IS NULL OR c.customer_id = ANY($1::bigint[]);
