@@ -64,7 +64,7 @@ func runServe(ctx context.Context, m *Main, args []string) error {
 		return err
 	}
 	trackerApp := newApp("partnerka-tracker", m.Logger, nil)
-	mountOps(trackerApp, db, rdb, reg)
+	mountOps(trackerApp, db, rdb)
 	trk.Mount(trackerApp)
 
 	// One site, two surfaces: the back office is mounted before the
@@ -72,7 +72,7 @@ func runServe(ctx context.Context, m *Main, args []string) error {
 	site := &web.Site{DB: db, Redis: rdb, Logger: m.Logger, TrackerURL: m.Config.TrackerURL, CabinetURL: m.Config.CabinetURL,
 		Secure: strings.HasPrefix(m.Config.CabinetURL, "https://"), Proxies: proxies, Now: m.clock()}
 	cabinetApp := newApp("partnerka-cabinet", m.Logger, site.ErrorPage)
-	mountOps(cabinetApp, db, rdb, reg)
+	mountOps(cabinetApp, db, rdb)
 	if site.Mailer, err = m.mailer(); err != nil {
 		return err
 	}
@@ -94,18 +94,24 @@ func runServe(ctx context.Context, m *Main, args []string) error {
 		return err
 	}
 
-	listeners := []struct {
-		name, addr string
-		app        *fiber.App
-	}{
-		{"tracker", m.Config.TrackerAddr, trackerApp},
-		{"cabinet", m.Config.CabinetAddr, cabinetApp},
+	type listener struct {
+		name, addr, setting string
+		app                 *fiber.App
+	}
+	listeners := []listener{
+		{"tracker", m.Config.TrackerAddr, "PARTNERKA_TRACKER_ADDR", trackerApp},
+		{"cabinet", m.Config.CabinetAddr, "PARTNERKA_CABINET_ADDR", cabinetApp},
+	}
+	metricsURL := MetricsOff
+	if m.Config.MetricsAddr != MetricsOff {
+		listeners = append(listeners, listener{"metrics", m.Config.MetricsAddr, "PARTNERKA_METRICS_ADDR", newMetricsApp(m.Logger, reg)})
+		metricsURL = "http://" + m.Config.MetricsAddr + "/metrics"
 	}
 	errc := make(chan error, len(listeners))
 	for _, l := range listeners {
 		ln, err := net.Listen("tcp", l.addr)
 		if err != nil {
-			return fmt.Errorf("%s cannot listen on %s: %v", l.name, l.addr, err)
+			return fmt.Errorf("%s cannot listen on %s (%s): %v", l.name, l.addr, l.setting, err)
 		}
 		go func() {
 			if err := l.app.Listener(ln); err != nil {
@@ -120,7 +126,7 @@ func runServe(ctx context.Context, m *Main, args []string) error {
 		}()
 	}
 	m.Logger.Info("serving", "tracker", m.Config.TrackerURL, "cabinet", m.Config.CabinetURL,
-		"admin", m.Config.CabinetURL+"/admin")
+		"admin", m.Config.CabinetURL+"/admin", "metrics", metricsURL)
 
 	var wg sync.WaitGroup
 	if m.Config.ReconcileInterval > 0 {
