@@ -58,7 +58,7 @@ func (s *Server) renderPayouts(c *fiber.Ctx, amount, currency string, formErr er
 func (s *Server) requestPayout(c *fiber.Ctx) error {
 	u := web.CurrentUser(c)
 	if u.Role != partnerka.RoleOwner {
-		return c.Status(fiber.StatusForbidden).SendString(web.T(u.Locale, "members_cannot"))
+		return web.Forbidden("members_cannot")
 	}
 	amount := strings.TrimSpace(strings.ReplaceAll(c.FormValue("amount"), ",", "."))
 	currency := strings.ToUpper(strings.TrimSpace(c.FormValue("currency")))
@@ -103,7 +103,7 @@ func (s *Server) requestPayout(c *fiber.Ctx) error {
 func (s *Server) cancelPayout(c *fiber.Ctx) error {
 	u := web.CurrentUser(c)
 	if u.Role != partnerka.RoleOwner {
-		return c.Status(fiber.StatusForbidden).SendString(web.T(u.Locale, "members_cannot"))
+		return web.Forbidden("members_cannot")
 	}
 	id, err := web.RouteID(c, "id")
 	if err != nil {

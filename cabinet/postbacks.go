@@ -69,7 +69,7 @@ func (s *Server) postbackView(c *fiber.Ctx, u *partnerka.User, in *settingsInput
 func (s *Server) savePostback(c *fiber.Ctx) error {
 	u := web.CurrentUser(c)
 	if u.Role != partnerka.RoleOwner {
-		return c.Status(fiber.StatusForbidden).SendString(web.T(u.Locale, "members_cannot"))
+		return web.Forbidden("members_cannot")
 	}
 	url := strings.TrimSpace(c.FormValue("postback_url"))
 	if err := partnerka.CheckPostbackURL(url); err != nil {
@@ -87,7 +87,7 @@ func (s *Server) savePostback(c *fiber.Ctx) error {
 func (s *Server) testPostback(c *fiber.Ctx) error {
 	u := web.CurrentUser(c)
 	if u.Role != partnerka.RoleOwner || s.SamplePostback == nil {
-		return c.Status(fiber.StatusForbidden).SendString(web.T(u.Locale, "members_cannot"))
+		return web.Forbidden("members_cannot")
 	}
 	ctx := c.UserContext()
 	now := s.Now().UTC().Truncate(time.Microsecond)

@@ -83,7 +83,7 @@ func (s *Server) renderSettings(c *fiber.Ctx, in *settingsInput, status int) err
 func (s *Server) saveSettings(c *fiber.Ctx) error {
 	u := web.CurrentUser(c)
 	if u.Role != partnerka.RoleOwner {
-		return c.Status(fiber.StatusForbidden).SendString(web.T(u.Locale, "members_cannot"))
+		return web.Forbidden("members_cannot")
 	}
 	method := c.FormValue("method")
 	account := strings.TrimSpace(c.FormValue("account"))

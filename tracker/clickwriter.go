@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"log/slog"
+	"net"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -85,12 +86,14 @@ var errNotRecorded = errors.New("click not recorded")
 // back.
 func (w *ClickWriter) Write(c *storage.StreamClick) error {
 	if !w.healthy.Load() {
+		w.metrics.lost(UnrecordedRedisDown)
 		return errNotRecorded
 	}
 	w.mu.Lock()
 	b := w.open
 	if b.n >= w.maxBatch {
 		w.mu.Unlock()
+		w.metrics.lost(UnrecordedOverload)
 		return errNotRecorded // the writer is far behind: shed, never queue without bound
 	}
 	if b.n == 0 {
@@ -106,7 +109,21 @@ func (w *ClickWriter) Write(c *storage.StreamClick) error {
 	// No timer per request: the watchdog in Run fails a batch past its
 	// deadline, so this wait ends within the timeout plus one tick.
 	<-b.done
+	if b.err != nil {
+		w.metrics.lost(unrecordedReason(b.err))
+	}
 	return b.err
+}
+
+// unrecordedReason tells a batch that Redis did not acknowledge in time
+// (the watchdog failed it, or the write ran out of time) from one whose
+// write failed.
+func unrecordedReason(err error) string {
+	var ne net.Error
+	if err == errNotRecorded || errors.Is(err, context.DeadlineExceeded) || errors.As(err, &ne) && ne.Timeout() {
+		return UnrecordedTimeout
+	}
+	return UnrecordedWriteFailed
 }
 
 // Run writes batches until ctx ends, then flushes what is open. Writers

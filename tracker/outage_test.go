@@ -4,87 +4,21 @@ import (
 	"context"
 	"io"
 	"log/slog"
-	"net"
-	"net/url"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/gofiber/fiber/v2"
 	"github.com/prometheus/client_golang/prometheus"
 
-	"partnerka/storage"
 	"partnerka/storage/storagetest"
 )
-
-// pgProxy forwards TCP connections to PostgreSQL until cut, when it
-// closes every connection and refuses new ones: a database outage as the
-// program sees it.
-type pgProxy struct {
-	ln    net.Listener
-	mu    sync.Mutex
-	conns []net.Conn
-}
-
-func newPGProxy(t *testing.T, target string) *pgProxy {
-	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	p := &pgProxy{ln: ln}
-	go func() {
-		for {
-			c, err := ln.Accept()
-			if err != nil {
-				return
-			}
-			up, err := net.Dial("tcp", target)
-			if err != nil {
-				c.Close()
-				continue
-			}
-			p.mu.Lock()
-			p.conns = append(p.conns, c, up)
-			p.mu.Unlock()
-			go func() { io.Copy(up, c); up.Close() }()
-			go func() { io.Copy(c, up); c.Close() }()
-		}
-	}()
-	t.Cleanup(p.cut)
-	return p
-}
-
-func (p *pgProxy) cut() {
-	p.ln.Close()
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	for _, c := range p.conns {
-		c.Close()
-	}
-	p.conns = nil
-}
 
 // Issue 17, F10: with PostgreSQL down the vendor API answered 500
 // internal instead of the documented 503 unavailable, and an integration
 // that retries only 503 dropped the purchase.
 func TestAPIWhenTheDatabaseIsDown(t *testing.T) {
-	dsn := storagetest.DatabaseURL(t)
-	u, err := url.Parse(dsn)
-	if err != nil {
-		t.Fatal(err)
-	}
-	proxy := newPGProxy(t, u.Host)
-	u.Host = proxy.ln.Addr().String()
+	db, proxy := storagetest.NewDBBehindProxy(t)
 	ctx := context.Background()
-	db, err := storage.Open(ctx, u.String())
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
-	if err := db.Prepare(ctx); err != nil {
-		t.Fatal(err)
-	}
 	if _, err := db.LoadSeed(ctx, trackerSeed()); err != nil {
 		t.Fatal(err)
 	}
@@ -104,7 +38,7 @@ func TestAPIWhenTheDatabaseIsDown(t *testing.T) {
 	if status, out := f.api(t, "POST", "/api/v1/purchases", "application/json", `{"id":"up","customer_id":"c1","amount":"1.00","currency":"USD"}`); status != 201 {
 		t.Fatalf("with the database up: %d %v", status, out)
 	}
-	proxy.cut()
+	proxy.Cut()
 	for _, body := range []string{
 		`{"id":"down","customer_id":"c1","amount":"1.00","currency":"USD"}`,
 		`{"id":"down","customer_id":"c1","amount":"1.00","currency":"USD"}`, // again, on a fresh connection

@@ -1,15 +1,12 @@
 package web
 
 import (
-	"errors"
 	"net/http"
 	"strconv"
 	"time"
 
 	"github.com/gofiber/fiber/v2"
 	"github.com/gofiber/fiber/v2/middleware/filesystem"
-
-	"partnerka"
 )
 
 // routes adds the middleware every page runs and the public pages of
@@ -49,22 +46,4 @@ func (s *Site) securityHeaders(c *fiber.Ctx) error {
 	c.Set("Referrer-Policy", "same-origin")
 	c.Set("Content-Security-Policy", "default-src 'self'; style-src 'self'; img-src 'self' data:; form-action 'self'; frame-ancestors 'none'")
 	return c.Next()
-}
-
-// errorPages answers a domain error a handler returns (not found, a
-// conflict...) with its status and message; internal errors go on to the
-// app's handler, which logs them and says only "Internal error".
-func (s *Site) errorPages(c *fiber.Ctx) error {
-	err := c.Next()
-	if err == nil {
-		return nil
-	}
-	var fe *fiber.Error
-	if errors.As(err, &fe) {
-		return c.Status(fe.Code).SendString(fe.Message)
-	}
-	if code := partnerka.ErrorCode(err); code != partnerka.EINTERNAL {
-		return c.Status(partnerka.StatusOf(err)).SendString(partnerka.ErrorMessage(err))
-	}
-	return err
 }

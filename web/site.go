@@ -10,6 +10,7 @@ import (
 	"bytes"
 	"context"
 	"embed"
+	"fmt"
 	"html/template"
 	"io/fs"
 	"log/slog"
@@ -119,7 +120,7 @@ func (s *Site) AddPages(fsys fs.FS, dir string) error {
 var templateFuncs = template.FuncMap{"join": strings.Join}
 
 // Page renders a page into its layout. Rendering goes to a buffer first,
-// so a template error becomes a clean 500 rather than half a page.
+// so a template error becomes the 500 page rather than half a page.
 func (s *Site) Page(c *fiber.Ctx, name, locale, title string, data fiber.Map) []byte {
 	data["Title"] = title
 	data["Locale"] = locale
@@ -140,6 +141,9 @@ func (s *Site) Page(c *fiber.Ctx, name, locale, title string, data fiber.Map) []
 	s.pagesMu.Unlock()
 	var buf bytes.Buffer
 	if err := t.Execute(&buf, data); err != nil {
+		if name != "error" {
+			return s.errorBody(c, fmt.Errorf("render %s: %w", name, err))
+		}
 		s.Logger.Error("render", "page", name, "err", err)
 		c.Status(fiber.StatusInternalServerError)
 		return []byte("Internal error")

@@ -41,11 +41,15 @@ type Config struct {
 	SMTPURL  string `env:"SMTP_URL" secret:"true" doc:"SMTP server for email (smtp://user:password@host:587); empty logs email instead of sending it"`
 	MailFrom string `env:"MAIL_FROM" doc:"sender of email, such as Partners <partners@example.com>; required with SMTP_URL"`
 
-	DebugAddr string `env:"DEBUG_ADDR" doc:"listen address of net/http/pprof (and, for a reconcile loop, /metrics); empty turns it off"`
+	MetricsAddr string `env:"METRICS_ADDR" doc:"listen address of serve's Prometheus /metrics, apart from the public ports; off turns it off"`
+	DebugAddr   string `env:"DEBUG_ADDR" doc:"listen address of net/http/pprof (and, for a reconcile loop, /metrics); empty turns it off"`
 
 	LogFormat string `env:"LOG_FORMAT" doc:"auto, json or text"`
 	LogLevel  string `env:"LOG_LEVEL" doc:"debug, info, warn or error"`
 }
+
+// MetricsOff as PARTNERKA_METRICS_ADDR serves no metrics.
+const MetricsOff = "off"
 
 // DefaultConfig returns the configuration `make run` works with.
 func DefaultConfig() Config {
@@ -57,6 +61,7 @@ func DefaultConfig() Config {
 		CabinetAddr:       "127.0.0.1:8081",
 		TrackerURL:        "http://127.0.0.1:8080",
 		CabinetURL:        "http://127.0.0.1:8081",
+		MetricsAddr:       "127.0.0.1:8082",
 		ReconcileInterval: 5 * time.Second,
 		ReclaimAfter:      time.Minute,
 		ReconcileBatch:    5000,
@@ -126,6 +131,9 @@ func (c Config) Validate() error {
 		if _, _, err := net.SplitHostPort(a.value); err != nil {
 			return fmt.Errorf("%s must be host:port, not %q", a.name, a.value)
 		}
+	}
+	if _, _, err := net.SplitHostPort(c.MetricsAddr); err != nil && c.MetricsAddr != MetricsOff {
+		return fmt.Errorf("PARTNERKA_METRICS_ADDR must be host:port (127.0.0.1:8082) or off, not %q", c.MetricsAddr)
 	}
 	for _, u := range []struct{ name, value string }{
 		{"PARTNERKA_TRACKER_URL", c.TrackerURL}, {"PARTNERKA_CABINET_URL", c.CabinetURL},

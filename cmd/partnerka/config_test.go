@@ -84,6 +84,7 @@ func TestValidate(t *testing.T) {
 	}{
 		{"database URL", func(c *Config) { c.DatabaseURL = "localhost" }, "PARTNERKA_DATABASE_URL"},
 		{"listen address", func(c *Config) { c.TrackerAddr = "8080" }, "PARTNERKA_TRACKER_ADDR"},
+		{"metrics address", func(c *Config) { c.MetricsAddr = "9090" }, "PARTNERKA_METRICS_ADDR"},
 		{"public URL", func(c *Config) { c.CabinetURL = "ftp://x" }, "PARTNERKA_CABINET_URL"},
 		{"redirect timeout", func(c *Config) { c.RedirectTimeout = 0 }, "PARTNERKA_REDIRECT_TIMEOUT"},
 		{"log format", func(c *Config) { c.LogFormat = "xml" }, "PARTNERKA_LOG_FORMAT"},
@@ -100,6 +101,11 @@ func TestValidate(t *testing.T) {
 				t.Errorf("got %v, want one line naming %s", err, tc.want)
 			}
 		})
+	}
+	off := DefaultConfig()
+	off.MetricsAddr = MetricsOff
+	if err := off.Validate(); err != nil {
+		t.Errorf("PARTNERKA_METRICS_ADDR=off: %v", err)
 	}
 	if err := (Config{Secret: "short"}).RequireSecret(); err == nil {
 		t.Error("a short secret is accepted")

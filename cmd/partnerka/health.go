@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"log/slog"
 	"time"
 
 	"github.com/gofiber/fiber/v2"
@@ -12,9 +13,11 @@ import (
 	"partnerka/storage"
 )
 
-// mountOps adds the endpoints operators and load balancers use: liveness,
-// readiness (PostgreSQL and Redis reachable, schema current) and metrics.
-func mountOps(app *fiber.App, db *storage.DB, rdb *storage.Redis, reg *prometheus.Registry) {
+// mountOps adds the endpoints load balancers use: liveness and readiness
+// (PostgreSQL and Redis reachable, schema current). Metrics are not among
+// them: they tell how the program runs, and are served only on the
+// metrics address (newMetricsApp).
+func mountOps(app *fiber.App, db *storage.DB, rdb *storage.Redis) {
 	app.Get("/healthz", func(c *fiber.Ctx) error {
 		return c.SendString("ok\n")
 	})
@@ -36,5 +39,12 @@ func mountOps(app *fiber.App, db *storage.DB, rdb *storage.Redis, reg *prometheu
 		}
 		return c.JSON(checks)
 	})
+}
+
+// newMetricsApp serves the registry's metrics at /metrics, for the
+// operator's address (PARTNERKA_METRICS_ADDR) alone.
+func newMetricsApp(logger *slog.Logger, reg *prometheus.Registry) *fiber.App {
+	app := newApp("partnerka-metrics", logger, nil)
 	app.Get("/metrics", adaptor.HTTPHandler(promhttp.HandlerFor(reg, promhttp.HandlerOpts{})))
+	return app
 }

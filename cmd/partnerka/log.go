@@ -1,9 +1,14 @@
 package main
 
 import (
+	"context"
+	"fmt"
 	"io"
 	"log/slog"
 	"os"
+	"strings"
+
+	"github.com/redis/go-redis/v9"
 )
 
 // newLogger logs JSON when stderr is not a terminal (a service manager or a
@@ -25,3 +30,16 @@ func newLogger(w io.Writer, format, level string) *slog.Logger {
 	}
 	return slog.New(slog.NewJSONHandler(w, opts))
 }
+
+// redisLogger writes go-redis's own lines (a dial that failed, a pool
+// that gave up) through the program's logger, so they are JSON like every
+// other line, not plain text between them.
+type redisLogger struct{ logger *slog.Logger }
+
+func (l redisLogger) Printf(ctx context.Context, format string, v ...any) {
+	l.logger.WarnContext(ctx, strings.TrimPrefix(fmt.Sprintf(format, v...), "redis: "), "component", "go-redis")
+}
+
+// logRedisTo routes go-redis's lines to logger. go-redis keeps one logger
+// for the whole process: the last command to set up logging owns it.
+func logRedisTo(logger *slog.Logger) { redis.SetLogger(redisLogger{logger}) }

@@ -105,6 +105,7 @@ func (m *Main) ParseConfig(getenv func(string) string) error {
 	}
 	m.Config = c
 	m.Logger = newLogger(m.Stderr, c.LogFormat, c.LogLevel)
+	logRedisTo(m.Logger)
 	return nil
 }
 

@@ -33,6 +33,7 @@ func testEnv(t *testing.T) map[string]string {
 		"PARTNERKA_REDIS_PREFIX": fmt.Sprintf("t%d:", time.Now().UnixNano()),
 		"PARTNERKA_SECRET":       "0123456789abcdef0123456789abcdef",
 		"PARTNERKA_LOG_FORMAT":   "json",
+		"PARTNERKA_METRICS_ADDR": freeAddr(t), // not the default port: tests may run beside a served program
 	}
 }
 
@@ -200,7 +201,7 @@ func TestServe(t *testing.T) {
 		{"http://" + tracker + "/healthz", "ok"},
 		{"http://" + tracker + "/readyz", `"schema":"ok"`},
 		{"http://" + cabinet + "/readyz", `"redis":"ok"`},
-		{"http://" + cabinet + "/metrics", "go_goroutines"},
+		{"http://" + e["PARTNERKA_METRICS_ADDR"] + "/metrics", "partnerka_clicks_total"},
 		{"http://" + cabinet + "/", "Demo CRM partner program"},
 	} {
 		code, body := get(tc.url)
@@ -208,11 +209,30 @@ func TestServe(t *testing.T) {
 			t.Errorf("GET %s: %d %q, want 200 with %q", tc.url, code, body, tc.want)
 		}
 	}
+	// Issue 17, F14: /metrics was public on the tracker's and the
+	// cabinet's ports. It is served on the metrics address alone: the
+	// tracker answers 404, the cabinet what it answers for any path a
+	// signed-out visitor asks for that is not a page (sign in first).
+	noFollow := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	for _, tc := range []struct {
+		url      string
+		status   int
+		location string
+	}{{"http://" + tracker + "/metrics", http.StatusNotFound, ""}, {"http://" + cabinet + "/metrics", http.StatusSeeOther, "/login"}} {
+		resp, err := noFollow.Get(tc.url)
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if resp.StatusCode != tc.status || resp.Header.Get("Location") != tc.location || strings.Contains(string(b), "partnerka_") {
+			t.Errorf("GET %s: %d %q %q, want %d to %q without metrics", tc.url, resp.StatusCode, resp.Header.Get("Location"), b, tc.status, tc.location)
+		}
+	}
 	// Issue 17, F8: more than about 4 KB of headers got 431 and no
 	// redirect. A visitor carrying 12 KB of the vendor's cookies is
 	// redirected, and signs in.
 	big := &http.Cookie{Name: "_vendor_analytics", Value: strings.Repeat("a", 12<<10)}
-	noFollow := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
 	for _, tc := range []struct {
 		url  string
 		want int
@@ -245,7 +265,7 @@ func TestServe(t *testing.T) {
 	}
 	// Its passes and the outbox show in the metrics.
 	for deadline := time.Now().Add(5 * time.Second); ; time.Sleep(50 * time.Millisecond) {
-		_, body := get("http://" + tracker + "/metrics")
+		_, body := get("http://" + e["PARTNERKA_METRICS_ADDR"] + "/metrics")
 		if strings.Contains(body, "partnerka_reconcile_last_pass_timestamp_seconds") &&
 			strings.Contains(body, `partnerka_outbox_messages{kind="notice",state="waiting"}`) {
 			break

@@ -63,16 +63,16 @@ func runServe(ctx context.Context, m *Main, args []string) error {
 	if err := trk.Start(bg); err != nil {
 		return err
 	}
-	trackerApp := newApp("partnerka-tracker", m.Logger)
-	mountOps(trackerApp, db, rdb, reg)
+	trackerApp := newApp("partnerka-tracker", m.Logger, nil)
+	mountOps(trackerApp, db, rdb)
 	trk.Mount(trackerApp)
 
-	cabinetApp := newApp("partnerka-cabinet", m.Logger)
-	mountOps(cabinetApp, db, rdb, reg)
 	// One site, two surfaces: the back office is mounted before the
 	// cabinet, whose partner guard answers every path mounted after it.
 	site := &web.Site{DB: db, Redis: rdb, Logger: m.Logger, TrackerURL: m.Config.TrackerURL, CabinetURL: m.Config.CabinetURL,
 		Secure: strings.HasPrefix(m.Config.CabinetURL, "https://"), Proxies: proxies, Now: m.clock()}
+	cabinetApp := newApp("partnerka-cabinet", m.Logger, site.ErrorPage)
+	mountOps(cabinetApp, db, rdb)
 	if site.Mailer, err = m.mailer(); err != nil {
 		return err
 	}
@@ -94,18 +94,24 @@ func runServe(ctx context.Context, m *Main, args []string) error {
 		return err
 	}
 
-	listeners := []struct {
-		name, addr string
-		app        *fiber.App
-	}{
-		{"tracker", m.Config.TrackerAddr, trackerApp},
-		{"cabinet", m.Config.CabinetAddr, cabinetApp},
+	type listener struct {
+		name, addr, setting string
+		app                 *fiber.App
+	}
+	listeners := []listener{
+		{"tracker", m.Config.TrackerAddr, "PARTNERKA_TRACKER_ADDR", trackerApp},
+		{"cabinet", m.Config.CabinetAddr, "PARTNERKA_CABINET_ADDR", cabinetApp},
+	}
+	metricsURL := MetricsOff
+	if m.Config.MetricsAddr != MetricsOff {
+		listeners = append(listeners, listener{"metrics", m.Config.MetricsAddr, "PARTNERKA_METRICS_ADDR", newMetricsApp(m.Logger, reg)})
+		metricsURL = "http://" + m.Config.MetricsAddr + "/metrics"
 	}
 	errc := make(chan error, len(listeners))
 	for _, l := range listeners {
 		ln, err := net.Listen("tcp", l.addr)
 		if err != nil {
-			return fmt.Errorf("%s cannot listen on %s: %v", l.name, l.addr, err)
+			return fmt.Errorf("%s cannot listen on %s (%s): %v", l.name, l.addr, l.setting, err)
 		}
 		go func() {
 			if err := l.app.Listener(ln); err != nil {
@@ -120,7 +126,7 @@ func runServe(ctx context.Context, m *Main, args []string) error {
 		}()
 	}
 	m.Logger.Info("serving", "tracker", m.Config.TrackerURL, "cabinet", m.Config.CabinetURL,
-		"admin", m.Config.CabinetURL+"/admin")
+		"admin", m.Config.CabinetURL+"/admin", "metrics", metricsURL)
 
 	var wg sync.WaitGroup
 	if m.Config.ReconcileInterval > 0 {
@@ -152,8 +158,10 @@ func runServe(ctx context.Context, m *Main, args []string) error {
 
 // newApp returns a fiber app with the settings every surface shares: no
 // banner, a body limit (large enough for CSV imports; JSON endpoints
-// enforce their own), and errors rendered through the domain error table.
-func newApp(name string, logger *slog.Logger) *fiber.App {
+// enforce their own), and errors rendered through the domain error table:
+// the vendor API's as its JSON errors, the others by errorPage (the web
+// site's error page) or, when it is nil, as a line of text.
+func newApp(name string, logger *slog.Logger, errorPage fiber.ErrorHandler) *fiber.App {
 	return fiber.New(fiber.Config{
 		AppName:               name,
 		DisableStartupMessage: true,
@@ -168,6 +176,9 @@ func newApp(name string, logger *slog.Logger) *fiber.App {
 		ErrorHandler: func(c *fiber.Ctx, err error) error {
 			if strings.HasPrefix(c.Path(), "/api/") {
 				return tracker.WriteAPIError(c, logger, err)
+			}
+			if errorPage != nil {
+				return errorPage(c, err)
 			}
 			var fe *fiber.Error
 			if errors.As(err, &fe) {

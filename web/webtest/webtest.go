@@ -65,7 +65,11 @@ func Staff(user UserFunc) []partnerka.User {
 // nil), its clock at Now.
 func NewDB(t *testing.T, seed func(UserFunc) storage.Seed) (*storage.DB, *storage.SeedResult) {
 	t.Helper()
-	db := storagetest.NewDB(t)
+	return seedDB(t, storagetest.NewDB(t), seed)
+}
+
+func seedDB(t *testing.T, db *storage.DB, seed func(UserFunc) storage.Seed) (*storage.DB, *storage.SeedResult) {
+	t.Helper()
 	db.Now = func() time.Time { return Now } // the seed is dated by the fixture's clock too
 	hash, err := web.HashPassword(Password)
 	if err != nil {
@@ -115,6 +119,20 @@ type Fixture struct {
 func New(t *testing.T, seed func(UserFunc) storage.Seed, mount func(site *web.Site, r fiber.Router) error) *Fixture {
 	t.Helper()
 	db, res := NewDB(t, seed)
+	return newFixture(t, db, res, mount)
+}
+
+// NewBehindProxy is New over a database reached through a proxy: cutting
+// it is a database outage as the site sees it.
+func NewBehindProxy(t *testing.T, seed func(UserFunc) storage.Seed, mount func(site *web.Site, r fiber.Router) error) (*Fixture, *storagetest.Proxy) {
+	t.Helper()
+	db, proxy := storagetest.NewDBBehindProxy(t)
+	db, res := seedDB(t, db, seed)
+	return newFixture(t, db, res, mount), proxy
+}
+
+func newFixture(t *testing.T, db *storage.DB, res *storage.SeedResult, mount func(site *web.Site, r fiber.Router) error) *Fixture {
+	t.Helper()
 	mail := &RecordingMailer{}
 	site := &web.Site{DB: db, Logger: slog.New(slog.NewTextHandler(io.Discard, nil)), TrackerURL: "http://t.test",
 		CabinetURL: "http://c.test", Mailer: mail, Now: func() time.Time { return Now }}

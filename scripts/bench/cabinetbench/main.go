@@ -122,7 +122,7 @@ func run(adminURL, redisURL, bin string, nClicks, nCustomers, nCommissions, n in
 	cmd := exec.Command(bin, "serve")
 	cmd.Env = append(os.Environ(), "PARTNERKA_DATABASE_URL="+dsn, "PARTNERKA_REDIS_URL="+redisURL, "PARTNERKA_REDIS_PREFIX=benchcab:",
 		"PARTNERKA_SECRET=bench-secret-0123456789abcdef0123456789", "PARTNERKA_CABINET_ADDR="+addr, "PARTNERKA_TRACKER_ADDR="+taddr,
-		"PARTNERKA_RECONCILE_INTERVAL=0", "PARTNERKA_LOG_LEVEL=warn")
+		"PARTNERKA_RECONCILE_INTERVAL=0", "PARTNERKA_LOG_LEVEL=warn", "PARTNERKA_METRICS_ADDR=off")
 	cmd.Stderr = os.Stderr
 	if err := cmd.Start(); err != nil {
 		return err

@@ -86,12 +86,13 @@ end
 `), 0o644)
 
 	trackerAddr, cabinetAddr, bareAddr, floorAddr := benchdb.FreeAddr(), benchdb.FreeAddr(), benchdb.FreeAddr(), benchdb.FreeAddr()
+	metricsAddr := benchdb.FreeAddr()
 	prefix := fmt.Sprintf("bench%d:", time.Now().Unix())
 	tracker := exec.Command(filepath.Join(bin, "partnerka"), "serve")
 	tracker.Env = append(os.Environ(),
 		"PARTNERKA_DATABASE_URL="+dsn, "PARTNERKA_REDIS_URL="+redisURL, "PARTNERKA_REDIS_PREFIX="+prefix,
 		"PARTNERKA_SECRET=bench-secret-0123456789abcdef0123456789",
-		"PARTNERKA_TRACKER_ADDR="+trackerAddr, "PARTNERKA_CABINET_ADDR="+cabinetAddr,
+		"PARTNERKA_TRACKER_ADDR="+trackerAddr, "PARTNERKA_CABINET_ADDR="+cabinetAddr, "PARTNERKA_METRICS_ADDR="+metricsAddr,
 		"PARTNERKA_RECONCILE_INTERVAL=0", "PARTNERKA_LOG_LEVEL=warn")
 	debugAddr := benchdb.FreeAddr()
 	if profileFile != "" {
@@ -140,7 +141,7 @@ end
 		}
 		cpuFloor, cpuFloorRedis := procCPU(floor.Process.Pid)-cpuFloor, redisCPU(ctx, rdb)-redisBefore
 		before := lastEntry(ctx, rdb)
-		recBefore := metric("http://"+trackerAddr+"/metrics", `partnerka_clicks_total{outcome="recorded"}`)
+		recBefore := metric("http://"+metricsAddr+"/metrics", `partnerka_clicks_total{outcome="recorded"}`)
 		cpuBefore, redisBefore := procCPU(tracker.Process.Pid), redisCPU(ctx, rdb)
 		if i == 1 && profileFile != "" {
 			go fetchProfile("http://"+debugAddr+"/debug/pprof/profile?seconds="+strconv.Itoa(int(dur.Seconds())-2), profileFile)
@@ -151,7 +152,7 @@ end
 			return err
 		}
 		time.Sleep(300 * time.Millisecond) // let in-flight writes of closed connections land
-		recAfter := metric("http://"+trackerAddr+"/metrics", `partnerka_clicks_total{outcome="recorded"}`)
+		recAfter := metric("http://"+metricsAddr+"/metrics", `partnerka_clicks_total{outcome="recorded"}`)
 		inStream, entries, err := countClicks(ctx, rdb, before)
 		if err != nil {
 			return err
