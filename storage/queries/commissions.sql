@@ -340,6 +340,7 @@ SELECT k.id, k.partner_id, k.plan_version_id, k.rule_id, k.level, k.base_amount,
    AND k.earned_at < ((m.month AT TIME ZONE 'UTC') + interval '1 month') AT TIME ZONE 'UTC'
   JOIN purchases p ON p.id = k.purchase_id
  WHERE k.event = 'sale' AND k.status <> 'rejected' AND k.percent IS NOT NULL
+   AND EXISTS (SELECT 1 FROM plan_rule_tiers t WHERE t.rule_id = k.rule_id)
    AND k.created_at <= ((m.month AT TIME ZONE 'UTC') + make_interval(days => $3)) AT TIME ZONE 'UTC'
  ORDER BY k.id
    FOR UPDATE OF k;
