@@ -1,6 +1,8 @@
 package cabinet
 
 import (
+	"context"
+	"fmt"
 	"strings"
 
 	"github.com/gofiber/fiber/v2"
@@ -26,7 +28,12 @@ func (s *Server) renderApply(c *fiber.Ctx, f applyForm, formErr error, status in
 	return c.Status(status).Type("html").Send(s.Page(c, "apply", locale, web.T(locale, "apply"), data))
 }
 
-// submitApplication creates a partner waiting for approval, and its owner.
+// submitApplication creates a partner waiting for approval, and its
+// owner. An email that already has an account (a partner's or the
+// program team's) gets the same answer as a new one, "check your email",
+// and no application: whoever applied learns nothing of who has an
+// account. The address gets an email either way (sendApplicationEmail),
+// after the answer and within ApplicationLimit.
 func (s *Server) submitApplication(c *fiber.Ctx) error {
 	f := applyForm{Kind: c.FormValue("kind"), Name: strings.TrimSpace(c.FormValue("name")),
 		ContactName: strings.TrimSpace(c.FormValue("contact_name")), Email: partnerka.NormalizeEmail(c.FormValue("email")),
@@ -42,14 +49,66 @@ func (s *Server) submitApplication(c *fiber.Ctx) error {
 			ContactName: f.ContactName, Email: f.Email, Phone: f.Phone, Website: f.Website, Promotion: f.Promotion,
 			Locale: s.Locale(c), PasswordHash: hash})
 	}
-	if err != nil {
+	taken := partnerka.ErrorCode(err) == partnerka.ECONFLICT && partnerka.ErrorField(err) == "email"
+	if err != nil && !taken {
 		if partnerka.ErrorCode(err) == partnerka.EINTERNAL {
 			return err
 		}
 		return s.renderApply(c, f, err, fiber.StatusUnprocessableEntity)
 	}
+	ok, err := s.DB.AllowEmailRequest(c.UserContext(), storage.EmailApplication, f.Email, s.Address(c), s.Now(), web.ApplicationLimit)
+	if err != nil {
+		return err
+	}
+	if ok {
+		email, locale := strings.Clone(f.Email), s.Locale(c)
+		s.Later("application email", func(ctx context.Context) error { return s.sendApplicationEmail(ctx, email, locale, taken) })
+	}
 	return c.Redirect("/apply?done=1", fiber.StatusSeeOther)
 }
+
+// sendApplicationEmail tells the address of an application what comes
+// next: for a new application that it is received (in the applicant's
+// language); for an address that has an account, that someone applied
+// with it, and how to sign in or set a new password (in the account's
+// language; nothing to a disabled account). Neither repeats what was
+// typed in the form: the email could be anyone's.
+func (s *Server) sendApplicationEmail(ctx context.Context, email, locale string, taken bool) error {
+	st, err := s.DB.Settings(ctx)
+	if err != nil {
+		return err
+	}
+	subject, body := web.T(locale, "apply_mail_subject"), fmt.Sprintf(web.T(locale, "apply_mail_body"), st.Name)
+	if taken {
+		u, err := s.DB.UserByEmail(ctx, email)
+		switch {
+		case partnerka.ErrorCode(err) == partnerka.ENOTFOUND:
+			return nil
+		case err != nil:
+			return err
+		case u.DisabledAt != nil:
+			return nil
+		}
+		subject = web.T(u.Locale, "apply_taken_subject")
+		body = fmt.Sprintf(web.T(u.Locale, "apply_taken_body"), st.Name, s.CabinetURL+"/login", s.CabinetURL+"/password/forgot")
+	}
+	if err := s.Mailer.Send(ctx, email, st.Name+": "+subject, body); err != nil {
+		return fmt.Errorf("application email: %w", err)
+	}
+	return nil
+}
+
+var _ = web.AddMessages(map[string]string{
+	"apply_mail_subject":  "we received your partner application",
+	"apply_mail_body":     "Thank you for applying to the partner program of %s. We will email you once the application is reviewed; until then you cannot sign in yet.\n\nIf you did not apply, ignore this email.\n",
+	"apply_taken_subject": "an application with your email address",
+	"apply_taken_body":    "Someone applied to the partner program of %[1]s with this email address. The address already has an account, so no new application was made.\n\nSign in: %[2]s\nForgot your password? Set a new one: %[3]s\n\nIf it was not you, ignore this email: nothing has changed.\n",
+}, map[string]string{
+	"apply_mail_subject":  "ваша заявка партнёра получена",
+	"apply_mail_body":     "Спасибо за заявку на участие в партнёрской программе «%s». Мы напишем вам после её рассмотрения; до тех пор войти в кабинет нельзя.\n\nЕсли вы не подавали заявку, просто проигнорируйте это письмо.\n",
+	"apply_taken_subject": "заявка с вашим адресом почты",
+	"apply_taken_body":    "Кто-то подал заявку на участие в партнёрской программе «%[1]s» с этим адресом почты. У адреса уже есть аккаунт, поэтому новая заявка не создана.\n\nВойти: %[2]s\nЗабыли пароль? Задайте новый: %[3]s\n\nЕсли это были не вы, просто проигнорируйте это письмо: ничего не изменилось.\n",
+})
 
 func validateApplication(f applyForm) error {
 	switch {

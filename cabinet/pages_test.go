@@ -204,9 +204,9 @@ func TestApplyAndLanguage(t *testing.T) {
 	for k, v := range form {
 		bad[k] = v
 	}
-	bad.Set("email", "alpha@x.test")
-	if r, out := b.Do("POST", "/apply", bad); r.StatusCode != 422 || !strings.Contains(out, "sign in instead") || !strings.Contains(out, `value="Zeta Reviews"`) {
-		t.Errorf("taken email: %d\n%s", r.StatusCode, out)
+	bad.Set("promotion", " ")
+	if r, out := b.Do("POST", "/apply", bad); r.StatusCode != 422 || !strings.Contains(out, "how you will promote") || !strings.Contains(out, `value="Zeta Reviews"`) {
+		t.Errorf("no promotion: %d\n%s", r.StatusCode, out)
 	}
 	if r, _ := b.Do("POST", "/apply", form); r.StatusCode != 303 {
 		t.Fatalf("apply: %d", r.StatusCode)

@@ -29,7 +29,13 @@ func ownersOnly(c *fiber.Ctx, u *partnerka.User) error {
 	return c.Status(fiber.StatusForbidden).SendString(web.T(u.Locale, "team_owners_only"))
 }
 
-// inviteMember sends a one-time link to join the partner as a member.
+// inviteMember sends a one-time link to join the partner as a member. An
+// email that has an account elsewhere (another partner's, the program
+// team's) is answered exactly as a new one: the invitation is stored and
+// listed as pending, and one email goes to the address, there a notice
+// that it cannot join with this address, so no owner can learn from the
+// form which emails have accounts. Only a member of the owner's own team,
+// whom the settings page lists anyway, is refused.
 func (s *Server) inviteMember(c *fiber.Ctx) error {
 	u := web.CurrentUser(c)
 	if u.Role != partnerka.RoleOwner {
@@ -47,11 +53,11 @@ func (s *Server) inviteMember(c *fiber.Ctx) error {
 	}
 	token := web.RandomToken()
 	now := s.Now()
-	err := s.DB.Invite(ctx, s.Actor(c), *u.PartnerID, email, web.TokenHash(token), now, now.Add(inviteTTL))
+	res, err := s.DB.Invite(ctx, s.Actor(c), *u.PartnerID, email, web.TokenHash(token), now, now.Add(inviteTTL))
 	switch partnerka.ErrorCode(err) {
 	case "":
 	case partnerka.ECONFLICT:
-		return fail(fmt.Sprintf(web.T(u.Locale, "team_err_registered"), email))
+		return fail(fmt.Sprintf(web.T(u.Locale, "team_err_member"), email))
 	case partnerka.EFORBIDDEN:
 		return ownersOnly(c, u)
 	default:
@@ -65,9 +71,13 @@ func (s *Server) inviteMember(c *fiber.Ctx) error {
 	if from == "" {
 		from = u.Email
 	}
-	link := s.CabinetURL + "/invite?token=" + url.QueryEscape(token)
-	if err := s.Mailer.Send(ctx, email, fmt.Sprintf(web.T(u.Locale, "team_mail_subject"), p.Name),
-		fmt.Sprintf(web.T(u.Locale, "team_mail_body"), from, p.Name, link, int(inviteTTL.Hours()/24))); err != nil {
+	subject := fmt.Sprintf(web.T(u.Locale, "team_mail_subject"), p.Name)
+	body := fmt.Sprintf(web.T(u.Locale, "team_mail_body"), from, p.Name, s.CabinetURL+"/invite?token="+url.QueryEscape(token), int(inviteTTL.Hours()/24))
+	if res.AccountExists {
+		subject = fmt.Sprintf(web.T(res.Locale, "team_mail_subject"), p.Name)
+		body = fmt.Sprintf(web.T(res.Locale, "team_taken_body"), from, p.Name, s.CabinetURL+"/login", s.CabinetURL+"/password/forgot")
+	}
+	if err := s.Mailer.Send(ctx, email, subject, body); err != nil {
 		s.Logger.Error("invitation email", "err", err)
 		return c.Redirect("/settings?done=team_invite_unsent#team", fiber.StatusSeeOther)
 	}
@@ -232,7 +242,8 @@ var _ = web.AddMessages(map[string]string{
 	"team_confirm_revoke":  "Revoke the invitation of %s? The link they got stops working.",
 	"team_details_invalid": "Choose a payout method and enter the account (at most 200 characters).",
 	"team_err_email":       "Enter an email such as name@example.com.",
-	"team_err_registered":  "%s already has an account, so it cannot be invited. Invite another address.",
+	"team_err_registered":  "%s already has an account, so it cannot join with this address.",
+	"team_err_member":      "%s is already in your team.",
 	"team_err_self":        "You cannot remove yourself from the team.",
 	"team_err_last_owner":  "The partner's last owner cannot be removed.",
 	"team_err_name":        "Enter your name (at most 200 characters).",
@@ -242,6 +253,7 @@ var _ = web.AddMessages(map[string]string{
 	"team_invite_bad":   "This invitation is unknown, used, revoked or expired. Ask the partner's owner for a new one.",
 	"team_mail_subject": "%[1]s invites you to its partner cabinet",
 	"team_mail_body":    "%[1]s invites you to join %[2]s in the partner cabinet.\n\nAccept the invitation and set your password:\n%[3]s\n\nThe link works once, for %[4]d days. If you did not expect this email, ignore it.\n",
+	"team_taken_body":   "%[1]s invites this address to join %[2]s in the partner cabinet.\n\nThis address already has an account in the program, and an address belongs to one account only, so the invitation cannot be accepted with it. To join %[2]s, ask for an invitation to another address of yours.\n\nYour account: %[3]s\nForgot its password? %[4]s\n\nIf you did not expect this email, ignore it: nothing has changed.\n",
 }, map[string]string{
 	"team_team": "Команда", "team_details": "Реквизиты для выплаты", "team_email": "Эл. почта", "team_name": "Имя", "team_role": "Роль", "team_joined": "В команде с",
 	"team_you": "вы", "team_pending": "Отправленные приглашения", "team_invited_by": "пригласил(а)", "team_expires": "ссылка действует до",
@@ -256,7 +268,8 @@ var _ = web.AddMessages(map[string]string{
 	"team_confirm_revoke":  "Отозвать приглашение для %s? Ссылка из письма перестанет работать.",
 	"team_details_invalid": "Выберите способ выплаты и укажите счёт (не длиннее 200 символов).",
 	"team_err_email":       "Введите адрес вида name@example.com.",
-	"team_err_registered":  "У адреса %s уже есть аккаунт, пригласить его нельзя. Пригласите другой адрес.",
+	"team_err_registered":  "У адреса %s уже есть аккаунт, вступить с этим адресом нельзя.",
+	"team_err_member":      "%s уже в вашей команде.",
 	"team_err_self":        "Нельзя удалить из команды самого себя.",
 	"team_err_last_owner":  "Нельзя удалить последнего владельца партнёрского аккаунта.",
 	"team_err_name":        "Введите ваше имя (не длиннее 200 символов).",
@@ -266,4 +279,5 @@ var _ = web.AddMessages(map[string]string{
 	"team_invite_bad":   "Приглашение неизвестно, уже использовано, отозвано или устарело. Попросите владельца партнёрского аккаунта прислать новое.",
 	"team_mail_subject": "%[1]s приглашает вас в кабинет партнёра",
 	"team_mail_body":    "%[1]s приглашает вас в команду %[2]s в кабинете партнёра.\n\nПримите приглашение и задайте пароль:\n%[3]s\n\nСсылка действует один раз, %[4]d дней. Если вы не ждали этого письма, просто проигнорируйте его.\n",
+	"team_taken_body":   "%[1]s приглашает этот адрес в команду %[2]s в кабинете партнёра.\n\nУ этого адреса уже есть аккаунт в программе, а один адрес принадлежит только одному аккаунту, поэтому принять приглашение с ним нельзя. Чтобы вступить в команду %[2]s, попросите прислать приглашение на другой ваш адрес.\n\nВаш аккаунт: %[3]s\nЗабыли пароль? %[4]s\n\nЕсли вы не ждали этого письма, просто проигнорируйте его: ничего не изменилось.\n",
 })

@@ -38,18 +38,6 @@ func (db *DB) DeleteSession(ctx context.Context, tokenHash []byte) error {
 	return err
 }
 
-// LoginFailures counts failed sign-ins of an email and of an address since.
-func (db *DB) LoginFailures(ctx context.Context, email, ip string, since time.Time) (byEmail, byIP int, err error) {
-	err = db.Q.LoginFailures.QueryRowxContext(ctx, email, ip, since).Scan(&byEmail, &byIP)
-	return
-}
-
-// RecordLoginFailure counts one failed sign-in.
-func (db *DB) RecordLoginFailure(ctx context.Context, email, ip string, at time.Time) error {
-	_, err := db.Q.InsertLoginFailure.ExecContext(ctx, email, ip, at)
-	return err
-}
-
 // PartnerByID returns a partner, or not_found.
 func (db *DB) PartnerByID(ctx context.Context, id int64) (*partnerka.Partner, error) {
 	var p partnerka.Partner
@@ -259,10 +247,11 @@ func (db *DB) CreatePasswordReset(ctx context.Context, tokenHash []byte, userID 
 	return err
 }
 
-// ResetPassword spends a reset token: sets the new password hash and ends
-// every session of the user, in one transaction. not_found when the token
-// is unknown, used or expired.
-func (db *DB) ResetPassword(ctx context.Context, tokenHash []byte, passwordHash string, now time.Time) error {
+// ResetPassword spends a reset token: sets the new password hash, ends
+// every session of the user and remembers address (where the link was
+// used: the mailbox's owner is there) as one the user signs in from, in
+// one transaction. not_found when the token is unknown, used or expired.
+func (db *DB) ResetPassword(ctx context.Context, tokenHash []byte, passwordHash, address string, now time.Time) error {
 	return db.InTx(ctx, func(tx *sqlx.Tx) error {
 		var userID int64
 		if err := tx.Stmtx(db.Q.UsePasswordReset).GetContext(ctx, &userID, tokenHash, now); err != nil {
@@ -271,7 +260,10 @@ func (db *DB) ResetPassword(ctx context.Context, tokenHash []byte, passwordHash 
 		if _, err := tx.Stmtx(db.Q.SetUserPassword).ExecContext(ctx, userID, passwordHash); err != nil {
 			return err
 		}
-		_, err := tx.Stmtx(db.Q.DeleteUserSessions).ExecContext(ctx, userID)
+		if _, err := tx.Stmtx(db.Q.DeleteUserSessions).ExecContext(ctx, userID); err != nil {
+			return err
+		}
+		_, err := tx.Stmtx(db.Q.RememberSignInAddress).ExecContext(ctx, userID, address, now)
 		return err
 	})
 }

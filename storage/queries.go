@@ -125,8 +125,6 @@ type Queries struct {
 	InsertSession      *sqlx.Stmt `query:"insert-session"`
 	SessionUser        *sqlx.Stmt `query:"session-user"`
 	DeleteSession      *sqlx.Stmt `query:"delete-session"`
-	LoginFailures      *sqlx.Stmt `query:"login-failures"`
-	InsertLoginFailure *sqlx.Stmt `query:"insert-login-failure"`
 	DashboardClicks    *sqlx.Stmt `query:"dashboard-clicks"`
 	DashboardCustomers *sqlx.Stmt `query:"dashboard-customers"`
 	NextRelease        *sqlx.Stmt `query:"next-release"`
@@ -176,6 +174,7 @@ type Queries struct {
 	SettingsQueries
 	MaterialQueries
 	TeamQueries
+	ThrottleQueries
 	PostbackQueries
 	OutboxQueries
 	NoticeQueries

@@ -61,23 +61,44 @@ func (db *DB) lockTeam(ctx context.Context, tx *sqlx.Tx, partnerID int64, a Acto
 	return nil
 }
 
+// InviteResult says what an invitation found: whether its email already
+// has an account (another partner's, a staff member's), so the email sent
+// is a notice to that account in its language rather than the link.
+type InviteResult struct {
+	AccountExists bool
+	Locale        string // the account's language, when it exists
+}
+
 // Invite stores an invitation of email to the partner's team, valid until
 // expires, replacing one still pending for the same email, and audits it
-// with the inviting owner as actor. Errors: forbidden (the actor is not an
-// owner of the partner), conflict (the email already has an account; a
-// removed user of this partner may be invited back).
-func (db *DB) Invite(ctx context.Context, a Actor, partnerID int64, email string, tokenHash []byte, now, expires time.Time) error {
+// with the inviting owner as actor. An email that already has an account
+// elsewhere is invited all the same (InviteResult says so): the owner
+// sees the same pending invitation as for a new address, and learns
+// nothing of other partners' or the program's accounts; the invitation
+// cannot be accepted, as the account's email is taken. Errors: forbidden
+// (the actor is not an owner of the partner), conflict (the email is an
+// active user of this partner, whom the owner sees in the team; a removed
+// user of this partner may be invited back).
+func (db *DB) Invite(ctx context.Context, a Actor, partnerID int64, email string, tokenHash []byte, now, expires time.Time) (InviteResult, error) {
 	email = partnerka.NormalizeEmail(email)
-	return db.InTx(ctx, func(tx *sqlx.Tx) error {
+	var res InviteResult
+	err := db.InTx(ctx, func(tx *sqlx.Tx) error {
 		if err := db.lockTeam(ctx, tx, partnerID, a); err != nil {
 			return err
 		}
-		var taken bool
-		if err := tx.Stmtx(db.Q.EmailTaken).GetContext(ctx, &taken, email, partnerID); err != nil {
-			return err
+		var holder struct {
+			Holder string `db:"holder"`
+			Locale string `db:"locale"`
 		}
-		if taken {
-			return &partnerka.Error{Code: partnerka.ECONFLICT, Field: "email", Message: email + " already has an account"}
+		err := tx.Stmtx(db.Q.EmailHolder).GetContext(ctx, &holder, email, partnerID)
+		switch {
+		case errors.Is(err, sql.ErrNoRows):
+		case err != nil:
+			return err
+		case holder.Holder == "team":
+			return &partnerka.Error{Code: partnerka.ECONFLICT, Field: "email", Message: email + " is already in the team"}
+		default:
+			res = InviteResult{AccountExists: true, Locale: holder.Locale}
 		}
 		if _, err := tx.Stmtx(db.Q.DeleteInvitations).ExecContext(ctx, partnerID, email); err != nil {
 			return err
@@ -87,6 +108,7 @@ func (db *DB) Invite(ctx context.Context, a Actor, partnerID int64, email string
 		}
 		return db.audit(ctx, tx, a.audit("team.invite", "partner", partnerID, nil, map[string]any{"email": email, "expires_at": expires}))
 	})
+	return res, err
 }
 
 // RevokeInvitation deletes the partner's pending invitation of email and
@@ -208,7 +230,7 @@ type TeamQueries struct {
 	TeamMembers         *sqlx.Stmt `query:"team-members"`
 	TeamInvitations     *sqlx.Stmt `query:"team-invitations"`
 	LockTeam            *sqlx.Stmt `query:"lock-team"`
-	EmailTaken          *sqlx.Stmt `query:"email-taken"`
+	EmailHolder         *sqlx.Stmt `query:"email-holder"`
 	DeleteInvitations   *sqlx.Stmt `query:"delete-invitations"`
 	InsertInvitation    *sqlx.Stmt `query:"insert-invitation"`
 	InvitationByToken   *sqlx.Stmt `query:"invitation-by-token"`

@@ -3,18 +3,11 @@ package web
 import (
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/gofiber/fiber/v2"
 
 	"partnerka"
-)
-
-// Sign-in limits: failures counted over a quarter of an hour, per
-// account (MaxEmailFailures) and per address (MaxIPFailures).
-const (
-	failureWindow    = 15 * time.Minute
-	MaxEmailFailures = 5  // failed sign-ins of one account before it waits
-	MaxIPFailures    = 20 // failed sign-ins from one address before it waits
 )
 
 // dummyHash is checked when the email is unknown, so a wrong email costs
@@ -35,19 +28,24 @@ func (s *Site) renderLogin(c *fiber.Ctx, email, errKey string, status int) error
 	}))
 }
 
-// login checks the password, limits guessing per account and per address,
-// and starts a new session (a fresh token on every sign-in).
+// login checks the password within the sign-in limits (throttle.go) and
+// starts a new session (a fresh token on every sign-in).
 func (s *Site) login(c *fiber.Ctx) error {
 	ctx := c.UserContext()
 	now := s.Now()
 	email := partnerka.NormalizeEmail(c.FormValue("email"))
 	password := c.FormValue("password")
-	byEmail, byIP, err := s.DB.LoginFailures(ctx, email, s.ClientIP(c), now.Add(-failureWindow))
+	// The attempt counts as a failure from here on, unless it is refused
+	// or its password is right: parallel guesses cannot pass a limit together.
+	attempt, err := s.DB.BeginLoginAttempt(ctx, email, s.Address(c), now, loginWindows(now))
 	if err != nil {
 		return err
 	}
-	if byEmail >= MaxEmailFailures || byIP >= MaxIPFailures {
-		return s.renderLogin(c, email, "too_many", fiber.StatusTooManyRequests)
+	if key := loginRefusal(attempt); key != "" {
+		if err := s.DB.ForgetLoginAttempt(ctx, attempt.ID); err != nil {
+			return err
+		}
+		return s.renderLogin(c, email, key, fiber.StatusTooManyRequests)
 	}
 	u, err := s.DB.UserByEmail(ctx, email)
 	if err != nil && partnerka.ErrorCode(err) != partnerka.ENOTFOUND {
@@ -58,10 +56,10 @@ func (s *Site) login(c *fiber.Ctx) error {
 		hash = u.PasswordHash
 	}
 	if !CheckPassword(hash, password) || u == nil || u.DisabledAt != nil {
-		if err := s.DB.RecordLoginFailure(ctx, email, s.ClientIP(c), now); err != nil {
-			return err
-		}
 		return s.renderLogin(c, email, "bad_login", fiber.StatusUnauthorized)
+	}
+	if err := s.DB.ForgetLoginAttempt(ctx, attempt.ID); err != nil {
+		return err
 	}
 	if u.PartnerID != nil {
 		p, err := s.DB.PartnerByID(ctx, *u.PartnerID)
@@ -82,7 +80,8 @@ func (s *Site) login(c *fiber.Ctx) error {
 }
 
 // SignIn starts a new session for u (ending the one the browser had, so a
-// session id is never carried across a sign-in) and sends u home.
+// session id is never carried across a sign-in), remembers the address as
+// one u signs in from (throttle.go), and sends u home.
 func (s *Site) SignIn(c *fiber.Ctx, u *partnerka.User, now time.Time) error {
 	ctx := c.UserContext()
 	if old := c.Cookies(SessionCookie); old != "" {
@@ -90,11 +89,25 @@ func (s *Site) SignIn(c *fiber.Ctx, u *partnerka.User, now time.Time) error {
 	}
 	token := RandomToken()
 	if err := s.DB.CreateSession(ctx, TokenHash(token), u.ID, RandomToken(), now.Add(sessionTTL), s.ClientIP(c),
-		strings.Clone(c.Get(fiber.HeaderUserAgent))); err != nil {
+		storableHeader(c.Get(fiber.HeaderUserAgent), 512)); err != nil {
+		return err
+	}
+	if err := s.DB.RememberSignInAddress(ctx, u.ID, s.Address(c), now); err != nil {
 		return err
 	}
 	s.SetCookie(c, SessionCookie, token, sessionTTL)
 	return c.Redirect(HomeOf(u), fiber.StatusSeeOther)
+}
+
+// storableHeader is a header's value as text the database can store (a
+// copy: fiber reuses the request's memory), at most max bytes.
+func storableHeader(v string, max int) string {
+	v = strings.ToValidUTF8(strings.ReplaceAll(v, "\x00", ""), "\uFFFD")
+	for len(v) > max {
+		_, n := utf8.DecodeLastRuneInString(v)
+		v = v[:len(v)-n]
+	}
+	return strings.Clone(v)
 }
 
 // HomeOf is where a user lands after signing in.
@@ -121,8 +134,11 @@ func (s *Site) Locale(c *fiber.Ctx) string {
 	if u := CurrentUser(c); u != nil {
 		return u.Locale
 	}
-	if l := c.Cookies("pk_lang"); l == "en" || l == "ru" {
-		return l
+	switch c.Cookies("pk_lang") { // the constants, not the cookie's bytes: fiber reuses those
+	case "en":
+		return "en"
+	case "ru":
+		return "ru"
 	}
 	if strings.HasPrefix(c.Get(fiber.HeaderAcceptLanguage), "ru") {
 		return "ru"

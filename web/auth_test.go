@@ -82,16 +82,16 @@ func TestLogin(t *testing.T) {
 func TestLoginLimit(t *testing.T) {
 	f := newSiteFixture(t)
 	b := f.Browser(t)
-	for i := 0; i < web.MaxEmailFailures; i++ {
+	for i := 0; i < web.MaxPairFailures; i++ {
 		if r, _ := b.Login("beta@x.test", "not the password"); r.StatusCode != 401 {
 			t.Fatalf("attempt %d: %d", i, r.StatusCode)
 		}
 	}
 	if r, page := b.Login("beta@x.test", webtest.Password); r.StatusCode != 429 || !strings.Contains(page, "Too many") {
-		t.Errorf("after %d failures the right password got %d, want 429", web.MaxEmailFailures, r.StatusCode)
+		t.Errorf("after %d failures the right password got %d, want 429", web.MaxPairFailures, r.StatusCode)
 	}
 	if r, _ := f.Browser(t).Login("alpha@x.test", webtest.Password); r.StatusCode != 303 {
-		t.Errorf("another account from the same address: %d (the per-address limit is %d)", r.StatusCode, web.MaxIPFailures)
+		t.Errorf("another account from the same address: %d (the per-address limit is %d)", r.StatusCode, web.MaxAddressFailures)
 	}
 }
 
@@ -105,13 +105,13 @@ func TestLoginLimitBehindProxy(t *testing.T) {
 	}
 	guesser := f.Browser(t)
 	guesser.Header = map[string]string{"X-Forwarded-For": "203.0.113.66"}
-	for i := 0; i < web.MaxIPFailures; i++ {
+	for i := 0; i < web.MaxAddressFailures; i++ {
 		if r, _ := guesser.Login(fmt.Sprintf("nobody%d@x.test", i), "guess"); r.StatusCode != 401 {
 			t.Fatalf("guess %d: %d", i, r.StatusCode)
 		}
 	}
 	if r, _ := guesser.Login("alpha@x.test", webtest.Password); r.StatusCode != 429 {
-		t.Errorf("the guesser's address after %d failures: %d, want 429", web.MaxIPFailures, r.StatusCode)
+		t.Errorf("the guesser's address after %d failures: %d, want 429", web.MaxAddressFailures, r.StatusCode)
 	}
 	other := f.Browser(t)
 	other.Header = map[string]string{"X-Forwarded-For": "198.51.100.5"}

@@ -2,13 +2,16 @@ package web
 
 import (
 	"context"
+	"fmt"
 	"log/slog"
 	"net/url"
+	"strings"
 	"time"
 
 	"github.com/gofiber/fiber/v2"
 
 	"partnerka"
+	"partnerka/storage"
 )
 
 // Mailer sends email. Send returns an error when the message could not be
@@ -35,24 +38,47 @@ func (s *Site) forgotPage(c *fiber.Ctx) error {
 }
 
 // forgot sends a one-time link when the email has an account, and says
-// the same either way, so the form tells nobody who has an account.
+// the same either way, so the form tells nobody who has an account: the
+// request only counts itself against the limits (ResetLimit), the same
+// for every email, and hands the rest to the background (Later), where
+// looking the account up, making the link and the mail server's time no
+// longer show in the answer's. Beyond the limits nothing is sent, and
+// the answer is the same again.
 func (s *Site) forgot(c *fiber.Ctx) error {
-	ctx := c.UserContext()
-	u, err := s.DB.UserByEmail(ctx, c.FormValue("email"))
-	switch {
-	case err == nil && u.DisabledAt == nil:
-		token := RandomToken()
-		if err := s.DB.CreatePasswordReset(ctx, TokenHash(token), u.ID, s.Now().Add(resetTTL)); err != nil {
+	email := strings.Clone(partnerka.NormalizeEmail(c.FormValue("email")))
+	if email != "" {
+		ok, err := s.DB.AllowEmailRequest(c.UserContext(), storage.EmailPasswordReset, email, s.Address(c), s.Now(), ResetLimit)
+		if err != nil {
 			return err
 		}
-		link := s.CabinetURL + "/password/reset?token=" + url.QueryEscape(token)
-		if err := s.Mailer.Send(ctx, u.Email, T(u.Locale, "set_password"), link); err != nil {
-			s.Logger.Error("password reset email", "err", err)
+		if ok {
+			s.Later("password reset email", func(ctx context.Context) error { return s.sendResetLink(ctx, email) })
 		}
-	case err != nil && partnerka.ErrorCode(err) != partnerka.ENOTFOUND:
-		return err
 	}
 	return c.Redirect("/password/forgot?sent=1", fiber.StatusSeeOther)
+}
+
+// sendResetLink emails a one-time link to set a new password to the
+// user of email, if there is an active one.
+func (s *Site) sendResetLink(ctx context.Context, email string) error {
+	u, err := s.DB.UserByEmail(ctx, email)
+	switch {
+	case partnerka.ErrorCode(err) == partnerka.ENOTFOUND:
+		return nil
+	case err != nil:
+		return err
+	case u.DisabledAt != nil:
+		return nil
+	}
+	token := RandomToken()
+	if err := s.DB.CreatePasswordReset(ctx, TokenHash(token), u.ID, s.Now().Add(resetTTL)); err != nil {
+		return err
+	}
+	link := s.CabinetURL + "/password/reset?token=" + url.QueryEscape(token)
+	if err := s.Mailer.Send(ctx, u.Email, T(u.Locale, "set_password"), link); err != nil {
+		return fmt.Errorf("password reset email: %w", err)
+	}
+	return nil
 }
 
 func (s *Site) resetPage(c *fiber.Ctx) error {
@@ -69,7 +95,7 @@ func (s *Site) reset(c *fiber.Ctx) error {
 		return c.Status(fiber.StatusUnprocessableEntity).Type("html").Send(s.Page(c, "reset", locale, T(locale, "set_password"),
 			fiber.Map{"Token": c.FormValue("token"), "Error": partnerka.ErrorMessage(err)}))
 	}
-	if err := s.DB.ResetPassword(c.UserContext(), TokenHash(c.FormValue("token")), hash, s.Now()); err != nil {
+	if err := s.DB.ResetPassword(c.UserContext(), TokenHash(c.FormValue("token")), hash, s.Address(c), s.Now()); err != nil {
 		if partnerka.ErrorCode(err) != partnerka.ENOTFOUND {
 			return err
 		}

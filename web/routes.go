@@ -17,7 +17,7 @@ func (s *Site) routes(app *fiber.App) fiber.Router {
 	app.Use("/static", filesystem.New(filesystem.Config{
 		Root: http.FS(staticFS), PathPrefix: "static", MaxAge: 3600,
 	}))
-	web := app.Group("", s.securityHeaders, s.errorPages, s.loadSession, s.checkCSRF)
+	web := app.Group("", s.securityHeaders, s.errorPages, s.loadSession, s.checkCSRF, s.formGuard)
 	web.Get("/", s.landing)
 	web.Get("/login", s.loginPage)
 	web.Post("/login", s.login)
@@ -41,9 +41,13 @@ func serverTiming(c *fiber.Ctx) error {
 
 // securityHeaders keeps pages out of frames and other sites' referrers.
 func (s *Site) securityHeaders(c *fiber.Ctx) error {
+	setSecurityHeaders(c)
+	return c.Next()
+}
+
+func setSecurityHeaders(c *fiber.Ctx) {
 	c.Set("X-Frame-Options", "DENY")
 	c.Set("X-Content-Type-Options", "nosniff")
 	c.Set("Referrer-Policy", "same-origin")
 	c.Set("Content-Security-Policy", "default-src 'self'; style-src 'self'; img-src 'self' data:; form-action 'self'; frame-ancestors 'none'")
-	return c.Next()
 }

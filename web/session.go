@@ -58,7 +58,11 @@ func CurrentUser(c *fiber.Ctx) *partnerka.User {
 	return u
 }
 
-// checkCSRF refuses every state-changing request whose form token does not
+// CSRFHeader carries the CSRF token of a request sent by a script, in
+// place of the form's _csrf field.
+const CSRFHeader = "X-CSRF-Token"
+
+// checkCSRF refuses every state-changing request whose token does not
 // match the session's (or, before sign-in, the double-submit cookie's).
 func (s *Site) checkCSRF(c *fiber.Ctx) error {
 	if c.Method() == fiber.MethodGet || c.Method() == fiber.MethodHead {
@@ -68,11 +72,27 @@ func (s *Site) checkCSRF(c *fiber.Ctx) error {
 	if want == "" {
 		want = c.Cookies(CSRFCookie)
 	}
-	got := c.FormValue("_csrf")
+	got := csrfToken(c)
 	if want == "" || subtle.ConstantTimeCompare([]byte(got), []byte(want)) != 1 {
 		return c.Status(fiber.StatusForbidden).SendString("The form has expired or did not come from this site. Go back, reload the page and try again.")
 	}
 	return c.Next()
+}
+
+// csrfToken is the token a request carries: in the CSRFHeader header or
+// the form's body (urlencoded or multipart), never in the address, which
+// browsers, proxies and logs keep and pass on.
+func csrfToken(c *fiber.Ctx) string {
+	if t := c.Get(CSRFHeader); t != "" {
+		return t
+	}
+	if t := c.Request().PostArgs().Peek("_csrf"); len(t) > 0 {
+		return string(t)
+	}
+	if mf, err := c.MultipartForm(); err == nil && len(mf.Value["_csrf"]) > 0 {
+		return mf.Value["_csrf"][0]
+	}
+	return ""
 }
 
 // FormCSRF returns the token forms of this request carry, issuing a

@@ -53,6 +53,8 @@ type Site struct {
 
 	plansMu sync.Mutex
 	plans   map[int64]*partnerka.PlanVersion // published versions never change: cached
+
+	later background // work done after a request's answer (later.go)
 }
 
 // PlanVersion returns a published plan version, reading them all again
@@ -130,6 +132,10 @@ func (s *Site) Page(c *fiber.Ctx, name, locale, title string, data fiber.Map) []
 	data["Path"] = c.Path()
 	data["Back"] = string(c.Request().URI().RequestURI()) // path and query: switching language keeps a token in the address
 	data["OtherLocale"] = map[string]string{"en": "ru", "ru": "en"}[locale]
+	if p, _ := c.Locals(formProblemKey).(*formProblem); p != nil && !p.shown && name != "error" {
+		data["FormError"] = p.text // a refused form's page, shown again (form.go)
+		p.shown = true
+	}
 	if u := CurrentUser(c); u != nil && partnerka.StaffRole(u.Role) {
 		data["Staff"] = true
 		if s.StaffNav != nil {

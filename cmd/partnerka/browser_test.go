@@ -119,7 +119,7 @@ func TestPartnerJourney(t *testing.T) {
 		chromedp.WaitVisible(chromedp.CSS(".notice")),
 	)
 	text = textOf(".notice")
-	if !strings.Contains(text, "application") && !strings.Contains(text, "Заявка") {
+	if !strings.Contains(text, "Check your email") && !strings.Contains(text, "Проверьте почту") {
 		t.Fatalf("after applying: %q", text)
 	}
 

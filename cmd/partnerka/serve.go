@@ -151,6 +151,11 @@ func runServe(ctx context.Context, m *Main, args []string) error {
 			m.Logger.Warn("shutdown", "surface", l.name, "err", err)
 		}
 	}
+	closing, stopClosing := context.WithDeadline(context.Background(), deadline)
+	if err := site.Close(closing); err != nil { // the emails the last requests handed over are sent
+		m.Logger.Warn("shutdown", "surface", "cabinet", "err", err)
+	}
+	stopClosing()
 	stopBackground() // the click writer flushes what it holds
 	wg.Wait()
 	return runErr

@@ -1,4 +1,4 @@
--- Sessions, sign-in limits and the partner dashboard.
+-- Sessions and the partner dashboard (sign-in limits: throttle.sql).
 
 -- name: insert-session
 INSERT INTO sessions (token_hash, user_id, csrf_token, expires_at, ip, user_agent, created_at, last_seen_at)
@@ -12,13 +12,6 @@ SELECT s.csrf_token, u.id, u.email, u.name, u.password_hash, u.role, u.partner_i
 
 -- name: delete-session
 DELETE FROM sessions WHERE token_hash = $1;
-
--- name: login-failures
-SELECT (SELECT count(*) FROM login_failures WHERE email = $1 AND at > $3) AS by_email,
-       (SELECT count(*) FROM login_failures WHERE ip = $2 AND at > $3) AS by_ip;
-
--- name: insert-login-failure
-INSERT INTO login_failures (email, ip, at) VALUES ($1, $2, $3);
 
 -- name: dashboard-clicks
 -- Clicks of the UTC days dated $2 up to $3 (the local dates of the

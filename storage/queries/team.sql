@@ -18,10 +18,14 @@ SELECT i.email, i.created_at, i.expires_at, u.email AS invited_by
 SELECT coalesce((SELECT role FROM users WHERE id = $2 AND partner_id = p.id AND disabled_at IS NULL), '') AS role
   FROM partners p WHERE p.id = $1 FOR UPDATE;
 
--- name: email-taken
--- Every user's email is taken, except a removed user of this same partner,
--- whom the owner may invite back.
-SELECT EXISTS (SELECT 1 FROM users WHERE email = $1 AND NOT (partner_id = $2 AND disabled_at IS NOT NULL));
+-- name: email-holder
+-- Who holds email $1, as an invitation to partner $2 sees it: 'team' (an
+-- active user of the partner) or 'other' (any other account: another
+-- partner's, staff, a removed user of another partner), with the
+-- account's language; no row when it is free or a removed user of this
+-- partner, whom the owner may invite back.
+SELECT CASE WHEN partner_id = $2 AND disabled_at IS NULL THEN 'team' ELSE 'other' END AS holder, locale
+  FROM users WHERE email = $1 AND NOT (coalesce(partner_id = $2, false) AND disabled_at IS NOT NULL);
 
 -- name: delete-invitations
 DELETE FROM invitations WHERE partner_id = $1 AND email = $2 AND accepted_at IS NULL;

@@ -15,6 +15,7 @@ import (
 	"net/url"
 	"regexp"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -88,8 +89,10 @@ func seedDB(t *testing.T, db *storage.DB, seed func(UserFunc) storage.Seed) (*st
 }
 
 // RecordingMailer keeps what would have been sent: each message, and
-// their recipients and bodies in order.
+// their recipients and bodies in order. Background work sends from
+// several goroutines; a test reads after the work is done (Browser.Wait).
 type RecordingMailer struct {
+	mu       sync.Mutex
 	Sent     []Mail
 	To, Body []string
 }
@@ -99,6 +102,11 @@ type Mail struct{ To, Subject, Body string }
 
 // Send implements web.Mailer.
 func (m *RecordingMailer) Send(_ context.Context, to, subject, body string) error {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	// Kept past the request: copies, as a handler's strings may be the
+	// request's own bytes, which fiber reuses.
+	to, subject, body = strings.Clone(to), strings.Clone(subject), strings.Clone(body)
 	m.Sent = append(m.Sent, Mail{to, subject, body})
 	m.To, m.Body = append(m.To, to), append(m.Body, body)
 	return nil
@@ -137,6 +145,7 @@ func newFixture(t *testing.T, db *storage.DB, res *storage.SeedResult, mount fun
 	site := &web.Site{DB: db, Logger: slog.New(slog.NewTextHandler(io.Discard, nil)), TrackerURL: "http://t.test",
 		CabinetURL: "http://c.test", Mailer: mail, Now: func() time.Time { return Now }}
 	db.Now = func() time.Time { return site.Now() } // one clock: rows are dated as the pages see them
+	t.Cleanup(func() { site.Close(context.Background()) }) // the background work's goroutines end with the test
 	app := fiber.New()
 	r, err := site.Mount(app)
 	if err == nil {
@@ -150,7 +159,7 @@ func newFixture(t *testing.T, db *storage.DB, res *storage.SeedResult, mount fun
 
 // Browser returns a browser with no cookies.
 func (f *Fixture) Browser(t *testing.T) *Browser {
-	return &Browser{T: t, App: f.App, Cookies: map[string]*http.Cookie{}}
+	return &Browser{T: t, App: f.App, Cookies: map[string]*http.Cookie{}, Wait: f.Site.WaitLater}
 }
 
 // SignIn returns a browser signed in as email, and a CSRF token for its forms.
@@ -191,6 +200,10 @@ type Browser struct {
 	App     *fiber.App
 	Cookies map[string]*http.Cookie
 	Header  map[string]string // sent with every request
+	// Wait, when set, runs after each response: a fixture's browser waits
+	// for the work the request handed to the background (its emails), so
+	// a test reads them as soon as the response is in.
+	Wait func()
 }
 
 // Do sends a request (a form when form is not nil) and returns the
@@ -238,6 +251,9 @@ func (b *Browser) send(req *http.Request) (*http.Response, string) {
 	resp, err := b.App.Test(req, 10000)
 	if err != nil {
 		b.T.Fatal(err)
+	}
+	if b.Wait != nil {
+		b.Wait()
 	}
 	for _, c := range resp.Cookies() {
 		if c.MaxAge < 0 || c.Value == "" {
