@@ -157,7 +157,7 @@ type EarningRow struct {
 	Level       int             `db:"level"`
 	Event       string          `db:"event"`
 	Explanation string          `db:"explanation"`
-	Purchase    string          `db:"purchase"`
+	Purchase    string          `db:"purchase"` // the vendor's id of the payment; empty on level 2 (the recruit's customer)
 }
 
 // ManualEntry is a bonus or adjustment.

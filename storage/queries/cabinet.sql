@@ -68,10 +68,14 @@ SELECT l.id, l.code, l.destination_url, l.sub_id, l.label, l.is_default, (l.disa
 SELECT code FROM promo_codes WHERE partner_id = $1 AND disabled_at IS NULL ORDER BY code;
 
 -- name: partner-commissions
+-- purchase is the vendor's id of the payment, for the partner's own
+-- customers only: a level-2 commission was earned on the customer of a
+-- partner they recruited, whose invoices are not theirs to see (the page
+-- shows no purchase for either; the CSV names the partner's own).
 SELECT c.id, c.earned_at, c.hold_until, c.amount, c.reversed_amount, c.currency,
        commission_status(c.status, c.flagged, c.hold_until) AS status, c.level, c.event,
        c.explanation, coalesce(p.external_id, '') AS purchase
-  FROM commissions c LEFT JOIN purchases p ON p.id = c.purchase_id
+  FROM commissions c LEFT JOIN purchases p ON p.id = c.purchase_id AND c.level = 1
  WHERE c.partner_id = $1 AND c.earned_at >= $2 AND c.earned_at < $3
  ORDER BY c.earned_at DESC, c.id DESC
  LIMIT $4;
