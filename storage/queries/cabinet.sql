@@ -176,4 +176,4 @@ SELECT days.day, coalesce(cl.clicks, 0) AS clicks, coalesce(le.leads, 0) AS lead
 SELECT coalesce(sum(amount), 0) FROM purchases WHERE partner_id = $1 AND currency = $4 AND occurred_at >= $2 AND occurred_at < $3;
 
 -- name: partner-link-code
-SELECT code FROM links WHERE partner_id = $1 AND code = $2;
+SELECT code FROM links WHERE partner_id = $1 AND lower(code) = lower($2);
