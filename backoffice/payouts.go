@@ -1,6 +1,7 @@
 package backoffice
 
 import (
+	"context"
 	"encoding/csv"
 	"errors"
 	"fmt"
@@ -190,24 +191,21 @@ func (s *Server) decidePayout(c *fiber.Ctx) error {
 }
 
 // payoutsCSV exports payouts of a status (approved by default) for the
-// bank: who, how much, where to, and the id to quote back.
+// bank: who, how much, where to, and the id to quote back. Every payout
+// of the status, in the queue's order, streamed as read (web.StreamCSV).
 func (s *Server) payoutsCSV(c *fiber.Ctx) error {
-	st := c.Query("status", storage.PayoutApproved)
-	rows, err := s.DB.AdminPayouts(c.UserContext(), payoutStatus(st), 100000)
-	if err != nil {
-		return err
-	}
-	c.Set(fiber.HeaderContentType, "text/csv; charset=utf-8")
-	c.Set(fiber.HeaderContentDisposition, `attachment; filename="payouts-`+payoutStatus(st)+`-`+s.Now().UTC().Format("2006-01-02")+`.csv"`)
-	w := csv.NewWriter(c)
-	w.Write([]string{"payout_id", "partner_ref", "partner", "amount", "currency", "method", "account", "requested_at", "status", "reference"})
-	for _, p := range rows {
-		n, _ := partnerka.MinorUnits(p.Currency)
-		w.Write([]string{strconv.FormatInt(p.ID, 10), p.Ref, web.CSVSafe(p.Partner), p.Amount.StringFixed(n), p.Currency, p.Method,
-			web.CSVSafe(p.Account()), p.RequestedAt.UTC().Format(time.RFC3339), p.Status, web.CSVSafe(p.PaidReference)})
-	}
-	w.Flush()
-	return w.Error()
+	st := payoutStatus(c.Query("status", storage.PayoutApproved))
+	name := "payouts-" + st + "-" + s.Now().UTC().Format("2006-01-02") + ".csv"
+	return s.StreamCSV(c, web.CSVOwner(c), name, func(ctx context.Context, w *csv.Writer) error {
+		if err := w.Write([]string{"payout_id", "partner_ref", "partner", "amount", "currency", "method", "account", "requested_at", "status", "reference"}); err != nil {
+			return err
+		}
+		return s.DB.EachAdminPayout(ctx, st, func(p storage.PayoutRow) error {
+			n, _ := partnerka.MinorUnits(p.Currency)
+			return w.Write([]string{strconv.FormatInt(p.ID, 10), p.Ref, web.CSVSafe(p.Partner), p.Amount.StringFixed(n), p.Currency, p.Method,
+				web.CSVSafe(p.Account()), p.RequestedAt.UTC().Format(time.RFC3339), p.Status, web.CSVSafe(p.PaidReference)})
+		})
+	})
 }
 
 // importPaid marks payouts paid from the bank's file: a CSV with a header

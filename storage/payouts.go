@@ -323,14 +323,14 @@ func (p PayoutRow) Account() string {
 // AdminPayouts returns payouts in status ("" for all).
 func (db *DB) AdminPayouts(ctx context.Context, status string, limit int) ([]PayoutRow, error) {
 	var out []PayoutRow
-	err := db.Q.AdminPayouts.SelectContext(ctx, &out, status, 0, limit)
+	err := db.Q.AdminPayouts.SelectContext(ctx, &out, status, 0, limit, payoutCursor(status))
 	return out, err
 }
 
 // AdminPayout returns one payout, or not_found.
 func (db *DB) AdminPayout(ctx context.Context, id int64) (*PayoutRow, error) {
 	var out []PayoutRow
-	if err := db.Q.AdminPayouts.SelectContext(ctx, &out, "", id, 1); err != nil {
+	if err := db.Q.AdminPayouts.SelectContext(ctx, &out, "", id, 1, payoutCursor("")); err != nil {
 		return nil, err
 	}
 	if len(out) == 0 {

@@ -50,7 +50,9 @@ SELECT payout_method, payout_details FROM partners WHERE id = $1;
 
 -- name: admin-payouts
 -- Finance's queue: payouts in a status with their partner and people,
--- requests oldest first (first come, first paid), others newest first.
+-- requests oldest first (first come, first paid), others newest first,
+-- from the keyset cursor $4 (an id: after it oldest first, before it
+-- newest first).
 SELECT po.id, po.partner_id, p.name AS partner, p.ref, po.amount, po.currency, po.status, po.method, po.details,
        po.requested_at, coalesce(ru.email, '') AS requested_by, coalesce(du.email, '') AS decided_by, po.decided_by AS decided_by_id,
        po.decided_at, po.reason, po.paid_at, po.paid_reference, coalesce(pu.email, '') AS paid_by, po.four_eyes_waived,
@@ -59,5 +61,6 @@ SELECT po.id, po.partner_id, p.name AS partner, p.ref, po.amount, po.currency, p
   LEFT JOIN users ru ON ru.id = po.requested_by LEFT JOIN users du ON du.id = po.decided_by
   LEFT JOIN users pu ON pu.id = po.paid_by LEFT JOIN users cu ON cu.id = po.cancelled_by
  WHERE ($1 = '' OR po.status = $1) AND ($2 = 0 OR po.id = $2)
+   AND CASE WHEN $1 IN ('requested', 'approved') THEN po.id > $4 ELSE po.id < $4 END
  ORDER BY CASE WHEN $1 IN ('requested', 'approved') THEN po.id ELSE -po.id END
  LIMIT $3;
