@@ -8,20 +8,24 @@ import (
 
 // Settings are the program-wide rules a manager sets in the back office.
 type Settings struct {
-	Name                       string    `db:"name" json:"name"`
-	DefaultCurrency            string    `db:"default_currency" json:"default_currency"`
-	DefaultLandingURL          string    `db:"default_landing_url" json:"default_landing_url"`
-	AllowedDomains             []string  `db:"-" json:"allowed_domains"`
-	AttributionWindowDays      int       `db:"attribution_window_days" json:"attribution_window_days"`
-	AttributionModel           string    `db:"attribution_model" json:"attribution_model"`
-	HoldDays                   int       `db:"hold_days" json:"hold_days"`
-	RegistrationProtectionDays int       `db:"registration_protection_days" json:"registration_protection_days"`
-	CookieName                 string    `db:"cookie_name" json:"cookie_name"`
-	CookieDomain               string    `db:"cookie_domain" json:"cookie_domain"`
-	ClickParam                 string    `db:"click_param" json:"click_param"`
-	AllowSelfReferral          bool      `db:"allow_self_referral" json:"allow_self_referral"`
-	Terms                      string    `db:"terms" json:"terms"`
-	UpdatedAt                  time.Time `db:"updated_at" json:"updated_at"`
+	Name                       string   `db:"name" json:"name"`
+	DefaultCurrency            string   `db:"default_currency" json:"default_currency"`
+	DefaultLandingURL          string   `db:"default_landing_url" json:"default_landing_url"`
+	AllowedDomains             []string `db:"-" json:"allowed_domains"`
+	AttributionWindowDays      int      `db:"attribution_window_days" json:"attribution_window_days"`
+	AttributionModel           string   `db:"attribution_model" json:"attribution_model"`
+	HoldDays                   int      `db:"hold_days" json:"hold_days"`
+	RegistrationProtectionDays int      `db:"registration_protection_days" json:"registration_protection_days"`
+	CookieName                 string   `db:"cookie_name" json:"cookie_name"`
+	CookieDomain               string   `db:"cookie_domain" json:"cookie_domain"`
+	ClickParam                 string   `db:"click_param" json:"click_param"`
+	AllowSelfReferral          bool     `db:"allow_self_referral" json:"allow_self_referral"`
+	// FourEyesPayouts: whoever approved a payout cannot also mark it paid
+	// (on in a new program; off for a one-person finance team, and then
+	// each payment by its approver is recorded as four eyes waived).
+	FourEyesPayouts bool      `db:"four_eyes_payouts" json:"four_eyes_payouts"`
+	Terms           string    `db:"terms" json:"terms"`
+	UpdatedAt       time.Time `db:"updated_at" json:"updated_at"`
 }
 
 // AttributionWindow is the lifetime of a click: the attribution cookie's

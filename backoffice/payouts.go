@@ -1,6 +1,7 @@
 package backoffice
 
 import (
+	"context"
 	"encoding/csv"
 	"errors"
 	"fmt"
@@ -100,6 +101,10 @@ func (s *Server) renderPayout(c *fiber.Ctx, form string, formErr error, status i
 	if err != nil {
 		return err
 	}
+	st, err := s.DB.Settings(ctx)
+	if err != nil {
+		return err
+	}
 	loc := web.UserLoc(u)
 	var hist []fiber.Map
 	for _, h := range history {
@@ -116,15 +121,22 @@ func (s *Server) renderPayout(c *fiber.Ctx, form string, formErr error, status i
 		"Status": web.T(u.Locale, "status_"+p.Status), "Requested": web.FormatDate(p.RequestedAt.In(loc), u.Locale),
 		"ApproveQ": fmt.Sprintf(web.T(u.Locale, "approve_q"), amount, p.Partner, to),
 		"PaidQ":    fmt.Sprintf(web.T(u.Locale, "paid_q"), amount, p.Partner),
-		"Form":     form, "Reason": c.FormValue("reason"), "Reference": c.FormValue("reference")}
+		"CancelQ":  fmt.Sprintf(web.T(u.Locale, "cancel_payout_q"), amount, p.Partner),
+		"Form":     form, "Reason": c.FormValue("reason"), "Reference": c.FormValue("reference"),
+		// Under four eyes the approver is told, not offered a form the storage refuses.
+		"FourEyesBlocked": p.Status == storage.PayoutApproved && st.FourEyesPayouts && p.DecidedByID != nil && *p.DecidedByID == u.ID,
+		"FourEyesOff":     !st.FourEyesPayouts}
 	if p.DecidedAt != nil {
 		data["Decided"] = web.FormatDate(p.DecidedAt.In(loc), u.Locale)
 	}
 	if p.PaidAt != nil {
 		data["Paid"] = web.FormatDate(p.PaidAt.In(loc), u.Locale)
 	}
+	if p.CancelledAt != nil {
+		data["Cancelled"] = web.FormatDate(p.CancelledAt.In(loc), u.Locale)
+	}
 	if formErr != nil {
-		data["Error"] = partnerka.ErrorMessage(formErr)
+		data["Error"] = payoutErrorMessage(formErr, u.Locale)
 	}
 	if done := c.Query("done"); done != "" {
 		data["Flash"] = "done_payout_" + payoutStatus(done)
@@ -132,21 +144,32 @@ func (s *Server) renderPayout(c *fiber.Ctx, form string, formErr error, status i
 	return c.Status(status).Type("html").Send(s.Page(c, "admin_payout", u.Locale, web.T(u.Locale, "payouts")+" #"+strconv.FormatInt(p.ID, 10), data))
 }
 
-// decidePayout approves, rejects (with a reason) or marks paid (with the
-// bank's reference) one payout. The transition happens once whatever the
-// concurrency: the storage layer holds the payout's row lock and checks
-// the status it moves from.
+// payoutErrorMessage is what the payout page says of a refused action, in
+// the reader's language where the refusal is one of the payout rules.
+func payoutErrorMessage(err error, locale string) string {
+	if partnerka.ErrorField(err) == "four_eyes" {
+		return web.T(locale, "four_eyes_refused")
+	}
+	return partnerka.ErrorMessage(err)
+}
+
+// decidePayout approves, rejects (with a reason), marks paid (with the
+// bank's reference) or cancels (an approved payout the bank did not pay
+// out, with a reason) one payout. The transition happens once whatever
+// the concurrency: the storage layer holds the payout's row lock, checks
+// the status it moves from and keeps four eyes on the payment.
 func (s *Server) decidePayout(c *fiber.Ctx) error {
 	id, err := web.RouteID(c, "id")
 	if err != nil {
 		return err
 	}
 	action := c.Path()[strings.LastIndexByte(c.Path(), '/')+1:]
-	to := map[string]string{"approve": storage.PayoutApproved, "reject": storage.PayoutRejected, "paid": storage.PayoutPaid}[action]
+	to := map[string]string{"approve": storage.PayoutApproved, "reject": storage.PayoutRejected, "paid": storage.PayoutPaid,
+		"cancel": storage.PayoutCancelled}[action]
 	t := storage.PayoutTransition{PayoutID: id, To: to, ActorID: web.CurrentUser(c).ID, At: s.Now(), IP: s.ClientIP(c),
 		Reason: strings.TrimSpace(c.FormValue("reason")), Reference: strings.TrimSpace(c.FormValue("reference"))}
 	switch {
-	case to == storage.PayoutRejected && !validReason(t.Reason):
+	case (to == storage.PayoutRejected || to == storage.PayoutCancelled) && !validReason(t.Reason):
 		err = errReason
 	case to == storage.PayoutPaid && (t.Reference == "" || len(t.Reference) > 200):
 		err = partnerka.FieldError("reference", "enter the bank's payment reference (at most 200 characters)")
@@ -168,24 +191,21 @@ func (s *Server) decidePayout(c *fiber.Ctx) error {
 }
 
 // payoutsCSV exports payouts of a status (approved by default) for the
-// bank: who, how much, where to, and the id to quote back.
+// bank: who, how much, where to, and the id to quote back. Every payout
+// of the status, in the queue's order, streamed as read (web.StreamCSV).
 func (s *Server) payoutsCSV(c *fiber.Ctx) error {
-	st := c.Query("status", storage.PayoutApproved)
-	rows, err := s.DB.AdminPayouts(c.UserContext(), payoutStatus(st), 100000)
-	if err != nil {
-		return err
-	}
-	c.Set(fiber.HeaderContentType, "text/csv; charset=utf-8")
-	c.Set(fiber.HeaderContentDisposition, `attachment; filename="payouts-`+payoutStatus(st)+`-`+s.Now().UTC().Format("2006-01-02")+`.csv"`)
-	w := csv.NewWriter(c)
-	w.Write([]string{"payout_id", "partner_ref", "partner", "amount", "currency", "method", "account", "requested_at", "status", "reference"})
-	for _, p := range rows {
-		n, _ := partnerka.MinorUnits(p.Currency)
-		w.Write([]string{strconv.FormatInt(p.ID, 10), p.Ref, web.CSVSafe(p.Partner), p.Amount.StringFixed(n), p.Currency, p.Method,
-			web.CSVSafe(p.Account()), p.RequestedAt.UTC().Format(time.RFC3339), p.Status, web.CSVSafe(p.PaidReference)})
-	}
-	w.Flush()
-	return w.Error()
+	st := payoutStatus(c.Query("status", storage.PayoutApproved))
+	name := "payouts-" + st + "-" + s.Now().UTC().Format("2006-01-02") + ".csv"
+	return s.StreamCSV(c, web.CSVOwner(c), name, func(ctx context.Context, w *csv.Writer) error {
+		if err := w.Write([]string{"payout_id", "partner_ref", "partner", "amount", "currency", "method", "account", "requested_at", "status", "reference"}); err != nil {
+			return err
+		}
+		return s.DB.EachAdminPayout(ctx, st, func(p storage.PayoutRow) error {
+			n, _ := partnerka.MinorUnits(p.Currency)
+			return w.Write([]string{strconv.FormatInt(p.ID, 10), p.Ref, web.CSVSafe(p.Partner), p.Amount.StringFixed(n), p.Currency, p.Method,
+				web.CSVSafe(p.Account()), p.RequestedAt.UTC().Format(time.RFC3339), p.Status, web.CSVSafe(p.PaidReference)})
+		})
+	})
 }
 
 // importPaid marks payouts paid from the bank's file: a CSV with a header
@@ -211,6 +231,11 @@ func (s *Server) importPaid(c *fiber.Ctx) error {
 		}
 	}
 	if len(bad) > 0 {
+		for i, l := range bad {
+			if l.Field == "four_eyes" {
+				bad[i].Message = web.T(web.CurrentUser(c).Locale, "four_eyes_refused")
+			}
+		}
 		return s.renderPayoutQueue(c, partnerka.FieldError("file", "nothing was marked paid: fix these lines and upload the file again"), bad, fiber.StatusUnprocessableEntity)
 	}
 	s.forgetBadges()
@@ -277,6 +302,13 @@ var _ = web.AddMessages(map[string]string{
 	"done_payout_approved": "Approved. Export it for the bank, then mark it paid.", "done_payout_rejected": "Rejected; the amount is available to the partner again.",
 	"done_payout_paid": "Marked paid.", "done_paid_file": "%d payouts marked paid.", "partner_history": "The partner's payouts",
 	"requisites": "Pay to",
+	"paid_by":    "Marked paid by", "cancelled_on": "Cancelled", "four_eyes_waived_note": "four eyes waived: the approver marked it paid",
+	"four_eyes_refused":     "Four eyes: you approved this payout, so someone else in finance marks it paid.",
+	"four_eyes_yours":       "You approved this payout. Under four eyes someone else in finance marks it paid.",
+	"four_eyes_off":         "Four eyes on payouts is off in the settings: whoever approved a payout may also mark it paid, and the audit log records it.",
+	"cancel_payout":         "Cancel the payout",
+	"cancel_payout_q":       "The bank did not pay out %s to %s, or returned it? Cancel the payout: the amount returns to the partner's available balance, and the partner sees the reason.",
+	"done_payout_cancelled": "Cancelled; the amount is available to the partner again.",
 }, map[string]string{
 	"total": "Итого", "export_bank": "Выгрузить для банка (CSV)", "upload_paid": "Отметить выплаченными по файлу банка",
 	"upload_hint": "CSV-файл со строкой заголовка, где есть колонки payout_id и reference. Отмечаются все строки или ни одной.",
@@ -288,4 +320,11 @@ var _ = web.AddMessages(map[string]string{
 	"done_payout_approved": "Одобрено. Выгрузите для банка, затем отметьте выплату.", "done_payout_rejected": "Отклонено; сумма снова доступна партнёру.",
 	"done_payout_paid": "Отмечено как выплаченное.", "done_paid_file": "Отмечено выплаченными: %d.", "partner_history": "Выплаты партнёра",
 	"requisites": "Куда",
+	"paid_by":    "Отметил выплаченной", "cancelled_on": "Отменено", "four_eyes_waived_note": "без второго подтверждения: одобривший отметил выплату сам",
+	"four_eyes_refused":     "Принцип четырёх глаз: вы одобрили эту выплату, поэтому отметить её выплаченной должен другой сотрудник финансов.",
+	"four_eyes_yours":       "Вы одобрили эту выплату. По принципу четырёх глаз отметить её выплаченной должен другой сотрудник финансов.",
+	"four_eyes_off":         "Принцип четырёх глаз для выплат отключён в настройках: одобривший выплату может сам отметить её выплаченной, это записывается в журнал действий.",
+	"cancel_payout":         "Отменить выплату",
+	"cancel_payout_q":       "Банк не перечислил %s партнёру %s или вернул платёж? Отмените выплату: сумма вернётся в доступный баланс партнёра, партнёр увидит причину.",
+	"done_payout_cancelled": "Отменено; сумма снова доступна партнёру.",
 })

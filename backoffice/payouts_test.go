@@ -62,17 +62,19 @@ func TestPayoutQueue(t *testing.T) {
 		t.Errorf("export:\n%s\nwant a line starting %s", csvText, wantLine)
 	}
 
-	// The bank's file: a bad line refuses the whole file.
+	// The bank's file, uploaded by someone other than the approver (four
+	// eyes): a bad line refuses the whole file.
+	adm, admToken := f.SignIn(t, "admin@x.test")
 	upload := func(body string) (*http.Response, string) {
 		var buf bytes.Buffer
 		w := multipart.NewWriter(&buf)
-		w.WriteField("_csrf", token)
+		w.WriteField("_csrf", admToken)
 		fw, _ := w.CreateFormFile("file", "paid.csv")
 		fw.Write([]byte(body))
 		w.Close()
 		req := httptest.NewRequest("POST", "/admin/payouts/paid", &buf)
 		req.Header.Set("Content-Type", w.FormDataContentType())
-		for _, c := range fin.Cookies {
+		for _, c := range adm.Cookies {
 			req.AddCookie(c)
 		}
 		resp, err := f.App.Test(req, 10000)
@@ -85,7 +87,7 @@ func TestPayoutQueue(t *testing.T) {
 	}
 	id1, id2 := strconv.FormatInt(first, 10), strconv.FormatInt(second, 10)
 	resp, page = upload("payout_id,reference\n" + id1 + ",PP-77\n" + id2 + ",PP-78\n")
-	if resp.StatusCode != 422 || !strings.Contains(page, "Строка 3") || !strings.Contains(page, "rejected") {
+	if resp.StatusCode != 422 || !strings.Contains(page, "Line 3") || !strings.Contains(page, "rejected") {
 		t.Errorf("a file with a rejected payout: %d\n%s", resp.StatusCode, page)
 	}
 	if p, _ := f.DB.AdminPayout(context.Background(), first); p.Status != storage.PayoutApproved {
@@ -116,27 +118,37 @@ func TestPayoutQueue(t *testing.T) {
 }
 
 // 50 concurrent approvals, then 50 concurrent mark-paid requests, through
-// the handlers, from two finance people at once: exactly one transition
-// each, one audit record each, and the balances still verify.
+// the handlers, from two finance people at once (the payment from two who
+// did not approve: four eyes): exactly one transition each, one audit
+// record each, and the balances still verify.
 func TestPayoutConcurrency(t *testing.T) {
 	f := newFixture(t)
 	id := f.requestPayout(t, "3000")
 	path := "/admin/payouts/" + strconv.FormatInt(id, 10)
+	if _, err := f.DB.Exec(`INSERT INTO users (email, password_hash, role, locale, created_at)
+		SELECT 'finance2@x.test', password_hash, 'finance', 'en', created_at FROM users WHERE email = 'finance@x.test'`); err != nil {
+		t.Fatal(err)
+	}
 	type signedIn struct {
 		b     *webtest.Browser
 		token string
+		id    int64
 	}
-	var staff []signedIn
-	for _, email := range []string{"finance@x.test", "admin@x.test"} {
+	staff := map[string]signedIn{}
+	for _, email := range []string{"finance@x.test", "admin@x.test", "finance2@x.test"} {
 		b, token := f.SignIn(t, email)
-		staff = append(staff, signedIn{b, token})
+		u, err := f.DB.UserByEmail(context.Background(), email)
+		if err != nil {
+			t.Fatal(err)
+		}
+		staff[email] = signedIn{b, token, u.ID}
 	}
-	fire := func(action string, form url.Values) map[int]int {
+	fire := func(action string, form url.Values, who ...signedIn) map[int]int {
 		var wg sync.WaitGroup
 		var mu sync.Mutex
 		codes := map[int]int{}
 		for i := 0; i < 50; i++ {
-			s := staff[i%2]
+			s := who[i%len(who)]
 			values := url.Values{"_csrf": {s.token}}
 			for k, v := range form {
 				values[k] = v
@@ -162,10 +174,20 @@ func TestPayoutConcurrency(t *testing.T) {
 		wg.Wait()
 		return codes
 	}
-	if got := fire("approve", nil); got[http.StatusSeeOther] != 1 || got[http.StatusConflict] != 49 {
+	if got := fire("approve", nil, staff["finance@x.test"], staff["admin@x.test"]); got[http.StatusSeeOther] != 1 || got[http.StatusConflict] != 49 {
 		t.Errorf("approvals: %v, want one 303 and 49 409", got)
 	}
-	if got := fire("paid", url.Values{"reference": {"PP-9"}}); got[http.StatusSeeOther] != 1 || got[http.StatusConflict] != 49 {
+	p, err := f.DB.AdminPayout(context.Background(), id)
+	if err != nil || p.DecidedByID == nil {
+		t.Fatalf("after the approvals: %+v %v", p, err)
+	}
+	var others []signedIn
+	for _, s := range staff {
+		if s.id != *p.DecidedByID {
+			others = append(others, s)
+		}
+	}
+	if got := fire("paid", url.Values{"reference": {"PP-9"}}, others...); got[http.StatusSeeOther] != 1 || got[http.StatusConflict] != 49 {
 		t.Errorf("mark paid: %v, want one 303 and 49 409", got)
 	}
 	actions := f.auditActions(t, "payout", id)

@@ -1,6 +1,7 @@
 package backoffice
 
 import (
+	"context"
 	"encoding/csv"
 	"fmt"
 	"html/template"
@@ -87,20 +88,41 @@ func (s *Server) reportData(c *fiber.Ctx, r *reportRange) (*storage.Report, erro
 	if err != nil {
 		return nil, err
 	}
-	curs := rep.Currencies()
-	if r.Currency == "" || !slices.Contains(curs, r.Currency) {
-		st, err := s.DB.Settings(c.UserContext())
-		if err != nil {
-			return nil, err
-		}
-		switch {
-		case slices.Contains(curs, st.DefaultCurrency) || len(curs) == 0:
-			r.Currency = st.DefaultCurrency
-		default:
-			r.Currency = curs[0]
-		}
+	return rep, s.pickCurrency(c, r, rep.Currencies())
+}
+
+// leaderboardCurrency sets the leaderboard's currency for its CSV as the
+// page chooses it, from the currencies of the period's totals.
+func (s *Server) leaderboardCurrency(c *fiber.Ctx, r *reportRange) error {
+	t, _, err := s.DB.ReportTotals(c.UserContext(), r.From, r.To)
+	if err != nil {
+		return err
 	}
-	return rep, nil
+	var curs []string
+	for _, m := range t.Money {
+		curs = append(curs, m.Currency)
+	}
+	return s.pickCurrency(c, r, curs)
+}
+
+// pickCurrency keeps the leaderboard's currency when money moved in it
+// (curs), else takes the program's currency when money moved in it or
+// none moved at all, else the first of curs.
+func (s *Server) pickCurrency(c *fiber.Ctx, r *reportRange, curs []string) error {
+	if r.Currency != "" && slices.Contains(curs, r.Currency) {
+		return nil
+	}
+	st, err := s.DB.Settings(c.UserContext())
+	if err != nil {
+		return err
+	}
+	switch {
+	case slices.Contains(curs, st.DefaultCurrency) || len(curs) == 0:
+		r.Currency = st.DefaultCurrency
+	default:
+		r.Currency = curs[0]
+	}
+	return nil
 }
 
 // dormantSince is the first day of the dormancy window: an active partner
@@ -245,45 +267,55 @@ func repShare(share decimal.Decimal, lc string) string {
 }
 
 // reportCSV exports one report of the page with the same filters: plain
-// decimal amounts with a currency column, dates as YYYY-MM-DD.
+// decimal amounts with a currency column, dates as YYYY-MM-DD. Every row,
+// as the database ranks them, streamed as read (web.StreamCSV): memory
+// stays flat however many partners the program has.
 func (s *Server) reportCSV(name string) fiber.Handler {
 	return func(c *fiber.Ctx) error {
 		r, err := s.reportPeriod(c, web.UserLoc(web.CurrentUser(c)))
 		if err != nil {
 			return c.Status(fiber.StatusUnprocessableEntity).SendString(partnerka.ErrorMessage(err))
 		}
-		var rows [][]string
-		if name == "dormant" {
-			ds, err := s.DB.DormantPartners(c.UserContext(), s.dormantSince())
-			if err != nil {
+		if name == "leaderboard" {
+			if err := s.leaderboardCurrency(c, &r); err != nil {
 				return err
-			}
-			rows = dormantCSV(ds)
-		} else {
-			rep, err := s.reportData(c, &r)
-			if err != nil {
-				return err
-			}
-			switch name {
-			case "totals":
-				rows = totalsCSV(rep.Totals())
-			case "leaderboard":
-				rows = leaderboardCSV(rep.Leaderboard(r.Currency, r.SortBy))
-			case "concentration":
-				rows = concentrationCSV(rep.Concentration())
-			case "funnel":
-				rows = funnelCSV(rep.Funnel())
 			}
 		}
 		file := "partnerka-" + name + "-" + r.FromDay + "-" + r.ToDay + ".csv"
+		since := s.dormantSince()
 		if name == "dormant" {
 			file = "partnerka-dormant-" + s.Now().UTC().Format(time.DateOnly) + ".csv"
 		}
-		c.Set(fiber.HeaderContentType, "text/csv; charset=utf-8")
-		c.Set(fiber.HeaderContentDisposition, `attachment; filename="`+file+`"`)
-		w := csv.NewWriter(c)
-		w.WriteAll(rows)
-		return w.Error()
+		return s.StreamCSV(c, web.CSVOwner(c), file, func(ctx context.Context, w *csv.Writer) error {
+			switch name {
+			case "totals":
+				t, _, err := s.DB.ReportTotals(ctx, r.From, r.To)
+				if err != nil {
+					return err
+				}
+				return w.WriteAll(totalsCSV(t))
+			case "concentration":
+				cs, err := s.DB.ReportConcentration(ctx, r.From, r.To)
+				if err != nil {
+					return err
+				}
+				return w.WriteAll(concentrationCSV(cs))
+			case "leaderboard":
+				w.Write(leaderboardHeader)
+				rank := 0
+				return s.DB.EachLeader(ctx, r.From, r.To, r.Currency, r.SortBy, func(l storage.LeaderRow) error {
+					rank++
+					return w.Write(leaderboardLine(rank, l))
+				})
+			case "funnel":
+				w.Write(funnelHeader)
+				return s.DB.EachFunnelRow(ctx, r.From, r.To, func(p storage.PartnerActivity) error { return w.Write(funnelLine(p)) })
+			case "dormant":
+				w.Write(dormantHeader)
+				return s.DB.EachDormantPartner(ctx, since, func(d storage.DormantPartner) error { return w.Write(dormantLine(d)) })
+			}
+			return nil
+		})
 	}
 }
 
@@ -326,16 +358,14 @@ func totalsCSV(t storage.Totals) [][]string {
 	return rows
 }
 
-func leaderboardCSV(board []storage.LeaderRow) [][]string {
-	rows := [][]string{{"rank", "partner_id", "ref", "name", "currency", "revenue", "commissions",
-		"clicks", "unique_clicks", "leads", "customers"}}
-	for i, l := range board {
-		c := l.Currency
-		rows = append(rows, []string{strconv.Itoa(i + 1), repItoa(l.PartnerActivity.PartnerID), l.Ref, web.CSVSafe(l.Name), c,
-			repAmount(l.Revenue(), c), repAmount(l.Commissions(), c),
-			repItoa(l.Clicks), repItoa(l.UniqueClicks), repItoa(l.Leads), repItoa(l.Customers)})
-	}
-	return rows
+var leaderboardHeader = []string{"rank", "partner_id", "ref", "name", "currency", "revenue", "commissions",
+	"clicks", "unique_clicks", "leads", "customers"}
+
+func leaderboardLine(rank int, l storage.LeaderRow) []string {
+	c := l.Currency
+	return []string{strconv.Itoa(rank), repItoa(l.PartnerActivity.PartnerID), l.Ref, web.CSVSafe(l.Name), c,
+		repAmount(l.Revenue(), c), repAmount(l.Commissions(), c),
+		repItoa(l.Clicks), repItoa(l.UniqueClicks), repItoa(l.Leads), repItoa(l.Customers)}
 }
 
 func concentrationCSV(cs []storage.Concentration) [][]string {
@@ -347,27 +377,23 @@ func concentrationCSV(cs []storage.Concentration) [][]string {
 	return rows
 }
 
-func funnelCSV(ps []storage.PartnerActivity) [][]string {
-	rows := [][]string{{"partner_id", "ref", "name", "clicks", "unique_clicks", "leads", "customers", "paying_customers",
-		"click_to_lead", "lead_to_customer", "customer_to_paying"}}
-	for _, p := range ps {
-		rows = append(rows, []string{repItoa(p.PartnerID), p.Ref, web.CSVSafe(p.Name), repItoa(p.Clicks), repItoa(p.UniqueClicks),
-			repItoa(p.Leads), repItoa(p.Customers), repItoa(p.Paying),
-			repRatio(p.Leads, p.UniqueClicks), repRatio(p.Customers, p.Leads), repRatio(p.Paying, p.Customers)})
-	}
-	return rows
+var funnelHeader = []string{"partner_id", "ref", "name", "clicks", "unique_clicks", "leads", "customers", "paying_customers",
+	"click_to_lead", "lead_to_customer", "customer_to_paying"}
+
+func funnelLine(p storage.PartnerActivity) []string {
+	return []string{repItoa(p.PartnerID), p.Ref, web.CSVSafe(p.Name), repItoa(p.Clicks), repItoa(p.UniqueClicks),
+		repItoa(p.Leads), repItoa(p.Customers), repItoa(p.Paying),
+		repRatio(p.Leads, p.UniqueClicks), repRatio(p.Customers, p.Leads), repRatio(p.Paying, p.Customers)}
 }
 
-func dormantCSV(ds []storage.DormantPartner) [][]string {
-	rows := [][]string{{"partner_id", "ref", "name", "partner_since", "last_click"}}
-	for _, d := range ds {
-		last := ""
-		if d.LastClick != nil {
-			last = d.LastClick.Format(time.DateOnly)
-		}
-		rows = append(rows, []string{repItoa(d.ID), d.Ref, web.CSVSafe(d.Name), d.CreatedAt.UTC().Format(time.DateOnly), last})
+var dormantHeader = []string{"partner_id", "ref", "name", "partner_since", "last_click"}
+
+func dormantLine(d storage.DormantPartner) []string {
+	last := ""
+	if d.LastClick != nil {
+		last = d.LastClick.Format(time.DateOnly)
 	}
-	return rows
+	return []string{repItoa(d.ID), d.Ref, web.CSVSafe(d.Name), d.CreatedAt.UTC().Format(time.DateOnly), last}
 }
 
 var _ = web.AddMessages(map[string]string{

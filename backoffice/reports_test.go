@@ -134,7 +134,7 @@ func buildReportData(t *testing.T, f *fixture) reportData {
 	must(err)
 	finance := f.Seed.Users["finance@x.test"]
 	must(f.DB.TransitionPayout(ctx, storage.PayoutTransition{PayoutID: d.payout, To: storage.PayoutApproved, ActorID: finance, At: day(11, 16)}))
-	must(f.DB.TransitionPayout(ctx, storage.PayoutTransition{PayoutID: d.payout, To: storage.PayoutPaid, ActorID: finance,
+	must(f.DB.TransitionPayout(ctx, storage.PayoutTransition{PayoutID: d.payout, To: storage.PayoutPaid, ActorID: f.Seed.Users["admin@x.test"],
 		Reference: "PP-1", At: day(11, 17)}))
 	return d
 }

@@ -61,6 +61,7 @@ func (s *Server) adminRoutes() []adminRoute {
 		{"POST", "/admin/payouts/:id/approve", financeRoles, s.decidePayout},
 		{"POST", "/admin/payouts/:id/reject", financeRoles, s.decidePayout},
 		{"POST", "/admin/payouts/:id/paid", financeRoles, s.decidePayout},
+		{"POST", "/admin/payouts/:id/cancel", financeRoles, s.decidePayout},
 		// Plans: versions drafted, previewed on a partner, published.
 		{"GET", "/admin/plans", anyStaff, s.adminPlans},
 		{"POST", "/admin/plans", managers, s.createPlan},

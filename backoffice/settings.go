@@ -16,7 +16,16 @@ import (
 type settingsForm struct {
 	Name, WindowDays, Model, HoldDays, ProtectionDays string
 	Domains, Landing, CookieName, ClickParam, Terms   string
+	FourEyes                                          string // "on" or "off": four eyes on payouts
 	MinPayouts                                        []minPayoutRow
+}
+
+// fourEyesValue is the form's value of the four-eyes setting.
+func fourEyesValue(on bool) string {
+	if on {
+		return "on"
+	}
+	return "off"
 }
 
 // minPayoutRow is one row of the minimum payouts table; a row left empty
@@ -30,7 +39,7 @@ func formFromSettings(st partnerka.Settings, mins []partnerka.Money) settingsFor
 	f := settingsForm{Name: st.Name, WindowDays: strconv.Itoa(st.AttributionWindowDays), Model: st.AttributionModel,
 		HoldDays: strconv.Itoa(st.HoldDays), ProtectionDays: strconv.Itoa(st.RegistrationProtectionDays),
 		Domains: strings.Join(st.AllowedDomains, "\n"), Landing: st.DefaultLandingURL, CookieName: st.CookieName,
-		ClickParam: st.ClickParam, Terms: st.Terms}
+		ClickParam: st.ClickParam, Terms: st.Terms, FourEyes: fourEyesValue(st.FourEyesPayouts)}
 	for _, m := range mins {
 		f.MinPayouts = append(f.MinPayouts, minPayoutRow{Currency: m.Currency, Amount: repAmount(m.Amount, m.Currency)})
 	}
@@ -101,7 +110,8 @@ func (s *Server) saveProgramSettings(c *fiber.Ctx) error {
 		Model: c.FormValue("attribution_model"), HoldDays: c.FormValue("hold_days"),
 		ProtectionDays: c.FormValue("registration_protection_days"), Domains: lines.Replace(c.FormValue("allowed_domains")),
 		Landing: c.FormValue("default_landing_url"), CookieName: c.FormValue("cookie_name"),
-		ClickParam: c.FormValue("click_param"), Terms: lines.Replace(c.FormValue("terms"))}
+		ClickParam: c.FormValue("click_param"), Terms: lines.Replace(c.FormValue("terms")),
+		FourEyes: c.FormValue("four_eyes_payouts")}
 	args := c.Request().PostArgs()
 	currencies, amounts := args.PeekMulti("min_currency"), args.PeekMulti("min_amount")
 	remove := map[string]bool{}
@@ -120,6 +130,9 @@ func (s *Server) saveProgramSettings(c *fiber.Ctx) error {
 	st, err := s.DB.Settings(ctx)
 	if err != nil {
 		return err
+	}
+	if form.FourEyes != "on" && form.FourEyes != "off" {
+		form.FourEyes = fourEyesValue(st.FourEyesPayouts) // a form without the choice keeps it
 	}
 	mins, err := settingsFromForm(form, &st, lc)
 	if err == nil {
@@ -156,6 +169,7 @@ func settingsFromForm(f settingsForm, st *partnerka.Settings, lc string) ([]part
 	}
 	st.Name, st.AttributionModel, st.DefaultLandingURL = f.Name, f.Model, f.Landing
 	st.CookieName, st.ClickParam, st.Terms = f.CookieName, f.ClickParam, f.Terms
+	st.FourEyesPayouts = f.FourEyes != "off"
 	st.AllowedDomains = strings.Split(f.Domains, "\n")
 	for _, n := range []struct {
 		field, value string
@@ -287,7 +301,10 @@ var _ = web.AddMessages(map[string]string{
 	"set_landing": "Default landing page", "set_landing_help": "Where unknown or disabled links lead. An http(s) address on an allowed domain.",
 	"set_cookie": "Attribution cookie name", "set_click_param": "Click ID parameter in the landing address",
 	"set_terms": "Program terms", "set_terms_help": "Shown to partners on their Terms page.",
-	"set_save": "Save settings", "set_saved": "Settings saved. Trackers apply them within a few seconds.", "set_unchanged": "Nothing changed.",
+	"set_four_eyes":     "Four eyes on payouts",
+	"set_four_eyes_on":  "on: whoever approved a payout cannot also mark it paid; someone else in finance does",
+	"set_four_eyes_off": "off, for a one-person finance team: the approver may mark it paid too, and the audit log records that four eyes were waived",
+	"set_save":          "Save settings", "set_saved": "Settings saved. Trackers apply them within a few seconds.", "set_unchanged": "Nothing changed.",
 	"set_err_name": "Program name: 1 to 200 characters.", "set_err_attribution_window_days": "Attribution window: a whole number of days from 1 to 3650.",
 	"set_err_attribution_model": "Attribution: choose the first or the last click.", "set_err_hold_days": "Hold: a whole number of days from 0 to 3650.",
 	"set_err_registration_protection_days": "Lead registration protection: a whole number of days from 1 to 3650.",
@@ -325,7 +342,10 @@ var _ = web.AddMessages(map[string]string{
 	"set_landing": "Целевая страница по умолчанию", "set_landing_help": "Куда ведут неизвестные и отключённые ссылки. Адрес http(s) на разрешённом домене.",
 	"set_cookie": "Имя cookie атрибуции", "set_click_param": "Параметр ID перехода в адресе целевой страницы",
 	"set_terms": "Условия программы", "set_terms_help": "Партнёры видят их на странице «Условия».",
-	"set_save": "Сохранить настройки", "set_saved": "Настройки сохранены. Трекеры применят их в течение нескольких секунд.", "set_unchanged": "Ничего не изменилось.",
+	"set_four_eyes":     "Принцип четырёх глаз для выплат",
+	"set_four_eyes_on":  "включён: одобривший выплату не может сам отметить её выплаченной — это делает другой сотрудник финансов",
+	"set_four_eyes_off": "отключён, если в финансах один человек: одобривший может сам отметить выплату, журнал действий записывает, что второго подтверждения не было",
+	"set_save":          "Сохранить настройки", "set_saved": "Настройки сохранены. Трекеры применят их в течение нескольких секунд.", "set_unchanged": "Ничего не изменилось.",
 	"set_err_name": "Название программы: от 1 до 200 символов.", "set_err_attribution_window_days": "Окно атрибуции: целое число дней от 1 до 3650.",
 	"set_err_attribution_model": "Атрибуция: выберите первый или последний переход.", "set_err_hold_days": "Холд: целое число дней от 0 до 3650.",
 	"set_err_registration_protection_days": "Закрепление регистрации лида: целое число дней от 1 до 3650.",

@@ -1,6 +1,7 @@
 package cabinet
 
 import (
+	"context"
 	"encoding/csv"
 	"html/template"
 	"time"
@@ -32,9 +33,12 @@ func (s *Server) earnings(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	more := len(rows) > earningsPageRows
-	if more {
+	more := len(rows) > earningsPageRows || len(manual) > earningsPageRows
+	if len(rows) > earningsPageRows {
 		rows = rows[:earningsPageRows]
+	}
+	if len(manual) > earningsPageRows {
+		manual = manual[:earningsPageRows]
 	}
 	type view struct{ Date, Amount, Reversed, Status, StatusClass, Release, Explanation string }
 	var out []view
@@ -55,30 +59,34 @@ func (s *Server) earnings(c *fiber.Ctx) error {
 			web.FormatMoney(partnerka.Money{Amount: m.Amount, Currency: m.Currency}, u.Locale), web.T(u.Locale, m.Kind), m.Reason})
 	}
 	return c.Type("html").Send(s.Page(c, "earnings", u.Locale, web.T(u.Locale, "earnings_page"), fiber.Map{
-		"Rows": out, "Manual": mv, "Picker": per.Picker("/earnings", u.Locale), "Query": template.URL(per.Query()), // built here from parsed dates, not from the request "More": more,
+		"Rows": out, "Manual": mv, "Picker": per.Picker("/earnings", u.Locale), "More": more,
+		"Query": template.URL(per.Query()), // built here from parsed dates, not from the request
 	}))
 }
 
-// earningsCSV exports what the earnings page shows, with plain numbers.
+// earningsCSV exports what the earnings page shows, with plain numbers:
+// every commission of the period, then the bonuses and adjustments. The
+// file streams as the rows are read (web.StreamCSV), one export per
+// partner at a time.
 func (s *Server) earningsCSV(c *fiber.Ctx) error {
-	per, rows, manual, err := s.earningsData(c, 1000000)
+	partnerID := *web.CurrentUser(c).PartnerID
+	per := s.UserPeriod(c)
 	loc := per.Loc
-	if err != nil {
-		return err
-	}
-	c.Set(fiber.HeaderContentType, "text/csv; charset=utf-8")
-	c.Set(fiber.HeaderContentDisposition, `attachment; filename="earnings.csv"`)
-	w := csv.NewWriter(c)
-	w.Write([]string{"date", "kind", "amount", "reversed", "currency", "status", "available_from", "purchase", "explanation"})
-	for _, r := range rows {
-		n, _ := partnerka.MinorUnits(r.Currency)
-		w.Write([]string{r.EarnedAt.In(loc).Format(time.RFC3339), "commission", r.Amount.StringFixed(n), r.Reversed.StringFixed(n),
-			r.Currency, r.Status, r.HoldUntil.In(loc).Format(time.RFC3339), web.CSVSafe(r.Purchase), web.CSVSafe(web.ExplainCommission(r.Explanation, r.Rerate, "en"))})
-	}
-	for _, m := range manual {
-		n, _ := partnerka.MinorUnits(m.Currency)
-		w.Write([]string{m.CreatedAt.In(loc).Format(time.RFC3339), m.Kind, m.Amount.StringFixed(n), "", m.Currency, "available", "", "", web.CSVSafe(m.Reason)})
-	}
-	w.Flush()
-	return w.Error()
+	return s.StreamCSV(c, web.CSVOwner(c), "earnings.csv", func(ctx context.Context, w *csv.Writer) error {
+		if err := w.Write([]string{"date", "kind", "amount", "reversed", "currency", "status", "available_from", "purchase", "explanation"}); err != nil {
+			return err
+		}
+		err := s.DB.EachPartnerEarning(ctx, partnerID, per.From, per.To, func(r storage.EarningRow) error {
+			n, _ := partnerka.MinorUnits(r.Currency)
+			return w.Write([]string{r.EarnedAt.In(loc).Format(time.RFC3339), "commission", r.Amount.StringFixed(n), r.Reversed.StringFixed(n),
+				r.Currency, r.Status, r.HoldUntil.In(loc).Format(time.RFC3339), web.CSVSafe(r.Purchase), web.CSVSafe(web.ExplainCommission(r.Explanation, r.Rerate, "en"))})
+		})
+		if err != nil {
+			return err
+		}
+		return s.DB.EachPartnerManualEntry(ctx, partnerID, per.From, per.To, func(m storage.ManualEntry) error {
+			n, _ := partnerka.MinorUnits(m.Currency)
+			return w.Write([]string{m.CreatedAt.In(loc).Format(time.RFC3339), m.Kind, m.Amount.StringFixed(n), "", m.Currency, "available", "", "", web.CSVSafe(m.Reason)})
+		})
+	})
 }

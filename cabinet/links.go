@@ -1,6 +1,7 @@
 package cabinet
 
 import (
+	"fmt"
 	"net/url"
 	"strings"
 
@@ -62,8 +63,11 @@ func (s *Server) createLink(c *fiber.Ctx) error {
 		err = s.DB.CreateLink(ctx, l)
 	}
 	if err != nil {
-		if partnerka.ErrorCode(err) == partnerka.EINTERNAL {
+		switch partnerka.ErrorCode(err) {
+		case partnerka.EINTERNAL:
 			return err
+		case partnerka.ECONFLICT:
+			err = &partnerka.Error{Code: partnerka.ECONFLICT, Field: "code", Message: fmt.Sprintf(web.T(u.Locale, "link_code_taken"), l.Code)}
 		}
 		return s.renderLinks(c, form, err, fiber.StatusUnprocessableEntity)
 	}
@@ -120,3 +124,9 @@ func (s *Server) linkQR(c *fiber.Ctx) error {
 	c.Set(fiber.HeaderContentDisposition, `inline; filename="`+code+`.png"`)
 	return c.Send(png)
 }
+
+var _ = web.AddMessages(map[string]string{
+	"link_code_taken": "This link code is taken: %s is another link's code (codes do not differ by case). Choose another code, or leave it empty for one made for you.",
+}, map[string]string{
+	"link_code_taken": "Этот код ссылки занят: %s — код другой ссылки (регистр букв не различается). Выберите другой код или оставьте поле пустым, чтобы получить код автоматически.",
+})

@@ -34,7 +34,7 @@ func TestLinksPage(t *testing.T) {
 	}{
 		{"another site", url.Values{"destination": {"https://evil.test/x"}}, 422, "links may lead only to example.com"},
 		{"not a URL", url.Values{"destination": {"example.com/x"}}, 422, "enter a full address"},
-		{"code taken", url.Values{"destination": {"https://example.com/x"}, "code": {"alpha"}}, 422, "this link code is taken"},
+		{"code taken", url.Values{"destination": {"https://example.com/x"}, "code": {"alpha"}}, 422, "Этот код ссылки занят: alpha"},
 		{"bad sub id", url.Values{"destination": {"https://shop.example.com/"}, "sub_id": {"a b"}}, 422, "sub ID"},
 		{"good", url.Values{"destination": {"https://shop.example.com/pricing"}, "sub_id": {"tg"}, "code": {"alpha-tg"}}, 303, ""},
 	} {

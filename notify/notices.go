@@ -93,6 +93,9 @@ func noticeText(locale, program, cabinetURL string, n *storage.DueNotice) (subje
 	case storage.NoticePayoutRejected:
 		head = fmt.Sprintf(web.T(locale, "notice_payout_rejected"), amount)
 		lines = []string{fmt.Sprintf(web.T(locale, "notice_payout_rejected_body"), amount), reasonLine(locale, n.PayoutReason)}
+	case storage.NoticePayoutCancelled:
+		head = fmt.Sprintf(web.T(locale, "notice_payout_cancelled"), amount)
+		lines = []string{fmt.Sprintf(web.T(locale, "notice_payout_cancelled_body"), amount), reasonLine(locale, n.PayoutReason)}
 	case storage.NoticePayoutPaid:
 		head = fmt.Sprintf(web.T(locale, "notice_payout_paid"), amount)
 		lines = []string{fmt.Sprintf(web.T(locale, "notice_payout_paid_body"), amount, n.Reference)}
@@ -122,6 +125,8 @@ var _ = web.AddMessages(map[string]string{
 	"notice_payout_approved_body":      "Your payout request of %s is approved and will be paid to your payout details.",
 	"notice_payout_rejected_body":      "Your payout request of %s was rejected; the amount is back in your available balance.",
 	"notice_payout_paid_body":          "Your payout of %s is paid. Payment reference: %s.",
+	"notice_payout_cancelled":          "payout of %s cancelled",
+	"notice_payout_cancelled_body":     "Your approved payout of %s was not paid out and is cancelled; the amount is back in your available balance.",
 	"notice_reason":                    "Reason:",
 	"notice_application_received":      "new partner application: %s",
 	"notice_application_received_body": "%s applied to the partner program. Approve or reject the application in the back office:",
@@ -142,6 +147,8 @@ var _ = web.AddMessages(map[string]string{
 	"notice_payout_approved_body":      "Ваша заявка на выплату %s одобрена, деньги будут перечислены по вашим реквизитам для выплаты.",
 	"notice_payout_rejected_body":      "Ваша заявка на выплату %s отклонена, сумма вернулась в доступный баланс.",
 	"notice_payout_paid_body":          "Выплата %s произведена. Номер платежа: %s.",
+	"notice_payout_cancelled":          "выплата %s отменена",
+	"notice_payout_cancelled_body":     "Одобренная выплата %s не была перечислена и отменена, сумма вернулась в доступный баланс.",
 	"notice_reason":                    "Причина:",
 	"notice_application_received":      "новая заявка партнёра: %s",
 	"notice_application_received_body": "%s подаёт заявку в партнёрскую программу. Одобрите или отклоните её в бэк-офисе:",

@@ -38,7 +38,7 @@ func TestNotices(t *testing.T) {
 	paid, rejected := f.requestPayout(t, "12450"), f.requestPayout(t, "500")
 	for _, tr := range []storage.PayoutTransition{
 		{PayoutID: paid, To: storage.PayoutApproved, ActorID: finance, At: now},
-		{PayoutID: paid, To: storage.PayoutPaid, ActorID: finance, Reference: "PP-2026-0007", At: now},
+		{PayoutID: paid, To: storage.PayoutPaid, ActorID: f.seed.Users["admin@x.test"], Reference: "PP-2026-0007", At: now},
 		{PayoutID: rejected, To: storage.PayoutRejected, ActorID: finance, Reason: "details do not match", At: now},
 	} {
 		if err := f.db.TransitionPayout(ctx, tr); err != nil {
@@ -135,5 +135,47 @@ func TestApplicationNotice(t *testing.T) {
 	if len(mail.sent) != 2 || mail.sent[0].to != "admin@x.test" || mail.sent[1].to != "manager@x.test" ||
 		!strings.HasSuffix(mail.sent[0].subject, "new partner application: Delta Reviews") || !strings.Contains(mail.sent[0].body, page) {
 		t.Errorf("sent %+v; want admin and manager told of Delta Reviews with %s", mail.sent, page)
+	}
+}
+
+// An approved payout finance cancels (the bank returned it) reaches the
+// partner's owners with the reason; a partner withdrawing its own request
+// is told nothing.
+func TestPayoutCancelledNotice(t *testing.T) {
+	f := newFixture(t)
+	ctx := context.Background()
+	finance, admin, owner := f.seed.Users["finance@x.test"], f.seed.Users["admin@x.test"], f.seed.Users["alpha@x.test"]
+	bounced, withdrawn := f.requestPayout(t, "2000"), f.requestPayout(t, "300")
+	for _, tr := range []storage.PayoutTransition{
+		{PayoutID: bounced, To: storage.PayoutApproved, ActorID: finance, At: now},
+		{PayoutID: bounced, To: storage.PayoutCancelled, ActorID: admin, Reason: "the bank returned it: account closed", At: now},
+		{PayoutID: withdrawn, PartnerID: f.seed.Partners["alpha"], To: storage.PayoutCancelled, ActorID: owner, At: now},
+	} {
+		if err := f.db.TransitionPayout(ctx, tr); err != nil {
+			t.Fatal(err)
+		}
+	}
+	mail := &noticeMailer{}
+	step := &NoticeStep{DB: f.db, Mailer: mail, CabinetURL: "https://c.test", Now: func() time.Time { return now.Add(time.Second) }}
+	if _, err := step.Run(ctx); err != nil {
+		t.Fatal(err)
+	}
+	var toAlpha []sentMail
+	for _, m := range mail.sent {
+		if m.to == "alpha@x.test" {
+			toAlpha = append(toAlpha, m)
+		}
+	}
+	want := []sentMail{
+		{"alpha@x.test", "выплата 2\u00a0000,00\u00a0₽ одобрена", ""},
+		{"alpha@x.test", "выплата 2\u00a0000,00\u00a0₽ отменена", "сумма вернулась в доступный баланс.\n\nПричина: the bank returned it: account closed\n\nhttps://c.test/payouts"},
+	}
+	if len(toAlpha) != len(want) {
+		t.Fatalf("alpha was sent %+v, want the approval and the cancellation", toAlpha)
+	}
+	for i, w := range want {
+		if g := toAlpha[i]; !strings.HasSuffix(g.subject, w.subject) || !strings.Contains(g.body, w.body) {
+			t.Errorf("email %d: %+v\nwant subject ending %q, body with %q", i, g, w.subject, w.body)
+		}
 	}
 }

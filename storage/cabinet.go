@@ -146,11 +146,12 @@ type EarningRow struct {
 	Event       string          `db:"event"`
 	Explanation string          `db:"explanation"`
 	Rerate      string          `db:"rerate"` // the latest re-rate's explanation, "" if never re-rated
-	Purchase    string          `db:"purchase"`
+	Purchase    string          `db:"purchase"` // the vendor's id of the payment; empty on level 2 (the recruit's customer)
 }
 
 // ManualEntry is a bonus or adjustment.
 type ManualEntry struct {
+	ID        int64           `db:"id"`
 	CreatedAt time.Time       `db:"created_at"`
 	Amount    decimal.Decimal `db:"amount"`
 	Currency  string          `db:"currency"`
@@ -158,15 +159,16 @@ type ManualEntry struct {
 	Reason    string          `db:"reason"`
 }
 
-// PartnerEarnings returns a partner's latest commissions (at most limit)
-// and manual entries in [from, to).
+// PartnerEarnings returns a partner's latest commissions and manual
+// entries in [from, to), at most limit of each (EachPartnerEarning and
+// EachPartnerManualEntry read them all).
 func (db *DB) PartnerEarnings(ctx context.Context, partnerID int64, from, to time.Time, limit int) ([]EarningRow, []ManualEntry, error) {
 	var rows []EarningRow
-	if err := db.Q.PartnerCommissions.SelectContext(ctx, &rows, partnerID, from, to, limit); err != nil {
+	if err := db.Q.PartnerCommissions.SelectContext(ctx, &rows, partnerID, from, to, 0, limit); err != nil {
 		return nil, nil, err
 	}
 	var manual []ManualEntry
-	err := db.Q.PartnerManualEntries.SelectContext(ctx, &manual, partnerID, from, to)
+	err := db.Q.PartnerManualEntries.SelectContext(ctx, &manual, partnerID, from, to, 0, limit)
 	return rows, manual, err
 }
 

@@ -47,7 +47,7 @@ func (db *DB) TrackerLinksChangedSince(ctx context.Context, since time.Time) ([]
 	return rows, err
 }
 
-// TrackerLinkByCode returns one link, or not_found.
+// TrackerLinkByCode returns the link with code in any case, or not_found.
 func (db *DB) TrackerLinkByCode(ctx context.Context, code string) (*TrackerLink, error) {
 	var l TrackerLink
 	if err := db.Q.TrackerLinkByCode.GetContext(ctx, &l, code); err != nil {
@@ -56,12 +56,13 @@ func (db *DB) TrackerLinkByCode(ctx context.Context, code string) (*TrackerLink,
 	return &l, nil
 }
 
-// CreateLink inserts a link. It returns conflict when the code is taken.
+// CreateLink inserts a link. It returns conflict (field code) when the
+// code is taken in any case: BETA-SECRET is beta-secret.
 func (db *DB) CreateLink(ctx context.Context, l *partnerka.Link) error {
 	var created time.Time
 	err := db.Q.InsertLink.QueryRowxContext(ctx, l.PartnerID, l.Code, l.Destination, l.SubID, l.Label, l.IsDefault, db.now()).
 		Scan(&l.ID, &created)
-	if IsUniqueViolation(err, "links_code_key") {
+	if IsUniqueViolation(err, "links_code_lower") {
 		return &partnerka.Error{Code: partnerka.ECONFLICT, Field: "code", Message: "this link code is taken"}
 	}
 	return err

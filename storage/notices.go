@@ -22,6 +22,7 @@ const (
 	NoticePayoutApproved      = "payout_approved"
 	NoticePayoutRejected      = "payout_rejected"
 	NoticePayoutPaid          = "payout_paid"
+	NoticePayoutCancelled     = "payout_cancelled" // an approved payout finance returned to the balance
 	NoticePartnerSuspended    = "partner_suspended"
 	NoticePartnerReactivated  = "partner_reactivated"
 )

@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"encoding/json"
 	"errors"
+	"strings"
 	"time"
 
 	"github.com/jmoiron/sqlx"
@@ -90,9 +91,18 @@ func payoutEntries(ctx context.Context, tx *sqlx.Tx, q *Queries, partnerID int64
 // PayoutTransition moves a payout from one status to another, with the
 // ledger entries and audit record the move implies, under the payout's row
 // lock: whatever the concurrency, each transition happens once.
+//
+// The moves: a request is approved, or rejected with a reason, by staff
+// (never by who requested it), or cancelled by its partner; an approved
+// payout is marked paid with the bank's reference (under four eyes, by
+// someone other than who approved it), or cancelled by staff with a
+// reason when the bank did not pay it out. Rejecting and cancelling
+// return the amount to the partner's available balance.
 type PayoutTransition struct {
-	PayoutID  int64
-	PartnerID int64 // when set, the payout must be this partner's (not_found otherwise)
+	PayoutID int64
+	// PartnerID is set when the partner acts: the payout must be theirs
+	// (not_found otherwise), and what they may cancel is their request.
+	PartnerID int64
 	To        string
 	ActorID   int64
 	Reason    string
@@ -103,7 +113,9 @@ type PayoutTransition struct {
 
 // TransitionPayout applies t. Errors: not_found, conflict (the payout is
 // not in a status the move starts from), forbidden (approving one's own
-// request).
+// request; marking paid a payout one approved, under four eyes: field
+// four_eyes), invalid (field reason: cancelling an approved payout
+// without saying why).
 func (db *DB) TransitionPayout(ctx context.Context, t PayoutTransition) error {
 	return db.InTx(ctx, func(tx *sqlx.Tx) error { return db.transitionPayout(ctx, tx, t) })
 }
@@ -126,7 +138,7 @@ func (db *DB) MarkPaid(ctx context.Context, lines []PaidLine, actorID int64, ip 
 				if partnerka.ErrorCode(err) == partnerka.EINTERNAL {
 					return err
 				}
-				bad = append(bad, LineError{Line: l.Line, Message: partnerka.ErrorMessage(err)})
+				bad = append(bad, LineError{Line: l.Line, Message: partnerka.ErrorMessage(err), Field: partnerka.ErrorField(err)})
 				if _, err := tx.ExecContext(ctx, "ROLLBACK TO SAVEPOINT line"); err != nil {
 					return err
 				}
@@ -150,17 +162,24 @@ type PaidLine struct {
 	Reference string
 }
 
-// LineError is why one line of an upload was refused.
+// LineError is why one line of an upload was refused; Field names the
+// rule that refused it, when one did ("four_eyes").
 type LineError struct {
 	Line    int
 	Message string
+	Field   string
 }
 
 var errRollback = errors.New("rollback")
 
 // payoutNotices are the moves a partner hears of: those the team makes.
 var payoutNotices = map[string]string{PayoutApproved: NoticePayoutApproved, PayoutRejected: NoticePayoutRejected,
-	PayoutPaid: NoticePayoutPaid}
+	PayoutPaid: NoticePayoutPaid, PayoutCancelled: NoticePayoutCancelled}
+
+// ErrFourEyes refuses the payment of a payout by the person who approved
+// it while the program keeps four eyes on payouts.
+var ErrFourEyes = &partnerka.Error{Code: partnerka.EFORBIDDEN, Field: "four_eyes",
+	Message: "four eyes: you approved this payout, so someone else in finance marks it paid"}
 
 func (db *DB) transitionPayout(ctx context.Context, tx *sqlx.Tx, t PayoutTransition) error {
 	var p struct {
@@ -170,6 +189,7 @@ func (db *DB) transitionPayout(ctx context.Context, tx *sqlx.Tx, t PayoutTransit
 		Currency    string          `db:"currency"`
 		Status      string          `db:"status"`
 		RequestedBy int64           `db:"requested_by"`
+		DecidedBy   *int64          `db:"decided_by"`
 	}
 	if t.At.IsZero() {
 		t.At = db.now()
@@ -180,17 +200,39 @@ func (db *DB) transitionPayout(ctx context.Context, tx *sqlx.Tx, t PayoutTransit
 	if t.PartnerID != 0 && p.PartnerID != t.PartnerID {
 		return partnerka.Errorf(partnerka.ENOTFOUND, "payout not found")
 	}
-	from := map[string]string{PayoutCancelled: PayoutRequested, PayoutApproved: PayoutRequested,
-		PayoutRejected: PayoutRequested, PayoutPaid: PayoutApproved}[t.To]
+	byPartner := t.PartnerID != 0
+	from := map[string]string{PayoutApproved: PayoutRequested, PayoutRejected: PayoutRequested, PayoutPaid: PayoutApproved}[t.To]
+	if t.To == PayoutCancelled {
+		from = PayoutApproved // staff return an approved payout the bank did not pay out
+		if byPartner {
+			from = PayoutRequested // a partner withdraws its request
+		}
+	}
 	if from == "" || p.Status != from {
 		return partnerka.Errorf(partnerka.ECONFLICT, "the payout is %s and cannot become %s", p.Status, t.To)
 	}
 	if t.To == PayoutApproved && t.ActorID == p.RequestedBy {
 		return partnerka.Errorf(partnerka.EFORBIDDEN, "a payout is approved by someone other than who requested it")
 	}
+	if t.To == PayoutCancelled && !byPartner && strings.TrimSpace(t.Reason) == "" {
+		return partnerka.FieldError("reason", "say why the payout is cancelled: the partner sees it")
+	}
+	after := map[string]any{"status": t.To, "reason": t.Reason, "reference": t.Reference}
+	waived := false
+	if t.To == PayoutPaid && p.DecidedBy != nil && *p.DecidedBy == t.ActorID {
+		var fourEyes bool
+		if err := tx.Stmtx(db.Q.FourEyesPayouts).GetContext(ctx, &fourEyes); err != nil {
+			return err
+		}
+		if fourEyes {
+			return ErrFourEyes
+		}
+		waived = true // the program lets one person approve and pay: the payment says so
+		after["four_eyes_waived"] = true
+	}
 	m := partnerka.Money{Amount: p.Amount, Currency: p.Currency}
-	var decidedBy *int64
-	var decidedAt, paidAt *time.Time
+	var decidedBy, paidBy, cancelledBy *int64
+	var decidedAt, paidAt, cancelledAt *time.Time
 	switch t.To {
 	case PayoutCancelled, PayoutRejected:
 		if err := payoutEntries(ctx, tx, db.Q, p.PartnerID, m, "reserved", "available", "payout_reversal", p.ID, t.ActorID, t.At); err != nil {
@@ -198,6 +240,8 @@ func (db *DB) transitionPayout(ctx context.Context, tx *sqlx.Tx, t PayoutTransit
 		}
 		if t.To == PayoutRejected {
 			decidedBy, decidedAt = &t.ActorID, &t.At
+		} else {
+			cancelledBy, cancelledAt = &t.ActorID, &t.At
 		}
 	case PayoutApproved:
 		decidedBy, decidedAt = &t.ActorID, &t.At
@@ -205,19 +249,20 @@ func (db *DB) transitionPayout(ctx context.Context, tx *sqlx.Tx, t PayoutTransit
 		if err := payoutEntries(ctx, tx, db.Q, p.PartnerID, m, "reserved", "paid", "payout_paid", p.ID, t.ActorID, t.At); err != nil {
 			return err
 		}
-		paidAt = &t.At
+		paidBy, paidAt = &t.ActorID, &t.At
 	}
-	if _, err := tx.Stmtx(db.Q.SetPayoutStatus).ExecContext(ctx, p.ID, t.To, decidedBy, decidedAt, t.Reason, paidAt, t.Reference); err != nil {
+	if _, err := tx.Stmtx(db.Q.SetPayoutStatus).ExecContext(ctx, p.ID, t.To, decidedBy, decidedAt, t.Reason, paidAt, t.Reference,
+		paidBy, waived, cancelledBy, cancelledAt); err != nil {
 		return err
 	}
-	if event := payoutNotices[t.To]; event != "" {
+	// A partner hears of what the team does, not of its own cancellation.
+	if event := payoutNotices[t.To]; event != "" && !byPartner {
 		if err := db.queueNotice(ctx, tx, p.PartnerID, event, p.ID, ""); err != nil {
 			return err
 		}
 	}
 	return db.audit(ctx, tx, AuditEntry{ActorID: t.ActorID, Action: "payout." + t.To, Entity: "payout", EntityID: p.ID,
-		Before: map[string]any{"status": p.Status}, After: map[string]any{"status": t.To, "reason": t.Reason, "reference": t.Reference},
-		IP: t.IP, At: t.At})
+		Before: map[string]any{"status": p.Status}, After: after, IP: t.IP, At: t.At})
 }
 
 // PartnerPayouts returns a partner's latest payouts.
@@ -260,6 +305,12 @@ type PayoutRow struct {
 	Details     json.RawMessage `db:"details"`
 	RequestedBy string          `db:"requested_by"`
 	DecidedBy   string          `db:"decided_by"`
+	DecidedByID *int64          `db:"decided_by_id"`
+	PaidBy      string          `db:"paid_by"`
+	// FourEyesWaived: its approver marked it paid, the program allowing one person to.
+	FourEyesWaived bool       `db:"four_eyes_waived"`
+	CancelledBy    string     `db:"cancelled_by"`
+	CancelledAt    *time.Time `db:"cancelled_at"`
 }
 
 // Account is the account the payout goes to, as it was when requested.
@@ -272,14 +323,14 @@ func (p PayoutRow) Account() string {
 // AdminPayouts returns payouts in status ("" for all).
 func (db *DB) AdminPayouts(ctx context.Context, status string, limit int) ([]PayoutRow, error) {
 	var out []PayoutRow
-	err := db.Q.AdminPayouts.SelectContext(ctx, &out, status, 0, limit)
+	err := db.Q.AdminPayouts.SelectContext(ctx, &out, status, 0, limit, payoutCursor(status))
 	return out, err
 }
 
 // AdminPayout returns one payout, or not_found.
 func (db *DB) AdminPayout(ctx context.Context, id int64) (*PayoutRow, error) {
 	var out []PayoutRow
-	if err := db.Q.AdminPayouts.SelectContext(ctx, &out, "", id, 1); err != nil {
+	if err := db.Q.AdminPayouts.SelectContext(ctx, &out, "", id, 1, payoutCursor("")); err != nil {
 		return nil, err
 	}
 	if len(out) == 0 {

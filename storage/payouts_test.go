@@ -70,8 +70,13 @@ func TestPayouts(t *testing.T) {
 		t.Errorf("another partner's payout: %v", err)
 	}
 
-	// 50 concurrent approvals and then 50 concurrent mark-paid: one of each.
-	race := func(to string) int {
+	// 50 concurrent approvals and then 50 concurrent mark-paid (by
+	// another person: four eyes): one of each.
+	var checker int64
+	if err := db.Get(&checker, `INSERT INTO users (email, password_hash, role, created_at) VALUES ('checker@x.test', 'x', 'finance', $1) RETURNING id`, now); err != nil {
+		t.Fatal(err)
+	}
+	race := func(to string, actor int64) int {
 		var wg sync.WaitGroup
 		var mu sync.Mutex
 		ok := 0
@@ -79,7 +84,7 @@ func TestPayouts(t *testing.T) {
 			wg.Add(1)
 			go func() {
 				defer wg.Done()
-				err := db.TransitionPayout(ctx, storage.PayoutTransition{PayoutID: first, To: to, ActorID: finance, Reference: "PP-1", At: now})
+				err := db.TransitionPayout(ctx, storage.PayoutTransition{PayoutID: first, To: to, ActorID: actor, Reference: "PP-1", At: now})
 				if err == nil {
 					mu.Lock()
 					ok++
@@ -92,10 +97,10 @@ func TestPayouts(t *testing.T) {
 		wg.Wait()
 		return ok
 	}
-	if n := race(storage.PayoutApproved); n != 1 {
+	if n := race(storage.PayoutApproved, finance); n != 1 {
 		t.Errorf("%d approvals succeeded, want 1", n)
 	}
-	if n := race(storage.PayoutPaid); n != 1 {
+	if n := race(storage.PayoutPaid, checker); n != 1 {
 		t.Errorf("%d mark-paid succeeded, want 1", n)
 	}
 	bs, _ := db.PartnerBalances(ctx, alpha)

@@ -138,6 +138,7 @@ type Queries struct {
 	InsertPayout        *sqlx.Stmt `query:"insert-payout"`
 	InsertPayoutEntries *sqlx.Stmt `query:"insert-payout-entries"`
 	PayoutForUpdate     *sqlx.Stmt `query:"payout-for-update"`
+	FourEyesPayouts     *sqlx.Stmt `query:"four-eyes-payouts"`
 	SetPayoutStatus     *sqlx.Stmt `query:"set-payout-status"`
 	PartnerPayouts      *sqlx.Stmt `query:"partner-payouts"`
 	SetPayoutDetails    *sqlx.Stmt `query:"set-payout-details"`

@@ -15,14 +15,17 @@ import (
 
 // ReportQueries are the queries of reports and the audit log (queries/reports.sql).
 type ReportQueries struct {
-	ReportActivity    *sqlx.Stmt `query:"report-activity"`
-	ReportPurchases   *sqlx.Stmt `query:"report-purchases"`
-	ReportRefunds     *sqlx.Stmt `query:"report-refunds"`
-	ReportCommissions *sqlx.Stmt `query:"report-commissions"`
-	ReportPayouts     *sqlx.Stmt `query:"report-payouts"`
-	ReportDormant     *sqlx.Stmt `query:"report-dormant"`
-	AuditPage         *sqlx.Stmt `query:"audit-page"`
-	AuditStaff        *sqlx.Stmt `query:"audit-staff"`
+	ReportActivity       *sqlx.Stmt `query:"report-activity"`
+	ReportMoney          *sqlx.Stmt `query:"report-money"`
+	ReportLeaderboard    *sqlx.Stmt `query:"report-leaderboard"`
+	ReportFunnel         *sqlx.Stmt `query:"report-funnel"`
+	ReportActivityTotals *sqlx.Stmt `query:"report-activity-totals"`
+	ReportMoneyTotals    *sqlx.Stmt `query:"report-money-totals"`
+	ReportRevenue        *sqlx.Stmt `query:"report-revenue"`
+	ReportPayouts        *sqlx.Stmt `query:"report-payouts"`
+	ReportDormant        *sqlx.Stmt `query:"report-dormant"`
+	AuditPage            *sqlx.Stmt `query:"audit-page"`
+	AuditStaff           *sqlx.Stmt `query:"audit-staff"`
 }
 
 // PartnerActivity is one partner's funnel in a report's period.
@@ -86,61 +89,34 @@ func (db *DB) Report(ctx context.Context, from, to time.Time) (*Report, error) {
 	if err := db.Q.ReportActivity.SelectContext(ctx, &r.Partners, fromDay, toDay, from, to); err != nil {
 		return nil, err
 	}
-	money := map[[2]any]*ReportMoney{}
-	row := func(partner int64, currency string) *ReportMoney {
-		k := [2]any{partner, currency}
-		if money[k] == nil {
-			money[k] = &ReportMoney{PartnerID: partner, Currency: currency}
-		}
-		return money[k]
-	}
-	var amounts []struct {
-		PartnerID int64           `db:"partner_id"`
-		Currency  string          `db:"currency"`
-		Amount    decimal.Decimal `db:"amount"`
-	}
-	if err := db.Q.ReportPurchases.SelectContext(ctx, &amounts, from, to); err != nil {
+	var money []moneyRow
+	if err := db.Q.ReportMoney.SelectContext(ctx, &money, from, to); err != nil {
 		return nil, err
-	}
-	for _, a := range amounts {
-		row(a.PartnerID, a.Currency).Paid = a.Amount
-	}
-	amounts = amounts[:0]
-	if err := db.Q.ReportRefunds.SelectContext(ctx, &amounts, from, to); err != nil {
-		return nil, err
-	}
-	for _, a := range amounts {
-		row(a.PartnerID, a.Currency).Refunded = a.Amount
-	}
-	var cs []struct {
-		PartnerID int64           `db:"partner_id"`
-		Currency  string          `db:"currency"`
-		Pending   decimal.Decimal `db:"pending"`
-		Available decimal.Decimal `db:"available"`
-		Rejected  decimal.Decimal `db:"rejected"`
-		Reversed  decimal.Decimal `db:"reversed"`
-	}
-	if err := db.Q.ReportCommissions.SelectContext(ctx, &cs, from, to); err != nil {
-		return nil, err
-	}
-	for _, c := range cs {
-		m := row(c.PartnerID, c.Currency)
-		m.Pending, m.Available, m.Rejected, m.Reversed = c.Pending, c.Available, c.Rejected, c.Reversed
 	}
 	for _, m := range money {
-		r.Money = append(r.Money, *m)
+		r.Money = append(r.Money, m.ReportMoney())
 	}
-	sort.Slice(r.Money, func(i, j int) bool {
-		a, b := r.Money[i], r.Money[j]
-		if a.Currency != b.Currency {
-			return a.Currency < b.Currency
-		}
-		return a.PartnerID < b.PartnerID
-	})
 	if err := db.Q.ReportPayouts.SelectContext(ctx, &r.Payouts, from, to); err != nil {
 		return nil, err
 	}
 	return r, nil
+}
+
+// moneyRow is a row of report_money (or of its totals, PartnerID 0).
+type moneyRow struct {
+	PartnerID int64           `db:"partner_id"`
+	Currency  string          `db:"currency"`
+	Paid      decimal.Decimal `db:"paid"`
+	Refunded  decimal.Decimal `db:"refunded"`
+	Pending   decimal.Decimal `db:"pending"`
+	Available decimal.Decimal `db:"available"`
+	Rejected  decimal.Decimal `db:"rejected"`
+	Reversed  decimal.Decimal `db:"reversed"`
+}
+
+func (m moneyRow) ReportMoney() ReportMoney {
+	return ReportMoney{PartnerID: m.PartnerID, Currency: m.Currency, Paid: m.Paid, Refunded: m.Refunded,
+		Pending: m.Pending, Available: m.Available, Rejected: m.Rejected, Reversed: m.Reversed}
 }
 
 // Totals are the program's figures for a report's period.
@@ -396,4 +372,106 @@ func (db *DB) AuditActorByEmail(ctx context.Context, email string) (int64, error
 		return 0, notFound(err, "user")
 	}
 	return u.ID, nil
+}
+
+// The CSV exports of the reports read the same figures as Report, ranked
+// by the database and streamed one row at a time (report-leaderboard,
+// report-funnel, report-dormant), or added up by it (the totals and
+// revenue concentration): memory stays flat however many partners there
+// are.
+
+// leaderRow is a row of report-leaderboard.
+type leaderRow struct {
+	PartnerActivity
+	Paid      decimal.Decimal `db:"paid"`
+	Refunded  decimal.Decimal `db:"refunded"`
+	Pending   decimal.Decimal `db:"pending"`
+	Available decimal.Decimal `db:"available"`
+	Rejected  decimal.Decimal `db:"rejected"`
+	Reversed  decimal.Decimal `db:"reversed"`
+}
+
+// EachLeader calls fn with each row of the period's leaderboard in
+// currency, ranked by revenue (by "revenue") or commissions (by
+// "commissions") as Report.Leaderboard ranks them.
+func (db *DB) EachLeader(ctx context.Context, from, to time.Time, currency, by string, fn func(LeaderRow) error) error {
+	return eachRow(ctx, db.Q.ReportLeaderboard, func(l leaderRow) error {
+		return fn(LeaderRow{PartnerActivity: l.PartnerActivity, ReportMoney: ReportMoney{PartnerID: l.PartnerID, Currency: currency,
+			Paid: l.Paid, Refunded: l.Refunded, Pending: l.Pending, Available: l.Available, Rejected: l.Rejected, Reversed: l.Reversed}})
+	}, from.Format(time.DateOnly), to.Format(time.DateOnly), from, to, currency, by)
+}
+
+// EachFunnelRow calls fn with each approved partner active in the period,
+// in the order of Report.Funnel.
+func (db *DB) EachFunnelRow(ctx context.Context, from, to time.Time, fn func(PartnerActivity) error) error {
+	return eachRow(ctx, db.Q.ReportFunnel, fn, from.Format(time.DateOnly), to.Format(time.DateOnly), from, to)
+}
+
+// EachDormantPartner calls fn with each partner DormantPartners returns,
+// in its order.
+func (db *DB) EachDormantPartner(ctx context.Context, since time.Time, fn func(DormantPartner) error) error {
+	return eachRow(ctx, db.Q.ReportDormant, fn, since.UTC().Format(time.DateOnly))
+}
+
+// ReportTotals returns what Report(from, to).Totals() does, added up by
+// the database, and the number of approved partners.
+func (db *DB) ReportTotals(ctx context.Context, from, to time.Time) (Totals, int, error) {
+	var t Totals
+	var a struct {
+		Partners     int   `db:"partners"`
+		Clicks       int64 `db:"clicks"`
+		UniqueClicks int64 `db:"unique_clicks"`
+		Leads        int64 `db:"leads"`
+		Customers    int64 `db:"customers"`
+		Paying       int64 `db:"paying"`
+	}
+	if err := db.Q.ReportActivityTotals.GetContext(ctx, &a, from.Format(time.DateOnly), to.Format(time.DateOnly), from, to); err != nil {
+		return t, 0, err
+	}
+	t.Clicks, t.UniqueClicks, t.Leads, t.Customers, t.Paying = a.Clicks, a.UniqueClicks, a.Leads, a.Customers, a.Paying
+	var money []moneyRow
+	if err := db.Q.ReportMoneyTotals.SelectContext(ctx, &money, from, to); err != nil {
+		return t, 0, err
+	}
+	for _, m := range money {
+		t.Money = append(t.Money, m.ReportMoney())
+	}
+	err := db.Q.ReportPayouts.SelectContext(ctx, &t.Payouts, from, to)
+	return t, a.Partners, err
+}
+
+// ReportConcentration returns what Report(from, to).Concentration() does
+// but for the top partners' names, reading the approved partners'
+// revenues one at a time, highest first.
+func (db *DB) ReportConcentration(ctx context.Context, from, to time.Time) ([]Concentration, error) {
+	t, n, err := db.ReportTotals(ctx, from, to)
+	if err != nil || n == 0 {
+		return nil, err
+	}
+	top := int(math.Ceil(float64(n) * 5 / 100))
+	out := make([]Concentration, len(t.Money))
+	at := map[string]int{}
+	for i, m := range t.Money {
+		out[i] = Concentration{Currency: m.Currency, Partners: n, Top: top}
+		at[m.Currency] = i
+	}
+	seen := map[string]int{}
+	err = eachRow(ctx, db.Q.ReportRevenue, func(r struct {
+		Currency string          `db:"currency"`
+		Revenue  decimal.Decimal `db:"revenue"`
+	}) error {
+		c := &out[at[r.Currency]]
+		c.Total = c.Total.Add(r.Revenue)
+		if seen[r.Currency] < top && r.Revenue.IsPositive() {
+			c.TopSum = c.TopSum.Add(r.Revenue)
+		}
+		seen[r.Currency]++
+		return nil
+	}, from, to)
+	for i := range out {
+		if out[i].Total.IsPositive() {
+			out[i].Share = out[i].TopSum.Div(out[i].Total)
+		}
+	}
+	return out, err
 }

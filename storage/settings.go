@@ -20,7 +20,7 @@ func scanSettings(row *sqlx.Row) (partnerka.Settings, error) {
 	var s partnerka.Settings
 	err := row.Scan(&s.Name, &s.DefaultCurrency, &s.DefaultLandingURL, pq.Array(&s.AllowedDomains),
 		&s.AttributionWindowDays, &s.AttributionModel, &s.HoldDays, &s.RegistrationProtectionDays,
-		&s.CookieName, &s.CookieDomain, &s.ClickParam, &s.AllowSelfReferral, &s.Terms, &s.UpdatedAt)
+		&s.CookieName, &s.CookieDomain, &s.ClickParam, &s.AllowSelfReferral, &s.Terms, &s.UpdatedAt, &s.FourEyesPayouts)
 	return s, err
 }
 
@@ -34,5 +34,5 @@ func (db *DB) UpdateSettings(ctx context.Context, s partnerka.Settings) error {
 func settingsArgs(s partnerka.Settings, at time.Time) []any {
 	return []any{s.Name, s.DefaultCurrency, s.DefaultLandingURL, pq.Array(s.AllowedDomains), s.AttributionWindowDays,
 		s.AttributionModel, s.HoldDays, s.RegistrationProtectionDays, s.CookieName, s.CookieDomain, s.ClickParam,
-		s.AllowSelfReferral, s.Terms, at}
+		s.AllowSelfReferral, s.Terms, at, s.FourEyesPayouts}
 }

@@ -73,11 +73,47 @@ func (c *LinkCache) shardOf(s *[cacheShards]shard, code string) *shard {
 	return &s[maphash.String(c.seed, code)%cacheShards]
 }
 
-// lookup returns the link with code.
+// maxCode is the longest link code (partnerka.ValidLinkCode).
+const maxCode = 64
+
+// lookup returns the link with code, in whatever case the visitor typed
+// it: codes are unique ignoring case (links_code_lower), and the cache
+// keys them in lower case (cacheKey). A code already in lower case, as
+// links are printed, is looked up as it is; another is lowered into a
+// buffer on the stack (the map index and maphash.Bytes do not keep it),
+// so a lookup allocates nothing either way.
 func (c *LinkCache) lookup(code string) (cachedLink, bool) {
-	l, ok := (*c.shardOf(c.shards.Load(), code).m.Load())[code]
+	if !hasUpper(code) {
+		l, ok := (*c.shardOf(c.shards.Load(), code).m.Load())[code]
+		return l, ok
+	}
+	if len(code) > maxCode {
+		return cachedLink{}, false
+	}
+	var buf [maxCode]byte
+	b := buf[:copy(buf[:], code)]
+	for i, ch := range b {
+		if 'A' <= ch && ch <= 'Z' {
+			b[i] = ch + ('a' - 'A')
+		}
+	}
+	sh := &c.shards.Load()[maphash.Bytes(c.seed, b)%cacheShards]
+	l, ok := (*sh.m.Load())[string(b)]
 	return l, ok
 }
+
+func hasUpper(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if 'A' <= s[i] && s[i] <= 'Z' {
+			return true
+		}
+	}
+	return false
+}
+
+// cacheKey is the key of a link's code in the cache: the code in lower
+// case, as lookup lowers what a visitor typed (codes are ASCII).
+func cacheKey(code string) string { return strings.ToLower(code) }
 
 // Len returns the number of cached links.
 func (c *LinkCache) Len() int {
@@ -96,7 +132,8 @@ func (c *LinkCache) Put(links ...storage.TrackerLink) {
 	shards := c.shards.Load()
 	next := map[*shard]map[string]cachedLink{}
 	for _, l := range links {
-		sh := c.shardOf(shards, l.Code)
+		key := cacheKey(l.Code)
+		sh := c.shardOf(shards, key)
 		m, ok := next[sh]
 		if !ok {
 			old := *sh.m.Load()
@@ -106,7 +143,7 @@ func (c *LinkCache) Put(links ...storage.TrackerLink) {
 			}
 			next[sh] = m
 		}
-		m[strings.Clone(l.Code)] = c.entry(l)
+		m[strings.Clone(key)] = c.entry(l)
 	}
 	for sh, m := range next {
 		sh.m.Store(&m)
@@ -128,7 +165,8 @@ func (c *LinkCache) Load(ctx context.Context, db *storage.DB, domains []string) 
 		maps[i] = map[string]cachedLink{}
 	}
 	err := db.EachTrackerLink(ctx, func(l storage.TrackerLink) {
-		maps[maphash.String(c.seed, l.Code)%cacheShards][strings.Clone(l.Code)] = c.entry(l)
+		key := cacheKey(l.Code)
+		maps[maphash.String(c.seed, key)%cacheShards][strings.Clone(key)] = c.entry(l)
 	})
 	if err != nil {
 		return err

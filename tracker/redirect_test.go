@@ -55,6 +55,8 @@ func trackerSeed() storage.Seed {
 				PromoCodes: []string{"ALPHA10"}},
 			{Partner: partnerka.Partner{Ref: "susp", Name: "Suspended", Kind: "person", Status: "suspended"}, ContractStart: start,
 				Links: []partnerka.Link{{Code: "susp-link", Destination: "https://example.com/"}}},
+			{Partner: partnerka.Partner{Ref: "beta", Name: "Beta", Kind: "company", Status: "active"}, ContractStart: start,
+				Links: []partnerka.Link{{Code: "beta-secret", Destination: "https://example.com/beta"}}},
 		},
 	}
 }

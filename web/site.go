@@ -44,6 +44,11 @@ type Site struct {
 	// (sign-in throttling, sessions and the audit log record the address).
 	Proxies partnerka.TrustedProxies
 
+	// MaxExports is how many CSV exports stream at once in the process
+	// (DefaultMaxExports when 0); each partner and staff member has one
+	// at a time (see StreamCSV).
+	MaxExports int
+
 	// StaffNav adds to a page a signed-in staff member sees what the
 	// layout's back-office navigation needs (set by the back office).
 	StaffNav func(c *fiber.Ctx, u *partnerka.User, data fiber.Map)
@@ -55,6 +60,7 @@ type Site struct {
 	plans   map[int64]*partnerka.PlanVersion // published versions never change: cached
 
 	later background // work done after a request's answer (later.go)
+	exports exportSlots
 }
 
 // PlanVersion returns a published plan version, reading them all again

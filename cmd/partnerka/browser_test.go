@@ -292,7 +292,8 @@ func TestPartnerJourney(t *testing.T) {
 	}
 	signOut()
 
-	// Finance approves the request, pays it and records the bank's reference.
+	// Finance approves the request; under four eyes someone else pays it
+	// and records the bank's reference.
 	var payoutID int64
 	db.QueryRow(`SELECT id FROM payouts WHERE partner_id = $1`, partnerID).Scan(&payoutID)
 	signIn("10-finance", "finance@demo.partnerka.test", "partnerka-demo", "a[href='/admin/payouts?status=requested']")
@@ -302,6 +303,12 @@ func TestPartnerJourney(t *testing.T) {
 		chromedp.Click(chromedp.CSS(fmt.Sprintf("a[href='/admin/payouts/%d']", payoutID))),
 		chromedp.WaitVisible(chromedp.CSS("#approve")),
 		chromedp.Click(chromedp.CSS("#approve")),
+		chromedp.WaitVisible(chromedp.CSS("#four-eyes")),
+	)
+	signOut()
+	signIn("11-admin", "admin@demo.partnerka.test", "partnerka-demo", "a[href='/admin/settings']")
+	step("11-paid",
+		chromedp.Navigate(fmt.Sprintf("%s/admin/payouts/%d", base, payoutID)),
 		chromedp.WaitVisible(chromedp.CSS("#reference")),
 		chromedp.SendKeys(chromedp.CSS("#reference"), "PP-2026-0001"),
 		chromedp.Submit(chromedp.CSS("#reference")),

@@ -82,7 +82,8 @@ SELECT starts_at FROM contracts WHERE partner_id = $1 AND starts_at >= $2 ORDER 
 INSERT INTO contracts (partner_id, plan_version_id, starts_at, created_at) VALUES ($1, $2, $3, $4) RETURNING id;
 
 -- name: code-taken
-SELECT EXISTS (SELECT 1 FROM links WHERE code = $1);
+-- In any case: codes are unique ignoring case (links_code_lower).
+SELECT EXISTS (SELECT 1 FROM links WHERE lower(code) = lower($1));
 
 -- name: insert-default-link
 INSERT INTO links (partner_id, code, destination_url, is_default, label, created_at, updated_at) VALUES ($1, $2, $3, true, '', $4, $4)

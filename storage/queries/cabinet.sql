@@ -61,19 +61,31 @@ SELECT l.id, l.code, l.destination_url, l.sub_id, l.label, l.is_default, (l.disa
 SELECT code FROM promo_codes WHERE partner_id = $1 AND disabled_at IS NULL ORDER BY code;
 
 -- name: partner-commissions
+-- A partner's commissions earned in [$2, $3), newest first, from the
+-- keyset cursor ($3, $4) on: (to, 0) is the first page; an export passes
+-- the last row's (earned_at, id) for the next. The plain bound on
+-- earned_at lets the (partner_id, earned_at) index start at the cursor.
+-- purchase is the vendor's id of the payment, for the partner's own
+-- customers only: a level-2 commission was earned on the customer of a
+-- partner they recruited, whose invoices are not theirs to see (the page
+-- shows no purchase for either; the CSV names the partner's own).
 SELECT c.id, c.earned_at, c.hold_until, c.amount + c.rerated_amount AS amount, c.reversed_amount, c.currency,
        commission_status(c.status, c.flagged, c.hold_until) AS status, c.level, c.event,
        c.explanation, coalesce((SELECT x.explanation FROM commission_rerates x WHERE x.commission_id = c.id
                                  ORDER BY x.id DESC LIMIT 1), '') AS rerate, coalesce(p.external_id, '') AS purchase
-  FROM commissions c LEFT JOIN purchases p ON p.id = c.purchase_id
- WHERE c.partner_id = $1 AND c.earned_at >= $2 AND c.earned_at < $3
+  FROM commissions c LEFT JOIN purchases p ON p.id = c.purchase_id AND c.level = 1
+ WHERE c.partner_id = $1 AND c.earned_at >= $2 AND c.earned_at <= $3 AND (c.earned_at, c.id) < ($3, $4)
  ORDER BY c.earned_at DESC, c.id DESC
- LIMIT $4;
+ LIMIT $5;
 
 -- name: partner-manual-entries
-SELECT created_at, amount, currency, kind, reason FROM ledger_entries
- WHERE partner_id = $1 AND kind IN ('bonus', 'adjustment') AND created_at >= $2 AND created_at < $3
- ORDER BY created_at DESC;
+-- Like partner-commissions: the bonuses and adjustments of [$2, $3) after
+-- the keyset cursor ($3, $4), newest first.
+SELECT id, created_at, amount, currency, kind, reason FROM ledger_entries
+ WHERE partner_id = $1 AND kind IN ('bonus', 'adjustment') AND created_at >= $2
+   AND created_at <= $3 AND (created_at, id) < ($3, $4)
+ ORDER BY created_at DESC, id DESC
+ LIMIT $5;
 
 -- name: partner-customers
 -- The 200 most recently bound customers first, then for each its payments
@@ -168,4 +180,4 @@ SELECT coalesce(sum(p.amount - (SELECT coalesce(sum(r.amount), 0) FROM refunds r
   FROM purchases p WHERE p.partner_id = $1 AND p.currency = $4 AND p.occurred_at >= $2 AND p.occurred_at < $3;
 
 -- name: partner-link-code
-SELECT code FROM links WHERE partner_id = $1 AND code = $2;
+SELECT code FROM links WHERE partner_id = $1 AND lower(code) = lower($2);

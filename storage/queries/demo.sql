@@ -44,7 +44,7 @@ SELECT $1, $2, $3, $4
 -- name: upsert-link
 INSERT INTO links (partner_id, code, destination_url, sub_id, label, is_default, created_at, updated_at)
 VALUES ($1, $2, $3, $4, $5, $6, $7, $7)
-ON CONFLICT (code) DO UPDATE SET code = EXCLUDED.code
+ON CONFLICT (lower(code)) DO UPDATE SET code = links.code
 RETURNING id;
 
 -- name: upsert-promo-code

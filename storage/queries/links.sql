@@ -17,10 +17,11 @@ SELECT l.id, l.partner_id, l.code, l.destination_url, l.sub_id,
  WHERE l.updated_at >= $1 OR p.updated_at >= $1;
 
 -- name: tracker-link-by-code
+-- A code is one code whatever its case (links_code_lower).
 SELECT l.id, l.partner_id, l.code, l.destination_url, l.sub_id,
        (l.disabled_at IS NULL AND p.status = 'active') AS active, l.updated_at
   FROM links l JOIN partners p ON p.id = l.partner_id
- WHERE l.code = $1;
+ WHERE lower(l.code) = lower($1);
 
 -- name: insert-link
 INSERT INTO links (partner_id, code, destination_url, sub_id, label, is_default, created_at, updated_at)

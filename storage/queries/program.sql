@@ -4,7 +4,7 @@
 SELECT name, default_currency, default_landing_url, allowed_domains,
        attribution_window_days, attribution_model, hold_days,
        registration_protection_days, cookie_name, cookie_domain, click_param,
-       allow_self_referral, terms, updated_at
+       allow_self_referral, terms, updated_at, four_eyes_payouts
   FROM program_settings WHERE id = 1;
 
 -- name: update-settings
@@ -12,7 +12,8 @@ UPDATE program_settings
    SET name = $1, default_currency = $2, default_landing_url = $3, allowed_domains = $4,
        attribution_window_days = $5, attribution_model = $6, hold_days = $7,
        registration_protection_days = $8, cookie_name = $9, cookie_domain = $10,
-       click_param = $11, allow_self_referral = $12, terms = $13, updated_at = $14
+       click_param = $11, allow_self_referral = $12, terms = $13, updated_at = $14,
+       four_eyes_payouts = $15
  WHERE id = 1;
 
 -- name: upsert-min-payout

@@ -1,72 +1,73 @@
 -- Reports and the audit log of the back office. Every report reads a
 -- period [from, to): clicks from the daily stats (UTC days), never raw
 -- clicks; per-partner figures walk the approved partners and read each
--- one's rows by its (partner_id, time) index.
+-- one's rows by its (partner_id, time) index (report_activity and
+-- report_money, migration 16, state them once for the page and the CSVs).
 
 -- name: report-activity
--- The funnel of each approved partner in the period. leads: customers bound
--- in the period, plus leads the partner registered by hand in the period
--- that did not become one of those customers; customers: bound in the
--- period; paying: of those customers, the ones who paid since they were
--- bound (to date; by the purchases_customer index).
--- $1, $2: the days of the period; $3, $4: its instants.
-SELECT p.id, p.ref, p.name, p.status,
-       coalesce(k.clicks, 0) AS clicks, coalesce(k.unique_clicks, 0) AS unique_clicks,
-       c.customers + r.registrations - c.from_registrations AS leads,
-       c.customers, c.paying
-  FROM partners p
- CROSS JOIN LATERAL (
-        SELECT sum(s.clicks) AS clicks, sum(s.unique_clicks) AS unique_clicks
-          FROM click_stats_daily s
-         WHERE s.partner_id = p.id AND s.day >= $1::date AND s.day < $2::date) k
- CROSS JOIN LATERAL (
-        SELECT count(*) AS registrations FROM lead_registrations lr
-         WHERE lr.partner_id = p.id AND lr.created_at >= $3 AND lr.created_at < $4) r
- CROSS JOIN LATERAL (
-        SELECT count(*) AS customers,
-               count(*) FILTER (WHERE lr.partner_id = p.id AND lr.created_at >= $3 AND lr.created_at < $4) AS from_registrations,
-               count(pay.one) AS paying
-          FROM customers cu
-          LEFT JOIN lead_registrations lr ON lr.id = cu.registration_id
-          LEFT JOIN LATERAL (
-                SELECT 1 AS one FROM purchases pu
-                 WHERE pu.customer_external_id = cu.external_id AND pu.occurred_at >= cu.bound_at LIMIT 1) pay ON true
-         WHERE cu.partner_id = p.id AND cu.bound_at >= $3 AND cu.bound_at < $4) c
+-- The funnel of each approved partner in the period (report_activity,
+-- migration 16). $1, $2: the days of the period; $3, $4: its instants.
+SELECT id, ref, name, status, clicks, unique_clicks, leads, customers, paying
+  FROM report_activity($1::date, $2::date, $3, $4)
+ ORDER BY id;
+
+-- name: report-money
+-- What each partner's customers paid and the partner earned in the
+-- period, per currency (report_money, migration 16), by currency and
+-- partner.
+SELECT partner_id, currency, paid, refunded, pending, available, rejected, reversed
+  FROM report_money($1, $2)
+ ORDER BY currency COLLATE "C", partner_id;
+
+-- name: report-leaderboard
+-- The leaderboard in one currency ($5), ranked as storage.Report's
+-- Leaderboard ranks it: by revenue (or by commissions when $6 is
+-- 'commissions'), highest first, then more customers, then by name (byte
+-- order, as Go compares strings), then by id. Partners with nothing in
+-- the period are left out. Streamed by the CSV export.
+SELECT a.id, a.ref, a.name, a.status, a.clicks, a.unique_clicks, a.leads, a.customers, a.paying,
+       coalesce(m.paid, 0) AS paid, coalesce(m.refunded, 0) AS refunded, coalesce(m.pending, 0) AS pending,
+       coalesce(m.available, 0) AS available, coalesce(m.rejected, 0) AS rejected, coalesce(m.reversed, 0) AS reversed
+  FROM report_activity($1::date, $2::date, $3, $4) a
+  LEFT JOIN report_money($3, $4) m ON m.partner_id = a.id AND m.currency = $5::text
+ WHERE m.partner_id IS NOT NULL OR a.clicks > 0 OR a.leads > 0 OR a.customers > 0
+ ORDER BY CASE WHEN $6::text = 'commissions' THEN coalesce(m.pending, 0) + coalesce(m.available, 0)
+               ELSE coalesce(m.paid, 0) - coalesce(m.refunded, 0) END DESC,
+          a.customers DESC, a.name COLLATE "C", a.id;
+
+-- name: report-funnel
+-- The approved partners with any activity in the period, ranked as
+-- storage.Report's Funnel ranks them: most unique clicks, then most
+-- customers, then by name (byte order), then by id. Streamed by the CSV.
+SELECT id, ref, name, status, clicks, unique_clicks, leads, customers, paying
+  FROM report_activity($1::date, $2::date, $3, $4)
+ WHERE clicks > 0 OR leads > 0 OR customers > 0
+ ORDER BY unique_clicks DESC, customers DESC, name COLLATE "C", id;
+
+-- name: report-activity-totals
+-- The program's funnel in the period: the sum of its approved partners',
+-- and how many they are.
+SELECT count(*) AS partners, coalesce(sum(clicks), 0) AS clicks, coalesce(sum(unique_clicks), 0) AS unique_clicks,
+       coalesce(sum(leads), 0) AS leads, coalesce(sum(customers), 0) AS customers, coalesce(sum(paying), 0) AS paying
+  FROM report_activity($1::date, $2::date, $3, $4);
+
+-- name: report-money-totals
+-- The program's money in the period per currency: the sum of every
+-- partner's.
+SELECT currency, sum(paid) AS paid, sum(refunded) AS refunded, sum(pending) AS pending,
+       sum(available) AS available, sum(rejected) AS rejected, sum(reversed) AS reversed
+  FROM report_money($1, $2)
+ GROUP BY currency
+ ORDER BY currency COLLATE "C";
+
+-- name: report-revenue
+-- Revenue (paid less refunded) of each approved partner with money in the
+-- period, by currency, highest first: revenue concentration reads the top
+-- of each currency.
+SELECT m.currency, m.paid - m.refunded AS revenue
+  FROM report_money($1, $2) m JOIN partners p ON p.id = m.partner_id
  WHERE p.status IN ('active', 'suspended')
- ORDER BY p.id;
-
--- name: report-purchases
--- What customers of each partner paid in the period, per currency
--- (purchases carry their partner once reconciled).
-SELECT p.id AS partner_id, x.currency, x.amount
-  FROM partners p
- CROSS JOIN LATERAL (
-        SELECT pu.currency, sum(pu.amount) AS amount FROM purchases pu
-         WHERE pu.partner_id = p.id AND pu.occurred_at >= $1 AND pu.occurred_at < $2
-         GROUP BY pu.currency) x;
-
--- name: report-refunds
--- Refunds made in the period of purchases that earned for a partner,
--- whenever those purchases were.
-SELECT pu.partner_id, r.currency, sum(r.amount) AS amount
-  FROM refunds r JOIN purchases pu ON pu.id = r.purchase_id
- WHERE r.occurred_at >= $1 AND r.occurred_at < $2 AND pu.partner_id IS NOT NULL
- GROUP BY pu.partner_id, r.currency;
-
--- name: report-commissions
--- Commissions earned in the period by status, net of what refunds took
--- back (to date); reversed is what they took back.
-SELECT p.id AS partner_id, x.currency, x.pending, x.available, x.rejected, x.reversed
-  FROM partners p
- CROSS JOIN LATERAL (
-        SELECT c.currency,
-               coalesce(sum(c.amount + c.rerated_amount - c.reversed_amount) FILTER (WHERE commission_status(c.status, c.flagged, c.hold_until) = 'pending'), 0) AS pending,
-               coalesce(sum(c.amount + c.rerated_amount - c.reversed_amount) FILTER (WHERE commission_status(c.status, c.flagged, c.hold_until) = 'available'), 0) AS available,
-               coalesce(sum(c.amount + c.rerated_amount - c.reversed_amount) FILTER (WHERE c.status = 'rejected'), 0) AS rejected,
-               sum(c.reversed_amount) AS reversed
-          FROM commissions c
-         WHERE c.partner_id = p.id AND c.earned_at >= $1 AND c.earned_at < $2
-         GROUP BY c.currency) x;
+ ORDER BY m.currency COLLATE "C", revenue DESC;
 
 -- name: report-payouts
 SELECT currency, count(*) AS count, sum(amount) AS amount FROM payouts
