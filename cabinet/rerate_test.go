@@ -19,7 +19,9 @@ import (
 func TestEarningsShowRerate(t *testing.T) {
 	f := newFixture(t)
 	ctx := context.Background()
-	rub := func(s string) partnerka.Money { return partnerka.Money{Amount: decimal.RequireFromString(s), Currency: "RUB"} }
+	rub := func(s string) partnerka.Money {
+		return partnerka.Money{Amount: decimal.RequireFromString(s), Currency: "RUB"}
+	}
 	if _, err := f.DB.LoadSeed(ctx, storage.Seed{
 		Plans: []storage.SeedPlan{{Name: "Tiered", Version: 1, Rules: []partnerka.Rule{{Event: "sale", Level: 1, Kind: "percent",
 			Percent: decimal.NewFromInt(20), Payments: "all",

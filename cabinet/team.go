@@ -26,7 +26,7 @@ func validEmail(e string) bool {
 
 // ownersOnly answers a member's attempt to change the team.
 func ownersOnly(c *fiber.Ctx, u *partnerka.User) error {
-	return c.Status(fiber.StatusForbidden).SendString(web.T(u.Locale, "team_owners_only"))
+	return web.Forbidden("team_owners_only")
 }
 
 // inviteMember sends a one-time link to join the partner as a member. An

@@ -145,7 +145,7 @@ type EarningRow struct {
 	Level       int             `db:"level"`
 	Event       string          `db:"event"`
 	Explanation string          `db:"explanation"`
-	Rerate      string          `db:"rerate"` // the latest re-rate's explanation, "" if never re-rated
+	Rerate      string          `db:"rerate"`   // the latest re-rate's explanation, "" if never re-rated
 	Purchase    string          `db:"purchase"` // the vendor's id of the payment; empty on level 2 (the recruit's customer)
 }
 

@@ -74,7 +74,7 @@ func (s *Site) checkCSRF(c *fiber.Ctx) error {
 	}
 	got := csrfToken(c)
 	if want == "" || subtle.ConstantTimeCompare([]byte(got), []byte(want)) != 1 {
-		return c.Status(fiber.StatusForbidden).SendString("The form has expired or did not come from this site. Go back, reload the page and try again.")
+		return Forbidden("form_expired")
 	}
 	return c.Next()
 }

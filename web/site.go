@@ -59,7 +59,7 @@ type Site struct {
 	plansMu sync.Mutex
 	plans   map[int64]*partnerka.PlanVersion // published versions never change: cached
 
-	later background // work done after a request's answer (later.go)
+	later   background // work done after a request's answer (later.go)
 	exports exportSlots
 }
 

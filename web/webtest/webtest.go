@@ -144,7 +144,7 @@ func newFixture(t *testing.T, db *storage.DB, res *storage.SeedResult, mount fun
 	mail := &RecordingMailer{}
 	site := &web.Site{DB: db, Logger: slog.New(slog.NewTextHandler(io.Discard, nil)), TrackerURL: "http://t.test",
 		CabinetURL: "http://c.test", Mailer: mail, Now: func() time.Time { return Now }}
-	db.Now = func() time.Time { return site.Now() } // one clock: rows are dated as the pages see them
+	db.Now = func() time.Time { return site.Now() }        // one clock: rows are dated as the pages see them
 	t.Cleanup(func() { site.Close(context.Background()) }) // the background work's goroutines end with the test
 	app := fiber.New()
 	r, err := site.Mount(app)
