@@ -80,14 +80,9 @@ func (s *Server) sendApplicationEmail(ctx context.Context, email, locale string,
 	}
 	subject, body := web.T(locale, "apply_mail_subject"), fmt.Sprintf(web.T(locale, "apply_mail_body"), st.Name)
 	if taken {
-		u, err := s.DB.UserByEmail(ctx, email)
-		switch {
-		case partnerka.ErrorCode(err) == partnerka.ENOTFOUND:
-			return nil
-		case err != nil:
+		u, err := s.DB.ActiveUserByEmail(ctx, email)
+		if err != nil || u == nil {
 			return err
-		case u.DisabledAt != nil:
-			return nil
 		}
 		subject = web.T(u.Locale, "apply_taken_subject")
 		body = fmt.Sprintf(web.T(u.Locale, "apply_taken_body"), st.Name, s.CabinetURL+"/login", s.CabinetURL+"/password/forgot")

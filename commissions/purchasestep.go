@@ -86,7 +86,12 @@ func (e *engine) volume(ctx context.Context, tx *storage.CommissionTx, partnerID
 		e.volumes[month] = v
 	}
 	e.mu.Unlock()
-	vs := v[partnerID]
+	return volumeIn(v[partnerID]), nil
+}
+
+// volumeIn returns the amount of a partner's volume (one Money per
+// currency) in a currency, zero when it has none in it.
+func volumeIn(vs []partnerka.Money) func(string) decimal.Decimal {
 	return func(currency string) decimal.Decimal {
 		for _, m := range vs {
 			if m.Currency == currency {
@@ -94,7 +99,7 @@ func (e *engine) volume(ctx context.Context, tx *storage.CommissionTx, partnerID
 			}
 		}
 		return decimal.Zero
-	}, nil
+	}
 }
 
 func (e *engine) hold(t time.Time) time.Time {

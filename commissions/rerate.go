@@ -110,15 +110,7 @@ func ruleOf(pv *partnerka.PlanVersion, id int64) *partnerka.Rule {
 // rerate returns the re-rate of a commission on its month's volume, or
 // false when the volume leaves it as it is.
 func rerate(k *storage.RerateCandidate, r *partnerka.Rule, volume []partnerka.Money, cause *storage.TierMonth) (storage.RerateRow, bool) {
-	vol := func(currency string) decimal.Decimal {
-		for _, m := range volume {
-			if m.Currency == currency {
-				return m.Amount
-			}
-		}
-		return decimal.Zero
-	}
-	pct, tier := TierPercent(r, vol)
+	pct, tier := TierPercent(r, volumeIn(volume))
 	unrounded := k.Base.Mul(pct).Shift(-2)
 	amount := partnerka.Money{Amount: unrounded, Currency: k.Currency}.Round()
 	// Refunds take back their share of the commission as re-rated.

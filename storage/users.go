@@ -20,6 +20,21 @@ func (db *DB) CreateUser(ctx context.Context, u *partnerka.User) error {
 	return err
 }
 
+// ActiveUserByEmail returns the user of email, or nil when there is none
+// or they are disabled.
+func (db *DB) ActiveUserByEmail(ctx context.Context, email string) (*partnerka.User, error) {
+	u, err := db.UserByEmail(ctx, email)
+	switch {
+	case partnerka.ErrorCode(err) == partnerka.ENOTFOUND:
+		return nil, nil
+	case err != nil:
+		return nil, err
+	case u.DisabledAt != nil:
+		return nil, nil
+	}
+	return u, nil
+}
+
 // UserByEmail returns the user with that email, or not_found.
 func (db *DB) UserByEmail(ctx context.Context, email string) (*partnerka.User, error) {
 	var u partnerka.User

@@ -318,11 +318,12 @@ func TestRedisUnavailable(t *testing.T) {
 	}
 }
 
-func TestRedisTimeout(t *testing.T) {
-	// A Redis that accepts connections but never answers: the redirect waits
-	// at most the timeout.
+// silentRedis is a Redis client of a server that accepts connections but
+// never answers.
+func silentRedis(t *testing.T) *redis.Client {
+	t.Helper()
 	ln := httptest.NewUnstartedServer(nil).Listener
-	defer ln.Close()
+	t.Cleanup(func() { ln.Close() })
 	go func() {
 		for {
 			c, err := ln.Accept()
@@ -332,8 +333,14 @@ func TestRedisTimeout(t *testing.T) {
 			defer c.Close()
 		}
 	}()
+	return redis.NewClient(&redis.Options{Addr: ln.Addr().String(), MaxRetries: -1})
+}
+
+func TestRedisTimeout(t *testing.T) {
+	// A Redis that accepts connections but never answers: the redirect waits
+	// at most the timeout.
 	f := newFixture(t, nil)
-	f.srv.writer.rdb = redis.NewClient(&redis.Options{Addr: ln.Addr().String(), MaxRetries: -1})
+	f.srv.writer.rdb = silentRedis(t)
 	start := time.Now()
 	resp := f.do(t, "GET", "/r/alpha", map[string]string{"User-Agent": browserUA})
 	if took := time.Since(start); took > f.srv.RedirectTimeout+300*time.Millisecond {

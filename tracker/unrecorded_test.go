@@ -2,14 +2,12 @@ package tracker
 
 import (
 	"context"
-	"net"
 	"net/http"
 	"net/http/httptest"
 	"sync"
 	"testing"
 
 	"github.com/prometheus/client_golang/prometheus/testutil"
-	"github.com/redis/go-redis/v9"
 
 	"partnerka/storage"
 	"partnerka/storage/storagetest"
@@ -80,22 +78,8 @@ func TestUnrecordedClicksAreCounted(t *testing.T) {
 		}
 	})
 	t.Run("Redis silent", func(t *testing.T) {
-		ln, err := net.Listen("tcp", "127.0.0.1:0") // accepts connections, never answers
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer ln.Close()
-		go func() {
-			for {
-				c, err := ln.Accept()
-				if err != nil {
-					return
-				}
-				defer c.Close()
-			}
-		}()
 		f := newFixture(t, nil)
-		f.srv.writer.rdb = redis.NewClient(&redis.Options{Addr: ln.Addr().String(), MaxRetries: -1})
+		f.srv.writer.rdb = silentRedis(t)
 		const clicks = 50
 		if got := f.burst(t, clicks); got != clicks {
 			t.Fatalf("%d of %d clicks answered as not recorded", got, clicks)

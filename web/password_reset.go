@@ -61,14 +61,9 @@ func (s *Site) forgot(c *fiber.Ctx) error {
 // sendResetLink emails a one-time link to set a new password to the
 // user of email, if there is an active one.
 func (s *Site) sendResetLink(ctx context.Context, email string) error {
-	u, err := s.DB.UserByEmail(ctx, email)
-	switch {
-	case partnerka.ErrorCode(err) == partnerka.ENOTFOUND:
-		return nil
-	case err != nil:
+	u, err := s.DB.ActiveUserByEmail(ctx, email)
+	if err != nil || u == nil {
 		return err
-	case u.DisabledAt != nil:
-		return nil
 	}
 	token := RandomToken()
 	if err := s.DB.CreatePasswordReset(ctx, TokenHash(token), u.ID, s.Now().Add(resetTTL)); err != nil {
