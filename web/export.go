@@ -100,7 +100,9 @@ func (s *Site) StreamCSV(c *fiber.Ctx, owner, name string, write func(ctx contex
 	c.Set(fiber.HeaderContentDisposition, `attachment; filename="`+name+`"`)
 	c.Set(fiber.HeaderCacheControl, "no-store")
 	conn := c.Context().Conn()
-	where := c.Path()
+	// The writer runs after the handler: fasthttp reuses the request's
+	// buffers by then, and strings fiber returns point into them.
+	where, locale := strings.Clone(c.Path()), strings.Clone(locale)
 	c.Context().SetBodyStreamWriter(func(bw *bufio.Writer) {
 		defer release()
 		ctx, cancel := context.WithTimeout(context.Background(), exportTimeout)
