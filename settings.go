@@ -23,9 +23,12 @@ type Settings struct {
 	// FourEyesPayouts: whoever approved a payout cannot also mark it paid
 	// (on in a new program; off for a one-person finance team, and then
 	// each payment by its approver is recorded as four eyes waived).
-	FourEyesPayouts bool      `db:"four_eyes_payouts" json:"four_eyes_payouts"`
-	Terms           string    `db:"terms" json:"terms"`
-	UpdatedAt       time.Time `db:"updated_at" json:"updated_at"`
+	FourEyesPayouts bool `db:"four_eyes_payouts" json:"four_eyes_payouts"`
+	// AllowCodeRequests: partners may ask for a vanity promo code of their
+	// own, which staff approve or refuse.
+	AllowCodeRequests bool      `db:"allow_code_requests" json:"allow_code_requests"`
+	Terms             string    `db:"terms" json:"terms"`
+	UpdatedAt         time.Time `db:"updated_at" json:"updated_at"`
 }
 
 // AttributionWindow is the lifetime of a click: the attribution cookie's

@@ -37,7 +37,7 @@ func TestPartnerMaterials(t *testing.T) {
 	bannerID := add(storage.NewMaterial{Kind: "banner", Title: "Leaderboard", Body: "Sale ends {promo_code}", Image: webtest.PNG(t, 728, 90), ImageType: "image/png"})
 	add(storage.NewMaterial{Kind: "text", Title: "Telegram post", Body: "Our CRM, 14 days free: {link}\nPromo code {promo_code} gives 10% off."})
 	add(storage.NewMaterial{Kind: "email", Title: "Cold email", Body: "Hello!\n\nTry it here: {link}"})
-	if _, err := f.DB.ExecContext(ctx, `INSERT INTO promo_codes (partner_id, code, created_at) VALUES ($1, 'ALPHA10', $2), ($1, 'ZZZ-LAST', $2)`, alpha, now); err != nil {
+	if _, err := f.DB.ExecContext(ctx, `INSERT INTO promo_codes (partner_id, code, created_at, updated_at) VALUES ($1, 'ALPHA10', $2, $2), ($1, 'ZZZ-LAST', $2, $2)`, alpha, now); err != nil {
 		t.Fatal(err)
 	}
 	if err := f.DB.CreateLink(ctx, &partnerka.Link{PartnerID: beta, Code: "beta-main", Destination: "https://example.com/", IsDefault: true}); err != nil {

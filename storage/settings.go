@@ -20,7 +20,8 @@ func scanSettings(row *sqlx.Row) (partnerka.Settings, error) {
 	var s partnerka.Settings
 	err := row.Scan(&s.Name, &s.DefaultCurrency, &s.DefaultLandingURL, pq.Array(&s.AllowedDomains),
 		&s.AttributionWindowDays, &s.AttributionModel, &s.HoldDays, &s.RegistrationProtectionDays,
-		&s.CookieName, &s.CookieDomain, &s.ClickParam, &s.AllowSelfReferral, &s.Terms, &s.UpdatedAt, &s.FourEyesPayouts)
+		&s.CookieName, &s.CookieDomain, &s.ClickParam, &s.AllowSelfReferral, &s.Terms, &s.UpdatedAt, &s.FourEyesPayouts,
+		&s.AllowCodeRequests)
 	return s, err
 }
 
@@ -34,5 +35,5 @@ func (db *DB) UpdateSettings(ctx context.Context, s partnerka.Settings) error {
 func settingsArgs(s partnerka.Settings, at time.Time) []any {
 	return []any{s.Name, s.DefaultCurrency, s.DefaultLandingURL, pq.Array(s.AllowedDomains), s.AttributionWindowDays,
 		s.AttributionModel, s.HoldDays, s.RegistrationProtectionDays, s.CookieName, s.CookieDomain, s.ClickParam,
-		s.AllowSelfReferral, s.Terms, at, s.FourEyesPayouts}
+		s.AllowSelfReferral, s.Terms, at, s.FourEyesPayouts, s.AllowCodeRequests}
 }

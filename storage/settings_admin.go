@@ -84,7 +84,7 @@ func settingsFields(s partnerka.Settings, mins []partnerka.Money) map[string]any
 		"attribution_model": s.AttributionModel, "hold_days": s.HoldDays,
 		"registration_protection_days": s.RegistrationProtectionDays, "cookie_name": s.CookieName,
 		"cookie_domain": s.CookieDomain, "click_param": s.ClickParam, "allow_self_referral": s.AllowSelfReferral,
-		"terms": s.Terms, "four_eyes_payouts": s.FourEyesPayouts,
+		"terms": s.Terms, "four_eyes_payouts": s.FourEyesPayouts, "allow_code_requests": s.AllowCodeRequests,
 	}
 	for _, m := range mins {
 		amount := m.Amount.String()

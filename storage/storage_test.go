@@ -114,7 +114,7 @@ func TestSchemaConstraints(t *testing.T) {
 		{"purchase amount is positive", `INSERT INTO purchases (external_id, customer_external_id, amount, currency, occurred_at, body_hash, received_at) VALUES ('p1', 'c1', 0, 'USD', $1, '\x00', $1)`, []any{now}, "purchases_amount_check"},
 		{"currency is a code", `INSERT INTO purchases (external_id, customer_external_id, amount, currency, occurred_at, body_hash, received_at) VALUES ('p1', 'c1', 1, 'usd', $1, '\x00', $1)`, []any{now}, "currency_code_check"},
 		{"purchase external id is unique", `INSERT INTO purchases (external_id, customer_external_id, amount, currency, occurred_at, body_hash, received_at) VALUES ('p1', 'c1', 1, 'USD', $1, '\x00', $1), ('p1', 'c2', 2, 'USD', $1, '\x00', $1)`, []any{now}, "purchases_external_id_key"},
-		{"promo codes are unique ignoring case", `INSERT INTO promo_codes (partner_id, code, created_at) VALUES ($1, 'alpha10', $2)`, []any{alpha, now}, "promo_codes_code"},
+		{"promo codes are unique ignoring case", `INSERT INTO promo_codes (partner_id, code, created_at, updated_at) VALUES ($1, 'alpha10', $2, $2)`, []any{alpha, now}, "promo_codes_code"},
 		{"ledger bonus needs a reason", `INSERT INTO ledger_entries (partner_id, currency, bucket, kind, amount, created_at) VALUES ($1, 'RUB', 'available', 'bonus', 10, $2)`, []any{alpha, now}, "ledger_entries_check"},
 		{"staff have no partner", `INSERT INTO users (email, password_hash, role, partner_id, created_at) VALUES ('m@x.test', 'x', 'manager', $1, $2)`, []any{alpha, now}, "users_check"},
 		{"payout approver is not the requester", `WITH u AS (SELECT id FROM users WHERE email = 'owner@alpha.test')

@@ -48,6 +48,6 @@ ON CONFLICT (lower(code)) DO UPDATE SET code = links.code
 RETURNING id;
 
 -- name: upsert-promo-code
-INSERT INTO promo_codes (partner_id, code, created_at) VALUES ($1, $2, $3)
+INSERT INTO promo_codes (partner_id, code, created_at, updated_at) VALUES ($1, $2, $3, $3)
 ON CONFLICT (lower(code)) DO UPDATE SET code = promo_codes.code
 RETURNING id;
