@@ -16,6 +16,7 @@ const (
 	ReasonAttributed       = "attributed"
 	ReasonExpiredClick     = "expired_click"
 	ReasonUnknownCode      = "unknown_code"
+	ReasonCodeNotValid     = "code_not_valid"
 	ReasonPartnerInactive  = "partner_inactive"
 	ReasonExistingCustomer = "existing_customer"
 	ReasonSelfReferral     = "self_referral"
@@ -49,6 +50,7 @@ type Candidate struct {
 
 	Clicks         []Click // for a click: the click, then earlier ones its cookie chain named
 	PromoCodeID    int64
+	NotValid       string // for a promo code: why it could not bind at the lead's instant (its period or cap)
 	RegistrationID int64
 }
 
@@ -120,6 +122,9 @@ func judge(in AttributionInput, c *Candidate) Decision {
 	switch {
 	case !c.Found:
 		d.Reason, d.Detail = ReasonUnknownCode, fmt.Sprintf("%s %q is unknown or disabled", c.Source, c.Claim)
+		return d
+	case c.NotValid != "":
+		d.Reason, d.Detail = ReasonCodeNotValid, fmt.Sprintf("%s %q was not valid at the lead: %s", c.Source, c.Claim, c.NotValid)
 		return d
 	case c.Source != SourceClick && !c.PartnerActive:
 		d.Reason, d.Detail = ReasonPartnerInactive, fmt.Sprintf("partner %d is not active", c.PartnerID)

@@ -212,13 +212,16 @@ func (s *LeadStep) candidates(ctx context.Context, tx *storage.LeadTx, l *partne
 		}
 	}
 	if l.PromoCode != "" {
-		e, err := tx.PromoCode(ctx, l.PromoCode)
+		e, err := tx.PromoCode(ctx, l.PromoCode, l.OccurredAt)
 		if err != nil {
 			return nil, err
 		}
 		c := Candidate{Source: SourcePromoCode, Claim: l.PromoCode}
 		if e != nil {
 			c.Found, c.PartnerID, c.PartnerActive, c.PromoCodeID = true, e.PartnerID, e.PartnerActive, e.ID
+			if ok, why := e.Code.ValidAt(l.OccurredAt); !ok {
+				c.NotValid = why
+			}
 		}
 		out = append(out, c)
 	}

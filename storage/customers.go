@@ -85,9 +85,32 @@ func (t *LeadTx) ClickChain(ctx context.Context, id string) ([]EvidenceClick, er
 	return out, err
 }
 
-// PromoCode returns the active promo code matching code, case-insensitively.
-func (t *LeadTx) PromoCode(ctx context.Context, code string) (*Evidence, error) {
-	return t.evidence(ctx, t.q.PromoEvidence, code)
+// PromoEvidence is a promo code a lead typed, with the terms it binds on.
+type PromoEvidence struct {
+	Evidence
+	Code partnerka.PromoCode
+}
+
+// PromoCode returns the promo code matching code case-insensitively that
+// was in force (active, or disabled only later) at the lead's instant at,
+// and locks it; nil when there is none.
+func (t *LeadTx) PromoCode(ctx context.Context, code string, at time.Time) (*PromoEvidence, error) {
+	var row struct {
+		Evidence
+		Code       string     `db:"code"`
+		ValidFrom  *time.Time `db:"valid_from"`
+		ValidUntil *time.Time `db:"valid_until"`
+		MaxUses    *int       `db:"max_uses"`
+		Uses       int        `db:"uses"`
+	}
+	err := t.tx.Stmtx(t.q.PromoEvidence).GetContext(ctx, &row, code, at)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, nil
+	} else if err != nil {
+		return nil, err
+	}
+	return &PromoEvidence{Evidence: row.Evidence, Code: partnerka.PromoCode{ID: row.ID, PartnerID: row.PartnerID, Code: row.Code,
+		ValidFrom: row.ValidFrom, ValidUntil: row.ValidUntil, MaxUses: row.MaxUses, Uses: row.Uses}}, nil
 }
 
 // PartnerRef returns the partner with ref.
@@ -160,7 +183,12 @@ func (t *LeadTx) BindCustomer(ctx context.Context, customerID int64, b Binding) 
 		return err
 	}
 	if b.RegistrationID != 0 {
-		_, err = t.tx.Stmtx(t.q.MarkRegistrationBound).ExecContext(ctx, b.RegistrationID)
+		if _, err = t.tx.Stmtx(t.q.MarkRegistrationBound).ExecContext(ctx, b.RegistrationID); err != nil {
+			return err
+		}
+	}
+	if b.PromoCodeID != 0 {
+		_, err = t.tx.Stmtx(t.q.UsePromoCode).ExecContext(ctx, b.PromoCodeID, t.now)
 	}
 	return err
 }

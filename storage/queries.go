@@ -179,6 +179,7 @@ type Queries struct {
 	PostbackQueries
 	OutboxQueries
 	NoticeQueries
+	PromoQueries
 
 	stmts []*sqlx.Stmt
 }

@@ -24,9 +24,16 @@ SELECT chain.click_id, chain.partner_id, chain.link_id, chain.clicked_at, chain.
  ORDER BY chain.depth;
 
 -- name: promo-evidence
-SELECT pc.id, pc.partner_id, (p.status = 'active') AS partner_active
+-- The code a lead at $2 typed: active, or disabled only after the lead
+-- (the customer used it while it was good). Its row is locked, so two
+-- leads never both take the last use under a cap; the period and cap are
+-- judged by the caller (partnerka.PromoCode.ValidAt).
+SELECT pc.id, pc.partner_id, (p.status = 'active') AS partner_active, pc.code,
+       pc.valid_from, pc.valid_until, pc.max_uses, pc.uses
   FROM promo_codes pc JOIN partners p ON p.id = pc.partner_id
- WHERE lower(pc.code) = lower($1) AND pc.disabled_at IS NULL;
+ WHERE lower(pc.code) = lower($1)
+   AND (pc.status = 'active' OR (pc.status = 'disabled' AND pc.disabled_at > $2))
+   FOR UPDATE OF pc;
 
 -- name: partner-ref-evidence
 SELECT id, (status = 'active') AS partner_active FROM partners WHERE ref = $1;
