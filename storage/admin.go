@@ -57,10 +57,11 @@ type AdminQueries struct {
 type Actor struct {
 	UserID int64
 	IP     string
+	Name   string // who acted when no user did, such as "api_key:3"
 }
 
 func (a Actor) audit(action, entity string, id int64, before, after any) AuditEntry {
-	return AuditEntry{ActorID: a.UserID, IP: a.IP, Action: action, Entity: entity, EntityID: id, Before: before, After: after}
+	return AuditEntry{ActorID: a.UserID, ActorName: a.Name, IP: a.IP, Action: action, Entity: entity, EntityID: id, Before: before, After: after}
 }
 
 // Queues counts what waits for the program's team.

@@ -2,6 +2,8 @@ package storage
 
 import (
 	"context"
+	"strconv"
+	"strings"
 	"time"
 
 	"partnerka"
@@ -56,6 +58,13 @@ func (db *DB) TrackerLinkByCode(ctx context.Context, code string) (*TrackerLink,
 	return &l, nil
 }
 
+// TrackerPartnerLinks returns a partner's links as the tracker caches them.
+func (db *DB) TrackerPartnerLinks(ctx context.Context, partnerID int64) ([]TrackerLink, error) {
+	var rows []TrackerLink
+	err := db.Q.TrackerPartnerLinks.SelectContext(ctx, &rows, partnerID)
+	return rows, err
+}
+
 // CreateLink inserts a link. It returns conflict (field code) when the
 // code is taken in any case: BETA-SECRET is beta-secret.
 func (db *DB) CreateLink(ctx context.Context, l *partnerka.Link) error {
@@ -78,12 +87,56 @@ func (db *DB) SetLinkDisabled(ctx context.Context, partnerID, linkID int64, disa
 	return code, nil
 }
 
-// LinkChannel is the Redis channel on which link changes are announced, so
-// every tracker updates its cache within a second. A message is a link code,
-// or "*" for "reload everything" (settings changed).
+// LinkChannel is the Redis channel on which changes the trackers cache are
+// announced, so every tracker applies them within a second. A message is
+// a Change; the trackers' periodic sweep and full reload catch a message
+// that was lost.
 const LinkChannel = "links"
 
-// PublishLinkChange tells every tracker that the link with code changed.
+// Change is one message on LinkChannel.
+type Change string
+
+// ReloadAll tells the trackers to reload settings, links and promo codes
+// (settings changed: the allowed domains may have).
+const ReloadAll Change = "*"
+
+// LinkChanged says the link with code changed.
+func LinkChanged(code string) Change { return Change("link:" + code) }
+
+// PartnerChanged says a partner's status changed: every link and promo
+// code of theirs.
+func PartnerChanged(id int64) Change { return Change("partner:" + strconv.FormatInt(id, 10)) }
+
+// PromoChanged says the promo code changed.
+func PromoChanged(code string) Change { return Change("promo:" + code) }
+
+// Parse splits a change into its kind ("link", "partner", "promo", or
+// "*") and subject. A bare code, as earlier versions sent, is a link.
+func (c Change) Parse() (kind, subject string) {
+	if c == ReloadAll {
+		return "*", ""
+	}
+	if k, s, ok := strings.Cut(string(c), ":"); ok {
+		return k, s
+	}
+	return "link", string(c)
+}
+
+// Announce tells every tracker about changes.
+func (r *Redis) Announce(ctx context.Context, changes ...Change) error {
+	for _, c := range changes {
+		if err := r.Publish(ctx, r.Key(LinkChannel), string(c)).Err(); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// PublishLinkChange tells every tracker that the link with code changed
+// ("*": reload everything).
 func (r *Redis) PublishLinkChange(ctx context.Context, code string) error {
-	return r.Publish(ctx, r.Key(LinkChannel), code).Err()
+	if code == string(ReloadAll) {
+		return r.Announce(ctx, ReloadAll)
+	}
+	return r.Announce(ctx, LinkChanged(code))
 }

@@ -49,6 +49,7 @@ type Queries struct {
 
 	TrackerLinks        *sqlx.Stmt `query:"tracker-links"`
 	TrackerLinksChanged *sqlx.Stmt `query:"tracker-links-changed"`
+	TrackerPartnerLinks *sqlx.Stmt `query:"tracker-partner-links"`
 	TrackerLinkByCode   *sqlx.Stmt `query:"tracker-link-by-code"`
 	InsertLink          *sqlx.Stmt `query:"insert-link"`
 	SetLinkDisabled     *sqlx.Stmt `query:"set-link-disabled"`

@@ -94,14 +94,15 @@ func (db *DB) DecideRegistration(ctx context.Context, id int64, status, reason s
 
 // AuditEntry is one staff action for the audit log.
 type AuditEntry struct {
-	ActorID  int64
-	Action   string
-	Entity   string
-	EntityID int64
-	Before   any
-	After    any
-	IP       string
-	At       time.Time // zero: now, by the program's clock
+	ActorID   int64
+	ActorName string // when no user acted: "api_key:3"; "" is the system
+	Action    string
+	Entity    string
+	EntityID  int64
+	Before    any
+	After     any
+	IP        string
+	At        time.Time // zero: now, by the program's clock
 }
 
 // audit appends an entry to the audit log inside tx, so the action and its
@@ -114,6 +115,9 @@ func (db *DB) audit(ctx context.Context, tx *sqlx.Tx, e AuditEntry) error {
 		at = db.now()
 	}
 	actor := "system"
+	if e.ActorName != "" {
+		actor = e.ActorName
+	}
 	if e.ActorID != 0 {
 		actor = "user:" + strconv.FormatInt(e.ActorID, 10)
 	}

@@ -14,6 +14,10 @@ func (s *Server) Mount(app *fiber.App) {
 	api.Post("/purchases/import", s.importPurchases)
 	api.Post("/refunds", s.createRefund)
 	api.Get("/customers/:customer_id", s.getCustomer)
+	api.Post("/promo-codes", s.createPromoCode)
+	api.Get("/promo-codes", s.listPromoCodes)
+	api.Get("/promo-codes/:code", s.checkPromoCode)
+	api.Delete("/promo-codes/:code", s.disablePromoCode)
 }
 
 // apiErrors renders every error of the vendor API as its JSON error.

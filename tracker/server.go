@@ -23,13 +23,17 @@ type Server struct {
 	Secret          []byte
 	RedirectTimeout time.Duration
 	Secure          bool          // the tracker is served over TLS: cookies get Secure
-	SyncInterval    time.Duration // how often links changed in PostgreSQL are re-read
+	SyncInterval    time.Duration // how often links and promo codes changed in PostgreSQL are re-read
+	// FullReloadInterval is how often everything is read again, the
+	// safety net under change messages and the sweep (default 10 minutes).
+	FullReloadInterval time.Duration
 	// Proxies are the reverse proxies whose X-Forwarded-For names the
 	// visitor; without them a click records the socket's address.
 	Proxies partnerka.TrustedProxies
 	Now     partnerka.Clock
 
 	cache    *LinkCache
+	promos   *PromoCache
 	writer   *ClickWriter
 	cookies  *CookieCodec
 	bots     *botFilter
@@ -56,6 +60,9 @@ func (s *Server) Start(ctx context.Context) error {
 	if s.SyncInterval == 0 {
 		s.SyncInterval = 5 * time.Second
 	}
+	if s.FullReloadInterval == 0 {
+		s.FullReloadInterval = 10 * time.Minute
+	}
 	s.cookies = NewCookieCodec(s.Secret)
 	s.bots = newBotFilter()
 	s.keys = &apiKeys{db: s.DB, seen: map[[32]byte]apiKeySeen{}}
@@ -67,11 +74,15 @@ func (s *Server) Start(ctx context.Context) error {
 	if err := s.cache.Load(ctx, s.DB, st.AllowedDomains); err != nil {
 		return fmt.Errorf("tracker: load links: %w", err)
 	}
+	s.promos = NewPromoCache()
+	if err := s.promos.Load(ctx, s.DB); err != nil {
+		return fmt.Errorf("tracker: load promo codes: %w", err)
+	}
 	s.writer = NewClickWriter(s.Redis.Client, s.Redis.Key(storage.ClickStream), s.RedirectTimeout, s.Metrics, s.Logger)
 
 	go s.writer.Run(ctx)
 	go s.sync(ctx)
-	s.Logger.Info("tracker ready", "links", s.cache.Len())
+	s.Logger.Info("tracker ready", "links", s.cache.Len(), "promo_codes", s.promos.Len())
 	return nil
 }
 
@@ -94,16 +105,20 @@ func (s *Server) loadSettings(ctx context.Context) (*trackerSettings, error) {
 	return ts, nil
 }
 
-// sync keeps settings and links current: change messages apply at once, and
-// every SyncInterval links changed since the last pass are re-read, so a
-// lost message heals itself. A settings change (or a "*" message) reloads
-// every link, since the allowed domains may have changed.
+// sync keeps settings, links and promo codes current. Change messages
+// (storage.Change) apply at once; every SyncInterval what changed since the
+// last pass is re-read, so a lost message heals itself within seconds; and
+// every FullReloadInterval everything is read again, whatever the clocks
+// of the writers said. A settings change (or a "*" message) reloads
+// everything, since the allowed domains may have changed.
 func (s *Server) sync(ctx context.Context) {
 	sub := s.Redis.Subscribe(ctx, s.Redis.Key(storage.LinkChannel))
 	defer sub.Close()
 	msgs := sub.Channel()
 	tick := time.NewTicker(s.SyncInterval)
 	defer tick.Stop()
+	reload := time.NewTicker(s.FullReloadInterval)
+	defer reload.Stop()
 	// Rows carry the writers' program clock (storage.DB.Now); the sweep
 	// asks for changes since its own clock's last pass, less a margin for
 	// transactions still committing and for hosts whose clocks differ.
@@ -118,14 +133,18 @@ func (s *Server) sync(ctx context.Context) {
 			s.Logger.Error("tracker link sync", "err", err)
 		}
 	}
-	full := func() {
+	full := func() bool {
 		st, err := s.loadSettings(ctx)
 		if err == nil {
 			err = s.cache.Load(ctx, s.DB, st.AllowedDomains)
 		}
+		if err == nil {
+			err = s.promos.Load(ctx, s.DB)
+		}
 		if err != nil {
 			report(err)
 		}
+		return err == nil
 	}
 	for {
 		select {
@@ -135,14 +154,13 @@ func (s *Server) sync(ctx context.Context) {
 			if !ok {
 				return
 			}
-			if m.Payload == "*" {
-				full()
-				continue
-			}
-			if l, err := s.DB.TrackerLinkByCode(ctx, m.Payload); err == nil {
-				s.cache.Put(*l)
-			} else if partnerka.ErrorCode(err) != partnerka.ENOTFOUND {
+			if err := s.apply(ctx, storage.Change(m.Payload), full); err != nil {
 				report(err)
+			}
+		case <-reload.C:
+			start := s.Now()
+			if full() {
+				since = start
 			}
 		case <-tick.C:
 			start := s.Now()
@@ -152,19 +170,77 @@ func (s *Server) sync(ctx context.Context) {
 				continue
 			}
 			if !st.UpdatedAt.Equal(s.settings.Load().UpdatedAt) {
-				full()
-				since = start
+				if full() {
+					since = start
+				}
 				continue
 			}
-			changed, err := s.DB.TrackerLinksChangedSince(ctx, since.Add(-5*time.Second))
-			if err != nil {
+			if err := s.sweep(ctx, since.Add(-5*time.Second)); err != nil {
 				report(err)
 				continue
-			}
-			if len(changed) > 0 {
-				s.cache.Put(changed...)
 			}
 			since = start
 		}
 	}
+}
+
+// apply applies one change message.
+func (s *Server) apply(ctx context.Context, m storage.Change, full func() bool) error {
+	kind, subject := m.Parse()
+	switch kind {
+	case "*":
+		full()
+	case "link":
+		l, err := s.DB.TrackerLinkByCode(ctx, subject)
+		if err != nil {
+			if partnerka.ErrorCode(err) == partnerka.ENOTFOUND {
+				return nil
+			}
+			return err
+		}
+		s.cache.Put(*l)
+	case "promo":
+		p, err := s.DB.TrackerPromoCodeByCode(ctx, subject)
+		switch {
+		case partnerka.ErrorCode(err) == partnerka.ENOTFOUND:
+			s.promos.Remove(subject)
+		case err != nil:
+			return err
+		default:
+			s.promos.Put(*p)
+		}
+	case "partner":
+		id, err := strconv.ParseInt(subject, 10, 64)
+		if err != nil {
+			return nil // not ours to act on
+		}
+		links, err := s.DB.TrackerPartnerLinks(ctx, id)
+		if err != nil {
+			return err
+		}
+		s.cache.Put(links...)
+		codes, err := s.DB.TrackerPartnerPromoCodes(ctx, id)
+		if err != nil {
+			return err
+		}
+		s.promos.Put(codes...)
+	}
+	return nil
+}
+
+// sweep re-reads links and promo codes changed at or after since.
+func (s *Server) sweep(ctx context.Context, since time.Time) error {
+	changed, err := s.DB.TrackerLinksChangedSince(ctx, since)
+	if err != nil {
+		return err
+	}
+	if len(changed) > 0 {
+		s.cache.Put(changed...)
+	}
+	codes, err := s.DB.TrackerPromoCodesChangedSince(ctx, since)
+	if err != nil {
+		return err
+	}
+	s.promos.Put(codes...)
+	return nil
 }

@@ -23,6 +23,12 @@ SELECT l.id, l.partner_id, l.code, l.destination_url, l.sub_id,
   FROM links l JOIN partners p ON p.id = l.partner_id
  WHERE lower(l.code) = lower($1);
 
+-- name: tracker-partner-links
+SELECT l.id, l.partner_id, l.code, l.destination_url, l.sub_id,
+       (l.disabled_at IS NULL AND p.status = 'active') AS active, greatest(l.updated_at, p.updated_at) AS updated_at
+  FROM links l JOIN partners p ON p.id = l.partner_id
+ WHERE l.partner_id = $1;
+
 -- name: insert-link
 INSERT INTO links (partner_id, code, destination_url, sub_id, label, is_default, created_at, updated_at)
 VALUES ($1, $2, $3, $4, $5, $6, $7, $7)
