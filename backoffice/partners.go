@@ -93,7 +93,7 @@ func (s *Server) renderPartner(c *fiber.Ctx, formName string, formErr error, inp
 		payouts = append(payouts, fiber.Map{"ID": p.ID, "Date": date(p.RequestedAt), "Amount": money(partnerka.Money{Amount: p.Amount, Currency: p.Currency}),
 			"Status": web.T(u.Locale, "status_"+p.Status), "StatusClass": p.Status, "Reason": p.Reason})
 	}
-	links, _, err := s.DB.PartnerLinks(ctx, id, now.AddDate(0, 0, -30))
+	links, err := s.DB.PartnerLinks(ctx, id, now.AddDate(0, 0, -30))
 	if err != nil {
 		return err
 	}

@@ -1,45 +1,134 @@
 package cabinet
 
 import (
-	"fmt"
 	"net/url"
+	"strconv"
 	"strings"
+	"time"
 
 	"github.com/gofiber/fiber/v2"
 	"github.com/skip2/go-qrcode"
 
 	"partnerka"
+	"partnerka/storage"
 	"partnerka/web"
 )
 
 type linkForm struct{ Destination, SubID, Label, Code string }
 
+// linksPage is what the links page shows again after a failed form: which
+// form (the new link's, a link's edit by id, the code request), the error
+// and what was typed.
+type linksPage struct {
+	form   string // "create", "edit", "request"
+	linkID int64
+	input  linkForm
+	note   string
+	err    error
+}
+
 // links lists the partner's links with their clicks and promo codes, with
 // the form to create another.
 func (s *Server) links(c *fiber.Ctx) error {
-	return s.renderLinks(c, linkForm{}, nil, fiber.StatusOK)
+	return s.renderLinks(c, linksPage{}, fiber.StatusOK)
 }
 
-func (s *Server) renderLinks(c *fiber.Ctx, form linkForm, formErr error, status int) error {
+func (s *Server) renderLinks(c *fiber.Ctx, pg linksPage, status int) error {
 	u := web.CurrentUser(c)
-	links, codes, err := s.DB.PartnerLinks(c.UserContext(), *u.PartnerID, s.Now().AddDate(0, 0, -30))
+	ctx := c.UserContext()
+	links, err := s.DB.PartnerLinks(ctx, *u.PartnerID, s.Now().AddDate(0, 0, -30))
+	if err != nil {
+		return err
+	}
+	codes, err := s.DB.PromoCodes(ctx, storage.PromoFilter{PartnerID: *u.PartnerID})
+	if err != nil {
+		return err
+	}
+	st, err := s.DB.Settings(ctx)
 	if err != nil {
 		return err
 	}
 	type row struct {
-		URL, Code, Destination, Label, SubID, Clicks string
-		Default, Disabled                            bool
+		ID                                                   int64
+		URL, Code, Destination, Label, SubID, Clicks, Reason string
+		Default, Disabled, ByStaff, Editing                  bool
+		Error, ErrorField                                    string
+		Input                                                linkForm
 	}
 	var rows []row
 	for _, l := range links {
-		rows = append(rows, row{URL: s.TrackerURL + "/r/" + l.Code, Code: l.Code, Destination: l.Destination, Label: l.Label,
-			SubID: l.SubID, Clicks: web.FormatInt(l.Clicks, u.Locale), Default: l.IsDefault, Disabled: l.Disabled})
+		r := row{ID: l.ID, URL: s.TrackerURL + "/r/" + l.Code, Code: l.Code, Destination: l.Destination, Label: l.Label,
+			SubID: l.SubID, Clicks: web.FormatInt(l.Clicks, u.Locale), Default: l.IsDefault, Disabled: l.Disabled,
+			ByStaff: l.ByStaff, Reason: l.Reason, Input: linkForm{Destination: l.Destination, Label: l.Label}}
+		if pg.form == "edit" && pg.linkID == l.ID {
+			r.Editing, r.Input = true, pg.input
+			r.Error, r.ErrorField = linkErrorText(pg.err, u.Locale), partnerka.ErrorField(pg.err)
+		}
+		rows = append(rows, r)
 	}
-	data := fiber.Map{"Links": rows, "PromoCodes": codes, "Form": form, "Created": c.Query("created") != ""}
-	if formErr != nil {
-		data["Error"], data["ErrorField"] = partnerka.ErrorMessage(formErr), partnerka.ErrorField(formErr)
+	data := fiber.Map{"Links": rows, "PromoCodes": promoViews(codes, u), "Form": linkForm{}, "Created": c.Query("created") != "",
+		"Done": doneMessage(c.Query("done")), "CodeRequests": st.AllowCodeRequests}
+	switch pg.form {
+	case "create":
+		data["Form"] = pg.input
+		data["Error"], data["ErrorField"] = linkErrorText(pg.err, u.Locale), partnerka.ErrorField(pg.err)
+		if partnerka.ErrorCode(pg.err) == partnerka.ECONFLICT {
+			data["Error"] = web.Tf(u.Locale, "link_code_taken", pg.input.Code)
+		}
+	case "request":
+		data["RequestCode"], data["RequestNote"] = pg.input.Code, pg.note
+		data["RequestError"], data["RequestErrorField"] = promoRequestErrorText(pg.err, u.Locale), partnerka.ErrorField(pg.err)
 	}
 	return c.Status(status).Type("html").Send(s.Page(c, "links", u.Locale, web.T(u.Locale, "links"), data))
+}
+
+// doneMessage is the confirmation a links form redirects with: our own
+// message keys only.
+func doneMessage(key string) string {
+	switch key {
+	case "link_saved", "link_disabled", "link_enabled", "code_requested":
+		return key
+	}
+	return ""
+}
+
+// promoView is a promo code as the partner sees it.
+type promoView struct {
+	Code, Label, Discount, Period, Uses, Status, StatusText, Reason, Note string
+	Active                                                                bool
+}
+
+func promoViews(codes []partnerka.PromoCode, u *partnerka.User) []promoView {
+	loc := web.UserLoc(u)
+	out := make([]promoView, 0, len(codes))
+	for _, pc := range codes {
+		v := promoView{Code: pc.Code, Label: pc.Label, Discount: pc.Discount, Status: pc.Status,
+			StatusText: web.T(u.Locale, "promo_"+pc.Status), Reason: pc.Reason, Note: pc.Note, Active: pc.Status == partnerka.PromoActive}
+		v.Period = promoPeriod(pc.ValidFrom, pc.ValidUntil, loc, u.Locale)
+		if pc.MaxUses != nil {
+			v.Uses = web.Tf(u.Locale, "promo_uses_of", web.FormatInt(int64(pc.Uses), u.Locale), web.FormatInt(int64(*pc.MaxUses), u.Locale))
+		} else if pc.Uses > 0 {
+			v.Uses = web.Tf(u.Locale, "promo_uses", web.FormatInt(int64(pc.Uses), u.Locale))
+		}
+		out = append(out, v)
+	}
+	return out
+}
+
+// promoPeriod says when a code is valid, in the reader's dates; the end
+// is exclusive, so the last day shown is the one before it.
+func promoPeriod(from, until *time.Time, loc *time.Location, lc string) string {
+	day := func(t time.Time) string { return web.FormatDate(t.In(loc), lc) }
+	last := func(t time.Time) string { return day(t.Add(-time.Nanosecond)) }
+	switch {
+	case from != nil && until != nil:
+		return web.Tf(lc, "promo_from_until", day(*from), last(*until))
+	case from != nil:
+		return web.Tf(lc, "promo_from", day(*from))
+	case until != nil:
+		return web.Tf(lc, "promo_until", last(*until))
+	}
+	return ""
 }
 
 // createLink adds a link to any landing page of the program's allowed
@@ -63,37 +152,112 @@ func (s *Server) createLink(c *fiber.Ctx) error {
 		err = s.DB.CreateLink(ctx, l)
 	}
 	if err != nil {
-		switch partnerka.ErrorCode(err) {
-		case partnerka.EINTERNAL:
+		if partnerka.ErrorCode(err) == partnerka.EINTERNAL {
 			return err
-		case partnerka.ECONFLICT:
-			err = &partnerka.Error{Code: partnerka.ECONFLICT, Field: "code", Message: fmt.Sprintf(web.T(u.Locale, "link_code_taken"), l.Code)}
 		}
-		return s.renderLinks(c, form, err, fiber.StatusUnprocessableEntity)
+		return s.renderLinks(c, linksPage{form: "create", input: form, err: err}, fiber.StatusUnprocessableEntity)
 	}
-	if s.Redis != nil {
-		if err := s.Redis.PublishLinkChange(ctx, l.Code); err != nil {
-			s.Logger.Warn("link change not published; trackers pick it up on their next sweep", "err", err)
-		}
-	}
+	s.Announce(ctx, storage.LinkChanged(l.Code))
 	return c.Redirect("/links?created="+url.QueryEscape(l.Code), fiber.StatusSeeOther)
+}
+
+// editLink saves a link's label and destination (within the allowed
+// domains): the code, and so every place it was shared, stays.
+func (s *Server) editLink(c *fiber.Ctx) error {
+	u := web.CurrentUser(c)
+	ctx := c.UserContext()
+	id, err := web.RouteID(c, "id")
+	if err != nil {
+		return err
+	}
+	form := linkForm{Destination: strings.TrimSpace(c.FormValue("destination")), Label: strings.TrimSpace(c.FormValue("label"))}
+	// Another partner's link is the same 404 as a missing one, whatever
+	// the form says (a change of nothing only reads the link).
+	if _, err := s.DB.ChangeLink(ctx, storage.LinkChange{PartnerID: *u.PartnerID, LinkID: id}); partnerka.ErrorCode(err) == partnerka.ENOTFOUND {
+		return fiber.ErrNotFound
+	} else if err != nil {
+		return err
+	}
+	st, err := s.DB.Settings(ctx)
+	if err != nil {
+		return err
+	}
+	err = validateDestination(form.Destination, st.AllowedDomains)
+	if err == nil {
+		err = validateLabel(form.Label)
+	}
+	var l *partnerka.Link
+	if err == nil {
+		l, err = s.DB.ChangeLink(ctx, storage.LinkChange{PartnerID: *u.PartnerID, LinkID: id, Label: &form.Label,
+			Destination: &form.Destination, Actor: s.Actor(c)})
+	}
+	switch partnerka.ErrorCode(err) {
+	case "":
+	case partnerka.ENOTFOUND:
+		return fiber.ErrNotFound
+	case partnerka.EINVALID:
+		return s.renderLinks(c, linksPage{form: "edit", linkID: id, input: form, err: err}, fiber.StatusUnprocessableEntity)
+	default:
+		return err
+	}
+	s.Announce(ctx, storage.LinkChanged(l.Code))
+	return c.Redirect("/links?done=link_saved", fiber.StatusSeeOther)
+}
+
+// setLinkDisabled disables a link (its clicks go to the program's landing
+// page and attribute nothing) or enables it again, on every tracker within
+// a second. A link the program's team disabled stays so.
+func (s *Server) setLinkDisabled(c *fiber.Ctx) error {
+	u := web.CurrentUser(c)
+	ctx := c.UserContext()
+	id, err := web.RouteID(c, "id")
+	if err != nil {
+		return err
+	}
+	disable := strings.HasSuffix(c.Path(), "/disable")
+	l, err := s.DB.ChangeLink(ctx, storage.LinkChange{PartnerID: *u.PartnerID, LinkID: id, Disabled: &disable, Actor: s.Actor(c)})
+	switch partnerka.ErrorCode(err) {
+	case "":
+	case partnerka.ENOTFOUND:
+		return fiber.ErrNotFound
+	case partnerka.EFORBIDDEN:
+		return web.Forbidden("link_disabled_by_staff")
+	default:
+		return err
+	}
+	s.Announce(ctx, storage.LinkChanged(l.Code))
+	return c.Redirect("/links?done="+map[bool]string{true: "link_disabled", false: "link_enabled"}[disable], fiber.StatusSeeOther)
+}
+
+// requestPromoCode asks the program's team for a vanity promo code, when
+// the program takes such requests.
+func (s *Server) requestPromoCode(c *fiber.Ctx) error {
+	u := web.CurrentUser(c)
+	code, note := strings.TrimSpace(c.FormValue("code")), strings.TrimSpace(c.FormValue("note"))
+	_, err := s.DB.RequestPromoCode(c.UserContext(), *u.PartnerID, code, note, s.Actor(c))
+	switch partnerka.ErrorCode(err) {
+	case "":
+		return c.Redirect("/links?done=code_requested#promo-codes", fiber.StatusSeeOther)
+	case partnerka.EFORBIDDEN:
+		return web.Forbidden("code_requests_off")
+	case partnerka.EINVALID, partnerka.ECONFLICT:
+		return s.renderLinks(c, linksPage{form: "request", input: linkForm{Code: code}, note: note, err: err}, fiber.StatusUnprocessableEntity)
+	}
+	return err
 }
 
 // validateLink checks a new link: a destination on an allowed domain, and
 // a code and sub id the tracker accepts. An empty code gets one made from
 // the partner's ref.
 func validateLink(f linkForm, domains []string, ref string) (*partnerka.Link, error) {
-	if u, err := url.Parse(f.Destination); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || u.User != nil {
-		return nil, partnerka.FieldError("destination", "enter a full address such as https://example.com/pricing")
-	}
-	if !partnerka.HostAllowed(f.Destination, domains) {
-		return nil, partnerka.FieldError("destination", "links may lead only to %s", strings.Join(domains, ", "))
+	if err := validateDestination(f.Destination, domains); err != nil {
+		return nil, err
 	}
 	if f.SubID != "" && !partnerka.ValidSubID(f.SubID) {
 		return nil, partnerka.FieldError("sub_id", "a sub ID is up to 128 letters, digits, and . _ ~ -")
 	}
-	if len(f.Label) > 100 {
-		return nil, partnerka.FieldError("label", "the label is longer than 100 characters")
+	if err := validateLabel(f.Label); err != nil {
+		return nil, err
 	}
 	code := f.Code
 	if code == "" {
@@ -104,6 +268,57 @@ func validateLink(f linkForm, domains []string, ref string) (*partnerka.Link, er
 		return nil, partnerka.FieldError("code", "a code is 3 to 64 letters, digits, - or _")
 	}
 	return &partnerka.Link{Code: code, Destination: f.Destination, SubID: f.SubID, Label: f.Label}, nil
+}
+
+// validateDestination accepts a full http(s) address on one of domains.
+func validateDestination(dest string, domains []string) error {
+	if u, err := url.Parse(dest); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || u.User != nil {
+		return partnerka.FieldError("destination", "enter a full address such as https://example.com/pricing")
+	}
+	if !partnerka.HostAllowed(dest, domains) {
+		return &partnerka.Error{Code: partnerka.EINVALID, Field: "destination_domain",
+			Message: "links may lead only to " + strings.Join(domains, ", ")}
+	}
+	return nil
+}
+
+func validateLabel(label string) error {
+	if len(label) > 100 {
+		return partnerka.FieldError("label", "the label is longer than 100 characters")
+	}
+	return nil
+}
+
+// linkErrorText says in the reader's language what is wrong with a link
+// form; the field names the message (destination_domain lists the
+// allowed domains).
+func linkErrorText(err error, lc string) string {
+	if err == nil {
+		return ""
+	}
+	switch f := partnerka.ErrorField(err); {
+	case f == "destination_domain":
+		msg := partnerka.ErrorMessage(err)
+		return web.Tf(lc, "link_err_destination_domain", msg[strings.LastIndex(msg, " to ")+4:])
+	case f != "":
+		return web.T(lc, "link_err_"+f)
+	}
+	return partnerka.ErrorMessage(err)
+}
+
+// promoRequestErrorText says what is wrong with a code request.
+func promoRequestErrorText(err error, lc string) string {
+	switch {
+	case err == nil:
+		return ""
+	case partnerka.ErrorCode(err) == partnerka.ECONFLICT && partnerka.ErrorField(err) == "code":
+		return web.T(lc, "promo_err_taken")
+	case partnerka.ErrorCode(err) == partnerka.ECONFLICT:
+		return web.T(lc, "promo_err_inactive")
+	case strings.Contains(partnerka.ErrorMessage(err), "waiting"):
+		return web.Tf(lc, "promo_err_waiting", strconv.Itoa(storage.MaxCodeRequests))
+	}
+	return web.T(lc, "promo_err_"+partnerka.ErrorField(err))
 }
 
 // linkQR is a PNG QR code of one of the partner's links, for print and
@@ -126,7 +341,63 @@ func (s *Server) linkQR(c *fiber.Ctx) error {
 }
 
 var _ = web.AddMessages(map[string]string{
-	"link_code_taken": "This link code is taken: %s is another link's code (codes do not differ by case). Choose another code, or leave it empty for one made for you.",
+	"link_code_taken":             "This link code is taken: %s is another link's code (codes do not differ by case). Choose another code, or leave it empty for one made for you.",
+	"link_err_destination":        "Enter a full address such as https://example.com/pricing.",
+	"link_err_destination_domain": "Links may lead only to the program's sites: %s.",
+	"link_err_sub_id":             "A sub ID is up to 128 letters, digits and . _ ~ -.",
+	"link_err_label":              "The label is longer than 100 characters.",
+	"link_err_code":               "A code is 3 to 64 letters, digits, - or _.",
+	"link_saved":                  "The link is saved: every tracker uses it within a second.",
+	"link_disabled":               "The link is disabled: its clicks go to the program's home page and attribute nothing.",
+	"link_enabled":                "The link works again.",
+	"link_disabled_by_staff":      "The program's team disabled this link; only they can enable it.",
+	"disabled_by_team":            "disabled by the program's team",
+	"edit":                        "Edit", "link_disable": "Disable", "link_enable": "Enable",
+	"promo_active": "active", "promo_disabled": "disabled", "promo_requested": "requested", "promo_rejected": "refused",
+	"promo_uses_of": "used by %s of %s customers", "promo_uses": "used by %s customers",
+	"promo_from_until": "valid %s to %s", "promo_from": "valid from %s", "promo_until": "valid to %s",
+	"promo_none":         "You have no promo codes yet. The program's team creates them; a customer who types yours at checkout becomes your customer.",
+	"promo_request":      "Request a promo code of your own",
+	"promo_request_help": "Choose a code that is easy to say aloud, such as your name or channel. The program's team approves it; until then it is reserved for you.",
+	"promo_request_note": "A note for the program's team (optional)",
+	"promo_request_send": "Request the code",
+	"code_requested":     "Your request is sent: the program's team will approve or refuse it.",
+	"code_requests_off":  "The program does not take requests for promo codes.",
+	"promo_err_code":     "A promo code is 2 to 64 letters, digits, - or _.",
+	"promo_err_note":     "The note is longer than 500 characters.",
+	"promo_err_taken":    "This code is taken (codes do not differ by case). Choose another.",
+	"promo_err_inactive": "Promo codes are for active partners.",
+	"promo_err_waiting":  "You have %s requests waiting already; wait for the team's answer.",
+	"discount":           "Discount",
+	"promo_code":         "Promo code",
 }, map[string]string{
-	"link_code_taken": "Этот код ссылки занят: %s — код другой ссылки (регистр букв не различается). Выберите другой код или оставьте поле пустым, чтобы получить код автоматически.",
+	"link_code_taken":             "Этот код ссылки занят: %s — код другой ссылки (регистр букв не различается). Выберите другой код или оставьте поле пустым, чтобы получить код автоматически.",
+	"link_err_destination":        "Введите полный адрес, например https://example.com/pricing.",
+	"link_err_destination_domain": "Ссылки могут вести только на сайты программы: %s.",
+	"link_err_sub_id":             "Sub ID — до 128 латинских букв, цифр и символов . _ ~ -.",
+	"link_err_label":              "Название длиннее 100 символов.",
+	"link_err_code":               "Код — от 3 до 64 латинских букв, цифр, - или _.",
+	"link_saved":                  "Ссылка сохранена: все трекеры используют её в течение секунды.",
+	"link_disabled":               "Ссылка отключена: переходы по ней ведут на главную страницу программы и не засчитываются.",
+	"link_enabled":                "Ссылка снова работает.",
+	"link_disabled_by_staff":      "Эту ссылку отключила команда программы; включить её может только она.",
+	"disabled_by_team":            "отключена командой программы",
+	"edit":                        "Изменить", "link_disable": "Отключить", "link_enable": "Включить",
+	"promo_active": "действует", "promo_disabled": "отключён", "promo_requested": "на рассмотрении", "promo_rejected": "отклонён",
+	"promo_uses_of": "использован %s из %s клиентов", "promo_uses": "использован клиентами: %s",
+	"promo_from_until": "действует с %s по %s", "promo_from": "действует с %s", "promo_until": "действует по %s",
+	"promo_none":         "Промокодов пока нет. Их создаёт команда программы; клиент, который введёт ваш промокод при оплате, становится вашим клиентом.",
+	"promo_request":      "Запросить свой промокод",
+	"promo_request_help": "Выберите код, который легко произнести вслух, например ваше имя или название канала. Команда программы его одобрит; до тех пор он закреплён за вами.",
+	"promo_request_note": "Комментарий для команды программы (необязательно)",
+	"promo_request_send": "Запросить промокод",
+	"code_requested":     "Запрос отправлен: команда программы одобрит или отклонит его.",
+	"code_requests_off":  "Программа не принимает запросы промокодов.",
+	"promo_err_code":     "Промокод — от 2 до 64 латинских букв, цифр, - или _.",
+	"promo_err_note":     "Комментарий длиннее 500 символов.",
+	"promo_err_taken":    "Этот код занят (регистр букв не различается). Выберите другой.",
+	"promo_err_inactive": "Промокоды выдаются только активным партнёрам.",
+	"promo_err_waiting":  "У вас уже %s запроса на рассмотрении; дождитесь ответа команды.",
+	"discount":           "Скидка",
+	"promo_code":         "Промокод",
 })

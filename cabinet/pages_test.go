@@ -32,10 +32,10 @@ func TestLinksPage(t *testing.T) {
 		status int
 		want   string
 	}{
-		{"another site", url.Values{"destination": {"https://evil.test/x"}}, 422, "links may lead only to example.com"},
-		{"not a URL", url.Values{"destination": {"example.com/x"}}, 422, "enter a full address"},
+		{"another site", url.Values{"destination": {"https://evil.test/x"}}, 422, "Ссылки могут вести только на сайты программы: example.com."},
+		{"not a URL", url.Values{"destination": {"example.com/x"}}, 422, "Введите полный адрес"},
 		{"code taken", url.Values{"destination": {"https://example.com/x"}, "code": {"alpha"}}, 422, "Этот код ссылки занят: alpha"},
-		{"bad sub id", url.Values{"destination": {"https://shop.example.com/"}, "sub_id": {"a b"}}, 422, "sub ID"},
+		{"bad sub id", url.Values{"destination": {"https://shop.example.com/"}, "sub_id": {"a b"}}, 422, "Sub ID — до 128"},
 		{"good", url.Values{"destination": {"https://shop.example.com/pricing"}, "sub_id": {"tg"}, "code": {"alpha-tg"}}, 303, ""},
 	} {
 		t.Run(tc.name, func(t *testing.T) {

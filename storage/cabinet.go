@@ -118,19 +118,17 @@ type PartnerLink struct {
 	Label        string `db:"label"`
 	IsDefault    bool   `db:"is_default"`
 	Disabled     bool   `db:"disabled"`
+	ByStaff      bool   `db:"disabled_by_staff"` // disabled by the program's team: only they enable it
+	Reason       string `db:"disabled_reason"`   // their reason, shown to the partner
 	Clicks       int64  `db:"clicks"`
 	UniqueClicks int64  `db:"unique_clicks"`
 }
 
 // PartnerLinks returns a partner's links, default first, with clicks since.
-func (db *DB) PartnerLinks(ctx context.Context, partnerID int64, since time.Time) ([]PartnerLink, []string, error) {
+func (db *DB) PartnerLinks(ctx context.Context, partnerID int64, since time.Time) ([]PartnerLink, error) {
 	var links []PartnerLink
-	if err := db.Q.PartnerLinks.SelectContext(ctx, &links, partnerID, localDate(since)); err != nil {
-		return nil, nil, err
-	}
-	var codes []string
-	err := db.Q.PartnerPromoCodes.SelectContext(ctx, &codes, partnerID)
-	return links, codes, err
+	err := db.Q.PartnerLinks.SelectContext(ctx, &links, partnerID, localDate(since))
+	return links, err
 }
 
 // EarningRow is one commission of the earnings page.

@@ -7,6 +7,8 @@ import (
 	"time"
 
 	"partnerka"
+
+	"github.com/jmoiron/sqlx"
 )
 
 // TrackerLink is a link as the tracker needs it. Active is false when the
@@ -77,14 +79,96 @@ func (db *DB) CreateLink(ctx context.Context, l *partnerka.Link) error {
 	return err
 }
 
-// SetLinkDisabled disables or enables a partner's link and returns its
-// code; not_found when the link is not that partner's.
+// SetLinkDisabled disables or enables a partner's link as the partner
+// would, and returns its code; not_found when the link is not that
+// partner's.
 func (db *DB) SetLinkDisabled(ctx context.Context, partnerID, linkID int64, disabled bool) (string, error) {
-	var code string
-	if err := db.Q.SetLinkDisabled.GetContext(ctx, &code, linkID, disabled, partnerID, db.now()); err != nil {
-		return "", notFound(err, "link")
+	l, err := db.ChangeLink(ctx, LinkChange{PartnerID: partnerID, LinkID: linkID, Disabled: &disabled})
+	if err != nil {
+		return "", err
 	}
-	return code, nil
+	return l.Code, nil
+}
+
+// LinkChange is an edit of one link: by its partner (a new label or
+// destination, disabled or enabled again) or by staff (disabled with a
+// reason the partner sees, or enabled again). Nil fields keep their value.
+type LinkChange struct {
+	PartnerID   int64
+	LinkID      int64
+	Label       *string
+	Destination *string // checked by the caller against the allowed domains
+	Disabled    *bool
+	ByStaff     bool
+	Reason      string // staff's reason to disable
+	Actor       Actor
+}
+
+// ChangeLink applies the change and audits it (on the partner). A link
+// staff disabled stays disabled until staff enable it: the partner's
+// attempt is forbidden. Not found when the link is not the partner's.
+func (db *DB) ChangeLink(ctx context.Context, ch LinkChange) (*partnerka.Link, error) {
+	if ch.Label != nil && len(*ch.Label) > 100 {
+		return nil, partnerka.FieldError("label", "the label is longer than 100 characters")
+	}
+	if ch.ByStaff && ch.Disabled != nil && *ch.Disabled && !validReasonText(ch.Reason) {
+		return nil, partnerka.FieldError("reason", "give a reason (at most 500 characters): the partner sees it")
+	}
+	var out partnerka.Link
+	err := db.InTx(ctx, func(tx *sqlx.Tx) error {
+		var l struct {
+			partnerka.Link
+			ByStaff bool   `db:"disabled_by_staff"`
+			Reason  string `db:"disabled_reason"`
+		}
+		if err := tx.Stmtx(db.Q.LinkForUpdate).GetContext(ctx, &l, ch.LinkID, ch.PartnerID); err != nil {
+			return notFound(err, "link")
+		}
+		before := map[string]any{"link": l.Code, "destination": l.Destination, "label": l.Label, "disabled": l.DisabledAt != nil}
+		if l.Reason != "" {
+			before["reason"] = l.Reason
+		}
+		dest, label, disabled, byStaff, reason := l.Destination, l.Label, l.DisabledAt != nil, l.ByStaff, l.Reason
+		if ch.Destination != nil {
+			dest = *ch.Destination
+		}
+		if ch.Label != nil {
+			label = *ch.Label
+		}
+		if ch.Disabled != nil {
+			if l.ByStaff && disabled && !ch.ByStaff {
+				return partnerka.Errorf(partnerka.EFORBIDDEN, "the program's team disabled this link: %s", l.Reason)
+			}
+			if *ch.Disabled != disabled {
+				disabled, byStaff, reason = *ch.Disabled, ch.ByStaff, ch.Reason
+			}
+		}
+		out = l.Link
+		out.Destination, out.Label = dest, label
+		if dest == l.Destination && label == l.Label && disabled == (l.DisabledAt != nil) && reason == l.Reason {
+			return nil // nothing changed: nothing to record
+		}
+		if _, err := tx.Stmtx(db.Q.SetLink).ExecContext(ctx, l.ID, dest, label, disabled, byStaff, reason, db.now()); err != nil {
+			return err
+		}
+		after := map[string]any{"link": l.Code, "destination": dest, "label": label, "disabled": disabled}
+		if disabled && reason != "" {
+			after["reason"] = reason
+		}
+		action := "link.update"
+		if disabled != (l.DisabledAt != nil) {
+			action = map[bool]string{true: "link.disable", false: "link.enable"}[disabled]
+		}
+		return db.audit(ctx, tx, ch.Actor.audit(action, "partner", l.PartnerID, before, after))
+	})
+	if err != nil {
+		return nil, err
+	}
+	return &out, nil
+}
+
+func validReasonText(s string) bool {
+	return s != "" && partnerka.PlainText("reason", s, 500) == nil
 }
 
 // LinkChannel is the Redis channel on which changes the trackers cache are

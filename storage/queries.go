@@ -50,9 +50,10 @@ type Queries struct {
 	TrackerLinks        *sqlx.Stmt `query:"tracker-links"`
 	TrackerLinksChanged *sqlx.Stmt `query:"tracker-links-changed"`
 	TrackerPartnerLinks *sqlx.Stmt `query:"tracker-partner-links"`
+	LinkForUpdate       *sqlx.Stmt `query:"link-for-update"`
+	SetLink             *sqlx.Stmt `query:"set-link"`
 	TrackerLinkByCode   *sqlx.Stmt `query:"tracker-link-by-code"`
 	InsertLink          *sqlx.Stmt `query:"insert-link"`
-	SetLinkDisabled     *sqlx.Stmt `query:"set-link-disabled"`
 
 	EnsureCustomer        *sqlx.Stmt `query:"ensure-customer"`
 	CustomerForUpdate     *sqlx.Stmt `query:"customer-for-update"`
@@ -147,7 +148,6 @@ type Queries struct {
 	AdminPayouts        *sqlx.Stmt `query:"admin-payouts"`
 
 	PartnerLinks         *sqlx.Stmt `query:"partner-links"`
-	PartnerPromoCodes    *sqlx.Stmt `query:"partner-promo-codes"`
 	PartnerCommissions   *sqlx.Stmt `query:"partner-commissions"`
 	PartnerManualEntries *sqlx.Stmt `query:"partner-manual-entries"`
 

@@ -1,6 +1,7 @@
 package web
 
 import (
+	"fmt"
 	"io/fs"
 	"regexp"
 	"strconv"
@@ -263,3 +264,6 @@ func groupDigits(digits, locale string) string {
 	}
 	return b.String()
 }
+
+// Tf is T with the message's %s verbs filled in by args.
+func Tf(locale, key string, args ...any) string { return fmt.Sprintf(T(locale, key), args...) }

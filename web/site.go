@@ -178,3 +178,15 @@ func (s *Site) Actor(c *fiber.Ctx) storage.Actor {
 	u := CurrentUser(c)
 	return storage.Actor{UserID: u.ID, IP: s.ClientIP(c)}
 }
+
+// Announce tells every tracker about changes (a link, a partner's status,
+// a promo code) so they apply them within a second. A failure is logged,
+// not the user's: the trackers' sweep finds the change within seconds.
+func (s *Site) Announce(ctx context.Context, changes ...storage.Change) {
+	if s.Redis == nil {
+		return
+	}
+	if err := s.Redis.Announce(ctx, changes...); err != nil {
+		s.Logger.Warn("change not published; trackers pick it up on their next sweep", "changes", changes, "err", err)
+	}
+}

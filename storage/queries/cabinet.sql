@@ -50,15 +50,13 @@ SELECT code FROM links WHERE partner_id = $1 AND is_default AND disabled_at IS N
 
 -- name: partner-links
 SELECT l.id, l.code, l.destination_url, l.sub_id, l.label, l.is_default, (l.disabled_at IS NOT NULL) AS disabled,
+       l.disabled_by_staff, l.disabled_reason,
        coalesce(sum(s.clicks), 0) AS clicks, coalesce(sum(s.unique_clicks), 0) AS unique_clicks
   FROM links l
   LEFT JOIN click_stats_daily s ON s.partner_id = l.partner_id AND s.link_id = l.id AND s.day >= $2::date
  WHERE l.partner_id = $1
  GROUP BY l.id
  ORDER BY l.is_default DESC, l.id;
-
--- name: partner-promo-codes
-SELECT code FROM promo_codes WHERE partner_id = $1 AND disabled_at IS NULL ORDER BY code;
 
 -- name: partner-commissions
 -- A partner's commissions earned in [$2, $3), newest first, from the

@@ -34,7 +34,12 @@ INSERT INTO links (partner_id, code, destination_url, sub_id, label, is_default,
 VALUES ($1, $2, $3, $4, $5, $6, $7, $7)
 RETURNING id, created_at;
 
--- name: set-link-disabled
-UPDATE links SET disabled_at = CASE WHEN $2 THEN coalesce(disabled_at, $4) END, updated_at = $4
- WHERE id = $1 AND partner_id = $3
-RETURNING code;
+-- name: link-for-update
+SELECT id, partner_id, code, destination_url, sub_id, label, is_default, disabled_at, disabled_by_staff, disabled_reason
+  FROM links WHERE id = $1 AND partner_id = $2 FOR UPDATE;
+
+-- name: set-link
+UPDATE links
+   SET destination_url = $2, label = $3, disabled_at = CASE WHEN $4 THEN coalesce(disabled_at, $7) END,
+       disabled_by_staff = $4 AND $5, disabled_reason = CASE WHEN $4 THEN $6 ELSE '' END, updated_at = $7
+ WHERE id = $1;

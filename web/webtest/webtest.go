@@ -292,3 +292,38 @@ func (b *Browser) Login(email, password string) (*http.Response, string) {
 	_, page := b.Do("GET", "/login", nil)
 	return b.Do("POST", "/login", url.Values{"email": {email}, "password": {password}, "_csrf": {b.CSRF(page)}})
 }
+
+// Announcements gives the site a Redis and listens to the trackers'
+// change channel: the returned function gives the changes announced so
+// far (waiting up to a second for at least want of them).
+func (f *Fixture) Announcements(t *testing.T) func(want int) []storage.Change {
+	t.Helper()
+	rdb := storagetest.NewRedis(t)
+	f.Site.Redis = rdb
+	sub := rdb.Subscribe(context.Background(), rdb.Key(storage.LinkChannel))
+	if _, err := sub.Receive(context.Background()); err != nil { // the subscription is live
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { sub.Close() })
+	var mu sync.Mutex
+	var got []storage.Change
+	go func() {
+		for m := range sub.Channel() {
+			mu.Lock()
+			got = append(got, storage.Change(m.Payload))
+			mu.Unlock()
+		}
+	}()
+	return func(want int) []storage.Change {
+		deadline := time.Now().Add(time.Second)
+		for {
+			mu.Lock()
+			out := append([]storage.Change(nil), got...)
+			mu.Unlock()
+			if len(out) >= want || time.Now().After(deadline) {
+				return out
+			}
+			time.Sleep(10 * time.Millisecond)
+		}
+	}
+}
