@@ -62,11 +62,17 @@ func (s *Server) adminPartner(c *fiber.Ctx) error {
 // renderPartner renders the partner page; on a failed form, formName says
 // which form, formErr why, and input what was typed.
 func (s *Server) renderPartner(c *fiber.Ctx, formName string, formErr error, input fiber.Map, status int) error {
-	u := web.CurrentUser(c)
 	id, err := web.RouteID(c, "id")
 	if err != nil {
 		return err
 	}
+	return s.renderPartnerOf(c, id, formName, formErr, input, status)
+}
+
+// renderPartnerOf renders the page of partner id (from a form of another
+// page's route, such as a promo code's).
+func (s *Server) renderPartnerOf(c *fiber.Ctx, id int64, formName string, formErr error, input fiber.Map, status int) error {
+	u := web.CurrentUser(c)
 	ctx := c.UserContext()
 	f, err := s.DB.PartnerFile(ctx, id)
 	if err != nil {
@@ -132,7 +138,16 @@ func (s *Server) renderPartner(c *fiber.Ctx, formName string, formErr error, inp
 	}
 	if formErr != nil {
 		data["Error"] = partnerka.ErrorMessage(formErr)
+		switch formName {
+		case "promo", "promo_change", "link_disable", "link_enable":
+			data["Error"] = promoErrorText(formErr, u.Locale)
+		}
 	}
+	codes, err := s.DB.PromoCodes(ctx, storage.PromoFilter{PartnerID: id})
+	if err != nil {
+		return err
+	}
+	data["PromoCodes"], data["PromoPrefix"] = promoCodeViews(codes, u), strings.ToUpper(f.Partner.Ref)+"-"
 	if can(u, managers) {
 		types, err := s.DB.PartnerTypes(ctx)
 		if err != nil {
@@ -207,10 +222,8 @@ func (s *Server) approvePartner(c *fiber.Ctx) error {
 		}
 		code, err := s.DB.ApproveApplication(ctx, storage.Approval{PartnerID: id, TypeID: typeID, VersionID: versionID,
 			Start: s.Now(), LandingURL: settings.DefaultLandingURL, Actor: s.Actor(c)})
-		if err == nil && s.Redis != nil {
-			if err := s.Redis.PublishLinkChange(ctx, code); err != nil {
-				s.Logger.Warn("publish link", "code", code, "err", err) // the trackers' sweep finds it anyway
-			}
+		if err == nil {
+			s.Announce(ctx, storage.LinkChanged(code), storage.PartnerChanged(id))
 		}
 		return err
 	})
@@ -251,7 +264,12 @@ func (s *Server) suspendPartner(c *fiber.Ctx) error {
 				return err
 			}
 		}
-		return s.DB.SuspendPartner(ctx, id, suspend, reason, s.Actor(c))
+		if err := s.DB.SuspendPartner(ctx, id, suspend, reason, s.Actor(c)); err != nil {
+			return err
+		}
+		// Every link and promo code of theirs, on every tracker within a second.
+		s.Announce(ctx, storage.PartnerChanged(id))
+		return nil
 	})
 }
 

@@ -125,6 +125,7 @@ func TestRejectApplication(t *testing.T) {
 
 func TestSuspendAndReactivate(t *testing.T) {
 	f := newFixture(t)
+	announced := f.Announcements(t)
 	alpha := f.Seed.Partners["alpha"]
 	path := "/admin/partners/" + strconv.FormatInt(alpha, 10)
 	a, _ := f.SignIn(t, "alpha@x.test")
@@ -143,6 +144,11 @@ func TestSuspendAndReactivate(t *testing.T) {
 	}
 	if resp, _ := f.Browser(t).Login("alpha@x.test", pw); resp.StatusCode != http.StatusSeeOther {
 		t.Errorf("the reactivated partner cannot sign in: %d", resp.StatusCode)
+	}
+	// Issue 18: both reach the trackers at once (the refused second
+	// suspension announces nothing).
+	if got := announced(2); len(got) != 2 || got[0] != storage.PartnerChanged(alpha) || got[1] != storage.PartnerChanged(alpha) {
+		t.Errorf("announced %v, want the partner's change twice", got)
 	}
 	got := f.auditActions(t, "partner", alpha)
 	if len(got) != 2 || got[0] != "manager@x.test partner.reactivate" || got[1] != "manager@x.test partner.suspend" {

@@ -48,6 +48,15 @@ func (s *Server) adminRoutes() []adminRoute {
 		{"POST", "/admin/partners/:id/recruiter", managers, s.setRecruiter},
 		{"POST", "/admin/partners/:id/contract", managers, s.moveContract},
 		{"POST", "/admin/partners/:id/entries", anyStaff, s.addEntry}, // the kind's roles are checked inside (entryRoles)
+		{"POST", "/admin/partners/:id/links/:link/disable", managers, s.setPartnerLinkDisabled},
+		{"POST", "/admin/partners/:id/links/:link/enable", managers, s.setPartnerLinkDisabled},
+		// Promo codes: created on the partner's page, requests decided here.
+		{"POST", "/admin/partners/:id/promo-codes", managers, s.createPromoCodes},
+		{"GET", "/admin/promo-codes", managers, s.adminPromoCodes},
+		{"POST", "/admin/promo-codes/:id/disable", managers, s.changePromoCode},
+		{"POST", "/admin/promo-codes/:id/enable", managers, s.changePromoCode},
+		{"POST", "/admin/promo-codes/:id/approve", managers, s.changePromoCode},
+		{"POST", "/admin/promo-codes/:id/reject", managers, s.changePromoCode},
 		{"GET", "/admin/registrations", managers, s.adminRegistrations},
 		{"POST", "/admin/registrations/:id/decide", managers, s.decideRegistration},
 		{"GET", "/admin/customers", managers, s.adminCustomers},

@@ -68,6 +68,7 @@ func (a Actor) audit(action, entity string, id int64, before, after any) AuditEn
 type Queues struct {
 	Applications     int64 `db:"applications"`
 	Registrations    int64 `db:"registrations"`
+	CodeRequests     int64 `db:"code_requests"`
 	PayoutRequests   int64 `db:"payout_requests"`
 	ApprovedPayouts  int64 `db:"approved_payouts"`
 	RequestedAmounts []partnerka.Money

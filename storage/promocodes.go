@@ -56,7 +56,7 @@ func (db *DB) CreatePromoCodes(ctx context.Context, n NewPromoCodes) ([]partnerk
 	total := len(n.Codes) + n.Count
 	switch {
 	case total == 0:
-		return nil, partnerka.FieldError("code", "give a code, or a number of codes to generate")
+		return nil, partnerka.FieldError("codes", "give a code, or a number of codes to generate")
 	case total > partnerka.MaxPromoBatch:
 		return nil, partnerka.FieldError("count", "at most %d codes at once", partnerka.MaxPromoBatch)
 	case n.Prefix != "" && !partnerka.ValidPromoCode(n.Prefix+"XXXXXX"):
@@ -226,8 +226,6 @@ var promoMoves = map[[2]string]string{
 	{partnerka.PromoDisabled, partnerka.PromoActive}:    "promo_code.enable",
 	{partnerka.PromoRequested, partnerka.PromoActive}:   "promo_code.approve",
 	{partnerka.PromoRequested, partnerka.PromoRejected}: "promo_code.reject",
-	{partnerka.PromoActive, partnerka.PromoActive}:      "promo_code.update",
-	{partnerka.PromoDisabled, partnerka.PromoDisabled}:  "promo_code.update",
 }
 
 // ChangePromoCode moves a code to a status (and new terms) and audits it;
@@ -254,6 +252,9 @@ func (db *DB) ChangePromoCode(ctx context.Context, ch PromoChange) (*partnerka.P
 			return partnerka.Errorf(partnerka.ENOTFOUND, "promo code not found")
 		}
 		action, ok := promoMoves[[2]string{c.Status, ch.Status}]
+		if c.Status == ch.Status && ch.Terms != nil && (c.Status == partnerka.PromoActive || c.Status == partnerka.PromoDisabled) {
+			action, ok = "promo_code.update", true // new terms, same status
+		}
 		if !ok {
 			return partnerka.Errorf(partnerka.ECONFLICT, "the promo code %s is %s", c.Code, c.Status)
 		}

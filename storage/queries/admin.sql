@@ -4,6 +4,7 @@
 -- name: admin-queues
 SELECT (SELECT count(*) FROM partners WHERE status = 'applied') AS applications,
        (SELECT count(*) FROM lead_registrations WHERE status = 'pending') AS registrations,
+       (SELECT count(*) FROM promo_codes WHERE status = 'requested') AS code_requests,
        (SELECT count(*) FROM payouts WHERE status = 'requested') AS payout_requests,
        (SELECT count(*) FROM payouts WHERE status = 'approved') AS approved_payouts;
 
