@@ -31,5 +31,5 @@ DELETE FROM materials WHERE id = $1 RETURNING kind, title, image_type;
 -- their first enabled one) and their first promo code, as /links lists them.
 SELECT coalesce((SELECT code FROM links WHERE partner_id = $1 AND disabled_at IS NULL
                   ORDER BY is_default DESC, id LIMIT 1), '') AS link_code,
-       coalesce((SELECT code FROM promo_codes WHERE partner_id = $1 AND disabled_at IS NULL
+       coalesce((SELECT code FROM promo_codes WHERE partner_id = $1 AND status = 'active'
                   ORDER BY code LIMIT 1), '') AS promo_code;
