@@ -157,6 +157,18 @@ func TestPartnerJourney(t *testing.T) {
 	if text = textOf("body"); !strings.Contains(text, "Referral v1") || !strings.Contains(text, "partner.approve") {
 		t.Fatalf("the partner page after approval:\n%s", text)
 	}
+	// The manager hands the new partner a promo code.
+	step("03-promo-code",
+		chromedp.Click(chromedp.CSS("details:has(#promo) > summary")),
+		chromedp.WaitVisible(chromedp.CSS("#promo-codes-typed")),
+		chromedp.SendKeys(chromedp.CSS("#promo-codes-typed"), "ZOE-2WEEKS"),
+		chromedp.SendKeys(chromedp.CSS("#promo-discount"), "две недели бесплатно"),
+		chromedp.Submit(chromedp.CSS("#promo-discount")),
+		chromedp.WaitVisible(chromedp.CSS(".notice")),
+	)
+	if text = textOf("#promo-codes + table"); !strings.Contains(text, "ZOE-2WEEKS") || !strings.Contains(text, "две недели бесплатно") {
+		t.Fatalf("the partner's promo codes after creating one: %q", text)
+	}
 	signOut()
 
 	// Sign in, create a link.
@@ -169,8 +181,8 @@ func TestPartnerJourney(t *testing.T) {
 		chromedp.WaitVisible(chromedp.CSS(".notice")),
 	)
 	text = textOf("body")
-	if !strings.Contains(text, "/r/zoe-pricing") {
-		t.Fatalf("the new link is not listed:\n%s", text)
+	if !strings.Contains(text, "/r/zoe-pricing") || !strings.Contains(text, "ZOE-2WEEKS") {
+		t.Fatalf("the new link or the promo code is not listed:\n%s", text)
 	}
 
 	// A visitor clicks the link (the tracker learns of it within a second).
@@ -323,6 +335,31 @@ func TestPartnerJourney(t *testing.T) {
 		t.Fatalf("the partner's payout history after payment: %q", text)
 	}
 	step("14-materials", chromedp.Navigate(base+"/materials"), chromedp.WaitVisible(chromedp.CSS("h1")))
+	// The partner disables the link: the tracker sends its visitors to
+	// the landing page, attributing nothing.
+	const zoeLink = `li:has(a[href="/links/qr?code=zoe-pricing"])`
+	step("14-disable-link",
+		chromedp.Navigate(base+"/links"),
+		chromedp.Click(chromedp.CSS(zoeLink+" summary")),
+		chromedp.Click(chromedp.CSS(zoeLink+` form[action$="/disable"] button`)),
+		chromedp.WaitVisible(chromedp.CSS(".notice")),
+	)
+	disabled := false
+	for i := 0; i < 100 && !disabled; i++ { // within a second; up to 5 s on a loaded machine
+		req, _ := http.NewRequest("GET", "http://"+tracker+"/r/zoe-pricing", nil)
+		req.Header.Set("User-Agent", "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/130.0 Safari/537.36")
+		resp, err := noFollow.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if disabled = resp.Header.Get("X-Partnerka-Reason") == "disabled"; !disabled {
+			time.Sleep(50 * time.Millisecond)
+		}
+	}
+	if !disabled {
+		t.Fatal("the disabled link still attributes")
+	}
 	signOut()
 
 	// An admin looks over the rest of the back office: each page renders
