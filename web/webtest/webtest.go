@@ -315,12 +315,12 @@ func (f *Fixture) Announcements(t *testing.T) func(want int) []storage.Change {
 		}
 	}()
 	return func(want int) []storage.Change {
-		deadline := time.Now().Add(time.Second)
+		deadline := time.Now().Add(time.Second) // elapsed: how long to wait for messages
 		for {
 			mu.Lock()
 			out := append([]storage.Change(nil), got...)
 			mu.Unlock()
-			if len(out) >= want || time.Now().After(deadline) {
+			if len(out) >= want || time.Now().After(deadline) { // elapsed: the wait above
 				return out
 			}
 			time.Sleep(10 * time.Millisecond)
