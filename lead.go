@@ -22,4 +22,7 @@ type Lead struct {
 // LeadRegistration is what a partner fills in to register a lead by hand.
 type LeadRegistration struct {
 	Company, ContactName, Email, Phone, Comment string
+	// Website is the company's site or domain: a registration without an
+	// email is matched by it (a lead's email at that domain).
+	Website string
 }

@@ -11,7 +11,7 @@ import (
 	"partnerka/web"
 )
 
-type registrationForm struct{ Company, ContactName, Email, Phone, Comment string }
+type registrationForm struct{ Company, ContactName, Email, Phone, Comment, Website string }
 
 // LeadRegistration is what a partner fills in to register a lead by hand.
 type LeadRegistration = partnerka.LeadRegistration
@@ -49,7 +49,7 @@ func (s *Server) renderCustomers(c *fiber.Ctx, form registrationForm, formErr er
 	}
 	var regs []fiber.Map
 	for _, r := range rs {
-		regs = append(regs, fiber.Map{"Company": r.Company, "Email": r.Email, "Status": web.T(u.Locale, "reg_"+r.Status),
+		regs = append(regs, fiber.Map{"Company": r.Company, "Email": r.Email, "Domain": r.CompanyDomain, "Status": web.T(u.Locale, "reg_"+r.Status),
 			"Until": web.FormatDate(r.ProtectedUntil, u.Locale), "Reason": r.Reason})
 	}
 	data := fiber.Map{"Customers": rows, "Registrations": regs, "Form": form}
@@ -59,7 +59,15 @@ func (s *Server) renderCustomers(c *fiber.Ctx, form registrationForm, formErr er
 		}
 	}
 	if formErr != nil {
-		data["Error"] = partnerka.ErrorMessage(formErr)
+		data["Error"], data["ErrorField"] = partnerka.ErrorMessage(formErr), partnerka.ErrorField(formErr)
+		switch f := partnerka.ErrorField(formErr); {
+		case partnerka.ErrorCode(formErr) == partnerka.ECONFLICT:
+			// Another partner's protection: the message names the date.
+		case f == "website" && strings.TrimSpace(form.Website) == "":
+			data["Error"] = web.T(u.Locale, "reg_err_no_match")
+		case f != "":
+			data["Error"] = web.T(u.Locale, "reg_err_"+f)
+		}
 	}
 	return c.Status(status).Type("html").Send(s.Page(c, "customers", u.Locale, web.T(u.Locale, "customers_page"), data))
 }
@@ -69,7 +77,7 @@ func (s *Server) renderCustomers(c *fiber.Ctx, form registrationForm, formErr er
 func (s *Server) registerLead(c *fiber.Ctx) error {
 	u := web.CurrentUser(c)
 	form := registrationForm{Company: c.FormValue("company"), ContactName: c.FormValue("contact_name"),
-		Email: c.FormValue("email"), Phone: c.FormValue("phone"), Comment: c.FormValue("comment")}
+		Email: c.FormValue("email"), Phone: c.FormValue("phone"), Comment: c.FormValue("comment"), Website: c.FormValue("website")}
 	until, err := s.RegisterLead(c.UserContext(), *u.PartnerID, LeadRegistration(form), s.Now())
 	if err != nil {
 		if partnerka.ErrorCode(err) == partnerka.EINTERNAL {
@@ -89,3 +97,25 @@ func maskEmail(e string) string {
 	keep := min(2, at)
 	return e[:keep] + "***" + e[at:]
 }
+
+var _ = web.AddMessages(map[string]string{
+	"website_domain":       "Company website",
+	"reg_help":             "Give the prospect's email, or the company's website: a lead whose email is at that domain is yours while the registration protects it. A company name alone matches no one.",
+	"reg_err_no_match":     "Enter the prospect's email or the company's website: a company name alone matches no lead.",
+	"reg_err_website":      "Enter the company's website, such as acme.com or https://acme.com (not a public mailbox such as gmail.com).",
+	"reg_err_email":        "Enter an email such as name@company.com.",
+	"reg_err_company":      "The company name is longer than 200 characters.",
+	"reg_err_contact_name": "The contact's name is longer than 200 characters.",
+	"reg_err_phone":        "The phone is longer than 200 characters.",
+	"reg_err_comment":      "The comment is longer than 2000 characters.",
+}, map[string]string{
+	"website_domain":       "Сайт компании",
+	"reg_help":             "Укажите email клиента или сайт компании: лид с email на этом домене ваш, пока действует защита регистрации. Одно название компании ни с кем не совпадёт.",
+	"reg_err_no_match":     "Укажите email клиента или сайт компании: одно название компании не совпадёт ни с одним лидом.",
+	"reg_err_website":      "Укажите сайт компании, например acme.com или https://acme.com (не почтовый сервис вроде gmail.com).",
+	"reg_err_email":        "Введите email, например name@company.com.",
+	"reg_err_company":      "Название компании длиннее 200 символов.",
+	"reg_err_contact_name": "Имя контакта длиннее 200 символов.",
+	"reg_err_phone":        "Телефон длиннее 200 символов.",
+	"reg_err_comment":      "Комментарий длиннее 2000 символов.",
+})

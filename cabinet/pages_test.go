@@ -192,6 +192,37 @@ func TestCustomersPage(t *testing.T) {
 	if r.StatusCode != 422 || !strings.Contains(out, "protected until 2027-02-21") || !strings.Contains(out, `value="Acme again"`) {
 		t.Errorf("second registration: %d\n%s", r.StatusCode, out)
 	}
+
+	// Issue 18: a company with no email answered 500 (the insert hit the
+	// CHECK that a registration has an email or a company domain). A
+	// company name alone is refused with a field error in the partner's
+	// language; with the company's site it is stored and protects the
+	// domain.
+	_, page = b.Do("GET", "/customers", nil)
+	r, out = b.Do("POST", "/customers", url.Values{"company": {"Globex"}, "contact_name": {"Hank"}, "_csrf": {b.CSRF(page)}})
+	if r.StatusCode != 422 || !strings.Contains(out, "Укажите email клиента или сайт компании") || !strings.Contains(out, `value="Globex"`) ||
+		!strings.Contains(out, `name="website" type="text" inputmode="url" placeholder="acme.com" value="" aria-invalid="true"`) {
+		t.Errorf("a company alone: %d\n%s", r.StatusCode, out)
+	}
+	for _, site := range []string{"gmail.com", "not a site", "localhost"} {
+		if r, out := b.Do("POST", "/customers", url.Values{"company": {"Globex"}, "website": {site}, "_csrf": {b.CSRF(page)}}); r.StatusCode != 422 ||
+			!strings.Contains(out, "Укажите сайт компании, например acme.com") {
+			t.Errorf("a company with the site %q: %d", site, r.StatusCode)
+		}
+	}
+	r, _ = b.Do("POST", "/customers", url.Values{"company": {"Globex"}, "website": {"https://www.Globex.example/about"}, "_csrf": {b.CSRF(page)}})
+	if r.StatusCode != 303 {
+		t.Fatalf("a company with its site: %d", r.StatusCode)
+	}
+	var domain, email string
+	if err := f.DB.QueryRowx(`SELECT company_domain, email FROM lead_registrations WHERE company = 'Globex'`).Scan(&domain, &email); err != nil || domain != "globex.example" || email != "" {
+		t.Errorf("stored domain %q email %q: %v", domain, email, err)
+	}
+	// Beta registering someone at that domain is refused: it is protected.
+	r, out = eb.Do("POST", "/customers", url.Values{"email": {"cto@globex.example"}, "_csrf": {eb.CSRF(bpage)}})
+	if r.StatusCode != 422 || !strings.Contains(out, "the company domain globex.example is registered by another partner") {
+		t.Errorf("beta registering at the protected domain: %d\n%s", r.StatusCode, out)
+	}
 }
 
 func TestApplyAndLanguage(t *testing.T) {

@@ -260,6 +260,37 @@ var publicMailDomains = map[string]bool{
 	"yandex.ru": true, "ya.ru": true, "yandex.com": true, "rambler.ru": true, "qq.com": true, "163.com": true,
 }
 
+// WebsiteDomain returns the company domain of a site as a partner types
+// it ("https://www.acme.com/about", "acme.com"): lower case, without
+// scheme, "www.", port or path. A public mailbox provider is not a
+// company (false), nor is anything that is not a host name with a dot.
+func WebsiteDomain(site string) (string, bool) {
+	s := strings.ToLower(strings.TrimSpace(site))
+	if i := strings.Index(s, "://"); i >= 0 {
+		s = s[i+3:]
+	}
+	if i := strings.IndexAny(s, "/?#"); i >= 0 {
+		s = s[:i]
+	}
+	if i := strings.LastIndexByte(s, '@'); i >= 0 {
+		s = s[i+1:]
+	}
+	if i := strings.LastIndexByte(s, ':'); i >= 0 {
+		s = s[:i]
+	}
+	s = strings.TrimSuffix(strings.TrimPrefix(s, "www."), ".")
+	if len(s) > 253 || !strings.Contains(s, ".") || strings.HasPrefix(s, ".") || strings.Contains(s, "..") {
+		return "", false
+	}
+	for _, r := range s {
+		if !(r >= 'a' && r <= 'z' || r >= '0' && r <= '9' || r == '-' || r == '.' || r > 127) {
+			return "", false
+		}
+	}
+	d := CompanyDomain("x@" + s)
+	return d, d != ""
+}
+
 // CompanyDomain returns the domain of an email when it names a company, or
 // "" for public mailbox providers.
 func CompanyDomain(email string) string {

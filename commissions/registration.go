@@ -39,8 +39,20 @@ func RegisterLead(ctx context.Context, db *storage.DB, partnerID int64, in Regis
 		return nil, partnerka.FieldError("email", "enter an email such as name@company.com")
 	}
 	company := strings.TrimSpace(in.Company)
-	if email == "" && company == "" {
-		return nil, partnerka.FieldError("email", "enter the prospect's email or company")
+	domain := CompanyDomain(email)
+	if site := strings.TrimSpace(in.Website); site != "" {
+		d, ok := WebsiteDomain(site)
+		if !ok {
+			return nil, partnerka.FieldError("website", "enter the company's site such as acme.com or https://acme.com")
+		}
+		if domain == "" {
+			domain = d
+		}
+	}
+	// A registration protects an email or a company domain: a company
+	// name alone could never match a lead.
+	if email == "" && domain == "" {
+		return nil, partnerka.FieldError("website", "enter the prospect's email or the company's site: a company name alone matches no lead")
 	}
 	for _, f := range []struct{ field, v string }{{"company", company}, {"contact_name", in.ContactName},
 		{"phone", in.Phone}} {
@@ -52,7 +64,7 @@ func RegisterLead(ctx context.Context, db *storage.DB, partnerID int64, in Regis
 		return nil, partnerka.FieldError("comment", "the comment is longer than 2000 characters")
 	}
 	r := &storage.Registration{PartnerID: partnerID, Company: company, ContactName: strings.TrimSpace(in.ContactName),
-		Email: email, CompanyDomain: CompanyDomain(email), Phone: strings.TrimSpace(in.Phone),
+		Email: email, CompanyDomain: domain, Phone: strings.TrimSpace(in.Phone),
 		Comment: strings.TrimSpace(in.Comment), CreatedAt: now,
 		ProtectedUntil: now.Add(time.Duration(st.RegistrationProtectionDays) * 24 * time.Hour)}
 	conflict, bound, err := db.CreateRegistration(ctx, r)

@@ -189,6 +189,7 @@ type RegistrationRow struct {
 	Company        string    `db:"company"`
 	ContactName    string    `db:"contact_name"`
 	Email          string    `db:"email"`
+	CompanyDomain  string    `db:"company_domain"`
 	Status         string    `db:"status"`
 	ProtectedUntil time.Time `db:"protected_until"`
 	CreatedAt      time.Time `db:"created_at"`

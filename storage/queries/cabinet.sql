@@ -106,7 +106,7 @@ SELECT c.external_id, c.source, c.bound_at, c.email, pay.payments, pay.first_pay
  ORDER BY c.bound_at DESC;
 
 -- name: partner-registrations
-SELECT id, company, contact_name, email, status, protected_until, created_at, reason
+SELECT id, company, contact_name, email, company_domain, status, protected_until, created_at, reason
   FROM lead_registrations WHERE partner_id = $1 ORDER BY created_at DESC LIMIT 200;
 
 -- name: insert-application
