@@ -1,9 +1,12 @@
 package partnerka
 
 import (
+	"net"
 	"net/url"
 	"strings"
 	"time"
+
+	"golang.org/x/net/publicsuffix"
 )
 
 // Settings are the program-wide rules a manager sets in the back office.
@@ -86,7 +89,7 @@ func (s *Settings) Normalize() {
 	s.DefaultCurrency = strings.ToUpper(strings.TrimSpace(s.DefaultCurrency))
 	s.DefaultLandingURL = strings.TrimSpace(s.DefaultLandingURL)
 	s.CookieName = strings.TrimSpace(s.CookieName)
-	s.CookieDomain = strings.ToLower(strings.TrimSpace(s.CookieDomain))
+	s.CookieDomain = strings.TrimSuffix(strings.TrimPrefix(strings.ToLower(strings.TrimSpace(s.CookieDomain)), "."), ".")
 	s.ClickParam = strings.TrimSpace(s.ClickParam)
 	seen := map[string]bool{}
 	domains := []string{}
@@ -184,4 +187,28 @@ func HostAllowed(raw string, domains []string) bool {
 		}
 	}
 	return false
+}
+
+// CheckCookieDomain checks a cookie domain against the host the tracker is
+// reached at: empty (the cookie belongs to the tracker's host alone), or
+// that host or a parent domain of it that is not a public suffix (a
+// browser ignores a cookie for "com" or "co.uk", and one for another
+// domain). A tracker reached by an IP address takes no domain at all.
+func CheckCookieDomain(domain, trackerHost string) error {
+	if domain == "" {
+		return nil
+	}
+	host := strings.ToLower(strings.TrimSuffix(trackerHost, "."))
+	switch {
+	case !ValidHostname(domain) || !strings.Contains(domain, "."):
+		return FieldError("cookie_domain", "the cookie domain is empty or a domain such as example.com")
+	case net.ParseIP(host) != nil || !strings.Contains(host, "."):
+		return FieldError("cookie_domain", "the tracker is reached at %s, which takes no cookie domain: leave it empty", trackerHost)
+	case host != domain && !strings.HasSuffix(host, "."+domain):
+		return FieldError("cookie_domain", "the cookie domain must be the tracker's host %s or a domain it is in", host)
+	}
+	if suffix, _ := publicsuffix.PublicSuffix(domain); suffix == domain {
+		return FieldError("cookie_domain", "%s is a public suffix: browsers refuse cookies for it", domain)
+	}
+	return nil
 }

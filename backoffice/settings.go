@@ -2,6 +2,7 @@ package backoffice
 
 import (
 	"fmt"
+	"net/url"
 	"strconv"
 	"strings"
 
@@ -16,11 +17,14 @@ import (
 type settingsForm struct {
 	Name, WindowDays, Model, HoldDays, ProtectionDays string
 	Domains, Landing, CookieName, ClickParam, Terms   string
+	CookieDomain                                      string
 	FourEyes                                          string // "on" or "off": four eyes on payouts
+	CodeRequests                                      string // "on" or "off": partners may request vanity promo codes
 	MinPayouts                                        []minPayoutRow
 }
 
-// fourEyesValue is the form's value of the four-eyes setting.
+// fourEyesValue is the form's value of an on/off setting (four eyes,
+// code requests).
 func fourEyesValue(on bool) string {
 	if on {
 		return "on"
@@ -39,7 +43,8 @@ func formFromSettings(st partnerka.Settings, mins []partnerka.Money) settingsFor
 	f := settingsForm{Name: st.Name, WindowDays: strconv.Itoa(st.AttributionWindowDays), Model: st.AttributionModel,
 		HoldDays: strconv.Itoa(st.HoldDays), ProtectionDays: strconv.Itoa(st.RegistrationProtectionDays),
 		Domains: strings.Join(st.AllowedDomains, "\n"), Landing: st.DefaultLandingURL, CookieName: st.CookieName,
-		ClickParam: st.ClickParam, Terms: st.Terms, FourEyes: fourEyesValue(st.FourEyesPayouts)}
+		ClickParam: st.ClickParam, Terms: st.Terms, FourEyes: fourEyesValue(st.FourEyesPayouts),
+		CookieDomain: st.CookieDomain, CodeRequests: fourEyesValue(st.AllowCodeRequests)}
 	for _, m := range mins {
 		f.MinPayouts = append(f.MinPayouts, minPayoutRow{Currency: m.Currency, Amount: repAmount(m.Amount, m.Currency)})
 	}
@@ -111,7 +116,8 @@ func (s *Server) saveProgramSettings(c *fiber.Ctx) error {
 		ProtectionDays: c.FormValue("registration_protection_days"), Domains: lines.Replace(c.FormValue("allowed_domains")),
 		Landing: c.FormValue("default_landing_url"), CookieName: c.FormValue("cookie_name"),
 		ClickParam: c.FormValue("click_param"), Terms: lines.Replace(c.FormValue("terms")),
-		FourEyes: c.FormValue("four_eyes_payouts")}
+		FourEyes: c.FormValue("four_eyes_payouts"), CookieDomain: c.FormValue("cookie_domain"),
+		CodeRequests: c.FormValue("allow_code_requests")}
 	args := c.Request().PostArgs()
 	currencies, amounts := args.PeekMulti("min_currency"), args.PeekMulti("min_amount")
 	remove := map[string]bool{}
@@ -134,13 +140,18 @@ func (s *Server) saveProgramSettings(c *fiber.Ctx) error {
 	if form.FourEyes != "on" && form.FourEyes != "off" {
 		form.FourEyes = fourEyesValue(st.FourEyesPayouts) // a form without the choice keeps it
 	}
-	mins, err := settingsFromForm(form, &st, lc)
+	if form.CodeRequests != "on" && form.CodeRequests != "off" {
+		form.CodeRequests = fourEyesValue(st.AllowCodeRequests)
+	}
+	mins, err := settingsFromForm(form, &st, lc, s.trackerHost())
 	if err == nil {
 		var changed bool
 		if changed, err = s.DB.SaveSettings(ctx, st, mins, s.Actor(c)); err == nil {
 			done := "set_saved"
 			if !changed {
 				done = "set_unchanged"
+			} else {
+				s.Announce(ctx, storage.ReloadAll) // every tracker reloads within a second
 			}
 			return c.Redirect("/admin/settings?done="+done, fiber.StatusSeeOther)
 		}
@@ -155,7 +166,7 @@ func (s *Server) saveProgramSettings(c *fiber.Ctx) error {
 // settingsFromForm puts the form's values into st and returns the minimum
 // payouts, or the first problem: an invalid error naming the field, its
 // message in the viewer's language.
-func settingsFromForm(f settingsForm, st *partnerka.Settings, lc string) ([]partnerka.Money, error) {
+func settingsFromForm(f settingsForm, st *partnerka.Settings, lc, trackerHost string) ([]partnerka.Money, error) {
 	fail := func(field, key string, args ...any) error {
 		return partnerka.FieldError(field, "%s", fmt.Sprintf(web.T(lc, key), args...))
 	}
@@ -170,6 +181,8 @@ func settingsFromForm(f settingsForm, st *partnerka.Settings, lc string) ([]part
 	st.Name, st.AttributionModel, st.DefaultLandingURL = f.Name, f.Model, f.Landing
 	st.CookieName, st.ClickParam, st.Terms = f.CookieName, f.ClickParam, f.Terms
 	st.FourEyesPayouts = f.FourEyes != "off"
+	st.AllowCodeRequests = f.CodeRequests == "on"
+	st.CookieDomain = f.CookieDomain
 	st.AllowedDomains = strings.Split(f.Domains, "\n")
 	for _, n := range []struct {
 		field, value string
@@ -195,6 +208,17 @@ func settingsFromForm(f settingsForm, st *partnerka.Settings, lc string) ([]part
 		}
 		return nil, fail(field, "set_err_"+field)
 	}
+	if err := partnerka.CheckCookieDomain(st.CookieDomain, trackerHost); err != nil {
+		switch {
+		case strings.Contains(partnerka.ErrorMessage(err), "takes no cookie domain"):
+			return nil, fail("cookie_domain", "set_err_cookie_domain_ip", trackerHost)
+		case strings.Contains(partnerka.ErrorMessage(err), "public suffix"):
+			return nil, fail("cookie_domain", "set_err_cookie_domain_public", st.CookieDomain)
+		case strings.Contains(partnerka.ErrorMessage(err), "must be the tracker's host"):
+			return nil, fail("cookie_domain", "set_err_cookie_domain_cover", trackerHost)
+		}
+		return nil, fail("cookie_domain", "set_err_cookie_domain")
+	}
 	var mins []partnerka.Money
 	seen := map[string]bool{}
 	for _, r := range f.MinPayouts {
@@ -217,6 +241,15 @@ func settingsFromForm(f settingsForm, st *partnerka.Settings, lc string) ([]part
 		mins = append(mins, m)
 	}
 	return mins, nil
+}
+
+// trackerHost is the host visitors reach the tracker at (TrackerURL's).
+func (s *Server) trackerHost() string {
+	u, err := url.Parse(s.TrackerURL)
+	if err != nil {
+		return ""
+	}
+	return u.Hostname()
 }
 
 // createAPIKey issues a vendor API key and shows it, once: only its hash
@@ -315,7 +348,16 @@ var _ = web.AddMessages(map[string]string{
 	"set_err_click_param":                  "Click ID parameter: 1 to 64 letters, digits, - or _.",
 	"set_err_terms":                        "Program terms: at most 100,000 characters.",
 	"set_err_default_currency":             "Program currency: the stored currency is not one partnerka knows.",
-	"set_err_cookie_domain":                "Cookie domain: the stored value is not a host name.",
+	"set_err_cookie_domain":                "Cookie domain: leave it empty, or a domain such as example.com (no https://, path or port).",
+	"set_err_cookie_domain_ip":             "Cookie domain: the tracker is reached at %s, an address that takes no cookie domain; leave it empty.",
+	"set_err_cookie_domain_cover":          "Cookie domain: it must be the tracker's host %s or a domain it belongs to, or browsers drop the cookie.",
+	"set_err_cookie_domain_public":         "Cookie domain: %s is a public suffix; browsers refuse cookies for it.",
+	"set_cookie_domain":                    "Cookie domain (optional)",
+	"set_cookie_domain_help":               "Empty: the cookie belongs to the tracker's host alone. When the tracker runs on the vendor's subdomain, such as go.vendor.com, set vendor.com so the vendor's site can read the attribution too.",
+	"set_cookie_help":                      "Changing the cookie name or the click parameter forgets the cookies visitors already carry.",
+	"set_code_requests":                    "Vanity promo codes",
+	"set_code_requests_on":                 "partners may request a promo code of their own; a manager approves or refuses it",
+	"set_code_requests_off":                "only the program's team creates promo codes",
 	"set_err_min_currency":                 "Minimum payout: %q is not an ISO 4217 currency code such as RUB or USD.",
 	"set_err_min_twice":                    "Minimum payout: %s is listed twice.",
 	"set_err_min_amount":                   "Minimum payout %s: %q is not an amount such as 1000.00.",
@@ -356,7 +398,16 @@ var _ = web.AddMessages(map[string]string{
 	"set_err_click_param":                  "Параметр ID перехода: от 1 до 64 латинских букв, цифр, - или _.",
 	"set_err_terms":                        "Условия программы: не больше 100 000 символов.",
 	"set_err_default_currency":             "Валюта программы: сохранённая валюта неизвестна partnerka.",
-	"set_err_cookie_domain":                "Домен cookie: сохранённое значение — не имя хоста.",
+	"set_err_cookie_domain":                "Домен cookie: оставьте пустым или укажите домен вида example.com (без https://, пути и порта).",
+	"set_err_cookie_domain_ip":             "Домен cookie: трекер доступен по адресу %s, для которого домен cookie не задаётся; оставьте поле пустым.",
+	"set_err_cookie_domain_cover":          "Домен cookie: это должен быть хост трекера %s или домен, в который он входит, иначе браузеры отбросят cookie.",
+	"set_err_cookie_domain_public":         "Домен cookie: %s — публичный суффикс; браузеры не принимают cookie для него.",
+	"set_cookie_domain":                    "Домен cookie (необязательно)",
+	"set_cookie_domain_help":               "Пусто: cookie принадлежит только хосту трекера. Если трекер работает на поддомене вендора, например go.vendor.com, укажите vendor.com, чтобы сайт вендора тоже видел атрибуцию.",
+	"set_cookie_help":                      "Смена имени cookie или параметра перехода забывает cookie, которые уже есть у посетителей.",
+	"set_code_requests":                    "Собственные промокоды партнёров",
+	"set_code_requests_on":                 "партнёры могут запросить свой промокод; менеджер одобряет или отклоняет его",
+	"set_code_requests_off":                "промокоды создаёт только команда программы",
 	"set_err_min_currency":                 "Минимальная выплата: %q — не код валюты ISO 4217, например RUB или USD.",
 	"set_err_min_twice":                    "Минимальная выплата: %s указана дважды.",
 	"set_err_min_amount":                   "Минимальная выплата %s: %q — не сумма вида 1000,00.",

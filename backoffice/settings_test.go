@@ -287,3 +287,63 @@ func TestAPIKeys(t *testing.T) {
 		}
 	}
 }
+
+// Issue 18: the cookie domain was settable only in SQL. It must cover the
+// tracker's host, is not a public suffix, and takes no value when the
+// tracker is reached by an address; a save tells the trackers to reload.
+func TestCookieDomainSetting(t *testing.T) {
+	f := newFixture(t)
+	ctx := context.Background()
+	announced := f.Announcements(t)
+	b, token := f.SignIn(t, "admin@x.test")
+	for _, tc := range []struct {
+		tracker, domain, want string
+	}{
+		{"https://go.vendor.com", "evil.com", "it must be the tracker&#39;s host go.vendor.com or a domain it belongs to"},
+		{"https://go.vendor.com", "com", "Cookie domain: leave it empty, or a domain such as example.com"},
+		{"https://go.vendor.com", "https://vendor.com", "Cookie domain: leave it empty, or a domain such as example.com"},
+		{"https://go.vendor.co.uk", "co.uk", "co.uk is a public suffix"},
+		{"http://127.0.0.1:8080", "vendor.com", "the tracker is reached at 127.0.0.1, an address that takes no cookie domain"},
+	} {
+		f.Site.TrackerURL = tc.tracker
+		form := settingsPost(token)
+		form.Set("cookie_domain", tc.domain)
+		resp, page := b.Do("POST", "/admin/settings", form)
+		if resp.StatusCode != http.StatusUnprocessableEntity || !strings.Contains(page, tc.want) ||
+			!regexp.MustCompile(`id="cookie_domain"[^>]*aria-invalid="true"`).MatchString(page) {
+			t.Errorf("%s on %s: %d, want 422 with %q", tc.domain, tc.tracker, resp.StatusCode, tc.want)
+		}
+	}
+	if got := announced(0); len(got) != 0 {
+		t.Errorf("refused saves announced %v", got)
+	}
+	f.Site.TrackerURL = "https://go.vendor.com"
+	form := settingsPost(token)
+	form.Set("cookie_domain", ".Vendor.com")
+	form.Set("allow_code_requests", "on")
+	if resp, _ := b.Do("POST", "/admin/settings", form); resp.StatusCode != http.StatusSeeOther {
+		t.Fatalf("save: %d", resp.StatusCode)
+	}
+	st, _ := f.DB.Settings(ctx)
+	if st.CookieDomain != "vendor.com" || !st.AllowCodeRequests {
+		t.Errorf("saved cookie domain %q, code requests %v", st.CookieDomain, st.AllowCodeRequests)
+	}
+	if got := announced(1); len(got) != 1 || got[0] != storage.ReloadAll {
+		t.Errorf("announced %v, want a reload", got)
+	}
+	_, page := b.Do("GET", "/admin/settings", nil)
+	if !strings.Contains(page, `value="vendor.com"`) || !strings.Contains(page, `name="allow_code_requests" value="on" checked`) {
+		t.Errorf("the form after saving:\n%s", page)
+	}
+	recs := auditEntries(t, f, "settings.update")
+	var after map[string]any
+	json.Unmarshal(recs[len(recs)-1].After, &after)
+	if after["cookie_domain"] != "vendor.com" || after["allow_code_requests"] != true {
+		t.Errorf("audited %v", after)
+	}
+	// The tracker's own host is a cookie domain too.
+	form.Set("cookie_domain", "go.vendor.com")
+	if resp, _ := b.Do("POST", "/admin/settings", form); resp.StatusCode != http.StatusSeeOther {
+		t.Errorf("the tracker's host as the cookie domain: %d", resp.StatusCode)
+	}
+}

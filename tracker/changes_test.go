@@ -261,3 +261,32 @@ func jsonNumber(v any) string {
 	b, _ := json.Marshal(v)
 	return string(b)
 }
+
+// A settings change (the cookie domain set in the back office) reaches the
+// trackers at the reload message: the next cookie carries the domain.
+func TestCookieDomainReachesTheTracker(t *testing.T) {
+	f := newFixture(t, nil)
+	ctx := context.Background()
+	app := f.secondTracker(t, time.Hour, time.Hour)
+	st, err := f.db.Settings(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	st.CookieDomain = "example.com"
+	if err := f.db.UpdateSettings(ctx, st); err != nil {
+		t.Fatal(err)
+	}
+	if err := f.rdb.Announce(ctx, storage.ReloadAll); err != nil {
+		t.Fatal(err)
+	}
+	within(t, time.Second, "the cookie domain", []*fiber.App{app}, func(app *fiber.App) (bool, string) {
+		req := httptest.NewRequest("GET", "/r/alpha", nil)
+		req.Header.Set("User-Agent", browserUA)
+		resp, err := app.Test(req, 5000)
+		if err != nil {
+			t.Fatal(err)
+		}
+		c := resp.Header.Get("Set-Cookie")
+		return strings.HasSuffix(c, "; Domain=example.com") && strings.Contains(c, "HttpOnly; SameSite=Lax"), c
+	})
+}
