@@ -154,6 +154,13 @@ func (c *LinkCache) Put(links ...storage.TrackerLink) {
 // allowed domains with domains. Lookups see the old cache until the new one
 // is complete.
 func (c *LinkCache) Load(ctx context.Context, db *storage.DB, domains []string) error {
+	return c.replace(domains, func(add func(storage.TrackerLink)) error { return db.EachTrackerLink(ctx, add) })
+}
+
+// replace is Load with the links read by each, which calls add for every
+// link (the memory benchmark fills the cache this way, without a
+// database).
+func (c *LinkCache) replace(domains []string, each func(add func(storage.TrackerLink)) error) error {
 	c.writeMu.Lock()
 	defer c.writeMu.Unlock()
 	c.domains.Store(&domains)
@@ -164,7 +171,7 @@ func (c *LinkCache) Load(ctx context.Context, db *storage.DB, domains []string) 
 	for i := range maps {
 		maps[i] = map[string]cachedLink{}
 	}
-	err := db.EachTrackerLink(ctx, func(l storage.TrackerLink) {
+	err := each(func(l storage.TrackerLink) {
 		key := cacheKey(l.Code)
 		maps[maphash.String(c.seed, key)%cacheShards][strings.Clone(key)] = c.entry(l)
 	})
