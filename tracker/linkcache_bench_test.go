@@ -124,9 +124,9 @@ func BenchmarkLinkLookup(b *testing.B) {
 			if !ok || !l.active || !l.dest.allowed {
 				b.Fatalf("lookup(%q) = %+v, %v", codes[i%len(codes)], l, ok)
 			}
-			loc := s.appendDestination(buf[:0], l.dest, query, "pk_click")
-			loc = appendParam(loc, l.dest, "pk_click", id)
-			buf = append(loc, l.dest.fragment...)
+			loc := s.appendDestination(buf[:0], &l.dest, query, "pk_click")
+			loc = appendParam(loc, &l.dest, "pk_click", id)
+			buf = append(loc, l.dest.fragment()...)
 		}
 	})
 }
