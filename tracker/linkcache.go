@@ -3,7 +3,8 @@ package tracker
 import (
 	"context"
 	"hash/maphash"
-
+	"maps"
+	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -12,31 +13,39 @@ import (
 	"partnerka/storage"
 )
 
-// destination is a link's target, parsed once and shared by every link
-// that points at the same URL (most links of a program share a handful of
-// landing pages, so interning keeps a million links small).
+// destination is a link's target, parsed once.
 type destination struct {
-	base     string // the URL up to the fragment
-	fragment string // "#..." or ""
+	url      string // the target URL; its fragment ("#..." or "") starts at fragAt
+	fragAt   uint32 // a URL is far shorter than 4 GB (PostgreSQL's text is at most 1 GB)
 	hasQuery bool
 	allowed  bool // the host is one of the program's allowed domains
 }
 
+// base is the URL up to the fragment.
+func (d *destination) base() string { return d.url[:d.fragAt] }
+
+// fragment is "#..." or "".
+func (d *destination) fragment() string { return d.url[d.fragAt:] }
+
 // cachedLink is what a redirect needs to know about a link.
 type cachedLink struct {
 	id, partnerID int64
+	dest          destination
 	subID         string
-	dest          *destination
 	active        bool
 }
 
 const cacheShards = 256
 
-// shard is an immutable map behind an atomic pointer: lookups take no lock
-// and share no written cache line; a change copies the shard (a few
-// thousand entries even at a million links) and swaps it in.
+// shard is an immutable set of links: lookups take no lock and share no
+// written cache line; a change copies the shard (a few thousand entries
+// even at a million links) and swaps it in. The map holds only each link's
+// place in links, not the link: a map's slots are 7/16 to 7/8 full (about
+// half at a million links), so its slots stay small and the links lie side
+// by side.
 type shard struct {
-	m atomic.Pointer[map[string]cachedLink]
+	index map[string]uint32 // the code in lower case (cacheKey) -> the link in links
+	links []cachedLink
 }
 
 // LinkCache resolves link codes in memory. It is loaded from PostgreSQL at
@@ -44,34 +53,29 @@ type shard struct {
 // periodically from updated_at so a missed message heals itself.
 type LinkCache struct {
 	seed    maphash.Seed
-	shards  atomic.Pointer[[cacheShards]shard]
+	shards  atomic.Pointer[[cacheShards]atomic.Pointer[shard]]
 	domains atomic.Pointer[[]string]
 	writeMu sync.Mutex // serialises Put and Load
-
-	internMu sync.Mutex
-	intern   map[string]*destination
 }
 
 // NewLinkCache returns an empty cache that allows destinations on domains
 // (and their subdomains).
 func NewLinkCache(domains []string) *LinkCache {
-	c := &LinkCache{seed: maphash.MakeSeed(), intern: map[string]*destination{}}
+	c := &LinkCache{seed: maphash.MakeSeed()}
 	c.domains.Store(&domains)
-	c.shards.Store(newShards())
+	c.shards.Store(newShards(func(int) *shard { return &shard{index: map[string]uint32{}} }))
 	return c
 }
 
-func newShards() *[cacheShards]shard {
-	s := new([cacheShards]shard)
+func newShards(fill func(i int) *shard) *[cacheShards]atomic.Pointer[shard] {
+	s := new([cacheShards]atomic.Pointer[shard])
 	for i := range s {
-		s[i].m.Store(&map[string]cachedLink{})
+		s[i].Store(fill(i))
 	}
 	return s
 }
 
-func (c *LinkCache) shardOf(s *[cacheShards]shard, code string) *shard {
-	return &s[maphash.String(c.seed, code)%cacheShards]
-}
+func (c *LinkCache) shardOf(code string) int { return int(maphash.String(c.seed, code) % cacheShards) }
 
 // maxCode is the longest link code (partnerka.ValidLinkCode).
 const maxCode = 64
@@ -84,8 +88,12 @@ const maxCode = 64
 // so a lookup allocates nothing either way.
 func (c *LinkCache) lookup(code string) (cachedLink, bool) {
 	if !hasUpper(code) {
-		l, ok := (*c.shardOf(c.shards.Load(), code).m.Load())[code]
-		return l, ok
+		sh := c.shards.Load()[c.shardOf(code)].Load()
+		i, ok := sh.index[code]
+		if !ok {
+			return cachedLink{}, false
+		}
+		return sh.links[i], true
 	}
 	if len(code) > maxCode {
 		return cachedLink{}, false
@@ -97,9 +105,12 @@ func (c *LinkCache) lookup(code string) (cachedLink, bool) {
 			b[i] = ch + ('a' - 'A')
 		}
 	}
-	sh := &c.shards.Load()[maphash.Bytes(c.seed, b)%cacheShards]
-	l, ok := (*sh.m.Load())[string(b)]
-	return l, ok
+	sh := c.shards.Load()[maphash.Bytes(c.seed, b)%cacheShards].Load()
+	i, ok := sh.index[string(b)]
+	if !ok {
+		return cachedLink{}, false
+	}
+	return sh.links[i], true
 }
 
 func hasUpper(s string) bool {
@@ -120,7 +131,7 @@ func (c *LinkCache) Len() int {
 	n := 0
 	s := c.shards.Load()
 	for i := range s {
-		n += len(*s[i].m.Load())
+		n += len(s[i].Load().links)
 	}
 	return n
 }
@@ -130,78 +141,115 @@ func (c *LinkCache) Put(links ...storage.TrackerLink) {
 	c.writeMu.Lock()
 	defer c.writeMu.Unlock()
 	shards := c.shards.Load()
-	next := map[*shard]map[string]cachedLink{}
+	var n [cacheShards]int
 	for _, l := range links {
-		key := cacheKey(l.Code)
-		sh := c.shardOf(shards, key)
-		m, ok := next[sh]
-		if !ok {
-			old := *sh.m.Load()
-			m = make(map[string]cachedLink, len(old)+1)
-			for k, v := range old {
-				m[k] = v
-			}
-			next[sh] = m
+		n[c.shardOf(cacheKey(l.Code))]++
+	}
+	b := c.newBuilder()
+	var next [cacheShards]*shard
+	for _, l := range links {
+		key, e := b.entry(l)
+		i := c.shardOf(key)
+		if next[i] == nil {
+			old := shards[i].Load()
+			next[i] = &shard{index: maps.Clone(old.index), links: append(make([]cachedLink, 0, len(old.links)+n[i]), old.links...)}
 		}
-		m[strings.Clone(key)] = c.entry(l)
+		next[i].put(key, e)
 	}
-	for sh, m := range next {
-		sh.m.Store(&m)
+	for i, sh := range next {
+		if sh != nil {
+			shards[i].Store(sh)
+		}
 	}
+}
+
+func (s *shard) put(key string, l cachedLink) {
+	if i, ok := s.index[key]; ok {
+		s.links[i] = l
+		return
+	}
+	s.index[key] = uint32(len(s.links))
+	s.links = append(s.links, l)
 }
 
 // Load replaces the whole cache with every link in the database, and the
 // allowed domains with domains. Lookups see the old cache until the new one
 // is complete.
 func (c *LinkCache) Load(ctx context.Context, db *storage.DB, domains []string) error {
+	return c.replace(domains, func(add func(storage.TrackerLink)) error { return db.EachTrackerLink(ctx, add) })
+}
+
+// replace is Load with the links read by each, which calls add for every
+// link (the memory benchmark fills the cache this way, without a
+// database).
+func (c *LinkCache) replace(domains []string, each func(add func(storage.TrackerLink)) error) error {
 	c.writeMu.Lock()
 	defer c.writeMu.Unlock()
-	c.domains.Store(&domains)
-	c.internMu.Lock()
-	c.intern = map[string]*destination{} // re-judge every destination against the new domains
-	c.internMu.Unlock()
-	maps := make([]map[string]cachedLink, cacheShards)
-	for i := range maps {
-		maps[i] = map[string]cachedLink{}
+	c.domains.Store(&domains) // every destination is judged against the new domains
+	b := c.newBuilder()
+	// Each shard is its own allocation: one that a later Put replaces
+	// must not be kept alive by its neighbours.
+	var next [cacheShards]*shard
+	for i := range next {
+		next[i] = &shard{index: map[string]uint32{}}
 	}
-	err := db.EachTrackerLink(ctx, func(l storage.TrackerLink) {
-		key := cacheKey(l.Code)
-		maps[maphash.String(c.seed, key)%cacheShards][strings.Clone(key)] = c.entry(l)
+	err := each(func(l storage.TrackerLink) {
+		key, e := b.entry(l)
+		next[c.shardOf(key)].put(key, e)
 	})
 	if err != nil {
 		return err
 	}
-	next := new([cacheShards]shard)
-	for i := range next {
-		next[i].m.Store(&maps[i])
-	}
-	c.shards.Store(next)
+	c.shards.Store(newShards(func(i int) *shard {
+		next[i].links = slices.Clone(next[i].links) // without the room append left
+		return next[i]
+	}))
 	return nil
 }
 
-func (c *LinkCache) entry(l storage.TrackerLink) cachedLink {
-	return cachedLink{id: l.ID, partnerID: l.PartnerID, subID: l.SubID, dest: c.destination(l.Destination), active: l.Active}
+// builder makes the entries of one Put or Load. Links of a program share a
+// handful of landing pages, so it stores each distinct destination URL
+// once; it forgets them when the batch is done, since a URL kept for later
+// batches would cost as much again for every URL used once.
+type builder struct {
+	domains []string
+	urls    map[string]string // a destination URL -> the copy entries hold
 }
 
-func (c *LinkCache) destination(raw string) *destination {
-	c.internMu.Lock()
-	defer c.internMu.Unlock()
-	if d, ok := c.intern[raw]; ok {
-		return d
+func (c *LinkCache) newBuilder() *builder {
+	return &builder{domains: *c.domains.Load(), urls: map[string]string{}}
+}
+
+// entry returns the cache key of l and its entry. A URL the batch has not
+// seen yet is stored right after the key, in one allocation: a redirect
+// reads the URL just after comparing the code, from the same cache line.
+func (b *builder) entry(l storage.TrackerLink) (string, cachedLink) {
+	key := cacheKey(l.Code)
+	url, ok := b.urls[l.Destination]
+	if ok {
+		key = strings.Clone(key)
+	} else {
+		s := key + l.Destination
+		key, url = s[:len(key)], s[len(key):]
+		b.urls[url] = url
 	}
-	d := newDestination(raw, *c.domains.Load())
-	c.intern[raw] = d
-	return d
+	return key, cachedLink{id: l.ID, partnerID: l.PartnerID, subID: l.SubID, dest: parseDestination(url, b.domains), active: l.Active}
 }
 
-// newDestination parses a target URL once: where the fragment starts,
-// whether it has a query, and whether its host is allowed.
+// newDestination parses a target URL once.
 func newDestination(raw string, domains []string) *destination {
-	d := &destination{base: raw}
+	d := parseDestination(raw, domains)
+	return &d
+}
+
+// parseDestination notes where the fragment starts, whether the URL has a
+// query, and whether its host is allowed.
+func parseDestination(raw string, domains []string) destination {
+	d := destination{url: raw, fragAt: uint32(len(raw))}
 	if i := strings.IndexByte(raw, '#'); i >= 0 {
-		d.base, d.fragment = raw[:i], raw[i:]
+		d.fragAt = uint32(i)
 	}
-	d.hasQuery = strings.Contains(d.base, "?")
+	d.hasQuery = strings.Contains(d.base(), "?")
 	d.allowed = partnerka.HostAllowed(raw, domains)
 	return d
 }

@@ -57,7 +57,7 @@ func (s *Server) redirect(c *fiber.Ctx) error {
 	buf = s.appendClientIP(buf, c)
 	ipEnd := len(buf)
 	locStart := len(buf)
-	buf = s.appendDestination(buf, l.dest, c.Request().URI().QueryString(), st.ClickParam)
+	buf = s.appendDestination(buf, &l.dest, c.Request().URI().QueryString(), st.ClickParam)
 	click := storage.StreamClick{ID: b2s(buf[:idEnd]), LinkID: l.id, PartnerID: l.partnerID, At: now,
 		SubID: sub, IP: b2s(buf[idEnd:ipEnd]), UserAgent: b2s(req.UserAgent()), Referer: b2s(req.Referer()),
 		Landing: b2s(buf[locStart:])}
@@ -85,7 +85,7 @@ func (s *Server) redirect(c *fiber.Ctx) error {
 		outcome = OutcomeNotRecorded
 		c.Set(HeaderReason, "click_not_recorded")
 	} else if click.Flags == 0 { // attributable
-		loc = appendParam(loc, l.dest, st.ClickParam, id)
+		loc = appendParam(loc, &l.dest, st.ClickParam, id)
 		cookieStart := len(loc)
 		cookie := append(append(loc, st.CookieName...), '=')
 		cookie = s.cookies.AppendEncode(cookie, Attribution{ClickID: id, LinkID: l.id, PartnerID: l.partnerID})
@@ -97,7 +97,7 @@ func (s *Server) redirect(c *fiber.Ctx) error {
 		outcome = flagOutcome(click.Flags)
 		c.Set(HeaderReason, outcome)
 	}
-	loc = append(loc, l.dest.fragment...)
+	loc = append(loc, l.dest.fragment()...)
 	if cap(loc) > cap(buf) {
 		buf = loc
 	}
@@ -141,7 +141,7 @@ func (s *Server) fallback(c *fiber.Ctx, st *trackerSettings, outcome string, sta
 	defer bufPool.Put(bp)
 	d := st.landing
 	loc := s.appendDestination((*bp)[:0], d, c.Request().URI().QueryString(), st.ClickParam)
-	loc = append(loc, d.fragment...)
+	loc = append(loc, d.fragment()...)
 	*bp = loc
 	c.Set(HeaderReason, outcome)
 	c.Response().Header.SetBytesV(fiber.HeaderLocation, loc)
@@ -155,7 +155,7 @@ func (s *Server) fallback(c *fiber.Ctx, st *trackerSettings, outcome string, sta
 // visitor's query string, minus any click parameter the visitor sent: only
 // the tracker names the click.
 func (s *Server) appendDestination(dst []byte, d *destination, query []byte, clickParam string) []byte {
-	dst = append(dst, d.base...)
+	dst = append(dst, d.base()...)
 	if len(query) == 0 {
 		return dst
 	}
