@@ -26,21 +26,7 @@ type TrackerLink struct {
 // EachTrackerLink calls fn for every link, reading in pages so memory stays
 // flat however many links there are.
 func (db *DB) EachTrackerLink(ctx context.Context, fn func(TrackerLink)) error {
-	const page = 10000
-	var after int64
-	for {
-		var rows []TrackerLink
-		if err := db.Q.TrackerLinks.SelectContext(ctx, &rows, after, page); err != nil {
-			return err
-		}
-		for _, l := range rows {
-			fn(l)
-		}
-		if len(rows) < page {
-			return nil
-		}
-		after = rows[len(rows)-1].ID
-	}
+	return eachByID(ctx, db.Q.TrackerLinks, func(l TrackerLink) int64 { return l.ID }, fn)
 }
 
 // TrackerLinksChangedSince returns links that changed (or whose partner
@@ -223,4 +209,14 @@ func (r *Redis) PublishLinkChange(ctx context.Context, code string) error {
 		return r.Announce(ctx, ReloadAll)
 	}
 	return r.Announce(ctx, LinkChanged(code))
+}
+
+// eachByID calls fn for every row of a query paged by id (its parameters:
+// the id to start after, the page size), exportPage rows at a time.
+func eachByID[T any](ctx context.Context, stmt *sqlx.Stmt, id func(T) int64, fn func(T)) error {
+	return eachPage(int64(0), func(after int64) ([]T, error) {
+		var rows []T
+		err := stmt.SelectContext(ctx, &rows, after, exportPage)
+		return rows, err
+	}, id, func(r T) error { fn(r); return nil })
 }

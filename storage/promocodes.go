@@ -345,21 +345,7 @@ type TrackerPromoCode struct {
 
 // EachTrackerPromoCode calls fn for every active or disabled code, in pages.
 func (db *DB) EachTrackerPromoCode(ctx context.Context, fn func(TrackerPromoCode)) error {
-	const page = 10000
-	var after int64
-	for {
-		var rows []TrackerPromoCode
-		if err := db.Q.TrackerPromoCodes.SelectContext(ctx, &rows, after, page); err != nil {
-			return err
-		}
-		for _, c := range rows {
-			fn(c)
-		}
-		if len(rows) < page {
-			return nil
-		}
-		after = rows[len(rows)-1].ID
-	}
+	return eachByID(ctx, db.Q.TrackerPromoCodes, func(c TrackerPromoCode) int64 { return c.ID }, fn)
 }
 
 // TrackerPromoCodesChangedSince returns codes that changed (or whose
