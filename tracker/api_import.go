@@ -70,7 +70,7 @@ func (s *Server) importPurchases(c *fiber.Ctx) error {
 			}
 			return ""
 		}
-		in := purchaseInput{ID: get("id"), CustomerID: get("customer_id"), Amount: get("amount"), Currency: get("currency"),
+		in := PurchaseInput{ID: get("id"), CustomerID: get("customer_id"), Amount: get("amount"), Currency: get("currency"),
 			Product: get("product"), PromoCode: get("promo_code"), ClickID: get("click_id"), OccurredAt: get("occurred_at")}
 		p, hash, err := in.validate(now)
 		if err != nil {

@@ -1,6 +1,7 @@
 package tracker
 
 import (
+	"context"
 	"encoding/json"
 	"strings"
 
@@ -11,7 +12,7 @@ import (
 	"partnerka/storage"
 )
 
-type leadInput struct {
+type LeadInput struct {
 	CustomerID       string `json:"customer_id"`
 	ClickID          string `json:"click_id"`
 	PromoCode        string `json:"promo_code"`
@@ -26,48 +27,58 @@ type leadInput struct {
 // the lead stream and answers 202 with its id. The reconciler decides the
 // binding; GET /api/v1/customers/{id} shows it.
 func (s *Server) createLead(c *fiber.Ctx) error {
-	var in leadInput
+	var in LeadInput
 	if err := decodeJSON(c.Body(), &in); err != nil {
 		return err
 	}
-	if err := checkText("customer_id", in.CustomerID, 256, true); err != nil {
+	id, err := s.RecordLead(c.UserContext(), in)
+	if err != nil {
 		return err
 	}
+	return c.Status(fiber.StatusAccepted).JSON(fiber.Map{"lead_id": id})
+}
+
+// RecordLead validates a lead as the API does and appends it to the lead
+// stream, returning its id; unavailable when the stream cannot be written.
+func (s *Server) RecordLead(ctx context.Context, in LeadInput) (string, error) {
+	if err := checkText("customer_id", in.CustomerID, 256, true); err != nil {
+		return "", err
+	}
 	if err := checkText("name", in.Name, 200, false); err != nil {
-		return err
+		return "", err
 	}
 	email := partnerka.NormalizeEmail(in.Email)
 	if email != "" && (len(email) > 254 || strings.Count(email, "@") != 1 || strings.HasPrefix(email, "@") || strings.HasSuffix(email, "@")) {
-		return partnerka.FieldError("email", "email must be an address such as name@example.com")
+		return "", partnerka.FieldError("email", "email must be an address such as name@example.com")
 	}
 	if in.PromoCode != "" && !partnerka.ValidPromoCode(in.PromoCode) {
-		return partnerka.FieldError("promo_code", "promo_code must be 2 to 64 letters, digits, - or _")
+		return "", partnerka.FieldError("promo_code", "promo_code must be 2 to 64 letters, digits, - or _")
 	}
 	if in.PartnerRef != "" && !partnerka.ValidPromoCode(in.PartnerRef) {
-		return partnerka.FieldError("partner_ref", "partner_ref must be 2 to 64 letters, digits, - or _")
+		return "", partnerka.FieldError("partner_ref", "partner_ref must be 2 to 64 letters, digits, - or _")
 	}
 	click, err := parseClickParam(in.ClickID)
 	if err != nil {
-		return err
+		return "", err
 	}
 	now := s.Now()
 	at, err := parseOccurredAt(in.OccurredAt, now)
 	if err != nil {
-		return err
+		return "", err
 	}
 	lead := partnerka.Lead{ID: partnerka.NewClickID(now).UUID(), CustomerID: in.CustomerID, ClickID: click,
 		PromoCode: in.PromoCode, PartnerRef: strings.ToLower(in.PartnerRef), Email: email, Name: in.Name,
 		ExistingCustomer: in.ExistingCustomer, OccurredAt: at, ReceivedAt: now}
 	payload, err := json.Marshal(lead)
 	if err != nil {
-		return err
+		return "", err
 	}
-	err = s.Redis.XAdd(c.UserContext(), &redis.XAddArgs{Stream: s.Redis.Key(storage.LeadStream), Values: []any{"lead", payload}}).Err()
+	err = s.Redis.XAdd(ctx, &redis.XAddArgs{Stream: s.Redis.Key(storage.LeadStream), Values: []any{"lead", payload}}).Err()
 	if err != nil {
 		s.Logger.Error("lead stream write failed", "err", err)
-		return partnerka.Errorf(partnerka.EUNAVAILABLE, "the lead could not be recorded; retry later")
+		return "", partnerka.Errorf(partnerka.EUNAVAILABLE, "the lead could not be recorded; retry later")
 	}
-	return c.Status(fiber.StatusAccepted).JSON(fiber.Map{"lead_id": lead.ID})
+	return lead.ID, nil
 }
 
 // getCustomer is GET /api/v1/customers/{customer_id}: the binding (partner,

@@ -1,6 +1,7 @@
 package tracker
 
 import (
+	"context"
 	"time"
 
 	"github.com/gofiber/fiber/v2"
@@ -8,8 +9,9 @@ import (
 	"partnerka"
 )
 
-// purchaseInput is the body of POST /api/v1/purchases and a line of an import.
-type purchaseInput struct {
+// PurchaseInput is the body of POST /api/v1/purchases, a line of an
+// import, and what a billing connector reports (RecordPurchase).
+type PurchaseInput struct {
 	ID         string `json:"id"`
 	CustomerID string `json:"customer_id"`
 	Amount     string `json:"amount"`
@@ -45,7 +47,7 @@ func toPurchaseJSON(p *partnerka.Purchase) purchaseJSON {
 }
 
 // validate checks a purchase and returns it with its idempotency hash.
-func (in purchaseInput) validate(now time.Time) (*partnerka.Purchase, []byte, error) {
+func (in PurchaseInput) validate(now time.Time) (*partnerka.Purchase, []byte, error) {
 	for _, f := range []struct {
 		name, value string
 		max         int
@@ -90,18 +92,25 @@ func (in purchaseInput) validate(now time.Time) (*partnerka.Purchase, []byte, er
 		PromoCode: in.PromoCode, ClickID: click, OccurredAt: at}, hash, nil
 }
 
+// RecordPurchase validates and stores a purchase as the API does: created
+// is false on an identical repeat; the same id with another body is a
+// conflict.
+func (s *Server) RecordPurchase(ctx context.Context, in PurchaseInput) (*partnerka.Purchase, bool, error) {
+	p, hash, err := in.validate(s.Now())
+	if err != nil {
+		return nil, false, err
+	}
+	return s.DB.CreatePurchase(ctx, p, hash)
+}
+
 // createPurchase is POST /api/v1/purchases: 201 when stored, 200 with the
 // stored record on an identical repeat, 409 on the same id with another body.
 func (s *Server) createPurchase(c *fiber.Ctx) error {
-	var in purchaseInput
+	var in PurchaseInput
 	if err := decodeJSON(c.Body(), &in); err != nil {
 		return err
 	}
-	p, hash, err := in.validate(s.Now())
-	if err != nil {
-		return err
-	}
-	stored, created, err := s.DB.CreatePurchase(c.UserContext(), p, hash)
+	stored, created, err := s.RecordPurchase(c.UserContext(), in)
 	if err != nil {
 		return err
 	}

@@ -337,7 +337,7 @@ func FuzzPurchaseInput(f *testing.F) {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, body string) {
-		var in purchaseInput
+		var in PurchaseInput
 		if err := decodeJSON([]byte(body), &in); err != nil {
 			return
 		}

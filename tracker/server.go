@@ -10,6 +10,8 @@ import (
 
 	"partnerka"
 	"partnerka/storage"
+
+	"github.com/redis/go-redis/v9"
 )
 
 // Server is the tracker: redirects, the vendor-side script and (later) the
@@ -80,8 +82,18 @@ func (s *Server) Start(ctx context.Context) error {
 	}
 	s.writer = NewClickWriter(s.Redis.Client, s.Redis.Key(storage.ClickStream), s.RedirectTimeout, s.Metrics, s.Logger)
 
+	// The change subscription is live before the tracker says it is
+	// ready, so a change made from then on reaches it (if Redis is down
+	// now, the subscription connects when it is back; the sweep covers
+	// what it missed meanwhile).
+	sub := s.Redis.Subscribe(ctx, s.Redis.Key(storage.LinkChannel))
+	rctx, cancel := context.WithTimeout(ctx, 2*time.Second)
+	if _, err := sub.Receive(rctx); err != nil {
+		s.Logger.Warn("tracker: change messages not subscribed yet", "err", err)
+	}
+	cancel()
 	go s.writer.Run(ctx)
-	go s.sync(ctx)
+	go s.sync(ctx, sub)
 	s.Logger.Info("tracker ready", "links", s.cache.Len(), "promo_codes", s.promos.Len())
 	return nil
 }
@@ -111,8 +123,7 @@ func (s *Server) loadSettings(ctx context.Context) (*trackerSettings, error) {
 // every FullReloadInterval everything is read again, whatever the clocks
 // of the writers said. A settings change (or a "*" message) reloads
 // everything, since the allowed domains may have changed.
-func (s *Server) sync(ctx context.Context) {
-	sub := s.Redis.Subscribe(ctx, s.Redis.Key(storage.LinkChannel))
+func (s *Server) sync(ctx context.Context, sub *redis.PubSub) {
 	defer sub.Close()
 	msgs := sub.Channel()
 	tick := time.NewTicker(s.SyncInterval)
