@@ -181,6 +181,7 @@ type Queries struct {
 	OutboxQueries
 	NoticeQueries
 	PromoQueries
+	BillingQueries
 
 	stmts []*sqlx.Stmt
 }

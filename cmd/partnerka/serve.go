@@ -21,6 +21,7 @@ import (
 
 	"partnerka"
 	"partnerka/backoffice"
+	"partnerka/billing"
 	"partnerka/cabinet"
 	"partnerka/commissions"
 	"partnerka/notify"
@@ -66,6 +67,9 @@ func runServe(ctx context.Context, m *Main, args []string) error {
 	trackerApp := newApp("partnerka-tracker", m.Logger, nil)
 	mountOps(trackerApp, db, rdb)
 	trk.Mount(trackerApp)
+	receiver := &billing.Receiver{DB: db, Record: trackerRecorder{trk}, Connectors: connectors(), Logger: m.Logger, Now: m.clock()}
+	receiver.Mount(trackerApp)
+	go receiver.Run(bg)
 
 	// One site, two surfaces: the back office is mounted before the
 	// cabinet, whose partner guard answers every path mounted after it.
