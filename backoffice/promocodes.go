@@ -231,7 +231,7 @@ func (s *Server) setPartnerLinkDisabled(c *fiber.Ctx) error {
 }
 
 var _ = web.AddMessages(map[string]string{
-	"promo_codes_admin": "Promo codes", "promo_codes_of": "Promo codes", "code_requests": "Promo code requests",
+	"promo_codes_of": "Promo codes", "code_requests": "Promo code requests",
 	"promo_tab_requested": "Requests", "promo_tab_active": "Active", "promo_tab_disabled": "Disabled", "promo_tab_rejected": "Refused",
 	"promo_new":         "New promo codes",
 	"promo_new_hint":    "Type codes (one per line, or separated by spaces), or a number to generate from a prefix. Codes do not differ by case and are never given to another partner.",
@@ -258,7 +258,7 @@ var _ = web.AddMessages(map[string]string{
 	"promo_err_max_uses":    "The cap is a whole number of customers, at least 1 and not below the customers the code has bound.",
 	"promo_err_reason":      "Give a reason (at most 500 characters): the partner sees it.",
 }, map[string]string{
-	"promo_codes_admin": "Промокоды", "promo_codes_of": "Промокоды", "code_requests": "Запросы промокодов",
+	"promo_codes_of": "Промокоды", "code_requests": "Запросы промокодов",
 	"promo_tab_requested": "Запросы", "promo_tab_active": "Действуют", "promo_tab_disabled": "Отключены", "promo_tab_rejected": "Отклонены",
 	"promo_new":         "Новые промокоды",
 	"promo_new_hint":    "Введите коды (по одному в строке или через пробел) или число кодов, которые нужно создать с префиксом. Регистр букв в кодах не различается; код никогда не передаётся другому партнёру.",
