@@ -94,6 +94,10 @@ func (s *Server) adminRoutes() []adminRoute {
 		{"POST", "/admin/settings/api-keys", adminsOnly, s.createAPIKey},
 		{"GET", "/admin/settings/api-keys/:id/revoke", adminsOnly, s.confirmRevokeAPIKey},
 		{"POST", "/admin/settings/api-keys/:id/revoke", adminsOnly, s.revokeAPIKey},
+		// Billing connectors: Stripe, YooKassa, CloudPayments.
+		{"GET", "/admin/billing", adminsOnly, s.adminBilling},
+		{"POST", "/admin/billing/events/:id/reprocess", adminsOnly, s.reprocessBillingEvent},
+		{"POST", "/admin/billing/:provider", adminsOnly, s.saveBilling},
 		// Promotional materials partners use.
 		{"GET", "/admin/materials", managers, s.adminMaterials},
 		{"POST", "/admin/materials", managers, s.createMaterial},

@@ -33,6 +33,11 @@ type Server struct {
 	// (commissions.PreviewPlan, wired by cmd like AddManualEntry).
 	PreviewPlan func(ctx context.Context, db *storage.DB, partnerID int64, pv *partnerka.PlanVersion, from, to time.Time) (*storage.PlanPreview, error)
 
+	// Billing is the billing connectors the binary offers and how to
+	// re-record one of their events (wired by cmd from the billing
+	// package); without it the billing page lists nothing.
+	Billing BillingConnectors
+
 	badgeCache
 }
 

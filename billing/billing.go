@@ -136,3 +136,31 @@ func FromMinor(units int64, currency string) (partnerka.Money, error) {
 }
 
 func decimalShift(units int64, exp int32) decimal.Decimal { return decimal.New(units, -exp) }
+
+// Field is one of a connector's settings: secrets are write-only (a page
+// shows only that one is set, and its last four characters).
+type Field struct {
+	Key    string
+	Secret bool
+}
+
+// Providers are the connectors in the order the back office shows them.
+var Providers = []string{Stripe, YooKassa, CloudPayments}
+
+// Fields are each connector's settings.
+var Fields = map[string][]Field{
+	Stripe:        {{Key: "webhook_secret", Secret: true}},
+	YooKassa:      {{Key: "shop_id"}, {Key: "secret_key", Secret: true}, {Key: "api_url"}},
+	CloudPayments: {{Key: "api_secret", Secret: true}},
+}
+
+// Secrets are the keys of a connector's secret settings.
+func Secrets(provider string) []string {
+	var out []string
+	for _, f := range Fields[provider] {
+		if f.Secret {
+			out = append(out, f.Key)
+		}
+	}
+	return out
+}

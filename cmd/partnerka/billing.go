@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"partnerka"
+	"partnerka/backoffice"
 	"partnerka/billing"
 	"partnerka/tracker"
 )
@@ -45,4 +46,21 @@ func (r trackerRecorder) Refund(ctx context.Context, f billing.Refund) error {
 // connectors are the billing connectors serve offers.
 func connectors() map[string]billing.Connector {
 	return map[string]billing.Connector{}
+}
+
+// billingAdmin describes the receiver's connectors to the back office.
+func billingAdmin(r *billing.Receiver) backoffice.BillingConnectors {
+	out := backoffice.BillingConnectors{Reprocess: r.Reprocess, Forget: r.Forget}
+	for _, p := range billing.Providers {
+		c, ok := r.Connectors[p]
+		if !ok {
+			continue
+		}
+		bc := backoffice.BillingConnector{Provider: p, Name: c.Name()}
+		for _, f := range billing.Fields[p] {
+			bc.Fields = append(bc.Fields, backoffice.BillingField{Key: f.Key, Secret: f.Secret})
+		}
+		out.Connectors = append(out.Connectors, bc)
+	}
+	return out
 }

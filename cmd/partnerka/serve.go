@@ -85,7 +85,7 @@ func runServe(ctx context.Context, m *Main, args []string) error {
 		return err
 	}
 	staff := &backoffice.Server{Site: site, PreviewPlan: commissions.PreviewPlan,
-		AddManualEntry: commissions.ManualEntries(db)}
+		AddManualEntry: commissions.ManualEntries(db), Billing: billingAdmin(receiver)}
 	if err := staff.Mount(router); err != nil {
 		return err
 	}
