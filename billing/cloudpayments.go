@@ -1,0 +1,204 @@
+package billing
+
+import (
+	"context"
+	"crypto/hmac"
+	"crypto/sha256"
+	"encoding/base64"
+	"encoding/json"
+	"net/url"
+	"strings"
+	"time"
+
+	"partnerka"
+)
+
+// CloudPaymentsConnector takes CloudPayments' Pay and Refund notifications
+// (the vendor pastes the same URL into both; Check, Fail, Confirm and the
+// others are answered and ignored). Each is verified by its Content-HMAC
+// header: HMAC-SHA256 of the body as sent, keyed by the site's API secret,
+// in base64, compared in constant time.
+//
+// Ids: CloudPayments' transaction ids are numbers, which could be the
+// vendor's own ids too, so purchases and refunds are recorded as
+// "cloudpayments:<TransactionId>". The customer is AccountId (the
+// vendor's id of the payer), else the payer's Email; the click id, promo
+// code and partner ref come from the form's Data (pk_click, promo_code,
+// partner_ref), and Data's product through the product mapping.
+type CloudPaymentsConnector struct{}
+
+// Name implements Connector.
+func (CloudPaymentsConnector) Name() string { return "CloudPayments" }
+
+// Ack implements Connector: CloudPayments wants {"code":0}.
+func (CloudPaymentsConnector) Ack() (int, string, []byte) {
+	return 200, "application/json", []byte(`{"code":0}`)
+}
+
+// cloudID is how a CloudPayments transaction is named in partnerka.
+func cloudID(transaction string) string { return "cloudpayments:" + transaction }
+
+// Events implements Connector.
+func (CloudPaymentsConnector) Events(_ context.Context, n Notice, s Settings) ([]Event, error) {
+	secret := s.Get("api_secret")
+	if secret == "" {
+		return nil, partnerka.Errorf(partnerka.EINVALID, "the CloudPayments connector has no API secret: it is not set up")
+	}
+	sig := n.Header.Get("Content-HMAC")
+	signed := n.Body
+	if sig == "" {
+		// X-Content-HMAC is the same over the URL-decoded body.
+		if sig = n.Header.Get("X-Content-HMAC"); sig != "" {
+			if d, err := url.QueryUnescape(string(n.Body)); err == nil {
+				signed = []byte(d)
+			}
+		}
+	}
+	if sig == "" {
+		return nil, partnerka.Errorf(partnerka.EINVALID, "the notification has no Content-HMAC header")
+	}
+	got, err := base64.StdEncoding.DecodeString(sig)
+	mac := hmac.New(sha256.New, []byte(secret))
+	mac.Write(signed)
+	if err != nil || !hmac.Equal(got, mac.Sum(nil)) {
+		return nil, partnerka.Errorf(partnerka.EINVALID, "the Content-HMAC does not match the body: not signed with this site's API secret")
+	}
+	f, err := cloudFields(n)
+	if err != nil {
+		return nil, err
+	}
+	tx := f["TransactionId"]
+	if tx == "" {
+		return nil, partnerka.Errorf(partnerka.EINVALID, "the notification has no TransactionId")
+	}
+	op, status := f["OperationType"], f["Status"]
+	e := Event{Type: strings.ToLower(op)}
+	switch {
+	case op == "Refund":
+		e.ID, e.Type = "refund:"+tx, "refund"
+		amount, err := cloudAmount(f["Amount"], f["Currency"])
+		if err != nil {
+			return nil, err
+		}
+		at, err := cloudTime(f["DateTime"], n.ReceivedAt)
+		if err != nil {
+			return nil, err
+		}
+		if f["PaymentTransactionId"] == "" {
+			return nil, partnerka.Errorf(partnerka.EINVALID, "the refund names no PaymentTransactionId")
+		}
+		e.Actions = []Action{{Refund: &Refund{ID: cloudID(tx), PurchaseID: cloudID(f["PaymentTransactionId"]), Amount: amount, OccurredAt: at}}}
+	case op == "Payment" && status == "Completed":
+		e.ID, e.Type = "pay:"+tx, "pay"
+		amount, err := cloudAmount(f["Amount"], f["Currency"])
+		if err != nil {
+			return nil, err
+		}
+		at, err := cloudTime(f["DateTime"], n.ReceivedAt)
+		if err != nil {
+			return nil, err
+		}
+		data := cloudData(f["Data"])
+		customer := f["AccountId"]
+		if customer == "" {
+			customer = strings.ToLower(strings.TrimSpace(f["Email"]))
+		}
+		if customer == "" {
+			e.Ignored = "the payment names no AccountId or Email: no customer to credit"
+			return []Event{e}, nil
+		}
+		if data["pk_click"] != "" || data["promo_code"] != "" || data["partner_ref"] != "" {
+			e.Actions = append(e.Actions, Action{Lead: &Lead{CustomerID: customer, ClickID: data["pk_click"], PromoCode: data["promo_code"],
+				PartnerRef: data["partner_ref"], Email: f["Email"], Name: f["Name"], OccurredAt: at}})
+		}
+		e.Actions = append(e.Actions, Action{Purchase: &Purchase{ID: cloudID(tx), CustomerID: customer, Amount: amount,
+			Product: s.Product(data["product"], f["SubscriptionId"]), PromoCode: data["promo_code"], ClickID: data["pk_click"], OccurredAt: at}})
+	case op == "Payment":
+		// Authorized (a two-step payment not captured yet): its Confirm
+		// notice, if the vendor sends one here, completes it.
+		e.ID, e.Ignored = "pay:"+tx+":"+status, "a payment "+status+", not completed: nothing is paid yet"
+	default:
+		e.ID, e.Ignored = strings.ToLower(op)+":"+tx+":"+status, "a "+op+" notice records nothing"
+	}
+	return []Event{e}, nil
+}
+
+// cloudFields reads a notice's fields: a form (CloudPayments' default) or
+// JSON (when the site is set to send JSON).
+func cloudFields(n Notice) (map[string]string, error) {
+	out := map[string]string{}
+	if strings.HasPrefix(n.Header.Get("Content-Type"), "application/json") {
+		var m map[string]any
+		if err := json.Unmarshal(n.Body, &m); err != nil {
+			return nil, partnerka.Errorf(partnerka.EINVALID, "the notification is not JSON")
+		}
+		for k, v := range m {
+			switch x := v.(type) {
+			case string:
+				out[k] = x
+			case nil:
+			case map[string]any:
+				b, _ := json.Marshal(x)
+				out[k] = string(b)
+			default:
+				b, _ := json.Marshal(x)
+				out[k] = string(b)
+			}
+		}
+		return out, nil
+	}
+	vals, err := url.ParseQuery(string(n.Body))
+	if err != nil {
+		return nil, partnerka.Errorf(partnerka.EINVALID, "the notification is not a form")
+	}
+	for k := range vals {
+		out[k] = vals.Get(k)
+	}
+	return out, nil
+}
+
+// cloudAmount parses "1990", "1990.5" or "1990.00" in the currency's
+// digits; more digits than the currency has are refused. A refund without
+// a currency takes its purchase's (the recorder uses the purchase's).
+func cloudAmount(raw, currency string) (partnerka.Money, error) {
+	if currency == "" {
+		currency = "BHD" // three digits: the widest any currency has; the purchase's currency judges it
+	}
+	m, err := partnerka.ParseAmount("Amount", strings.TrimSpace(raw), strings.ToUpper(currency))
+	if err != nil {
+		return partnerka.Money{}, partnerka.Errorf(partnerka.EINVALID, "Amount %q in %s: %s", raw, currency, partnerka.ErrorMessage(err))
+	}
+	if !m.Amount.IsPositive() {
+		return partnerka.Money{}, partnerka.Errorf(partnerka.EINVALID, "Amount %q is not positive", raw)
+	}
+	return m, nil
+}
+
+// cloudTime parses DateTime ("2026-11-23 12:00:00", UTC).
+func cloudTime(raw string, fallback time.Time) (time.Time, error) {
+	if raw == "" {
+		return fallback, nil
+	}
+	for _, layout := range []string{"2006-01-02 15:04:05", time.RFC3339} {
+		if t, err := time.ParseInLocation(layout, raw, time.UTC); err == nil {
+			return t, nil
+		}
+	}
+	return time.Time{}, partnerka.Errorf(partnerka.EINVALID, "DateTime %q is not a time such as 2026-11-23 12:00:00", raw)
+}
+
+// cloudData reads the Data field (a JSON object the payment form was
+// given); what is not an object of strings is no data.
+func cloudData(raw string) map[string]string {
+	out := map[string]string{}
+	var m map[string]any
+	if json.Unmarshal([]byte(raw), &m) != nil {
+		return out
+	}
+	for k, v := range m {
+		if s, ok := v.(string); ok {
+			out[k] = s
+		}
+	}
+	return out
+}
