@@ -45,7 +45,8 @@ func (r trackerRecorder) Refund(ctx context.Context, f billing.Refund) error {
 
 // connectors are the billing connectors serve offers.
 func connectors() map[string]billing.Connector {
-	return map[string]billing.Connector{billing.Stripe: billing.StripeConnector{}, billing.CloudPayments: billing.CloudPaymentsConnector{}}
+	return map[string]billing.Connector{billing.Stripe: billing.StripeConnector{}, billing.YooKassa: billing.YooKassaConnector{},
+		billing.CloudPayments: billing.CloudPaymentsConnector{}}
 }
 
 // billingAdmin describes the receiver's connectors to the back office.
