@@ -5,7 +5,7 @@
 
 GO ?= go
 
-.PHONY: run test test-clock build vet clean bench-tracker bench-reconcile bench-cabinet
+.PHONY: run test test-clock build vet clean bench-tracker bench-reconcile bench-cabinet bench-ingest
 
 run:
 	@scripts/run.sh
@@ -33,6 +33,11 @@ bench-reconcile:
 # 10,000,000 clicks and 2,000,000 commissions, against a static file.
 bench-cabinet:
 	@scripts/bench-cabinet.sh
+
+# 100,000 purchases through the vendor API and 100,000 signed Stripe
+# events through the connector, against the server's no-op in the same run.
+bench-ingest:
+	@scripts/bench-ingest.sh
 
 build:
 	$(GO) build -o bin/partnerka ./cmd/partnerka
