@@ -29,7 +29,7 @@ func signedStripe(id, typ string, object map[string]any, secret string) (body []
 // TestStripeBurst runs the real server: a visitor clicks alpha's link,
 // pays through Stripe Checkout with the click id as client_reference_id,
 // and a burst of signed events follows from 64 connections at once:
-// invoices paid, some delivered twice, partial refunds, some delivered
+// invoices paid, some delivered twice, partial refunds and a full one, some delivered
 // before their invoice, each refund told by both charge.refunded and
 // refund.created. The reconciler earns and reverses; every purchase and
 // refund is stored once, and `partnerka verify` (which recomputes every
@@ -114,10 +114,14 @@ func TestStripeBurst(t *testing.T) {
 				"amount_paid": amount, "created": time.Now().Unix(), "status_transitions": map[string]any{"paid_at": time.Now().Unix()}}
 			jobs = append(jobs, job{"evt_" + inv, "invoice.paid", obj}, job{"evt_" + inv, "invoice.paid", obj}) // each delivered twice
 			if i == 1 {
-				re := fmt.Sprintf("re_%d", c)
-				refund := map[string]any{"id": re, "object": "refund", "amount": amount / 4, "currency": "rub", "status": "succeeded",
+				// A partial refund; the first customer's is a full one.
+				re, part := fmt.Sprintf("re_%d", c), amount/4
+				if c == 0 {
+					part = amount
+				}
+				refund := map[string]any{"id": re, "object": "refund", "amount": part, "currency": "rub", "status": "succeeded",
 					"created": time.Now().Unix(), "charge": "ch_" + inv, "payment_intent": "pi_" + inv}
-				refunded = refunded.Add(decimal.New(amount/4, -2))
+				refunded = refunded.Add(decimal.New(part, -2))
 				charge := map[string]any{"id": "ch_" + inv, "object": "charge", "invoice": inv, "payment_intent": "pi_" + inv,
 					"refunds": map[string]any{"data": []any{refund}}}
 				// The refund's events go ahead of the invoice's.
