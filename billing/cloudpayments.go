@@ -73,31 +73,26 @@ func (CloudPaymentsConnector) Events(_ context.Context, n Notice, s Settings) ([
 	}
 	op, status := f["OperationType"], f["Status"]
 	e := Event{Type: strings.ToLower(op)}
+	records := op == "Refund" || op == "Payment" && status == "Completed"
+	var amount partnerka.Money
+	var at time.Time
+	if records {
+		if amount, err = cloudAmount(f["Amount"], f["Currency"]); err != nil {
+			return nil, err
+		}
+		if at, err = cloudTime(f["DateTime"], n.ReceivedAt); err != nil {
+			return nil, err
+		}
+	}
 	switch {
 	case op == "Refund":
 		e.ID, e.Type = "refund:"+tx, "refund"
-		amount, err := cloudAmount(f["Amount"], f["Currency"])
-		if err != nil {
-			return nil, err
-		}
-		at, err := cloudTime(f["DateTime"], n.ReceivedAt)
-		if err != nil {
-			return nil, err
-		}
 		if f["PaymentTransactionId"] == "" {
 			return nil, partnerka.Errorf(partnerka.EINVALID, "the refund names no PaymentTransactionId")
 		}
 		e.Actions = []Action{{Refund: &Refund{ID: cloudID(tx), PurchaseID: cloudID(f["PaymentTransactionId"]), Amount: amount, OccurredAt: at}}}
 	case op == "Payment" && status == "Completed":
 		e.ID, e.Type = "pay:"+tx, "pay"
-		amount, err := cloudAmount(f["Amount"], f["Currency"])
-		if err != nil {
-			return nil, err
-		}
-		at, err := cloudTime(f["DateTime"], n.ReceivedAt)
-		if err != nil {
-			return nil, err
-		}
 		data := cloudData(f["Data"])
 		customer := f["AccountId"]
 		if customer == "" {

@@ -42,24 +42,14 @@ func chromium(t *testing.T) string {
 // each page go to the folder the test logs.
 func TestPartnerJourney(t *testing.T) {
 	browser := chromium(t)
-	e := testEnv(t)
-	tracker, cabinet := freeAddr(t), freeAddr(t)
-	e["PARTNERKA_TRACKER_ADDR"], e["PARTNERKA_CABINET_ADDR"] = tracker, cabinet
-	e["PARTNERKA_TRACKER_URL"], e["PARTNERKA_CABINET_URL"] = "http://"+tracker, "http://"+cabinet
-	e["PARTNERKA_RECONCILE_INTERVAL"] = "200ms"
-	if _, err := run(t, context.Background(), e, "demo"); err != nil {
-		t.Fatal(err)
-	}
+	e, tracker, cabinet := demoEnv(t)
 	db := openRaw(t, e["PARTNERKA_DATABASE_URL"])
 	if _, err := db.Exec(`UPDATE program_settings SET hold_days = 0, updated_at = $1`, time.Now()); err != nil {
 		t.Fatal(err)
 	}
+	serveFor(t, e)
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	done := make(chan error, 1)
-	go func() { _, err := run(t, ctx, e, "serve"); done <- err }()
-	defer func() { cancel(); <-done }()
-	waitHTTP(t, "http://"+cabinet+"/healthz")
 	base := "http://" + cabinet
 
 	shots := filepath.Join(os.TempDir(), "partnerka-screens-"+time.Now().Format("150405"))

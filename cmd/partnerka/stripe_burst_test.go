@@ -35,14 +35,7 @@ func signedStripe(id, typ string, object map[string]any, secret string) (body []
 // refund is stored once, and `partnerka verify` (which recomputes every
 // commission from the stored evidence) finds nothing to correct.
 func TestStripeBurst(t *testing.T) {
-	e := testEnv(t)
-	trk, cab := freeAddr(t), freeAddr(t)
-	e["PARTNERKA_TRACKER_ADDR"], e["PARTNERKA_CABINET_ADDR"] = trk, cab
-	e["PARTNERKA_TRACKER_URL"], e["PARTNERKA_CABINET_URL"] = "http://"+trk, "http://"+cab
-	e["PARTNERKA_RECONCILE_INTERVAL"] = "200ms"
-	if _, err := run(t, context.Background(), e, "demo"); err != nil {
-		t.Fatal(err)
-	}
+	e, trk, _ := demoEnv(t)
 	sdb, err := storage.Open(context.Background(), e["PARTNERKA_DATABASE_URL"])
 	if err != nil {
 		t.Fatal(err)
@@ -54,12 +47,7 @@ func TestStripeBurst(t *testing.T) {
 		Settings: map[string]string{"webhook_secret": secret}}, []string{"webhook_secret"}, storage.Actor{}); err != nil {
 		t.Fatal(err)
 	}
-	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
-	done := make(chan error, 1)
-	go func() { _, err := run(t, ctx, e, "serve"); done <- err }()
-	defer func() { cancel(); <-done }()
-	waitHTTP(t, "http://"+cab+"/healthz")
+	serveFor(t, e)
 
 	// The click.
 	noFollow := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
