@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -47,15 +48,20 @@ type billingWorld struct {
 	db    *storage.DB
 	app   *fiber.App
 	recv  *billing.Receiver
-	clock time.Time
+	clock atomic.Pointer[time.Time] // the program's clock; the tracker's sync reads it while the test moves it
 }
+
+func (w *billingWorld) now() time.Time       { return *w.clock.Load() }
+func (w *billingWorld) move(d time.Duration) { t := w.now().Add(d); w.clock.Store(&t) }
 
 func newBillingWorld(t *testing.T) *billingWorld {
 	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	t.Cleanup(cancel)
-	w := &billingWorld{db: storagetest.NewDB(t), clock: time.Date(2026, 11, 23, 12, 0, 0, 0, time.UTC)}
-	w.db.Now = func() time.Time { return w.clock }
+	w := &billingWorld{db: storagetest.NewDB(t)}
+	start := time.Date(2026, 11, 23, 12, 0, 0, 0, time.UTC)
+	w.clock.Store(&start)
+	w.db.Now = w.now
 	if _, err := w.db.LoadSeed(ctx, storage.Seed{Settings: &partnerka.Settings{Name: "T", DefaultCurrency: "RUB",
 		DefaultLandingURL: "https://example.com/", AllowedDomains: []string{"example.com"}, AttributionWindowDays: 30,
 		AttributionModel: "last_click", HoldDays: 30, RegistrationProtectionDays: 90, CookieName: "pk_ref", ClickParam: "pk_click"}}); err != nil {
@@ -63,12 +69,12 @@ func newBillingWorld(t *testing.T) *billingWorld {
 	}
 	logger := slog.New(slog.NewTextHandler(io.Discard, nil))
 	trk := &tracker.Server{DB: w.db, Redis: storagetest.NewRedis(t), Logger: logger, Metrics: tracker.NewMetrics(prometheus.NewRegistry()),
-		Secret: []byte("0123456789abcdef0123456789abcdef"), RedirectTimeout: 300 * time.Millisecond, Now: func() time.Time { return w.clock }}
+		Secret: []byte("0123456789abcdef0123456789abcdef"), RedirectTimeout: 300 * time.Millisecond, Now: w.now}
 	if err := trk.Start(ctx); err != nil {
 		t.Fatal(err)
 	}
 	w.recv = &billing.Receiver{DB: w.db, Record: trackerRecorder{trk}, Connectors: map[string]billing.Connector{billing.Stripe: scripted{}},
-		Logger: logger, Now: func() time.Time { return w.clock }}
+		Logger: logger, Now: w.now}
 	w.app = fiber.New()
 	w.recv.Mount(w.app)
 	if err := w.db.SaveBillingConnector(ctx, storage.BillingConnector{Provider: billing.Stripe, Enabled: true,
@@ -119,7 +125,7 @@ func refundEvent(id, refund, invoice, amount string, at time.Time) billing.Event
 func TestBillingReceiver(t *testing.T) {
 	w := newBillingWorld(t)
 	ctx := context.Background()
-	at := w.clock.Add(-time.Hour)
+	at := w.now().Add(-time.Hour)
 
 	if status, body := w.deliver(t, "forged", purchaseEvent("evt_1", "in_1", "1990.00", at)); status != 400 || !strings.Contains(body, "signature") {
 		t.Fatalf("a forged notification: %d %s", status, body)
@@ -152,7 +158,7 @@ func TestBillingReceiver(t *testing.T) {
 		t.Errorf("evt_1: %d deliveries, %s, %q", deliveries, w.status(t, "evt_1"), detail)
 	}
 	// The retry pass records the waiting refund now its payment is in.
-	w.clock = w.clock.Add(time.Minute)
+	w.move(time.Minute)
 	if _, err := w.recv.RetryPending(ctx); err != nil {
 		t.Fatal(err)
 	}
@@ -173,13 +179,13 @@ func TestBillingReceiver(t *testing.T) {
 	// once it is older than a retry interval.
 	actions, _ := json.Marshal(purchaseEvent("evt_crash", "in_2", "990.00", at).Actions)
 	if _, _, _, err := w.db.TakeBillingEvent(ctx, &storage.BillingEvent{Provider: billing.Stripe, EventID: "evt_crash", Type: "invoice.paid",
-		ReceivedAt: w.clock, Body: "{}", Actions: actions}); err != nil {
+		ReceivedAt: w.now(), Body: "{}", Actions: actions}); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := w.recv.RetryPending(ctx); err != nil || w.status(t, "evt_crash") != storage.BillingReceived {
 		t.Errorf("a delivery in progress was taken over: %s %v", w.status(t, "evt_crash"), err)
 	}
-	w.clock = w.clock.Add(billing.RetryInterval + time.Second)
+	w.move(billing.RetryInterval + time.Second)
 	if _, err := w.recv.RetryPending(ctx); err != nil {
 		t.Fatal(err)
 	}
