@@ -23,8 +23,12 @@ import (
 // A payment is a purchase named by its id, of its amount (what the payer
 // paid, not income_amount, which is after YooKassa's fee) at captured_at.
 // The customer is the payment's metadata customer_id, else
-// merchant_customer_id, else the receipt's email; pk_click, promo_code,
-// partner_ref and product come from the metadata too.
+// merchant_customer_id, else the metadata email (the API's payment object
+// carries no receipt, so the receipt's email is not to be had); pk_click,
+// promo_code, partner_ref and product come from the metadata too.
+//
+// Test payments (test: true) are recorded like others: only a test
+// shop's keys can fetch them, so a live shop's connector never sees one.
 type YooKassaConnector struct {
 	// Client makes the API calls (http.DefaultClient with a 10-second
 	// timeout when nil).
@@ -51,12 +55,7 @@ type ykPayment struct {
 	CapturedAt         *time.Time        `json:"captured_at"`
 	Metadata           map[string]string `json:"metadata"`
 	MerchantCustomerID string            `json:"merchant_customer_id"`
-	Receipt            struct {
-		Customer struct {
-			Email string `json:"email"`
-		} `json:"customer"`
-	} `json:"receipt"`
-	Test bool `json:"test"`
+	Test               bool              `json:"test"`
 }
 
 type ykRefund struct {
@@ -111,10 +110,10 @@ func (y YooKassaConnector) Events(ctx context.Context, n Notice, s Settings) ([]
 			customer = p.MerchantCustomerID
 		}
 		if customer == "" {
-			customer = strings.ToLower(strings.TrimSpace(p.Receipt.Customer.Email))
+			customer = strings.ToLower(strings.TrimSpace(m["email"]))
 		}
 		if customer == "" {
-			e.Ignored = "the payment names no customer (metadata customer_id, merchant_customer_id or the receipt's email)"
+			e.Ignored = "the payment names no customer (metadata customer_id, merchant_customer_id or metadata email)"
 			return []Event{e}, nil
 		}
 		at := p.CreatedAt
@@ -123,7 +122,7 @@ func (y YooKassaConnector) Events(ctx context.Context, n Notice, s Settings) ([]
 		}
 		if m["pk_click"] != "" || m["promo_code"] != "" || m["partner_ref"] != "" {
 			e.Actions = append(e.Actions, Action{Lead: &Lead{CustomerID: customer, ClickID: m["pk_click"], PromoCode: m["promo_code"],
-				PartnerRef: m["partner_ref"], Email: p.Receipt.Customer.Email, OccurredAt: at}})
+				PartnerRef: m["partner_ref"], Email: m["email"], OccurredAt: at}})
 		}
 		e.Actions = append(e.Actions, Action{Purchase: &Purchase{ID: p.ID, CustomerID: customer, Amount: amount,
 			Product: s.Product(m["product"]), PromoCode: m["promo_code"], ClickID: m["pk_click"], OccurredAt: at}})
