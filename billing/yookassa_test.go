@@ -2,6 +2,7 @@ package billing
 
 import (
 	"context"
+	"encoding/json"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -18,6 +19,10 @@ func fakeYooKassa(t *testing.T, objects map[string]string, status int) *httptest
 		if u, p, ok := r.BasicAuth(); !ok || u != "123456" || p != "live_secret" {
 			w.WriteHeader(http.StatusUnauthorized)
 			w.Write([]byte(`{"type":"error","code":"invalid_credentials"}`))
+			return
+		}
+		if r.Method != http.MethodGet {
+			w.WriteHeader(http.StatusMethodNotAllowed)
 			return
 		}
 		if status != 0 {
@@ -134,5 +139,136 @@ func TestYooKassaRefundAndOthers(t *testing.T) {
 	}
 	if events, err := (YooKassaConnector{}).Events(context.Background(), ykNotice("payment.waiting_for_capture", "p1", ""), ykSettings(api.URL)); err != nil || events[0].Ignored == "" {
 		t.Errorf("an unused event: %+v %v", events, err)
+	}
+}
+
+// ykPaymentWith is the documentation's payment changed by edit.
+func ykPaymentWith(t *testing.T, id string, edit func(p map[string]any)) string {
+	t.Helper()
+	var p map[string]any
+	if err := json.Unmarshal([]byte(ykPaymentJSON), &p); err != nil {
+		t.Fatal(err)
+	}
+	p["id"] = id
+	edit(p)
+	b, err := json.Marshal(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(b)
+}
+
+// ykDocNotice is a notification as YooKassa sends one: the whole object
+// as it was when its status changed.
+func ykDocNotice(event, object string) Notice {
+	body := `{"type": "notification", "event": "` + event + `", "object": ` + object + `}`
+	return Notice{Body: []byte(body), Header: http.Header{"Content-Type": {"application/json"}}}
+}
+
+func TestYooKassaNotices(t *testing.T) {
+	const refundID = "216749f7-0016-50be-b000-078d43a63ae4"
+	pendingRefund := `{"id": "` + refundID + `", "status": "pending", "amount": {"value": "500.00", "currency": "RUB"},
+	  "created_at": "2026-11-21T10:00:00.000Z", "payment_id": "22e12f66-000f-5000-8000-18db351245c7"}`
+	api := fakeYooKassa(t, map[string]string{
+		"/v3/payments/p-ok": ykPaymentWith(t, "p-ok", func(p map[string]any) {}),
+		"/v3/payments/p-canceled": ykPaymentWith(t, "p-canceled", func(p map[string]any) {
+			p["status"], p["paid"] = "canceled", false
+			p["cancellation_details"] = map[string]any{"party": "yoo_money", "reason": "expired_on_confirmation"}
+		}),
+		"/v3/payments/p-merchant-customer": ykPaymentWith(t, "p-merchant-customer", func(p map[string]any) {
+			p["metadata"] = map[string]any{"pk_click": "01JD0000000000000000000000"}
+			p["merchant_customer_id"] = "+79000000001"
+		}),
+		"/v3/payments/p-email": ykPaymentWith(t, "p-email", func(p map[string]any) {
+			p["metadata"] = map[string]any{"email": " Buyer@Example.com ", "partner_ref": "alice"}
+		}),
+		"/v3/payments/p-nobody":   ykPaymentWith(t, "p-nobody", func(p map[string]any) { p["metadata"] = map[string]any{"order_id": "72"} }),
+		"/v3/payments/p-unbound":  ykPaymentWith(t, "p-unbound", func(p map[string]any) { p["metadata"] = map[string]any{"customer_id": "user_7"} }),
+		"/v3/payments/p-uncaught": ykPaymentWith(t, "p-uncaught", func(p map[string]any) { delete(p, "captured_at") }),
+		"/v3/refunds/" + refundID: pendingRefund,
+	}, 0)
+	tampered := ykPaymentWith(t, "p-ok", func(p map[string]any) {
+		p["amount"] = map[string]any{"value": "1.00", "currency": "RUB"}
+		p["metadata"] = map[string]any{"customer_id": "mallory", "pk_click": "01JDFFFFFFFFFFFFFFFFFFFFFF"}
+	})
+	type want struct {
+		code     string // the error's, "" for none
+		customer string // the purchase's, "" for no purchase
+		amount   string
+		lead     *Lead // the lead's fields compared: CustomerID, ClickID, PromoCode, PartnerRef, Email
+		at       time.Time
+	}
+	captured, created := time.Date(2026, 11, 20, 9, 5, 0, 0, time.UTC), time.Date(2026, 11, 20, 9, 0, 0, 0, time.UTC)
+	for _, tc := range []struct {
+		name string
+		n    Notice
+		want want
+	}{
+		{"a tampered notice: the API's amount and metadata are recorded", ykDocNotice("payment.succeeded", tampered),
+			want{customer: "user_42", amount: "1990.00 RUB", at: captured,
+				lead: &Lead{CustomerID: "user_42", ClickID: "01JD0000000000000000000000", PromoCode: "ALPHA10"}}},
+		{"succeeded, says the notice; canceled, says the API", ykDocNotice("payment.succeeded", ykPaymentWith(t, "p-canceled", func(p map[string]any) {})),
+			want{code: partnerka.EINVALID}},
+		{"canceled, says the notice; succeeded, says the API", ykDocNotice("payment.canceled", ykPaymentWith(t, "p-ok", func(p map[string]any) { p["status"] = "canceled" })),
+			want{code: partnerka.EINVALID}},
+		{"a refund the API says is pending", ykDocNotice("refund.succeeded", `{"id": "`+refundID+`", "status": "succeeded", "amount": {"value": "500.00", "currency": "RUB"},
+		  "created_at": "2026-11-21T10:00:00.000Z", "payment_id": "22e12f66-000f-5000-8000-18db351245c7"}`), want{code: partnerka.EINVALID}},
+		{"the customer from merchant_customer_id", ykDocNotice("payment.succeeded", `{"id": "p-merchant-customer"}`),
+			want{customer: "+79000000001", amount: "1990.00 RUB", at: captured, lead: &Lead{CustomerID: "+79000000001", ClickID: "01JD0000000000000000000000"}}},
+		{"the customer from metadata email", ykDocNotice("payment.succeeded", `{"id": "p-email"}`),
+			want{customer: "buyer@example.com", amount: "1990.00 RUB", at: captured,
+				lead: &Lead{CustomerID: "buyer@example.com", PartnerRef: "alice", Email: " Buyer@Example.com "}}},
+		{"no customer: nothing to attribute", ykDocNotice("payment.succeeded", `{"id": "p-nobody"}`), want{}},
+		{"nothing in metadata to bind: a purchase only", ykDocNotice("payment.succeeded", `{"id": "p-unbound"}`),
+			want{customer: "user_7", amount: "1990.00 RUB", at: captured}},
+		{"not captured: created_at", ykDocNotice("payment.succeeded", `{"id": "p-uncaught"}`),
+			want{customer: "user_42", amount: "1990.00 RUB", at: created, lead: &Lead{CustomerID: "user_42", ClickID: "01JD0000000000000000000000", PromoCode: "ALPHA10"}}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			events, err := YooKassaConnector{}.Events(context.Background(), tc.n, ykSettings(api.URL))
+			if got := partnerka.ErrorCode(err); got != tc.want.code {
+				t.Fatalf("error %v, want code %q", err, tc.want.code)
+			}
+			if tc.want.code != "" {
+				return
+			}
+			if len(events) != 1 {
+				t.Fatalf("events %+v", events)
+			}
+			var lead *Lead
+			var purchase *Purchase
+			for _, a := range events[0].Actions {
+				if a.Lead != nil {
+					lead = a.Lead
+				}
+				if a.Purchase != nil {
+					purchase = a.Purchase
+				}
+			}
+			if tc.want.customer == "" {
+				if len(events[0].Actions) != 0 || events[0].Ignored == "" {
+					t.Fatalf("got %+v, want nothing recorded and a reason", events[0])
+				}
+				return
+			}
+			if purchase == nil {
+				t.Fatalf("no purchase in %+v", events[0])
+			}
+			if purchase.CustomerID != tc.want.customer || purchase.Amount.String() != tc.want.amount || !purchase.OccurredAt.Equal(tc.want.at) {
+				t.Errorf("purchase %+v, want customer %s, %s at %s", purchase, tc.want.customer, tc.want.amount, tc.want.at)
+			}
+			switch {
+			case tc.want.lead == nil && lead != nil:
+				t.Errorf("lead %+v, want none", lead)
+			case tc.want.lead != nil && lead == nil:
+				t.Errorf("no lead, want %+v", tc.want.lead)
+			case lead != nil:
+				got, want := *lead, *tc.want.lead
+				got.OccurredAt, want.OccurredAt = time.Time{}, time.Time{}
+				if got != want {
+					t.Errorf("lead %+v, want %+v", got, want)
+				}
+			}
+		})
 	}
 }
