@@ -73,6 +73,15 @@ type Action struct {
 	Lead     *Lead
 	Purchase *Purchase
 	Refund   *Refund
+	Alias    *Alias
+}
+
+// Alias says a provider's id (Stripe's payment intent pi_...) names the
+// purchase recorded as PurchaseID (the invoice in_...): a refund naming
+// the alias returns that purchase.
+type Alias struct {
+	Name       string
+	PurchaseID string
 }
 
 // Lead binds a provider's customer to what the payer carried: the click

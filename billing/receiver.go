@@ -156,7 +156,7 @@ func (r *Receiver) receive(c *fiber.Ctx) error {
 				return err
 			}
 		}
-		if err := r.record(ctx, id, e.Actions, e.Ignored); err != nil {
+		if err := r.record(ctx, provider, id, e.Actions, e.Ignored); err != nil {
 			return r.fail(c, fiber.StatusServiceUnavailable, partnerka.EUNAVAILABLE, "the notification could not be recorded; retry later")
 		}
 	}
@@ -169,14 +169,14 @@ func (r *Receiver) receive(c *fiber.Ctx) error {
 // outage is an error (the event stays received: the retry pass or the
 // provider's next delivery records it); a refusal of the data is the
 // event's outcome, failed, with the reason.
-func (r *Receiver) record(ctx context.Context, id int64, actions []Action, ignored string) error {
+func (r *Receiver) record(ctx context.Context, provider string, id int64, actions []Action, ignored string) error {
 	status, detail := storage.BillingRecorded, ""
 	if len(actions) == 0 {
 		status, detail = storage.BillingIgnored, ignored
 	}
 	var notes []string
 	for _, a := range actions {
-		err := r.recordOne(ctx, a, &notes)
+		err := r.recordOne(ctx, provider, a, &notes)
 		switch code := partnerka.ErrorCode(err); {
 		case err == nil:
 			continue
@@ -199,7 +199,7 @@ func (r *Receiver) record(ctx context.Context, id int64, actions []Action, ignor
 // recordOne records one action. A click id or promo code that is not one
 // (a vendor's own reference in client_reference_id, say) is dropped with a
 // note, never the payment it came with.
-func (r *Receiver) recordOne(ctx context.Context, a Action, notes *[]string) error {
+func (r *Receiver) recordOne(ctx context.Context, provider string, a Action, notes *[]string) error {
 	clean := func(click, promo *string) {
 		if *click != "" && !validClick(*click) {
 			*notes = append(*notes, "not a click id: "+*click)
@@ -223,7 +223,15 @@ func (r *Receiver) recordOne(ctx context.Context, a Action, notes *[]string) err
 		clean(&p.ClickID, &p.PromoCode)
 		return r.Record.Purchase(ctx, p)
 	case a.Refund != nil:
-		return r.Record.Refund(ctx, *a.Refund)
+		f := *a.Refund
+		purchase, err := r.DB.BillingPurchase(ctx, provider, f.PurchaseID)
+		if err != nil {
+			return err
+		}
+		f.PurchaseID = purchase
+		return r.Record.Refund(ctx, f)
+	case a.Alias != nil:
+		return r.DB.AddBillingAlias(ctx, provider, a.Alias.Name, a.Alias.PurchaseID)
 	}
 	return nil
 }
@@ -247,7 +255,7 @@ func (r *Receiver) Reprocess(ctx context.Context, id int64) error {
 	if err := json.Unmarshal(e.Actions, &actions); err != nil {
 		return err
 	}
-	return r.record(ctx, e.ID, actions, e.Detail)
+	return r.record(ctx, e.Provider, e.ID, actions, e.Detail)
 }
 
 // RetryInterval is how often Run records events left pending.
@@ -283,7 +291,7 @@ func (r *Receiver) RetryPending(ctx context.Context) (int, error) {
 		if err := json.Unmarshal(e.Actions, &actions); err != nil {
 			return done, err
 		}
-		if err := r.record(ctx, e.ID, actions, e.Detail); err != nil {
+		if err := r.record(ctx, e.Provider, e.ID, actions, e.Detail); err != nil {
 			return done, err
 		}
 		if after, err := r.DB.BillingEventByID(ctx, e.ID); err == nil && after.Status != storage.BillingWaiting {

@@ -27,24 +27,20 @@ import (
 //     (its cus_… id, else the payer's email) to the click id in
 //     client_reference_id or metadata pk_click, to metadata promo_code or
 //     partner_ref, or to a promotion code of the session's discounts when
-//     Stripe sent it expanded. A one-off payment (mode payment, paid) is
-//     also a purchase, named by its payment intent (pi_…).
+//     Stripe sent it expanded. A one-off payment (mode payment, paid, no
+//     invoice made of it) is also a purchase, named by its payment intent.
 //   - customer.created / customer.updated with metadata pk_click,
 //     promo_code or partner_ref: a lead (Rewardful's way).
 //   - invoice.paid: a purchase named by the invoice (in_…) of amount_paid
 //     in the invoice's currency, in its minor units (JPY has none, KWD
-//     three); an invoice of nothing paid (a trial) records nothing.
-//   - charge.refunded: each refund (re_…) of the purchase it returns: the
-//     charge's invoice, else its payment intent (a one-off payment).
-//     refund.created records the refund only when its charge came
-//     expanded with the invoice (else charge.refunded, which Stripe sends
-//     for every refund, does). Both carry the same re_… id: a refund is
-//     recorded once.
-//
-// Stripe API versions from 2025-03-31 no longer name a charge's invoice:
-// a refund of a subscription payment then names only its payment intent,
-// waits in the log for a purchase of that name, and needs recording by
-// hand (POST /api/v1/refunds) or an endpoint on an earlier API version.
+//     three); an invoice of nothing paid (a trial) records nothing. Its
+//     payment intent, when the API version names it, becomes an alias of
+//     the invoice; from 2025-03-31 invoice_payment.paid says it instead.
+//   - refund.created: the refund (re_…) of its payment intent, which the
+//     receiver resolves to the invoice through the alias. charge.refunded
+//     records the refunds it lists (API versions before 2022-11-15 list
+//     them; later ones do not, and refund.created is the one that counts).
+//     Both carry the same re_… id: a refund is recorded once.
 type StripeConnector struct{}
 
 // Name implements Connector.
@@ -90,6 +86,7 @@ type stripeSession struct {
 	Mode              string                       `json:"mode"`
 	PaymentStatus     string                       `json:"payment_status"`
 	PaymentIntent     ref                          `json:"payment_intent"`
+	Invoice           ref                          `json:"invoice"`
 	AmountTotal       int64                        `json:"amount_total"`
 	Currency          string                       `json:"currency"`
 	Created           int64                        `json:"created"`
@@ -115,6 +112,7 @@ type stripeInvoice struct {
 	ID                string            `json:"id"`
 	Customer          ref               `json:"customer"`
 	CustomerEmail     string            `json:"customer_email"`
+	PaymentIntent     ref               `json:"payment_intent"` // API versions before 2025-03-31
 	Currency          string            `json:"currency"`
 	AmountPaid        int64             `json:"amount_paid"`
 	Created           int64             `json:"created"`
@@ -219,7 +217,9 @@ func (StripeConnector) Events(_ context.Context, n Notice, s Settings) ([]Event,
 		when := unix(cs.Created, at)
 		e.Actions = append(e.Actions, Action{Lead: &Lead{CustomerID: customer, ClickID: click, PromoCode: promo,
 			PartnerRef: cs.Metadata["partner_ref"], Email: cs.CustomerDetails.Email, Name: cs.CustomerDetails.Name, OccurredAt: when}})
-		if cs.Mode == "payment" && cs.PaymentStatus == "paid" && cs.PaymentIntent.ID != "" && cs.AmountTotal > 0 {
+		// A one-off payment is a purchase here, unless Checkout made an
+		// invoice of it: then invoice.paid records it.
+		if cs.Mode == "payment" && cs.PaymentStatus == "paid" && cs.PaymentIntent.ID != "" && cs.AmountTotal > 0 && cs.Invoice.ID == "" {
 			amount, err := FromMinor(cs.AmountTotal, strings.ToUpper(cs.Currency))
 			if err != nil {
 				e.Ignored = "the payment's currency " + cs.Currency + " is not one partnerka records"
@@ -280,6 +280,26 @@ func (StripeConnector) Events(_ context.Context, n Notice, s Settings) ([]Event,
 		}
 		e.Actions = append(e.Actions, Action{Purchase: &Purchase{ID: inv.ID, CustomerID: customer, Amount: amount, Product: s.Product(ids...),
 			PromoCode: meta["promo_code"], ClickID: meta["pk_click"], OccurredAt: when}})
+		if inv.PaymentIntent.ID != "" {
+			e.Actions = append(e.Actions, Action{Alias: &Alias{Name: inv.PaymentIntent.ID, PurchaseID: inv.ID}})
+		}
+	case "invoice_payment.paid":
+		// API versions from 2025-03-31 tie an invoice to its payment intent
+		// only here: refunds name the payment intent.
+		var ip struct {
+			Invoice ref `json:"invoice"`
+			Payment struct {
+				PaymentIntent ref `json:"payment_intent"`
+			} `json:"payment"`
+		}
+		if err := json.Unmarshal(raw, &ip); err != nil {
+			return bad(err)
+		}
+		if ip.Invoice.ID == "" || ip.Payment.PaymentIntent.ID == "" {
+			e.Ignored = "the invoice payment names no invoice or payment intent"
+			break
+		}
+		e.Actions = []Action{{Alias: &Alias{Name: ip.Payment.PaymentIntent.ID, PurchaseID: ip.Invoice.ID}}}
 	case "charge.refunded":
 		var ch stripeCharge
 		if err := json.Unmarshal(raw, &ch); err != nil {
@@ -295,18 +315,22 @@ func (StripeConnector) Events(_ context.Context, n Notice, s Settings) ([]Event,
 			}
 		}
 		if purchase == "" || len(e.Actions) == 0 {
-			e.Actions, e.Ignored = nil, "the charge names no invoice or payment intent, or no succeeded refund"
+			// From API version 2022-11-15 a charge carries no refunds list:
+			// refund.created records each refund.
+			e.Actions, e.Ignored = nil, "the charge lists no refunds (or names no payment): refund.created records them"
 		}
 	case "refund.created":
 		var r stripeRefund
 		if err := json.Unmarshal(raw, &r); err != nil {
 			return bad(err)
 		}
-		// A refund names its charge and payment intent, not the invoice the
-		// purchase is recorded by; only an expanded charge carries it.
-		// Otherwise charge.refunded, which Stripe sends for every refund,
-		// records it (with the same re_… id, so never twice).
-		purchase := ""
+		// A refund names its payment intent: the purchase itself for a
+		// one-off payment, or an alias of the invoice (recorded from
+		// invoice.paid or invoice_payment.paid; the receiver resolves it,
+		// and a refund whose alias is not known yet waits for it). An
+		// expanded charge may name the invoice itself. Its re_… id is the
+		// one charge.refunded gives: a refund is recorded once.
+		purchase := r.PaymentIntent.ID
 		var exp struct {
 			Charge struct {
 				Invoice ref `json:"invoice"`
@@ -318,7 +342,7 @@ func (StripeConnector) Events(_ context.Context, n Notice, s Settings) ([]Event,
 		if a, ok := stripeRefundAction(r, purchase, at); ok && purchase != "" {
 			e.Actions = []Action{a}
 		} else {
-			e.Ignored = "the refund is not succeeded or names no payment: charge.refunded records it"
+			e.Ignored = "the refund failed, was canceled, or names no payment"
 		}
 	default:
 		e.Ignored = "event type " + e.Type + " is not used"
@@ -326,9 +350,9 @@ func (StripeConnector) Events(_ context.Context, n Notice, s Settings) ([]Event,
 	return []Event{e}, nil
 }
 
-// ClickReference is the session's client_reference_id when it is a
-// click id; a vendor's own reference is not one (the receiver drops
-// anything that does not parse as a click id).
+// ClickReference is the session's client_reference_id, offered as a click
+// id: a vendor's own reference there is not one, and the receiver drops
+// anything that does not parse as a click id, with a note.
 func (cs stripeSession) ClickReference() string { return cs.ClientReferenceID }
 
 // promotionCode is the human code of a promotion code the session's

@@ -113,6 +113,11 @@ func TestStripeCheckoutAndCustomer(t *testing.T) {
 		e.Actions[1].Purchase.ID != "pi_1" || e.Actions[1].Purchase.Amount.String() != "990.00 RUB" {
 		t.Errorf("a one-off checkout: %+v %+v", e, e.Actions)
 	}
+	// A one-off payment Checkout made an invoice of: invoice.paid records it.
+	pay["invoice"] = "in_cs2"
+	if e := stripeEvents(t, stripeEvent(t, "evt_cs3", "checkout.session.completed", pay, now, whsec))[0]; len(e.Actions) != 1 || e.Actions[0].Lead == nil {
+		t.Errorf("a one-off checkout with an invoice: %+v", e.Actions)
+	}
 	// Rewardful's way: the customer's metadata.
 	c := &stripe.Customer{ID: "cus_3", Object: "customer", Email: "x@corp.example", Metadata: map[string]string{"promo_code": "BETA"}, Created: now.Unix()}
 	if e := stripeEvents(t, stripeEvent(t, "evt_cu", "customer.updated", c, now, whsec))[0]; len(e.Actions) != 1 || e.Actions[0].Lead.PromoCode != "BETA" {
@@ -141,11 +146,34 @@ func TestStripeRefunds(t *testing.T) {
 		e.Actions[0].Refund.Amount.String() != "500.00 RUB" || e.Actions[1].Refund.Amount.String() != "250.00 RUB" {
 		t.Errorf("charge.refunded: %+v", e.Actions)
 	}
-	// refund.created of the same refund: recorded only when it names the
-	// invoice (an expanded charge), with the same re_ id.
+	// refund.created of the same refund names its payment intent (the
+	// receiver resolves it to the invoice through the alias), with the same re_ id.
 	r := refund("re_1", 50000)
-	if e := stripeEvents(t, stripeEvent(t, "evt_rc", "refund.created", r, now, whsec))[0]; len(e.Actions) != 0 || e.Ignored == "" {
-		t.Errorf("refund.created without the invoice: %+v", e)
+	if e := stripeEvents(t, stripeEvent(t, "evt_rc", "refund.created", r, now, whsec))[0]; len(e.Actions) != 1 ||
+		e.Actions[0].Refund.ID != "re_1" || e.Actions[0].Refund.PurchaseID != "pi_9" || e.Actions[0].Refund.Amount.String() != "500.00 RUB" {
+		t.Errorf("refund.created: %+v", e)
+	}
+	// Since API version 2022-11-15 a charge lists no refunds: refund.created counts.
+	bare := map[string]any{"id": "ch_2", "object": "charge", "payment_intent": "pi_9", "amount_refunded": 50000}
+	if e := stripeEvents(t, stripeEvent(t, "evt_ch3", "charge.refunded", bare, now, whsec))[0]; len(e.Actions) != 0 || e.Ignored == "" {
+		t.Errorf("a charge without its refunds list: %+v", e)
+	}
+	// The invoice's payment intent is an alias of it: from invoice.paid
+	// (API versions before 2025-03-31) or invoice_payment.paid (later).
+	inv := invoice("in_7", "rub", 100000)
+	inv2, _ := json.Marshal(inv)
+	var withPI map[string]any
+	json.Unmarshal(inv2, &withPI)
+	withPI["payment_intent"] = "pi_7"
+	if e := stripeEvents(t, stripeEvent(t, "evt_in7", "invoice.paid", withPI, now, whsec))[0]; len(e.Actions) != 2 || e.Actions[1].Alias == nil ||
+		*e.Actions[1].Alias != (Alias{Name: "pi_7", PurchaseID: "in_7"}) {
+		t.Errorf("invoice.paid with its payment intent: %+v", e.Actions)
+	}
+	ip := map[string]any{"id": "inpay_1", "object": "invoice_payment", "invoice": "in_8", "status": "paid",
+		"payment": map[string]any{"type": "payment_intent", "payment_intent": "pi_8"}}
+	if e := stripeEvents(t, stripeEvent(t, "evt_ip", "invoice_payment.paid", ip, now, whsec))[0]; len(e.Actions) != 1 ||
+		*e.Actions[0].Alias != (Alias{Name: "pi_8", PurchaseID: "in_8"}) {
+		t.Errorf("invoice_payment.paid: %+v", e.Actions)
 	}
 	r["charge"] = map[string]any{"id": "ch_1", "invoice": "in_1"}
 	if e := stripeEvents(t, stripeEvent(t, "evt_rc2", "refund.created", r, now, whsec))[0]; len(e.Actions) != 1 || e.Actions[0].Refund.ID != "re_1" ||

@@ -20,6 +20,26 @@ type BillingQueries struct {
 	PendingBillingEvents      *sqlx.Stmt `query:"pending-billing-events"`
 	BillingEvents             *sqlx.Stmt `query:"billing-events"`
 	BillingEventByID          *sqlx.Stmt `query:"billing-event"`
+	InsertBillingAlias        *sqlx.Stmt `query:"insert-billing-alias"`
+	BillingAlias              *sqlx.Stmt `query:"billing-alias"`
+}
+
+// AddBillingAlias records that a provider's id alias names the purchase
+// recorded as purchaseID (the first word stays).
+func (db *DB) AddBillingAlias(ctx context.Context, provider, alias, purchaseID string) error {
+	_, err := db.Q.InsertBillingAlias.ExecContext(ctx, provider, alias, purchaseID)
+	return err
+}
+
+// BillingPurchase returns the purchase id a provider's id stands for: the
+// aliased purchase, or the id itself.
+func (db *DB) BillingPurchase(ctx context.Context, provider, id string) (string, error) {
+	var p string
+	err := db.Q.BillingAlias.GetContext(ctx, &p, provider, id)
+	if errors.Is(err, sql.ErrNoRows) {
+		return id, nil
+	}
+	return p, err
 }
 
 // BillingConnector is a connector's settings.

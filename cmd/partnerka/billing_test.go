@@ -175,6 +175,23 @@ func TestBillingReceiver(t *testing.T) {
 		t.Errorf("%d refunds after the second event of the same refund (%s)", n, w.status(t, "evt_r2"))
 	}
 
+	// A refund naming another id of a purchase (Stripe's payment intent of
+	// an invoice) waits for the alias, then returns the invoice.
+	w.deliver(t, "whsec_test", refundEvent("evt_pi", "re_2", "pi_1", "100.00", at.Add(time.Minute)))
+	if st := w.status(t, "evt_pi"); st != storage.BillingWaiting {
+		t.Errorf("a refund by an unknown alias: %s", st)
+	}
+	w.deliver(t, "whsec_test", billing.Event{ID: "evt_alias", Type: "invoice_payment.paid", Actions: []billing.Action{{Alias: &billing.Alias{Name: "pi_1", PurchaseID: "in_1"}}}})
+	w.move(billing.RetryInterval + time.Second)
+	if _, err := w.recv.RetryPending(ctx); err != nil {
+		t.Fatal(err)
+	}
+	var of string
+	w.db.Get(&of, `SELECT p.external_id FROM refunds r JOIN purchases p ON p.id = r.purchase_id WHERE r.external_id = 're_2'`)
+	if st := w.status(t, "evt_pi"); st != storage.BillingRecorded || of != "in_1" {
+		t.Errorf("the refund after its alias: %s, of %q", st, of)
+	}
+
 	// A crash after storing, before recording: the retry pass records it
 	// once it is older than a retry interval.
 	actions, _ := json.Marshal(purchaseEvent("evt_crash", "in_2", "990.00", at).Actions)

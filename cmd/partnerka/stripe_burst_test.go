@@ -98,7 +98,7 @@ func TestStripeBurst(t *testing.T) {
 			inv := fmt.Sprintf("in_%d_%d", c, i)
 			amount := int64(99000 + 1000*c + 10*i) // kopecks
 			paid = paid.Add(decimal.New(amount, -2))
-			obj := map[string]any{"id": inv, "object": "invoice", "customer": fmt.Sprintf("cus_%d", c), "currency": "rub",
+			obj := map[string]any{"id": inv, "object": "invoice", "customer": fmt.Sprintf("cus_%d", c), "currency": "rub", "payment_intent": "pi_" + inv,
 				"amount_paid": amount, "created": time.Now().Unix(), "status_transitions": map[string]any{"paid_at": time.Now().Unix()}}
 			jobs = append(jobs, job{"evt_" + inv, "invoice.paid", obj}, job{"evt_" + inv, "invoice.paid", obj}) // each delivered twice
 			if i == 1 {
@@ -112,6 +112,9 @@ func TestStripeBurst(t *testing.T) {
 				refunded = refunded.Add(decimal.New(part, -2))
 				charge := map[string]any{"id": "ch_" + inv, "object": "charge", "invoice": inv, "payment_intent": "pi_" + inv,
 					"refunds": map[string]any{"data": []any{refund}}}
+				if c%2 == 1 { // an API version since 2022-11-15: no refunds list; refund.created counts, by the payment intent
+					charge = map[string]any{"id": "ch_" + inv, "object": "charge", "payment_intent": "pi_" + inv}
+				}
 				// The refund's events go ahead of the invoice's.
 				jobs = append([]job{{"evt_ch_" + inv, "charge.refunded", charge}, {"evt_re_" + inv, "refund.created", refund}}, jobs...)
 			}
@@ -150,7 +153,7 @@ func TestStripeBurst(t *testing.T) {
 		}
 		if time.Now().After(deadline) {
 			var waiting []string
-			rows, _ := db.Query(`SELECT event_id || ' ' || status || ' ' || detail FROM billing_events WHERE status <> 'recorded' ORDER BY id`)
+			rows, _ := db.Query(`SELECT event_id || ' ' || status || ' ' || detail FROM billing_events WHERE status NOT IN ('recorded', 'ignored') ORDER BY id`)
 			for rows.Next() {
 				var s string
 				rows.Scan(&s)
@@ -160,6 +163,11 @@ func TestStripeBurst(t *testing.T) {
 				purchases, refunds, commissions, earned, reversed, refunded.Mul(decimal.RequireFromString("0.20")), waiting)
 		}
 		time.Sleep(200 * time.Millisecond)
+	}
+	var pending int
+	db.QueryRow(`SELECT count(*) FROM billing_events WHERE status IN ('received', 'waiting', 'failed')`).Scan(&pending)
+	if pending != 0 {
+		t.Errorf("%d events not recorded", pending)
 	}
 	if want := paid.Mul(decimal.RequireFromString("0.20")); !earned.Equal(want) {
 		t.Errorf("commissions earn %s, want 20%% of %s = %s", earned, paid, want)

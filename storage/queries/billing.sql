@@ -41,3 +41,9 @@ SELECT id, provider, event_id, type, received_at, body, headers, actions, status
 -- name: billing-event
 SELECT id, provider, event_id, type, received_at, body, headers, actions, status, detail, deliveries, attempts, processed_at
   FROM billing_events WHERE id = $1;
+
+-- name: insert-billing-alias
+INSERT INTO billing_aliases (provider, alias, purchase_id) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING;
+
+-- name: billing-alias
+SELECT purchase_id FROM billing_aliases WHERE provider = $1 AND alias = $2;
