@@ -26,3 +26,21 @@ type LeadRegistration struct {
 	// email is matched by it (a lead's email at that domain).
 	Website string
 }
+
+// RegistrationTaken is a lead registration refused because the prospect
+// is someone else's: a customer already bound in the program (Until is
+// zero), or protected until Until by another partner's registration of
+// the same email (Domain is "") or company domain (Domain). It unwraps to
+// the conflict error naming the field refused, so pages can say it in
+// the reader's language with the date in their format.
+type RegistrationTaken struct {
+	Domain string
+	Until  time.Time
+	Err    *Error
+}
+
+func (e *RegistrationTaken) Error() string { return e.Err.Error() }
+
+// Unwrap is the conflict error: ErrorCode, ErrorMessage and ErrorField
+// read it.
+func (e *RegistrationTaken) Unwrap() error { return e.Err }

@@ -189,11 +189,21 @@ func HostAllowed(raw string, domains []string) bool {
 	return false
 }
 
+// Why CheckCookieDomain refuses a cookie domain: one error each, so a
+// page can say it in its reader's language.
+var (
+	ErrCookieDomainName    = FieldError("cookie_domain", "the cookie domain is empty or a domain such as example.com")
+	ErrCookieDomainAddress = FieldError("cookie_domain", "the tracker is reached at an address that takes no cookie domain: leave it empty")
+	ErrCookieDomainOutside = FieldError("cookie_domain", "the cookie domain must be the tracker's host or a domain it is in")
+	ErrCookieDomainSuffix  = FieldError("cookie_domain", "the cookie domain is a public suffix: browsers refuse cookies for it")
+)
+
 // CheckCookieDomain checks a cookie domain against the host the tracker is
 // reached at: empty (the cookie belongs to the tracker's host alone), or
 // that host or a parent domain of it that is not a public suffix (a
 // browser ignores a cookie for "com" or "co.uk", and one for another
 // domain). A tracker reached by an IP address takes no domain at all.
+// The error is one of the ErrCookieDomain values.
 func CheckCookieDomain(domain, trackerHost string) error {
 	if domain == "" {
 		return nil
@@ -201,14 +211,14 @@ func CheckCookieDomain(domain, trackerHost string) error {
 	host := strings.ToLower(strings.TrimSuffix(trackerHost, "."))
 	switch {
 	case !ValidHostname(domain) || !strings.Contains(domain, "."):
-		return FieldError("cookie_domain", "the cookie domain is empty or a domain such as example.com")
+		return ErrCookieDomainName
 	case net.ParseIP(host) != nil || !strings.Contains(host, "."):
-		return FieldError("cookie_domain", "the tracker is reached at %s, which takes no cookie domain: leave it empty", trackerHost)
+		return ErrCookieDomainAddress
 	case host != domain && !strings.HasSuffix(host, "."+domain):
-		return FieldError("cookie_domain", "the cookie domain must be the tracker's host %s or a domain it is in", host)
+		return ErrCookieDomainOutside
 	}
 	if suffix, _ := publicsuffix.PublicSuffix(domain); suffix == domain {
-		return FieldError("cookie_domain", "%s is a public suffix: browsers refuse cookies for it", domain)
+		return ErrCookieDomainSuffix
 	}
 	return nil
 }

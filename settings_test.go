@@ -76,3 +76,34 @@ func TestSettingsValidate(t *testing.T) {
 		}
 	}
 }
+
+func TestCheckCookieDomain(t *testing.T) {
+	for _, tc := range []struct {
+		domain, tracker string
+		want            error
+	}{
+		{"", "go.vendor.com", nil},
+		{"", "127.0.0.1", nil},
+		{"vendor.com", "go.vendor.com", nil},
+		{"go.vendor.com", "go.vendor.com", nil},
+		{"vendor.com", "GO.Vendor.com.", nil},
+		{"vendor.co.uk", "go.vendor.co.uk", nil},
+		{"evil.com", "go.vendor.com", ErrCookieDomainOutside},
+		{"other-vendor.com", "go.vendor.com", ErrCookieDomainOutside},
+		{"endor.com", "go.vendor.com", ErrCookieDomainOutside},
+		{"a.go.vendor.com", "go.vendor.com", ErrCookieDomainOutside},
+		{"com", "go.vendor.com", ErrCookieDomainName},
+		{"vendor.com:8080", "go.vendor.com", ErrCookieDomainName},
+		{"https://vendor.com", "go.vendor.com", ErrCookieDomainName},
+		{"vendor.com/x", "go.vendor.com", ErrCookieDomainName},
+		{"10.0.0.1", "10.0.0.1", ErrCookieDomainName},
+		{"co.uk", "go.vendor.co.uk", ErrCookieDomainSuffix},
+		{"github.io", "vendor.github.io", ErrCookieDomainSuffix},
+		{"vendor.com", "127.0.0.1", ErrCookieDomainAddress},
+		{"vendor.com", "localhost", ErrCookieDomainAddress},
+	} {
+		if got := CheckCookieDomain(tc.domain, tc.tracker); got != tc.want {
+			t.Errorf("CheckCookieDomain(%q, %q) = %v, want %v", tc.domain, tc.tracker, got, tc.want)
+		}
+	}
+}

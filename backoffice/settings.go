@@ -208,15 +208,15 @@ func settingsFromForm(f settingsForm, st *partnerka.Settings, lc, trackerHost st
 		}
 		return nil, fail(field, "set_err_"+field)
 	}
-	if err := partnerka.CheckCookieDomain(st.CookieDomain, trackerHost); err != nil {
-		switch {
-		case strings.Contains(partnerka.ErrorMessage(err), "takes no cookie domain"):
-			return nil, fail("cookie_domain", "set_err_cookie_domain_ip", trackerHost)
-		case strings.Contains(partnerka.ErrorMessage(err), "public suffix"):
-			return nil, fail("cookie_domain", "set_err_cookie_domain_public", st.CookieDomain)
-		case strings.Contains(partnerka.ErrorMessage(err), "must be the tracker's host"):
-			return nil, fail("cookie_domain", "set_err_cookie_domain_cover", trackerHost)
-		}
+	switch err := partnerka.CheckCookieDomain(st.CookieDomain, trackerHost); err {
+	case nil:
+	case partnerka.ErrCookieDomainAddress:
+		return nil, fail("cookie_domain", "set_err_cookie_domain_ip", trackerHost)
+	case partnerka.ErrCookieDomainSuffix:
+		return nil, fail("cookie_domain", "set_err_cookie_domain_public", st.CookieDomain)
+	case partnerka.ErrCookieDomainOutside:
+		return nil, fail("cookie_domain", "set_err_cookie_domain_cover", trackerHost)
+	default:
 		return nil, fail("cookie_domain", "set_err_cookie_domain")
 	}
 	var mins []partnerka.Money

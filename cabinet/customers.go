@@ -1,6 +1,7 @@
 package cabinet
 
 import (
+	"errors"
 	"fmt"
 	"strings"
 	"time"
@@ -60,9 +61,10 @@ func (s *Server) renderCustomers(c *fiber.Ctx, form registrationForm, formErr er
 	}
 	if formErr != nil {
 		data["Error"], data["ErrorField"] = partnerka.ErrorMessage(formErr), partnerka.ErrorField(formErr)
+		var taken *partnerka.RegistrationTaken
 		switch f := partnerka.ErrorField(formErr); {
-		case partnerka.ErrorCode(formErr) == partnerka.ECONFLICT:
-			// Another partner's protection: the message names the date.
+		case errors.As(formErr, &taken):
+			data["Error"] = takenMessage(taken, u)
 		case f == "website" && strings.TrimSpace(form.Website) == "":
 			data["Error"] = web.T(u.Locale, "reg_err_no_match")
 		case f != "":
@@ -88,6 +90,18 @@ func (s *Server) registerLead(c *fiber.Ctx) error {
 	return c.Redirect("/customers?registered="+until.Format("2006-01-02"), fiber.StatusSeeOther)
 }
 
+// takenMessage says, in the partner's language, whose the prospect is and
+// until when (that day in the partner's time zone).
+func takenMessage(t *partnerka.RegistrationTaken, u *partnerka.User) string {
+	switch {
+	case t.Until.IsZero():
+		return web.T(u.Locale, "reg_err_bound")
+	case t.Domain != "":
+		return fmt.Sprintf(web.T(u.Locale, "reg_err_taken_domain"), t.Domain, web.FormatDate(t.Until.In(web.UserLoc(u)), u.Locale))
+	}
+	return fmt.Sprintf(web.T(u.Locale, "reg_err_taken_email"), web.FormatDate(t.Until.In(web.UserLoc(u)), u.Locale))
+}
+
 // maskEmail shows enough of an email to recognise it: "an***@corp.example".
 func maskEmail(e string) string {
 	at := strings.IndexByte(e, '@')
@@ -108,6 +122,9 @@ var _ = web.AddMessages(map[string]string{
 	"reg_err_contact_name": "The contact's name is longer than 200 characters.",
 	"reg_err_phone":        "The phone is longer than 200 characters.",
 	"reg_err_comment":      "The comment is longer than 2000 characters.",
+	"reg_err_bound":        "This customer is already attributed in the program.",
+	"reg_err_taken_email":  "This email is registered by another partner and protected until %s.",
+	"reg_err_taken_domain": "The company domain %s is registered by another partner and protected until %s.",
 }, map[string]string{
 	"website_domain":       "Сайт компании",
 	"reg_help":             "Укажите email клиента или сайт компании: лид с email на этом домене ваш, пока действует защита регистрации. Одно название компании ни с кем не совпадёт.",
@@ -118,4 +135,7 @@ var _ = web.AddMessages(map[string]string{
 	"reg_err_contact_name": "Имя контакта длиннее 200 символов.",
 	"reg_err_phone":        "Телефон длиннее 200 символов.",
 	"reg_err_comment":      "Комментарий длиннее 2000 символов.",
+	"reg_err_bound":        "Этот клиент уже закреплён в программе.",
+	"reg_err_taken_email":  "Этот email зарегистрировал другой партнёр, он закреплён за ним до %s.",
+	"reg_err_taken_domain": "Домен компании %s зарегистрировал другой партнёр, он закреплён за ним до %s.",
 })

@@ -189,7 +189,8 @@ func TestCustomersPage(t *testing.T) {
 		t.Error("beta sees alpha's customer")
 	}
 	r, out := eb.Do("POST", "/customers", url.Values{"company": {"Acme again"}, "email": {"sales@acme.example"}, "_csrf": {eb.CSRF(bpage)}})
-	if r.StatusCode != 422 || !strings.Contains(out, "protected until 2027-02-21") || !strings.Contains(out, `value="Acme again"`) {
+	if r.StatusCode != 422 || !strings.Contains(out, "The company domain acme.example is registered by another partner and protected until Feb 21, 2027.") ||
+		!strings.Contains(out, `value="Acme again"`) || !strings.Contains(out, `value="sales@acme.example" aria-invalid="true"`) {
 		t.Errorf("second registration: %d\n%s", r.StatusCode, out)
 	}
 
@@ -220,8 +221,36 @@ func TestCustomersPage(t *testing.T) {
 	}
 	// Beta registering someone at that domain is refused: it is protected.
 	r, out = eb.Do("POST", "/customers", url.Values{"email": {"cto@globex.example"}, "_csrf": {eb.CSRF(bpage)}})
-	if r.StatusCode != 422 || !strings.Contains(out, "the company domain globex.example is registered by another partner") {
+	if r.StatusCode != 422 || !strings.Contains(out, "The company domain globex.example is registered by another partner and protected until Feb 21, 2027.") {
 		t.Errorf("beta registering at the protected domain: %d\n%s", r.StatusCode, out)
+	}
+	// A refusal says it in the partner's language, with the date in their
+	// format: another partner's email, another partner's domain typed as
+	// the site (that field marked), a customer already bound.
+	if r, _ := eb.Do("POST", "/customers", url.Values{"email": {"boss@initech.example"}, "_csrf": {eb.CSRF(bpage)}}); r.StatusCode != 303 {
+		t.Fatalf("beta registering initech: %d", r.StatusCode)
+	}
+	for _, tc := range []struct {
+		name string
+		form url.Values
+		want []string
+	}{
+		{"email", url.Values{"email": {"Boss@initech.example"}},
+			[]string{"Этот email зарегистрировал другой партнёр, он закреплён за ним до 21.02.2027.", `value="Boss@initech.example" aria-invalid="true"`}},
+		{"site", url.Values{"company": {"Initech"}, "website": {"initech.example"}},
+			[]string{"Домен компании initech.example зарегистрировал другой партнёр, он закреплён за ним до 21.02.2027.", `value="initech.example" aria-invalid="true"`}},
+		{"bound", url.Values{"email": {"anna@corp.example"}}, []string{"Этот клиент уже закреплён в программе."}},
+	} {
+		tc.form.Set("_csrf", b.CSRF(page))
+		r, out := b.Do("POST", "/customers", tc.form)
+		for _, want := range tc.want {
+			if r.StatusCode != 422 || !strings.Contains(out, want) {
+				t.Errorf("alpha refused (%s): %d, want %q", tc.name, r.StatusCode, want)
+			}
+		}
+		if strings.Contains(out, "registered by another partner") || strings.Contains(out, "already attributed") {
+			t.Errorf("alpha refused (%s): English on a Russian page", tc.name)
+		}
 	}
 }
 

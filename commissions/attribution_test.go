@@ -111,7 +111,7 @@ func TestWebsiteDomain(t *testing.T) {
 	for in, want := range map[string]string{
 		"acme.com": "acme.com", "https://www.Acme.com/about?x=1": "acme.com", "http://shop.acme.co.uk:8080/": "shop.acme.co.uk",
 		"acme.com.": "acme.com", "gmail.com": "", "https://mail.ru": "", "localhost": "", "not a site": "", "..com": "", "": "",
-		"user@acme.com": "acme.com",
+		"user@acme.com": "acme.com", "co.uk": "", "https://www.com.ru/": "", "github.io": "", "acme.github.io": "acme.github.io",
 	} {
 		got, ok := WebsiteDomain(in)
 		if got != want || ok != (want != "") {

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/redis/go-redis/v9"
+	"golang.org/x/net/publicsuffix"
 
 	"partnerka"
 	"partnerka/storage"
@@ -263,7 +264,8 @@ var publicMailDomains = map[string]bool{
 // WebsiteDomain returns the company domain of a site as a partner types
 // it ("https://www.acme.com/about", "acme.com"): lower case, without
 // scheme, "www.", port or path. A public mailbox provider is not a
-// company (false), nor is anything that is not a host name with a dot.
+// company (false), nor is a public suffix, nor anything that is not a
+// host name with a dot.
 func WebsiteDomain(site string) (string, bool) {
 	s := strings.ToLower(strings.TrimSpace(site))
 	if i := strings.Index(s, "://"); i >= 0 {
@@ -286,6 +288,9 @@ func WebsiteDomain(site string) (string, bool) {
 		if !(r >= 'a' && r <= 'z' || r >= '0' && r <= '9' || r == '-' || r == '.' || r > 127) {
 			return "", false
 		}
+	}
+	if suffix, _ := publicsuffix.PublicSuffix(s); suffix == s {
+		return "", false // "co.uk", "github.io": everyone's, no company's
 	}
 	d := CompanyDomain("x@" + s)
 	return d, d != ""

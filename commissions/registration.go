@@ -28,7 +28,7 @@ func LeadRegistrar(db *storage.DB) func(ctx context.Context, partnerID int64, in
 // program's registration period. It is refused, with the reason, when
 // another partner protects the same email or company domain, or when the
 // email is already a bound customer. Errors: invalid (with the field),
-// conflict (refused).
+// conflict (refused: a *partnerka.RegistrationTaken).
 func RegisterLead(ctx context.Context, db *storage.DB, partnerID int64, in RegistrationInput, now time.Time) (*storage.Registration, error) {
 	st, err := db.Settings(ctx)
 	if err != nil {
@@ -72,15 +72,19 @@ func RegisterLead(ctx context.Context, db *storage.DB, partnerID int64, in Regis
 	case err != nil:
 		return nil, err
 	case bound:
-		return nil, &partnerka.Error{Code: partnerka.ECONFLICT, Field: "email",
-			Message: "this customer is already attributed in the program"}
+		return nil, &partnerka.RegistrationTaken{Err: &partnerka.Error{Code: partnerka.ECONFLICT, Field: "email",
+			Message: "this customer is already attributed in the program"}}
 	case conflict != nil:
+		refused := &partnerka.RegistrationTaken{Until: conflict.ProtectedUntil, Err: &partnerka.Error{Code: partnerka.ECONFLICT, Field: "email"}}
 		what := "this email"
-		if conflict.Email != email {
-			what = "the company domain " + conflict.CompanyDomain
+		if email == "" || conflict.Email != email {
+			refused.Domain, what = conflict.CompanyDomain, "the company domain "+conflict.CompanyDomain
+			if strings.TrimSpace(in.Website) != "" && domain != CompanyDomain(email) {
+				refused.Err.Field = "website" // the domain came from the site typed
+			}
 		}
-		return nil, &partnerka.Error{Code: partnerka.ECONFLICT, Field: "email",
-			Message: what + " is registered by another partner and protected until " + conflict.ProtectedUntil.UTC().Format("2006-01-02")}
+		refused.Err.Message = what + " is registered by another partner and protected until " + conflict.ProtectedUntil.UTC().Format("2006-01-02")
+		return nil, refused
 	}
 	return r, nil
 }

@@ -3,6 +3,7 @@ package commissions
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"strings"
 	"testing"
 	"time"
@@ -418,6 +419,39 @@ func TestRegistrationProtection(t *testing.T) {
 				t.Errorf("refusal %q does not say until when", err)
 			}
 		})
+	}
+}
+
+// Issue 18: a registration with a company and its site, no email (it
+// answered 500 before: the insert hit the CHECK that a registration has
+// an email or a company domain), is stored with the site's domain and
+// binds a later lead whose email is at that domain.
+func TestRegistrationByWebsite(t *testing.T) {
+	w := newWorld(t, "last_click")
+	ctx := context.Background()
+	alpha, beta := w.seed.Partners["alpha"], w.seed.Partners["beta"]
+	if _, err := RegisterLead(ctx, w.db, alpha, RegistrationInput{Company: "Globex"}, t0); partnerka.ErrorCode(err) != partnerka.EINVALID ||
+		partnerka.ErrorField(err) != "website" {
+		t.Fatalf("a company alone: %v, want invalid on the website field", err)
+	}
+	reg, err := RegisterLead(ctx, w.db, alpha, RegistrationInput{Company: "Globex", Website: "https://www.Globex.example/about"}, t0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if reg.ID == 0 || reg.CompanyDomain != "globex.example" || reg.Email != "" {
+		t.Fatalf("stored %+v, want the domain globex.example and no email", reg)
+	}
+	_, err = RegisterLead(ctx, w.db, beta, RegistrationInput{Company: "Globex", Website: "globex.example"}, t0.Add(time.Hour))
+	var taken *partnerka.RegistrationTaken
+	if !errors.As(err, &taken) || taken.Domain != "globex.example" || !taken.Until.Equal(reg.ProtectedUntil) || partnerka.ErrorField(err) != "website" {
+		t.Errorf("beta registering the same site: %v, want refused on the website field until %s", err, reg.ProtectedUntil)
+	}
+	w.lead(t, partnerka.Lead{CustomerID: "G1", Email: "hank@globex.example", OccurredAt: t0.Add(24 * time.Hour)})
+	w.reconcile(t)
+	b := w.binding(t, "G1")
+	if b.PartnerID == nil || *b.PartnerID != alpha || b.Source == nil || *b.Source != SourceRegistration ||
+		b.RegistrationID == nil || *b.RegistrationID != reg.ID {
+		t.Errorf("the lead at the registered domain: %+v, want bound to alpha by registration %d", b, reg.ID)
 	}
 }
 
