@@ -1,11 +1,13 @@
 package billing
 
 import (
+	"bytes"
 	"context"
 	"crypto/hmac"
 	"crypto/sha256"
 	"encoding/base64"
 	"encoding/json"
+	"mime"
 	"net/url"
 	"strings"
 	"time"
@@ -77,7 +79,7 @@ func (CloudPaymentsConnector) Events(_ context.Context, n Notice, s Settings) ([
 	var amount partnerka.Money
 	var at time.Time
 	if records {
-		if amount, err = cloudAmount(f["Amount"], f["Currency"]); err != nil {
+		if amount, err = cloudAmount(f["Amount"], f["Currency"], op != "Refund"); err != nil {
 			return nil, err
 		}
 		if at, err = cloudTime(f["DateTime"], n.ReceivedAt); err != nil {
@@ -90,9 +92,17 @@ func (CloudPaymentsConnector) Events(_ context.Context, n Notice, s Settings) ([
 		if f["PaymentTransactionId"] == "" {
 			return nil, partnerka.Errorf(partnerka.EINVALID, "the refund names no PaymentTransactionId")
 		}
+		if amount.Amount.IsZero() {
+			e.Ignored = "a refund of zero: nothing is returned"
+			return []Event{e}, nil
+		}
 		e.Actions = []Action{{Refund: &Refund{ID: cloudID(tx), PurchaseID: cloudID(f["PaymentTransactionId"]), Amount: amount, OccurredAt: at}}}
 	case op == "Payment" && status == "Completed":
 		e.ID, e.Type = "pay:"+tx, "pay"
+		if amount.Amount.IsZero() {
+			e.Ignored = "a payment of zero (a card bound, say): nothing is paid"
+			return []Event{e}, nil
+		}
 		data := cloudData(f["Data"])
 		customer := f["AccountId"]
 		if customer == "" {
@@ -118,27 +128,26 @@ func (CloudPaymentsConnector) Events(_ context.Context, n Notice, s Settings) ([
 	return []Event{e}, nil
 }
 
-// cloudFields reads a notice's fields: a form (CloudPayments' default) or
-// JSON (when the site is set to send JSON).
+// cloudJSON reports whether the notice is JSON (the site's setting) rather
+// than a form (CloudPayments' default).
+func cloudJSON(n Notice) bool {
+	if t, _, err := mime.ParseMediaType(n.Header.Get("Content-Type")); err == nil {
+		return t == "application/json" || strings.HasSuffix(t, "+json")
+	}
+	return bytes.HasPrefix(bytes.TrimSpace(n.Body), []byte("{"))
+}
+
+// cloudFields reads a notice's fields as strings. JSON numbers keep the
+// digits they were written with (an amount is never a float on its way).
 func cloudFields(n Notice) (map[string]string, error) {
 	out := map[string]string{}
-	if strings.HasPrefix(n.Header.Get("Content-Type"), "application/json") {
-		var m map[string]any
-		if err := json.Unmarshal(n.Body, &m); err != nil {
-			return nil, partnerka.Errorf(partnerka.EINVALID, "the notification is not JSON")
+	if cloudJSON(n) {
+		m, err := cloudObject(n.Body)
+		if err != nil {
+			return nil, partnerka.Errorf(partnerka.EINVALID, "the notification is not a JSON object")
 		}
 		for k, v := range m {
-			switch x := v.(type) {
-			case string:
-				out[k] = x
-			case nil:
-			case map[string]any:
-				b, _ := json.Marshal(x)
-				out[k] = string(b)
-			default:
-				b, _ := json.Marshal(x)
-				out[k] = string(b)
-			}
+			out[k] = cloudString(v)
 		}
 		return out, nil
 	}
@@ -152,47 +161,104 @@ func cloudFields(n Notice) (map[string]string, error) {
 	return out, nil
 }
 
+func cloudObject(b []byte) (map[string]any, error) {
+	d := json.NewDecoder(bytes.NewReader(b))
+	d.UseNumber()
+	var m map[string]any
+	err := d.Decode(&m)
+	return m, err
+}
+
+// cloudString is a JSON value as a form would carry it; an object (Data,
+// in a JSON notice) is its JSON.
+func cloudString(v any) string {
+	switch x := v.(type) {
+	case nil:
+		return ""
+	case string:
+		return x
+	case json.Number:
+		return x.String()
+	}
+	b, _ := json.Marshal(v)
+	return string(b)
+}
+
+// widestDigits is a currency with three minor digits, the most any has: a
+// refund without a currency is read in it, and its purchase's currency
+// judges it when recorded.
+const widestDigits = "BHD"
+
 // cloudAmount parses "1990", "1990.5" or "1990.00" in the currency's
-// digits; more digits than the currency has are refused. A refund without
-// a currency takes its purchase's (the recorder uses the purchase's).
-func cloudAmount(raw, currency string) (partnerka.Money, error) {
-	if currency == "" {
-		currency = "BHD" // three digits: the widest any currency has; the purchase's currency judges it
+// digits, exactly: zeros past the currency's digits are dropped ("1990.00"
+// in a currency without minor units is 1990), any other digit past them is
+// refused, never rounded. Without a currency the amount has none, unless
+// one is required.
+func cloudAmount(raw, currency string, required bool) (partnerka.Money, error) {
+	raw, currency = strings.TrimSpace(raw), strings.ToUpper(strings.TrimSpace(currency))
+	if raw == "" {
+		return partnerka.Money{}, partnerka.Errorf(partnerka.EINVALID, "the notification has no Amount")
 	}
-	m, err := partnerka.ParseAmount("Amount", strings.TrimSpace(raw), strings.ToUpper(currency))
-	if err != nil {
+	in := currency
+	if in == "" {
+		if required {
+			return partnerka.Money{}, partnerka.Errorf(partnerka.EINVALID, "the payment has no Currency")
+		}
+		in = widestDigits
+	}
+	digits, ok := partnerka.MinorUnits(in)
+	if !ok {
+		return partnerka.Money{}, partnerka.Errorf(partnerka.EINVALID, "Currency %q is not one partnerka takes", currency)
+	}
+	exact := raw
+	if whole, fraction, found := strings.Cut(raw, "."); found && int32(len(fraction)) > digits {
+		if fraction = strings.TrimRight(fraction, "0"); fraction != "" {
+			whole += "." + fraction
+		}
+		exact = whole
+	}
+	m, err := partnerka.ParseAmount("Amount", exact, in)
+	switch {
+	case err != nil && currency == "":
+		return partnerka.Money{}, partnerka.Errorf(partnerka.EINVALID, "Amount %q is not a decimal such as \"500.00\" with at most three digits after the point", raw)
+	case err != nil:
 		return partnerka.Money{}, partnerka.Errorf(partnerka.EINVALID, "Amount %q in %s: %s", raw, currency, partnerka.ErrorMessage(err))
+	case m.Amount.IsNegative():
+		return partnerka.Money{}, partnerka.Errorf(partnerka.EINVALID, "Amount %q is negative", raw)
 	}
-	if !m.Amount.IsPositive() {
-		return partnerka.Money{}, partnerka.Errorf(partnerka.EINVALID, "Amount %q is not positive", raw)
-	}
+	m.Currency = currency
 	return m, nil
 }
 
-// cloudTime parses DateTime ("2026-11-23 12:00:00", UTC).
-func cloudTime(raw string, fallback time.Time) (time.Time, error) {
-	if raw == "" {
-		return fallback, nil
+// cloudTime parses DateTime ("2026-11-23 12:00:00", UTC); a notice
+// without one happened when it was received.
+func cloudTime(raw string, received time.Time) (time.Time, error) {
+	if raw = strings.TrimSpace(raw); raw == "" {
+		return received, nil
 	}
-	for _, layout := range []string{"2006-01-02 15:04:05", time.RFC3339} {
+	for _, layout := range []string{"2006-01-02 15:04:05", "2006-01-02T15:04:05", time.RFC3339} {
 		if t, err := time.ParseInLocation(layout, raw, time.UTC); err == nil {
-			return t, nil
+			return t.UTC(), nil
 		}
 	}
 	return time.Time{}, partnerka.Errorf(partnerka.EINVALID, "DateTime %q is not a time such as 2026-11-23 12:00:00", raw)
 }
 
-// cloudData reads the Data field (a JSON object the payment form was
-// given); what is not an object of strings is no data.
+// cloudData reads the Data field (the JSON object the payment form was
+// given). What is not a JSON object is no data, never a refusal: the
+// payment is recorded without it.
 func cloudData(raw string) map[string]string {
 	out := map[string]string{}
-	var m map[string]any
-	if json.Unmarshal([]byte(raw), &m) != nil {
+	m, err := cloudObject([]byte(raw))
+	if err != nil {
 		return out
 	}
 	for k, v := range m {
-		if s, ok := v.(string); ok {
-			out[k] = s
+		switch x := v.(type) {
+		case string:
+			out[k] = strings.TrimSpace(x)
+		case json.Number:
+			out[k] = x.String() // a promo code written as a number
 		}
 	}
 	return out

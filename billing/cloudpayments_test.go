@@ -7,11 +7,14 @@ import (
 	"encoding/base64"
 	"net/http"
 	"net/url"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
 
 	"partnerka"
+
+	"github.com/shopspring/decimal"
 )
 
 const cpSecret = "cp_api_secret_1234"
@@ -121,4 +124,78 @@ func TestCloudPaymentsRefundAndOthers(t *testing.T) {
 			t.Errorf("%+v %v", events, err)
 		}
 	}
+}
+
+func TestCloudPaymentsAmounts(t *testing.T) {
+	for _, tc := range []struct {
+		name, body, ctype, want string
+	}{
+		{"zeros past the currency's digits", cpPay("520", "1990.00", "JPY", "Completed", ""), "", "1990 JPY"},
+		{"KZT", cpPay("521", "15000.5", "KZT", "Completed", ""), "", "15000.50 KZT"},
+		{"EUR", cpPay("522", "1990", "EUR", "Completed", ""), "", "1990.00 EUR"},
+		{"a JSON number read as written", `{"TransactionId":523,"Amount":99999999999999.99,"Currency":"RUB","OperationType":"Payment","Status":"Completed","AccountId":"user_y"}`,
+			"application/json; charset=utf-8", "99999999999999.99 RUB"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			h := cpSign(tc.body, cpSecret)
+			if tc.ctype != "" {
+				h.Set("Content-Type", tc.ctype)
+			}
+			events, err := cpEvents(t, tc.body, h)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got := events[0].Actions[len(events[0].Actions)-1].Purchase.Amount.String(); got != tc.want {
+				t.Errorf("got %s, want %s", got, tc.want)
+			}
+		})
+	}
+	// A refund names no currency: its amount has none, and its purchase's
+	// currency judges it when recorded.
+	refund := url.Values{"TransactionId": {"530"}, "PaymentTransactionId": {"520"}, "Amount": {"1.250"},
+		"DateTime": {"2026-11-18 10:00:00"}, "OperationType": {"Refund"}}.Encode()
+	events, err := cpEvents(t, refund, cpSign(refund, cpSecret))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r := events[0].Actions[0].Refund; r.Amount.Amount.String() != "1.25" || r.Amount.Currency != "" {
+		t.Errorf("refund %+v", r.Amount)
+	}
+	// A payment of zero (a card bound) records nothing and is answered.
+	zero := cpPay("531", "0.00", "RUB", "Completed", "")
+	if events, err := cpEvents(t, zero, cpSign(zero, cpSecret)); err != nil || len(events[0].Actions) != 0 || events[0].Ignored == "" {
+		t.Errorf("zero: %+v %v", events, err)
+	}
+}
+
+// FuzzCloudAmount checks amounts against a second reading: an amount is
+// taken exactly when it is a plain decimal, not negative, of at most 14
+// whole digits, whose value needs no more digits than the currency has;
+// and what is taken is that value, never rounded.
+func FuzzCloudAmount(f *testing.F) {
+	for _, s := range []string{"1990.00", "1990", "1990.5", "10.001", "0.000", "-1", "-0.00", "1e3", " 12.30 ", "1990.", ".5",
+		"100000000000000", "99999999999999.990", "00012.3400", "1,5", "NaN"} {
+		f.Add(s)
+	}
+	plain := regexp.MustCompile(`^-?[0-9]+(\.[0-9]+)?$`)
+	f.Fuzz(func(t *testing.T, raw string) {
+		for _, currency := range []string{"RUB", "JPY", "BHD"} {
+			digits, _ := partnerka.MinorUnits(currency)
+			s := strings.TrimSpace(raw)
+			want := plain.MatchString(s)
+			var d decimal.Decimal
+			if want {
+				d = decimal.RequireFromString(s)
+				whole, _, _ := strings.Cut(strings.TrimPrefix(s, "-"), ".")
+				want = !d.IsNegative() && d.Equal(d.Round(digits)) && len(strings.TrimLeft(whole, "0")) <= partnerka.MaxAmountDigits
+			}
+			m, err := cloudAmount(raw, currency, true)
+			if (err == nil) != want {
+				t.Fatalf("cloudAmount(%q, %s) = %v, %v; want taken %v", raw, currency, m, err, want)
+			}
+			if err == nil && (!m.Amount.Equal(d) || m.Currency != currency) {
+				t.Fatalf("cloudAmount(%q, %s) = %v; want %s exactly", raw, currency, m, d)
+			}
+		}
+	})
 }
