@@ -13,6 +13,7 @@ package billing
 import (
 	"context"
 	"net/http"
+	"net/url"
 	"time"
 
 	"partnerka"
@@ -29,8 +30,12 @@ const (
 
 // Notice is one HTTP delivery from a provider, as received.
 type Notice struct {
-	Body       []byte
-	Header     http.Header
+	Body   []byte
+	Header http.Header
+	// Query is the webhook URL's query. CloudPayments signs only the body
+	// and a Check looks like a Pay, so the URL the vendor gives Check says
+	// so: /webhooks/cloudpayments?type=check.
+	Query      url.Values
 	ReceivedAt time.Time // by the program's clock
 }
 

@@ -6,7 +6,9 @@ import (
 	"crypto/hmac"
 	"crypto/sha256"
 	"encoding/base64"
+	"encoding/hex"
 	"encoding/json"
+	"fmt"
 	"mime"
 	"net/url"
 	"strings"
@@ -15,11 +17,27 @@ import (
 	"partnerka"
 )
 
-// CloudPaymentsConnector takes CloudPayments' Pay and Refund notifications
-// (the vendor pastes the same URL into both; Check, Fail, Confirm and the
-// others are answered and ignored). Each is verified by its Content-HMAC
-// header: HMAC-SHA256 of the body as sent, keyed by the site's API secret,
-// in base64, compared in constant time.
+// CloudPaymentsConnector takes CloudPayments' notifications. Each is
+// verified by its Content-HMAC header: HMAC-SHA256 of the body as sent,
+// keyed by the site's API secret, in base64, compared in constant time
+// (X-Content-HMAC, the same over the URL-decoded body, when Content-HMAC
+// is absent).
+//
+// CloudPayments posts each kind of notification to the URL the vendor
+// gives it and signs only the body. The fields tell the kinds apart: a
+// Refund by its OperationType, a Confirm by a Status without an
+// OperationType, a Fail by a payment without a Status, a Cancel by a
+// transaction with neither, a Recurrent by a subscription's Id without a
+// TransactionId, and a payment with a Status is a Pay. A Check looks like
+// a Pay field for field, so the URL given to Check says so: ?type=check.
+// The other kinds' names are taken there too (pay, fail, confirm, refund,
+// recurrent, cancel) and change nothing; any other name is refused, so a
+// misspelt check never passes for payments.
+//
+// A completed Pay or a Confirm is a purchase, and a Refund a refund; the
+// others are answered {"code":0} (a Check so lets the payment through)
+// and ignored. A Pay only authorized (a two-step payment) waits for its
+// Confirm: an authorization may yet be cancelled.
 //
 // Ids: CloudPayments' transaction ids are numbers, which could be the
 // vendor's own ids too, so purchases and refunds are recorded as
@@ -37,95 +55,180 @@ func (CloudPaymentsConnector) Ack() (int, string, []byte) {
 	return 200, "application/json", []byte(`{"code":0}`)
 }
 
+// cloudKinds are the notifications CloudPayments sends, as the vendor
+// names them in the webhook URL's ?type=.
+var cloudKinds = map[string]bool{"check": true, "pay": true, "fail": true, "confirm": true, "refund": true, "recurrent": true, "cancel": true}
+
 // cloudID is how a CloudPayments transaction is named in partnerka.
 func cloudID(transaction string) string { return "cloudpayments:" + transaction }
 
 // Events implements Connector.
 func (CloudPaymentsConnector) Events(_ context.Context, n Notice, s Settings) ([]Event, error) {
-	secret := s.Get("api_secret")
-	if secret == "" {
-		return nil, partnerka.Errorf(partnerka.EINVALID, "the CloudPayments connector has no API secret: it is not set up")
+	if err := cloudVerify(n, s.Get("api_secret")); err != nil {
+		return nil, err
 	}
-	sig := n.Header.Get("Content-HMAC")
-	signed := n.Body
+	f, err := cloudFields(n)
+	if err != nil {
+		return nil, err
+	}
+	kind := cloudKind(f)
+	switch named := strings.ToLower(strings.TrimSpace(n.Query.Get("type"))); {
+	case named != "" && !cloudKinds[named]:
+		return nil, partnerka.Errorf(partnerka.EINVALID, "the webhook URL names the notification %q: use ?type= check, pay, fail, confirm, refund, recurrent or cancel", named)
+	case named == "check" && kind == "pay":
+		kind = "check"
+	}
+	tx, op, status := f["TransactionId"], f["OperationType"], f["Status"]
+	switch {
+	case kind == "refund":
+		return cloudRefund(tx, f, n.ReceivedAt)
+	case kind == "pay" && op != "" && op != "Payment":
+		return cloudIgnored(n, kind, tx, op, "a "+op+" operation, not a payment"), nil
+	case kind == "pay" && status == "Completed", kind == "confirm":
+		return cloudPurchase(kind, tx, f, n.ReceivedAt, s)
+	case kind == "pay" && status == "Authorized":
+		return cloudIgnored(n, kind, tx, status, "a two-step payment authorized, not yet captured: its Confirm notice records it"), nil
+	case kind == "pay":
+		return cloudIgnored(n, kind, tx, status, fmt.Sprintf("a payment with Status %q, not completed: nothing is paid", status)), nil
+	case kind == "check":
+		return cloudIgnored(n, kind, tx, "", `a Check asks whether to take a payment: answered {"code":0} (take it); its Pay notice records it`), nil
+	case kind == "fail":
+		return cloudIgnored(n, kind, tx, "", "a declined payment ("+f["Reason"]+"): nothing is paid"), nil
+	case kind == "cancel":
+		return cloudIgnored(n, kind, tx, "", "a cancelled payment: nothing is recorded"), nil
+	case kind == "recurrent":
+		return cloudIgnored(n, kind, f["Id"], status, "a subscription is "+status+": its payments come as Pay notices"), nil
+	}
+	return cloudIgnored(n, "notice", tx, "", "neither a payment nor a refund: nothing to record"), nil
+}
+
+// cloudKind tells a notification by its fields ("" when they tell
+// nothing); a Check is read as a Pay.
+func cloudKind(f map[string]string) string {
+	tx, op, status := f["TransactionId"], f["OperationType"], f["Status"]
+	switch {
+	case op == "Refund":
+		return "refund"
+	case tx == "" && f["Id"] != "":
+		return "recurrent"
+	case op == "" && status == "Completed":
+		return "confirm"
+	case op == "" && status == "" && tx != "":
+		return "cancel"
+	case op == "Payment" && status == "":
+		return "fail" // a Fail has a Reason instead of a Status
+	case op != "" && status != "":
+		return "pay"
+	}
+	return ""
+}
+
+// cloudVerify checks the notice's Content-HMAC, or X-Content-HMAC when
+// Content-HMAC is absent.
+func cloudVerify(n Notice, secret string) error {
+	if secret == "" {
+		return partnerka.Errorf(partnerka.EINVALID, "the CloudPayments connector has no API secret: it is not set up")
+	}
+	sig, signed := n.Header.Get("Content-HMAC"), n.Body
 	if sig == "" {
-		// X-Content-HMAC is the same over the URL-decoded body.
-		if sig = n.Header.Get("X-Content-HMAC"); sig != "" {
+		// X-Content-HMAC is over the URL-decoded body; a JSON body is not
+		// URL-encoded.
+		if sig = n.Header.Get("X-Content-HMAC"); sig != "" && !cloudJSON(n) {
 			if d, err := url.QueryUnescape(string(n.Body)); err == nil {
 				signed = []byte(d)
 			}
 		}
 	}
 	if sig == "" {
-		return nil, partnerka.Errorf(partnerka.EINVALID, "the notification has no Content-HMAC header")
+		return partnerka.Errorf(partnerka.EINVALID, "the notification has no Content-HMAC header")
 	}
-	got, err := base64.StdEncoding.DecodeString(sig)
+	got, err := base64.StdEncoding.DecodeString(strings.TrimSpace(sig))
 	mac := hmac.New(sha256.New, []byte(secret))
 	mac.Write(signed)
 	if err != nil || !hmac.Equal(got, mac.Sum(nil)) {
-		return nil, partnerka.Errorf(partnerka.EINVALID, "the Content-HMAC does not match the body: not signed with this site's API secret")
+		return partnerka.Errorf(partnerka.EINVALID, "the Content-HMAC does not match the body: not signed with this site's API secret")
 	}
-	f, err := cloudFields(n)
+	return nil
+}
+
+// cloudPurchase makes a completed payment a purchase, with a lead when its
+// Data binds the customer to a click, a promo code or a partner.
+func cloudPurchase(kind, tx string, f map[string]string, received time.Time, s Settings) ([]Event, error) {
+	if tx == "" {
+		return nil, partnerka.Errorf(partnerka.EINVALID, "the payment has no TransactionId")
+	}
+	e := Event{ID: kind + ":" + tx, Type: kind}
+	amount, err := cloudAmount(f["Amount"], f["Currency"], true)
 	if err != nil {
 		return nil, err
 	}
-	tx := f["TransactionId"]
-	if tx == "" {
-		return nil, partnerka.Errorf(partnerka.EINVALID, "the notification has no TransactionId")
+	at, err := cloudTime(f["DateTime"], received)
+	if err != nil {
+		return nil, err
 	}
-	op, status := f["OperationType"], f["Status"]
-	e := Event{Type: strings.ToLower(op)}
-	records := op == "Refund" || op == "Payment" && status == "Completed"
-	var amount partnerka.Money
-	var at time.Time
-	if records {
-		if amount, err = cloudAmount(f["Amount"], f["Currency"], op != "Refund"); err != nil {
-			return nil, err
-		}
-		if at, err = cloudTime(f["DateTime"], n.ReceivedAt); err != nil {
-			return nil, err
-		}
+	if amount.Amount.IsZero() {
+		e.Ignored = "a payment of zero (a card bound, say): nothing is paid"
+		return []Event{e}, nil
 	}
-	switch {
-	case op == "Refund":
-		e.ID, e.Type = "refund:"+tx, "refund"
-		if f["PaymentTransactionId"] == "" {
-			return nil, partnerka.Errorf(partnerka.EINVALID, "the refund names no PaymentTransactionId")
-		}
-		if amount.Amount.IsZero() {
-			e.Ignored = "a refund of zero: nothing is returned"
-			return []Event{e}, nil
-		}
-		e.Actions = []Action{{Refund: &Refund{ID: cloudID(tx), PurchaseID: cloudID(f["PaymentTransactionId"]), Amount: amount, OccurredAt: at}}}
-	case op == "Payment" && status == "Completed":
-		e.ID, e.Type = "pay:"+tx, "pay"
-		if amount.Amount.IsZero() {
-			e.Ignored = "a payment of zero (a card bound, say): nothing is paid"
-			return []Event{e}, nil
-		}
-		data := cloudData(f["Data"])
-		customer := f["AccountId"]
-		if customer == "" {
-			customer = strings.ToLower(strings.TrimSpace(f["Email"]))
-		}
-		if customer == "" {
-			e.Ignored = "the payment names no AccountId or Email: no customer to credit"
-			return []Event{e}, nil
-		}
-		if data["pk_click"] != "" || data["promo_code"] != "" || data["partner_ref"] != "" {
-			e.Actions = append(e.Actions, Action{Lead: &Lead{CustomerID: customer, ClickID: data["pk_click"], PromoCode: data["promo_code"],
-				PartnerRef: data["partner_ref"], Email: f["Email"], Name: f["Name"], OccurredAt: at}})
-		}
-		e.Actions = append(e.Actions, Action{Purchase: &Purchase{ID: cloudID(tx), CustomerID: customer, Amount: amount,
-			Product: s.Product(data["product"], f["SubscriptionId"]), PromoCode: data["promo_code"], ClickID: data["pk_click"], OccurredAt: at}})
-	case op == "Payment":
-		// Authorized (a two-step payment not captured yet): its Confirm
-		// notice, if the vendor sends one here, completes it.
-		e.ID, e.Ignored = "pay:"+tx+":"+status, "a payment "+status+", not completed: nothing is paid yet"
-	default:
-		e.ID, e.Ignored = strings.ToLower(op)+":"+tx+":"+status, "a "+op+" notice records nothing"
+	customer := f["AccountId"]
+	if customer == "" {
+		customer = strings.ToLower(strings.TrimSpace(f["Email"]))
 	}
+	if customer == "" {
+		e.Ignored = "the payment names no AccountId or Email: no customer to credit"
+		return []Event{e}, nil
+	}
+	data := cloudData(f["Data"])
+	if data["pk_click"] != "" || data["promo_code"] != "" || data["partner_ref"] != "" {
+		e.Actions = append(e.Actions, Action{Lead: &Lead{CustomerID: customer, ClickID: data["pk_click"], PromoCode: data["promo_code"],
+			PartnerRef: data["partner_ref"], Email: f["Email"], Name: f["Name"], OccurredAt: at}})
+	}
+	e.Actions = append(e.Actions, Action{Purchase: &Purchase{ID: cloudID(tx), CustomerID: customer, Amount: amount,
+		Product: s.Product(data["product"], f["SubscriptionId"]), PromoCode: data["promo_code"], ClickID: data["pk_click"], OccurredAt: at}})
 	return []Event{e}, nil
+}
+
+// cloudRefund makes a Refund notice a refund of its payment. The notice
+// carries no currency (CloudPayments' documentation lists none): the
+// amount is then left without one, and the refund's recording takes its
+// purchase's and judges the digits by it.
+func cloudRefund(tx string, f map[string]string, received time.Time) ([]Event, error) {
+	if tx == "" {
+		return nil, partnerka.Errorf(partnerka.EINVALID, "the refund has no TransactionId")
+	}
+	payment := f["PaymentTransactionId"]
+	if payment == "" {
+		return nil, partnerka.Errorf(partnerka.EINVALID, "the refund names no PaymentTransactionId")
+	}
+	amount, err := cloudAmount(f["Amount"], f["Currency"], false)
+	if err != nil {
+		return nil, err
+	}
+	at, err := cloudTime(f["DateTime"], received)
+	if err != nil {
+		return nil, err
+	}
+	e := Event{ID: "refund:" + tx, Type: "refund"}
+	if amount.Amount.IsZero() {
+		e.Ignored = "a refund of zero: nothing is returned"
+		return []Event{e}, nil
+	}
+	e.Actions = []Action{{Refund: &Refund{ID: cloudID(tx), PurchaseID: cloudID(payment), Amount: amount, OccurredAt: at}}}
+	return []Event{e}, nil
+}
+
+// cloudIgnored is a notice that records nothing, named by its kind, its
+// id (its body's hash when it has none, so a repeat is still a repeat)
+// and the status it was ignored in.
+func cloudIgnored(n Notice, kind, id, status, why string) []Event {
+	if id == "" {
+		sum := sha256.Sum256(n.Body)
+		id = hex.EncodeToString(sum[:8])
+	}
+	if status != "" {
+		id += ":" + status
+	}
+	return []Event{{ID: kind + ":" + id, Type: kind, Ignored: why}}
 }
 
 // cloudJSON reports whether the notice is JSON (the site's setting) rather
