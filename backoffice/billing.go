@@ -214,7 +214,7 @@ var _ = web.AddMessages(map[string]string{
 	"bill_err_secret":                 "Enter %s before enabling the connector.",
 	"bill_steps_stripe":               "In Stripe: Developers → Webhooks → Add endpoint; paste the URL; choose the events checkout.session.completed, customer.created, customer.updated, invoice.paid, invoice_payment.paid, charge.refunded, refund.created; copy the signing secret here. Pass pk_click into Checkout as client_reference_id.",
 	"bill_steps_yookassa":             "In YooKassa: Integration → HTTP notifications; paste the URL; tick payment.succeeded, payment.canceled and refund.succeeded. Put pk_click into the payment's metadata.",
-	"bill_steps_cloudpayments":        "In CloudPayments: the site's settings → Notifications; paste the URL into Pay and Refund. Put pk_click into the payment form's data.",
+	"bill_steps_cloudpayments":        "In CloudPayments: the site's settings → Notifications; paste the URL into Pay and Refund (and Confirm for two-step payments); for Check, add ?type=check to it. Put pk_click into the payment form's data.",
 }, map[string]string{
 	"billing": "Биллинг", "bill_intro": "Подключите биллинг вендора, и partnerka сама запишет платежи и возвраты — без кода на бэкенде. Каждый коннектор проверяет уведомление, прежде чем что-либо записать.",
 	"bill_enabled": "Включён", "bill_webhook_url": "Адрес вебхука для настроек провайдера",
@@ -236,5 +236,5 @@ var _ = web.AddMessages(map[string]string{
 	"bill_err_secret":                 "Укажите «%s», прежде чем включать коннектор.",
 	"bill_steps_stripe":               "В Stripe: Developers → Webhooks → Add endpoint; вставьте адрес; выберите события checkout.session.completed, customer.created, customer.updated, invoice.paid, invoice_payment.paid, charge.refunded, refund.created; скопируйте сюда секрет подписи. Передавайте pk_click в Checkout как client_reference_id.",
 	"bill_steps_yookassa":             "В ЮKassa: Интеграция → HTTP-уведомления; вставьте адрес; отметьте payment.succeeded, payment.canceled и refund.succeeded. Передавайте pk_click в metadata платежа.",
-	"bill_steps_cloudpayments":        "В CloudPayments: настройки сайта → Уведомления; вставьте адрес в Pay и Refund. Передавайте pk_click в data платёжной формы.",
+	"bill_steps_cloudpayments":        "В CloudPayments: настройки сайта → Уведомления; вставьте адрес в Pay и Refund (и в Confirm для двухстадийных платежей); для Check добавьте к нему ?type=check. Передавайте pk_click в data платёжной формы.",
 })

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"log/slog"
 	"net/http"
+	"net/url"
 	"strings"
 	"sync"
 	"time"
@@ -121,7 +122,8 @@ func (r *Receiver) receive(c *fiber.Ctx) error {
 			header.Set(h, strings.Clone(v))
 		}
 	}
-	n := Notice{Body: body, Header: header, ReceivedAt: r.Now()}
+	query, _ := url.ParseQuery(string(c.Request().URI().QueryString()))
+	n := Notice{Body: body, Header: header, Query: query, ReceivedAt: r.Now()}
 	events, err := conn.Events(ctx, n, Settings{Values: cfg.Settings, Products: cfg.Products})
 	switch partnerka.ErrorCode(err) {
 	case "":
