@@ -67,17 +67,10 @@ func (db *DB) CreateRefund(ctx context.Context, r *partnerka.Refund, amount deci
 	var out *partnerka.Refund
 	var created bool
 	err := db.InTx(ctx, func(tx *sqlx.Tx) error {
-		existing, err := refundByExternalID(ctx, tx.Stmtx(db.Q.RefundByExternalID), r.ExternalID)
-		if err != nil {
-			return err
-		}
-		if existing != nil {
-			if !bytes.Equal(existing.hash, hash) {
-				return &partnerka.Error{Code: partnerka.ECONFLICT, Field: "id", Message: "a refund with this id exists with a different body"}
-			}
-			out = &existing.Refund
-			return nil
-		}
+		// The purchase is looked up first: a refund naming a purchase not
+		// recorded yet (a provider's other id for it, whose alias has not
+		// arrived) is not_found, to wait, even when the same refund was
+		// already recorded under the purchase's own id.
 		var p struct {
 			ID         int64           `db:"id"`
 			Amount     decimal.Decimal `db:"amount"`
@@ -89,6 +82,17 @@ func (db *DB) CreateRefund(ctx context.Context, r *partnerka.Refund, amount deci
 				return &partnerka.Error{Code: partnerka.ENOTFOUND, Field: "purchase_id", Message: "no purchase with this id"}
 			}
 			return err
+		}
+		existing, err := refundByExternalID(ctx, tx.Stmtx(db.Q.RefundByExternalID), r.ExternalID)
+		if err != nil {
+			return err
+		}
+		if existing != nil {
+			if !bytes.Equal(existing.hash, hash) {
+				return &partnerka.Error{Code: partnerka.ECONFLICT, Field: "id", Message: "a refund with this id exists with a different body"}
+			}
+			out = &existing.Refund
+			return nil
 		}
 		if r.OccurredAt.Before(p.OccurredAt) {
 			return &partnerka.Error{Code: partnerka.EUNPROCESSABLE, Field: "occurred_at",

@@ -192,6 +192,26 @@ func TestBillingReceiver(t *testing.T) {
 		t.Errorf("the refund after its alias: %s, of %q", st, of)
 	}
 
+	// One refund told twice before its alias is known: charge.refunded
+	// names the invoice (recorded at once), refund.created the payment
+	// intent nobody has named yet. The second waits for the alias, then
+	// is the same refund, never refused as a different body.
+	w.deliver(t, "whsec_test", purchaseEvent("evt_p4", "in_4", "700.00", at))
+	w.deliver(t, "whsec_test", refundEvent("evt_r4a", "re_4", "in_4", "700.00", at.Add(time.Minute)))
+	w.deliver(t, "whsec_test", billing.Event{ID: "evt_r4b", Type: "refund.created", Actions: []billing.Action{{Refund: &billing.Refund{ID: "re_4",
+		PurchaseID: "pi_4", Amount: rub("700.00"), OccurredAt: at.Add(time.Minute)}}}})
+	if a, b := w.status(t, "evt_r4a"), w.status(t, "evt_r4b"); a != storage.BillingRecorded || b != storage.BillingWaiting {
+		t.Errorf("one refund told twice before its alias: %s, %s; want recorded, waiting", a, b)
+	}
+	w.deliver(t, "whsec_test", billing.Event{ID: "evt_alias4", Type: "invoice_payment.paid", Actions: []billing.Action{{Alias: &billing.Alias{Name: "pi_4", PurchaseID: "in_4"}}}})
+	w.move(billing.RetryInterval + time.Second)
+	if _, err := w.recv.RetryPending(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if st, n := w.status(t, "evt_r4b"), w.count(t, `SELECT count(*) FROM refunds WHERE external_id = 're_4'`); st != storage.BillingRecorded || n != 1 {
+		t.Errorf("after the alias: refund.created %s, %d refunds re_4", st, n)
+	}
+
 	// A crash after storing, before recording: the retry pass records it
 	// once it is older than a retry interval.
 	actions, _ := json.Marshal(purchaseEvent("evt_crash", "in_2", "990.00", at).Actions)
