@@ -142,6 +142,7 @@ type demoLink struct {
 func runDemo(ctx context.Context, m *Main, args []string) error {
 	fs := flag.NewFlagSet("demo", flag.ContinueOnError)
 	asJSON := fs.Bool("json", false, "print the loaded program as JSON")
+	activity := fs.Bool("activity", true, "also load six months of clicks, leads, customers, commissions and payouts")
 	if err := fs.Parse(args); err != nil {
 		return usagef("demo: %v", err)
 	}
@@ -169,6 +170,12 @@ func runDemo(ctx context.Context, m *Main, args []string) error {
 	if err := demoMaterials(ctx, db); err != nil {
 		return fmt.Errorf("load demo materials: %w", err)
 	}
+	act := demoActivity{Skipped: "demo --activity=false"}
+	if *activity {
+		if act, err = m.loadDemoActivity(ctx, db, seed, res); err != nil {
+			return fmt.Errorf("load demo activity: %w", err)
+		}
+	}
 	rep := m.demoReport(seed, res)
 	if *asJSON {
 		enc := json.NewEncoder(m.Stdout)
@@ -176,6 +183,7 @@ func runDemo(ctx context.Context, m *Main, args []string) error {
 		return enc.Encode(rep)
 	}
 	rep.print(m.Stdout)
+	fmt.Fprintf(m.Stdout, "  %s.\n\n", title(act.String()))
 	return nil
 }
 

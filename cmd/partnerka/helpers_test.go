@@ -18,15 +18,17 @@ func openRaw(t *testing.T, dsn string) *sql.DB {
 
 // demoEnv is a fresh database with the demo program and the environment
 // of a server on free addresses, reconciling every 200 ms: it returns the
-// environment and the tracker's and the cabinet's addresses.
-func demoEnv(t *testing.T) (map[string]string, string, string) {
+// environment and the tracker's and the cabinet's addresses. demoArgs go
+// to the demo command ("--activity=false": the program without its six
+// months of activity).
+func demoEnv(t *testing.T, demoArgs ...string) (map[string]string, string, string) {
 	t.Helper()
 	e := testEnv(t)
 	tracker, cabinet := freeAddr(t), freeAddr(t)
 	e["PARTNERKA_TRACKER_ADDR"], e["PARTNERKA_CABINET_ADDR"] = tracker, cabinet
 	e["PARTNERKA_TRACKER_URL"], e["PARTNERKA_CABINET_URL"] = "http://"+tracker, "http://"+cabinet
 	e["PARTNERKA_RECONCILE_INTERVAL"] = "200ms"
-	if _, err := run(t, context.Background(), e, "demo"); err != nil {
+	if _, err := run(t, context.Background(), e, append([]string{"demo"}, demoArgs...)...); err != nil {
 		t.Fatal(err)
 	}
 	return e, tracker, cabinet
