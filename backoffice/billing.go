@@ -94,7 +94,7 @@ func (s *Server) renderBilling(c *fiber.Ctx, failed string, formErr error, statu
 			"Products": strings.Join(products, "\n"), "URL": s.TrackerURL + "/webhooks/" + bc.Provider, "Events": log,
 			"Steps": web.T(u.Locale, "bill_steps_"+bc.Provider)}
 		if failed == bc.Provider && formErr != nil {
-			v["Error"] = partnerka.ErrorMessage(formErr)
+			v["Error"] = web.ErrorText(u.Locale, formErr)
 		}
 		views = append(views, v)
 	}

@@ -108,7 +108,7 @@ func TestCancelApprovedPayoutPage(t *testing.T) {
 	if !strings.Contains(page, path+"/cancel") || !strings.Contains(page, "сумма вернётся в доступный баланс партнёра") {
 		t.Errorf("the approved payout's page does not offer the cancellation:\n%s", page)
 	}
-	if resp, page := fin.Post(token, path+"/cancel", url.Values{"reason": {" "}}); resp.StatusCode != http.StatusUnprocessableEntity || !strings.Contains(page, "give a reason") {
+	if resp, page := fin.Post(token, path+"/cancel", url.Values{"reason": {" "}}); resp.StatusCode != http.StatusUnprocessableEntity || !strings.Contains(page, "Укажите причину") {
 		t.Errorf("cancelling without a reason: %d", resp.StatusCode)
 	}
 	reason := "Банк вернул платёж: счёт закрыт"

@@ -36,7 +36,7 @@ func (s *Server) renderAdminMaterials(c *fiber.Ctx, form materialForm, formErr e
 	}
 	data := fiber.Map{"Materials": views, "Form": form, "Kinds": web.MaterialKinds, "Flash": flash}
 	if formErr != nil {
-		data["Error"], data["ErrorField"] = partnerka.ErrorMessage(formErr), partnerka.ErrorField(formErr)
+		data["Error"], data["ErrorField"] = web.ErrorText(u.Locale, formErr), partnerka.ErrorField(formErr)
 	}
 	return c.Status(status).Type("html").Send(s.Page(c, "admin_materials", u.Locale, web.T(u.Locale, "mat_materials"), data))
 }

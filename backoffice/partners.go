@@ -137,7 +137,7 @@ func (s *Server) renderPartnerOf(c *fiber.Ctx, id int64, formName string, formEr
 		data["Certified"] = web.FormatDate(*f.Partner.CertifiedAt, u.Locale)
 	}
 	if formErr != nil {
-		data["Error"] = partnerka.ErrorMessage(formErr)
+		data["Error"] = web.ErrorText(u.Locale, formErr)
 		switch formName {
 		case "promo", "promo_change", "link_disable", "link_enable":
 			data["Error"] = promoErrorText(formErr, u.Locale)

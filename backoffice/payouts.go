@@ -65,10 +65,10 @@ func (s *Server) renderPayoutQueue(c *fiber.Ctx, formErr error, lineErrs []stora
 	for _, t := range payoutStatuses {
 		tabs = append(tabs, fiber.Map{"Status": t, "Label": web.T(u.Locale, "status_"+t), "Current": t == st})
 	}
-	data := fiber.Map{"Rows": out, "Tabs": tabs, "Status": st, "Sums": sums, "LineErrors": lineErrs,
+	data := fiber.Map{"Rows": out, "Tabs": tabs, "Status": st, "Sums": sums, "LineErrors": lineErrs, "LineError": func(m string) string { return web.LineErrorText(u.Locale, m) },
 		"Approved": st == storage.PayoutApproved}
 	if formErr != nil {
-		data["Error"] = partnerka.ErrorMessage(formErr)
+		data["Error"] = web.ErrorText(u.Locale, formErr)
 	}
 	if done := c.Query("done"); done == "paid_file" {
 		data["Flash"] = fmt.Sprintf(web.T(u.Locale, "done_paid_file"), c.QueryInt("n"))
@@ -150,7 +150,7 @@ func payoutErrorMessage(err error, locale string) string {
 	if partnerka.ErrorField(err) == "four_eyes" {
 		return web.T(locale, "four_eyes_refused")
 	}
-	return partnerka.ErrorMessage(err)
+	return web.ErrorText(locale, err)
 }
 
 // decidePayout approves, rejects (with a reason), marks paid (with the

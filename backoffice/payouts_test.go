@@ -34,7 +34,7 @@ func TestPayoutQueue(t *testing.T) {
 		t.Errorf("the payout page does not say what approving does:\n%s", page)
 	}
 	// Rejecting needs a reason; marking paid needs approval first.
-	if resp, page := fin.Do("POST", path+"/reject", url.Values{"_csrf": {token}}); resp.StatusCode != 422 || !strings.Contains(page, "give a reason") {
+	if resp, page := fin.Do("POST", path+"/reject", url.Values{"_csrf": {token}}); resp.StatusCode != 422 || !strings.Contains(page, "Укажите причину") {
 		t.Errorf("reject without reason: %d", resp.StatusCode)
 	}
 	if resp, _ := fin.Do("POST", path+"/paid", url.Values{"_csrf": {token}, "reference": {"PP-1"}}); resp.StatusCode != http.StatusConflict {
@@ -43,7 +43,7 @@ func TestPayoutQueue(t *testing.T) {
 	if resp, _ := fin.Do("POST", path+"/approve", url.Values{"_csrf": {token}}); resp.StatusCode != http.StatusSeeOther {
 		t.Fatalf("approve: %d", resp.StatusCode)
 	}
-	if resp, page := fin.Do("POST", path+"/paid", url.Values{"_csrf": {token}}); resp.StatusCode != 422 || !strings.Contains(page, "reference") {
+	if resp, page := fin.Do("POST", path+"/paid", url.Values{"_csrf": {token}}); resp.StatusCode != 422 || !strings.Contains(page, "Укажите номер платёжного документа банка") {
 		t.Errorf("paid without reference: %d", resp.StatusCode)
 	}
 	// The second is rejected: its amount is available again.

@@ -123,7 +123,7 @@ func (s *Server) renderPlan(c *fiber.Ctx, formErr error, status int) error {
 		data["DraftURL"] = fmt.Sprintf("/admin/plans/%d/versions/%d", p.ID, latest.Version)
 	}
 	if formErr != nil {
-		data["Error"] = partnerka.ErrorMessage(formErr)
+		data["Error"] = web.ErrorText(u.Locale, formErr)
 	}
 	return c.Status(status).Type("html").Send(s.Page(c, "admin_plans_plan", u.Locale, p.Name, data))
 }
@@ -218,7 +218,7 @@ func (s *Server) renderVersion(c *fiber.Ctx, v *storage.PlanVersionDetail, formE
 	}
 	data["Partners"] = partners
 	if formErr != nil {
-		data["Error"] = partnerka.ErrorMessage(formErr)
+		data["Error"] = web.ErrorText(u.Locale, formErr)
 	}
 	return c.Status(status).Type("html").Send(s.Page(c, "admin_plans_version", u.Locale, data["Heading"].(string), data))
 }

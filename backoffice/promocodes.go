@@ -202,7 +202,7 @@ func promoErrorText(err error, lc string) string {
 			return m
 		}
 	}
-	return partnerka.ErrorMessage(err)
+	return web.ErrorText(lc, err)
 }
 
 // setPartnerLinkDisabled is staff disabling a partner's link with a

@@ -38,7 +38,7 @@ func (s *Server) renderRegistrations(c *fiber.Ctx, failedID int64, formErr error
 	}
 	data := fiber.Map{"Rows": out, "Tabs": tabs, "Pending": st == "pending"}
 	if formErr != nil {
-		data["Error"] = partnerka.ErrorMessage(formErr)
+		data["Error"] = web.ErrorText(u.Locale, formErr)
 	}
 	if c.Query("done") == "1" {
 		data["Flash"] = "done_registration"
@@ -137,7 +137,7 @@ func (s *Server) renderCustomer(c *fiber.Ctx, formErr error, partnerRef string, 
 	}
 	data := fiber.Map{"View": s.customerViews(c, []storage.CustomerRow{*found})[0], "Trail": trail, "PartnerRef": partnerRef}
 	if formErr != nil {
-		data["Error"] = partnerka.ErrorMessage(formErr)
+		data["Error"] = web.ErrorText(u.Locale, formErr)
 	}
 	if c.Query("done") == "1" {
 		data["Flash"] = "done_reassign"

@@ -274,7 +274,7 @@ func (s *Server) reportCSV(name string) fiber.Handler {
 	return func(c *fiber.Ctx) error {
 		r, err := s.reportPeriod(c, web.UserLoc(web.CurrentUser(c)))
 		if err != nil {
-			return c.Status(fiber.StatusUnprocessableEntity).SendString(partnerka.ErrorMessage(err))
+			return c.Status(fiber.StatusUnprocessableEntity).SendString(web.ErrorText(web.CurrentUser(c).Locale, err))
 		}
 		if name == "leaderboard" {
 			if err := s.leaderboardCurrency(c, &r); err != nil {

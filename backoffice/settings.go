@@ -93,7 +93,7 @@ func (s *Server) renderProgramSettings(c *fiber.Ctx, form settingsForm, formErr 
 	form.MinPayouts = append(form.MinPayouts, minPayoutRow{}) // a row to add one
 	data := fiber.Map{"Form": form, "Keys": kv, "KeyName": keyName, "ErrorField": "", "Zone": loc.String()}
 	if formErr != nil {
-		data["Error"], data["ErrorField"] = partnerka.ErrorMessage(formErr), partnerka.ErrorField(formErr)
+		data["Error"], data["ErrorField"] = web.ErrorText(lc, formErr), partnerka.ErrorField(formErr)
 	}
 	if keyErr != nil {
 		data["KeyError"] = web.T(lc, "set_err_key_name")

@@ -33,7 +33,7 @@ func (s *Server) renderStaff(c *fiber.Ctx, formErr error, input fiber.Map, statu
 	}
 	data := fiber.Map{"Rows": rows, "Roles": []string{partnerka.RoleAdmin, partnerka.RoleManager, partnerka.RoleFinance}, "Input": input}
 	if formErr != nil {
-		data["Error"] = partnerka.ErrorMessage(formErr)
+		data["Error"] = web.ErrorText(u.Locale, formErr)
 	}
 	if done := c.Query("done"); done == "staff_added" || done == "staff_saved" {
 		data["Flash"] = done

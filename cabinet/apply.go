@@ -23,7 +23,7 @@ func (s *Server) renderApply(c *fiber.Ctx, f applyForm, formErr error, status in
 	locale := s.Locale(c)
 	data := fiber.Map{"Form": f, "Done": c.Query("done") != ""}
 	if formErr != nil {
-		data["Error"], data["ErrorField"] = partnerka.ErrorMessage(formErr), partnerka.ErrorField(formErr)
+		data["Error"], data["ErrorField"] = web.ErrorText(locale, formErr), partnerka.ErrorField(formErr)
 	}
 	return c.Status(status).Type("html").Send(s.Page(c, "apply", locale, web.T(locale, "apply"), data))
 }

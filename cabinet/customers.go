@@ -60,7 +60,7 @@ func (s *Server) renderCustomers(c *fiber.Ctx, form registrationForm, formErr er
 		}
 	}
 	if formErr != nil {
-		data["Error"], data["ErrorField"] = partnerka.ErrorMessage(formErr), partnerka.ErrorField(formErr)
+		data["Error"], data["ErrorField"] = web.ErrorText(u.Locale, formErr), partnerka.ErrorField(formErr)
 		var taken *partnerka.RegistrationTaken
 		switch f := partnerka.ErrorField(formErr); {
 		case errors.As(formErr, &taken):

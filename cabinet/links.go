@@ -303,7 +303,7 @@ func linkErrorText(err error, lc string) string {
 	case f != "":
 		return web.T(lc, "link_err_"+f)
 	}
-	return partnerka.ErrorMessage(err)
+	return web.ErrorText(lc, err)
 }
 
 // promoRequestErrorText says what is wrong with a code request.

@@ -72,15 +72,41 @@ func TestPayoutFlow(t *testing.T) {
 	b.Login("alpha@x.test", pw)
 	_, page := b.Do("GET", "/payouts", nil)
 	r, out := b.Do("POST", "/payouts", url.Values{"amount": {"12450,00"}, "currency": {"RUB"}, "_csrf": {b.CSRF(page)}})
-	if r.StatusCode != 422 || !strings.Contains(out, "реквизиты") {
+	if r.StatusCode != 422 || !strings.Contains(out, "реквизиты") || !strings.Contains(out, `href="/settings#payout-details"`) {
 		t.Errorf("without payout details: %d\n%s", r.StatusCode, out)
+	}
+	// Before any request the page says what can be paid and the minimum,
+	// and sends a partner without payout details to set them.
+	_, page = b.Do("GET", "/payouts", nil)
+	if !strings.Contains(page, "12\u00a0450,00\u00a0₽") || !strings.Contains(page, "1\u00a0000,00\u00a0₽") ||
+		!strings.Contains(page, `id="no-details"`) || strings.Contains(page, `name="amount" type="text"`) {
+		t.Errorf("the payout page without details:\n%s", page)
 	}
 	_, page = b.Do("GET", "/settings", nil)
 	if r, _ := b.Do("POST", "/settings", url.Values{"method": {"bank"}, "account": {"40702810900000001234"}, "_csrf": {b.CSRF(page)}}); r.StatusCode != 303 {
 		t.Fatalf("save details: %d", r.StatusCode)
 	}
 	_, page = b.Do("GET", "/payouts", nil)
-	r, out = b.Do("POST", "/payouts", url.Values{"amount": {"12450,00"}, "currency": {"RUB"}, "_csrf": {b.CSRF(page)}})
+	if !strings.Contains(page, `<select id="currency" name="currency"><option value="RUB" selected>RUB</option></select>`) ||
+		!strings.Contains(page, "Запросить всё") || !strings.Contains(page, `name="amount" value="12450.00"`) {
+		t.Errorf("the payout form offers no currency choice or request-all:\n%s", page)
+	}
+	// Refused before the confirmation step (issue 20: 500 ₽ and
+	// 99 999 999 ₽ were offered for confirmation).
+	for amount, want := range map[string]string{"500": "Минимальная выплата — 1\u00a0000,00\u00a0₽.",
+		"99 999 999": "Доступно только 12\u00a0450,00\u00a0₽.", "2 000,5x": "Введите сумму числом, например 2 000,50."} {
+		r, out := b.Do("POST", "/payouts", url.Values{"amount": {amount}, "currency": {"RUB"}, "_csrf": {b.CSRF(page)}})
+		if r.StatusCode != 422 || !strings.Contains(out, want) || strings.Contains(out, `name="confirm"`) {
+			t.Errorf("%s: %d, want 422 with %q and no confirmation\n%s", amount, r.StatusCode, want, out)
+		}
+	}
+	// The amount as the page prints it, a space between thousands and a
+	// decimal comma.
+	r, out = b.Do("POST", "/payouts", url.Values{"amount": {"2 000,50"}, "currency": {"RUB"}, "_csrf": {b.CSRF(page)}})
+	if r.StatusCode != 200 || !strings.Contains(out, "Запросить выплату 2\u00a0000,50\u00a0₽ на Банковский перевод …1234?") {
+		t.Fatalf("confirmation of 2 000,50: %d\n%s", r.StatusCode, out)
+	}
+	r, out = b.Do("POST", "/payouts", url.Values{"amount": {"12\u00a0450,00"}, "currency": {"RUB"}, "_csrf": {b.CSRF(page)}})
 	if r.StatusCode != 200 || !strings.Contains(out, "Запросить выплату 12\u00a0450,00\u00a0₽ на Банковский перевод …1234?") {
 		t.Fatalf("confirmation: %d\n%s", r.StatusCode, out)
 	}
@@ -92,7 +118,7 @@ func TestPayoutFlow(t *testing.T) {
 		t.Errorf("history after the request:\n%s", page)
 	}
 	r, out = b.Do("POST", "/payouts", url.Values{"amount": {"1"}, "currency": {"RUB"}, "confirm": {"1"}, "_csrf": {b.CSRF(page)}})
-	if r.StatusCode != 422 || !strings.Contains(out, "the minimum payout is 1000.00 RUB") {
+	if r.StatusCode != 422 || !strings.Contains(out, "Минимальная выплата — 1\u00a0000,00\u00a0₽.") {
 		t.Errorf("below the minimum: %d\n%s", r.StatusCode, out)
 	}
 	var id int64

@@ -1,10 +1,13 @@
 package cabinet
 
 import (
+	"context"
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/gofiber/fiber/v2"
+	"github.com/shopspring/decimal"
 
 	"partnerka"
 	"partnerka/storage"
@@ -16,19 +19,77 @@ func (s *Server) payouts(c *fiber.Ctx) error {
 	return s.renderPayouts(c, "", "", nil, fiber.StatusOK)
 }
 
+// payoutBalance is one currency the partner can be paid in: what is
+// available and the program's minimum.
+type payoutBalance struct {
+	Currency           string
+	Available, Minimum decimal.Decimal
+	HasMinimum         bool
+}
+
+// payoutBalances are the partner's available balances with the minimum
+// of each, the program's main currency first, then by code.
+func (s *Server) payoutBalances(ctx context.Context, partnerID int64) ([]payoutBalance, error) {
+	bs, err := s.DB.PartnerBalances(ctx, partnerID)
+	if err != nil {
+		return nil, err
+	}
+	mins, err := s.DB.MinPayouts(ctx)
+	if err != nil {
+		return nil, err
+	}
+	st, err := s.DB.Settings(ctx)
+	if err != nil {
+		return nil, err
+	}
+	var out []payoutBalance
+	for _, b := range bs {
+		if b.Bucket != "available" || !b.Amount.IsPositive() {
+			continue
+		}
+		pb := payoutBalance{Currency: b.Currency, Available: b.Amount}
+		for _, m := range mins {
+			if m.Currency == b.Currency {
+				pb.Minimum, pb.HasMinimum = m.Amount, true
+			}
+		}
+		out = append(out, pb)
+	}
+	slices.SortFunc(out, func(a, b payoutBalance) int {
+		if (a.Currency == st.DefaultCurrency) != (b.Currency == st.DefaultCurrency) {
+			if a.Currency == st.DefaultCurrency {
+				return -1
+			}
+			return 1
+		}
+		return strings.Compare(a.Currency, b.Currency)
+	})
+	return out, nil
+}
+
 func (s *Server) renderPayouts(c *fiber.Ctx, amount, currency string, formErr error, status int) error {
 	u := web.CurrentUser(c)
 	ctx := c.UserContext()
-	bs, err := s.DB.PartnerBalances(ctx, *u.PartnerID)
+	balances, err := s.payoutBalances(ctx, *u.PartnerID)
 	if err != nil {
 		return err
 	}
 	var available []fiber.Map
-	for _, b := range bs {
-		if b.Bucket == "available" {
-			available = append(available, fiber.Map{"Currency": b.Currency,
-				"Amount": web.FormatMoney(partnerka.Money{Amount: b.Amount, Currency: b.Currency}, u.Locale)})
+	for _, b := range balances {
+		n, _ := partnerka.MinorUnits(b.Currency)
+		row := fiber.Map{"Currency": b.Currency, "Amount": web.FormatMoney(partnerka.Money{Amount: b.Available, Currency: b.Currency}, u.Locale),
+			"All": b.Available.StringFixed(n), "Enough": !b.HasMinimum || !b.Available.LessThan(b.Minimum)}
+		if b.HasMinimum {
+			row["Minimum"] = web.FormatMoney(partnerka.Money{Amount: b.Minimum, Currency: b.Currency}, u.Locale)
 		}
+		available = append(available, row)
+	}
+	if currency == "" && len(balances) > 0 {
+		currency = balances[0].Currency
+	}
+	method, _, err := s.DB.PayoutDetails(ctx, *u.PartnerID)
+	if err != nil {
+		return err
 	}
 	ps, err := s.DB.PartnerPayouts(ctx, *u.PartnerID)
 	if err != nil {
@@ -46,9 +107,9 @@ func (s *Server) renderPayouts(c *fiber.Ctx, amount, currency string, formErr er
 		flash = "" // only our own messages, never text from the address bar
 	}
 	data := fiber.Map{"Available": available, "History": history, "Amount": amount, "Currency": currency,
-		"Owner": u.Role == partnerka.RoleOwner, "Flash": flash}
+		"Owner": u.Role == partnerka.RoleOwner, "Flash": flash, "NoDetails": method == ""}
 	if formErr != nil {
-		data["Error"] = partnerka.ErrorMessage(formErr)
+		data["Error"], data["ErrorField"] = web.ErrorText(u.Locale, formErr), partnerka.ErrorField(formErr)
 	}
 	return c.Status(status).Type("html").Send(s.Page(c, "payouts", u.Locale, web.T(u.Locale, "payouts"), data))
 }
@@ -60,26 +121,28 @@ func (s *Server) requestPayout(c *fiber.Ctx) error {
 	if u.Role != partnerka.RoleOwner {
 		return web.Forbidden("members_cannot")
 	}
-	amount := strings.TrimSpace(strings.ReplaceAll(c.FormValue("amount"), ",", "."))
+	typed := strings.TrimSpace(c.FormValue("amount"))
+	amount := web.AmountInput(u.Locale, typed)
 	currency := strings.ToUpper(strings.TrimSpace(c.FormValue("currency")))
 	m, err := partnerka.ParseAmount("amount", amount, currency)
 	if err == nil && !m.Amount.IsPositive() {
 		err = partnerka.FieldError("amount", "enter an amount greater than zero")
 	}
 	if err != nil {
-		return s.renderPayouts(c, amount, currency, err, fiber.StatusUnprocessableEntity)
+		return s.renderPayouts(c, typed, currency, err, fiber.StatusUnprocessableEntity)
 	}
 	if c.FormValue("confirm") != "1" {
-		p, err := s.DB.PartnerByID(c.UserContext(), *u.PartnerID)
+		// The rules are checked before the confirmation step too: a
+		// request they refuse is never offered for confirmation.
+		if err := s.DB.CheckPayout(c.UserContext(), *u.PartnerID, m); err != nil {
+			if partnerka.ErrorCode(err) == partnerka.EINTERNAL {
+				return err
+			}
+			return s.renderPayouts(c, typed, currency, err, fiber.StatusUnprocessableEntity)
+		}
+		method, account, err := s.DB.PayoutDetails(c.UserContext(), *u.PartnerID)
 		if err != nil {
 			return err
-		}
-		method, account, err := s.DB.PayoutDetails(c.UserContext(), p.ID)
-		if err != nil {
-			return err
-		}
-		if method == "" {
-			return s.renderPayouts(c, amount, currency, partnerka.Errorf(partnerka.EUNPROCESSABLE, "%s", web.T(u.Locale, "set_details_first")), fiber.StatusUnprocessableEntity)
 		}
 		to := web.T(u.Locale, "m_"+method)
 		if len(account) >= 4 {
@@ -121,3 +184,11 @@ func (s *Server) cancelPayout(c *fiber.Ctx) error {
 	}
 	return err
 }
+
+var _ = web.AddMessages(map[string]string{
+	"request_all": "Request all", "below_minimum": "below the minimum", "nothing_available": "Nothing is available for payout yet: commissions become available once their hold ends.",
+	"set_details_link": "Set payout details", "amount_example": "e.g. 2,000.50",
+}, map[string]string{
+	"request_all": "Запросить всё", "below_minimum": "меньше минимума", "nothing_available": "Пока нечего выводить: вознаграждения становятся доступными после холда.",
+	"set_details_link": "Указать реквизиты", "amount_example": "например, 2 000,50",
+})

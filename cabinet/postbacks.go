@@ -41,7 +41,8 @@ func (s *Server) postbackView(c *fiber.Ctx, u *partnerka.User, in *settingsInput
 			outcome, class = web.T(u.Locale, "pb_retry")+" "+web.FormatDateTime(r.NextAt.In(loc), u.Locale), "pending"
 		}
 		rows = append(rows, fiber.Map{"When": web.FormatDateTime(r.CreatedAt.In(loc), u.Locale), "Commission": r.CommissionID,
-			"Refund": r.Reversal, "Attempts": r.Attempts, "Outcome": outcome, "Class": class, "Error": r.LastError})
+			"Refund": r.Reversal, "Attempts": r.Attempts, "Outcome": outcome, "Class": class,
+			"Error": postbackFailure(u.Locale, r.LastError), "Detail": r.LastError})
 	}
 	fields := make([]string, len(partnerka.PostbackFields))
 	for i, f := range partnerka.PostbackFields {
@@ -56,11 +57,12 @@ func (s *Server) postbackView(c *fiber.Ctx, u *partnerka.User, in *settingsInput
 		case *st.TestError == "":
 			v["Test"], v["TestClass"] = web.T(u.Locale, "pb_test_ok"), "available"
 		default:
-			v["Test"], v["TestClass"], v["TestError"] = web.T(u.Locale, "pb_test_failed"), "rejected", *st.TestError
+			v["Test"], v["TestClass"] = web.T(u.Locale, "pb_test_failed"), "rejected"
+			v["TestError"], v["TestDetail"] = postbackFailure(u.Locale, *st.TestError), *st.TestError
 		}
 	}
 	if in.PostbackErr != nil {
-		v["Error"] = web.T(u.Locale, "pb_invalid") + " " + partnerka.ErrorMessage(in.PostbackErr)
+		v["Error"] = web.T(u.Locale, "pb_invalid") + " " + web.ErrorText(u.Locale, in.PostbackErr)
 	}
 	return v, nil
 }
@@ -111,6 +113,43 @@ func (s *Server) testPostback(c *fiber.Ctx) error {
 	}
 	return c.Redirect("/settings#postback", fiber.StatusSeeOther)
 }
+
+// postbackFailure says in the reader's language why a call failed; the
+// page shows the technical cause beside it, as the call reported it.
+func postbackFailure(lc, cause string) string {
+	key := ""
+	switch c := strings.ToLower(cause); {
+	case cause == "":
+		return ""
+	case strings.HasPrefix(cause, "HTTP "):
+		return web.Tf(lc, "pb_err_status", strings.TrimPrefix(cause, "HTTP "))
+	case strings.Contains(c, "connection refused"):
+		key = "pb_err_refused"
+	case strings.Contains(c, "no such host") || strings.HasPrefix(c, "lookup "):
+		key = "pb_err_host"
+	case strings.Contains(c, "timeout") || strings.Contains(c, "deadline exceeded"):
+		key = "pb_err_timeout"
+	case strings.Contains(c, "certificate") || strings.Contains(c, "x509") || strings.Contains(c, "tls"):
+		key = "pb_err_tls"
+	case strings.Contains(c, "loopback, private or link-local"):
+		key = "pb_err_private"
+	default:
+		key = "pb_err_other"
+	}
+	return web.T(lc, key)
+}
+
+var _ = web.AddMessages(map[string]string{
+	"pb_err_status": "the address answered HTTP %s instead of 2xx", "pb_err_refused": "the server refused the connection",
+	"pb_err_host": "the host name is not found", "pb_err_timeout": "the address did not answer in time",
+	"pb_err_tls": "the server's certificate is not accepted", "pb_err_private": "the address is on a private network, which postbacks never call",
+	"pb_err_other": "the call failed",
+}, map[string]string{
+	"pb_err_status": "адрес ответил HTTP %s вместо 2xx", "pb_err_refused": "сервер отклонил соединение",
+	"pb_err_host": "имя хоста не найдено", "pb_err_timeout": "адрес не ответил вовремя",
+	"pb_err_tls": "сертификат сервера не принят", "pb_err_private": "адрес в частной сети, постбэки туда не отправляются",
+	"pb_err_other": "вызов не удался",
+})
 
 var _ = web.AddMessages(map[string]string{
 	"pb_title": "Postback", "pb_url": "Postback URL", "pb_save": "Save postback URL",

@@ -73,7 +73,7 @@ func (s *Server) renderSettings(c *fiber.Ctx, in *settingsInput, status int) err
 	}
 	for key, e := range map[string]error{"DetailsError": in.DetailsErr, "InviteError": in.InviteErr, "TeamError": in.TeamErr} {
 		if e != nil {
-			data[key] = partnerka.ErrorMessage(e)
+			data[key] = web.ErrorText(u.Locale, e)
 		}
 	}
 	return c.Status(status).Type("html").Send(s.Page(c, "settings", u.Locale, web.T(u.Locale, "settings"), data))

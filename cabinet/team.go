@@ -182,7 +182,7 @@ func (s *Server) renderInvite(c *fiber.Ctx, token, name string, formErr error, s
 	default:
 		data["Token"], data["Partner"], data["Email"] = token, inv.PartnerName, inv.Email
 		if formErr != nil {
-			data["Error"], data["ErrorField"] = partnerka.ErrorMessage(formErr), partnerka.ErrorField(formErr)
+			data["Error"], data["ErrorField"] = web.ErrorText(locale, formErr), partnerka.ErrorField(formErr)
 		}
 	}
 	return c.Status(status).Type("html").Send(s.Page(c, "invite", locale, web.T(locale, "team_join"), data))

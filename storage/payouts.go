@@ -42,6 +42,23 @@ type Payout struct {
 // currency, the available balance and that payout details are set.
 // Errors: invalid (field named), unprocessable (balance or minimum).
 func (db *DB) RequestPayout(ctx context.Context, partnerID, userID int64, m partnerka.Money, at time.Time) (int64, error) {
+	return db.requestPayout(ctx, partnerID, userID, m, at, false)
+}
+
+// CheckPayout answers what RequestPayout would, reserving nothing: the
+// cabinet asks before its confirmation step, so a request the rules
+// refuse is refused before the partner confirms it.
+func (db *DB) CheckPayout(ctx context.Context, partnerID int64, m partnerka.Money) error {
+	_, err := db.requestPayout(ctx, partnerID, 0, m, time.Time{}, true)
+	if errors.Is(err, errDryRun) {
+		return nil
+	}
+	return err
+}
+
+var errDryRun = errors.New("dry run")
+
+func (db *DB) requestPayout(ctx context.Context, partnerID, userID int64, m partnerka.Money, at time.Time, dry bool) (int64, error) {
 	var id int64
 	err := db.InTx(ctx, func(tx *sqlx.Tx) error {
 		var p struct {
@@ -71,6 +88,9 @@ func (db *DB) RequestPayout(ctx context.Context, partnerID, userID int64, m part
 		if m.Amount.GreaterThan(available) {
 			return &partnerka.Error{Code: partnerka.EUNPROCESSABLE, Field: "amount",
 				Message: "only " + partnerka.Money{Amount: available, Currency: m.Currency}.String() + " is available"}
+		}
+		if dry {
+			return errDryRun // rolls the transaction back
 		}
 		if err := tx.Stmtx(db.Q.InsertPayout).GetContext(ctx, &id, partnerID, m.Amount, m.Currency, p.Method, p.Details, userID, at); err != nil {
 			return err

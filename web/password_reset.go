@@ -88,7 +88,7 @@ func (s *Site) reset(c *fiber.Ctx) error {
 	hash, err := HashPassword(c.FormValue("password"))
 	if err != nil {
 		return c.Status(fiber.StatusUnprocessableEntity).Type("html").Send(s.Page(c, "reset", locale, T(locale, "set_password"),
-			fiber.Map{"Token": c.FormValue("token"), "Error": partnerka.ErrorMessage(err)}))
+			fiber.Map{"Token": c.FormValue("token"), "Error": ErrorText(locale, err)}))
 	}
 	if err := s.DB.ResetPassword(c.UserContext(), TokenHash(c.FormValue("token")), hash, s.Address(c), s.Now()); err != nil {
 		if partnerka.ErrorCode(err) != partnerka.ENOTFOUND {
