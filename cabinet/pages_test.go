@@ -468,3 +468,27 @@ func TestPartnersNeverSeeEachOther(t *testing.T) {
 		t.Errorf("beta changed alpha's payout to %q", status)
 	}
 }
+
+// The public landing page speaks the visitor's language and states the
+// program's terms from its settings (issue 20: English only, no test).
+func TestLandingPage(t *testing.T) {
+	f := newFixture(t)
+	f.DB.ExecContext(context.Background(), `INSERT INTO min_payouts (currency, amount) VALUES ('RUB', 1000)`)
+	b := f.Browser(t)
+	_, page := b.Do("GET", "/", nil)
+	for _, want := range []string{"Commissions are held for", "30 days", "for life", "Minimum payout", "1,000.00", `href="/apply"`} {
+		if !strings.Contains(page, want) {
+			t.Errorf("the English landing page lacks %q:\n%s", want, page)
+		}
+	}
+	if strings.Contains(page, "Холд") {
+		t.Errorf("Russian on the English landing page")
+	}
+	b.Do("POST", "/language", url.Values{"_csrf": {b.CSRF(page)}, "locale": {"ru"}, "back": {"/"}})
+	_, page = b.Do("GET", "/", nil)
+	for _, want := range []string{"Холд вознаграждения", "30 дн.", "навсегда", "Минимальная выплата", "1\u00a0000,00\u00a0₽"} {
+		if !strings.Contains(page, want) {
+			t.Errorf("the Russian landing page lacks %q:\n%s", want, page)
+		}
+	}
+}
