@@ -2,7 +2,6 @@ package cabinet
 
 import (
 	"fmt"
-	"strings"
 
 	"github.com/gofiber/fiber/v2"
 
@@ -25,15 +24,9 @@ func (s *Server) terms(c *fiber.Ctx) error {
 		"Lifetime": web.T(u.Locale, "lifetime"), "ProgramText": st.Terms,
 		"SelfReferral": !st.AllowSelfReferral,
 	}
-	var mins []string
-	ms, err := s.DB.MinPayouts(ctx)
-	if err != nil {
+	if data["MinPayouts"], err = web.MinPayoutsText(ctx, s.DB, u.Locale); err != nil {
 		return err
 	}
-	for _, m := range ms {
-		mins = append(mins, web.FormatMoney(m, u.Locale))
-	}
-	data["MinPayouts"] = strings.Join(mins, " · ")
 	contract, err := s.DB.ContractAt(ctx, *u.PartnerID, s.Now())
 	switch partnerka.ErrorCode(err) {
 	case "":

@@ -24,26 +24,25 @@ func ErrorText(locale string, err error) string {
 	if err == nil {
 		return ""
 	}
-	msg := partnerka.ErrorMessage(err)
+	return messageText(locale, partnerka.ErrorMessage(err), errorFallback(partnerka.ErrorCode(err), partnerka.ErrorField(err)))
+}
+
+// LineErrorText is the message of one refused line of an uploaded file,
+// in locale.
+func LineErrorText(locale, msg string) string {
+	return messageText(locale, msg, "Строка не принята.")
+}
+
+// messageText is msg in locale, or the Russian fallback when the
+// catalogue does not know it.
+func messageText(locale, msg, fallback string) string {
 	if locale != "ru" || cyrillic.MatchString(msg) {
 		return msg // a page's own check may word its error in the reader's language already
 	}
 	if ru, ok := translateError(msg); ok {
 		return ru
 	}
-	return errorFallback(partnerka.ErrorCode(err), partnerka.ErrorField(err))
-}
-
-// LineErrorText is the message of one refused line of an uploaded file,
-// in locale.
-func LineErrorText(locale, msg string) string {
-	if locale != "ru" {
-		return msg
-	}
-	if ru, ok := translateError(msg); ok {
-		return ru
-	}
-	return "Строка не принята."
+	return fallback
 }
 
 func errorFallback(code, field string) string {

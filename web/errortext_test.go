@@ -81,26 +81,14 @@ func pageMessages(t *testing.T) map[string]string {
 			ast.Inspect(f, func(n ast.Node) bool {
 				switch n := n.(type) {
 				case *ast.CallExpr:
-					name := ""
-					switch fn := n.Fun.(type) {
-					case *ast.SelectorExpr:
-						name = fn.Sel.Name
-					case *ast.Ident:
-						name = fn.Name
-					}
+					name := identName(n.Fun)
 					if (name == "FieldError" || (name == "Errorf" && isDomainCode(n.Args))) && len(n.Args) >= 2 {
 						if s, ok := lit(n.Args[1]); ok {
 							out[s] = fset.Position(n.Pos()).String()
 						}
 					}
 				case *ast.CompositeLit:
-					typ := ""
-					switch ty := n.Type.(type) {
-					case *ast.SelectorExpr:
-						typ = ty.Sel.Name
-					case *ast.Ident:
-						typ = ty.Name
-					}
+					typ := identName(n.Type)
 					if typ != "Error" && typ != "LineError" {
 						return true
 					}
@@ -119,6 +107,18 @@ func pageMessages(t *testing.T) map[string]string {
 		}
 	}
 	return out
+}
+
+// identName is the last name of an identifier or a selector (FieldError
+// of partnerka.FieldError), "" for anything else.
+func identName(e ast.Expr) string {
+	switch e := e.(type) {
+	case *ast.SelectorExpr:
+		return e.Sel.Name
+	case *ast.Ident:
+		return e.Name
+	}
+	return ""
 }
 
 // isDomainCode tells partnerka.Errorf(partnerka.EINVALID, …) from

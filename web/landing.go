@@ -1,7 +1,9 @@
 package web
 
 import (
+	"context"
 	"fmt"
+	"partnerka/storage"
 	"strings"
 
 	"github.com/gofiber/fiber/v2"
@@ -16,17 +18,27 @@ func (s *Site) landing(c *fiber.Ctx) error {
 		return err
 	}
 	lc := s.Locale(c)
-	ms, err := s.DB.MinPayouts(ctx)
+	mins, err := MinPayoutsText(ctx, s.DB, lc)
 	if err != nil {
 		return err
 	}
-	var mins []string
-	for _, m := range ms {
-		mins = append(mins, FormatMoney(m, lc))
-	}
 	return c.Type("html").Send(s.Page(c, "landing", lc, st.Name, fiber.Map{"Settings": st,
 		"Window": fmt.Sprintf(T(lc, "land_days"), st.AttributionWindowDays), "Hold": fmt.Sprintf(T(lc, "land_days"), st.HoldDays),
-		"MinPayouts": strings.Join(mins, " · ")}))
+		"MinPayouts": mins}))
+}
+
+// MinPayoutsText is the program's minimum payouts in locale, one per
+// currency ("" when there are none), as the landing and terms pages say.
+func MinPayoutsText(ctx context.Context, db *storage.DB, locale string) (string, error) {
+	ms, err := db.MinPayouts(ctx)
+	if err != nil {
+		return "", err
+	}
+	mins := make([]string, len(ms))
+	for i, m := range ms {
+		mins[i] = FormatMoney(m, locale)
+	}
+	return strings.Join(mins, " · "), nil
 }
 
 var _ = AddMessages(map[string]string{
