@@ -133,7 +133,13 @@ func (s *Server) renderCustomer(c *fiber.Ctx, formErr error, partnerRef string, 
 		if d.OccurredAt != nil {
 			at = *d.OccurredAt
 		}
-		trail = append(trail, fiber.Map{"At": web.FormatDateTime(at.In(loc), u.Locale), "D": d})
+		source := ""
+		if d.Source != "" {
+			source = web.T(u.Locale, "src_"+d.Source)
+		}
+		trail = append(trail, fiber.Map{"At": web.FormatDateTime(at.In(loc), u.Locale), "D": d,
+			"Reason": web.AttributionReason(u.Locale, d.Reason), "Source": source,
+			"Detail": web.AttributionText(u.Locale, loc, d.Detail)})
 	}
 	data := fiber.Map{"View": s.customerViews(c, []storage.CustomerRow{*found})[0], "Trail": trail, "PartnerRef": partnerRef}
 	if formErr != nil {
