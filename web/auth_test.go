@@ -41,6 +41,9 @@ func TestLogin(t *testing.T) {
 	if resp.Header.Get("X-Frame-Options") != "DENY" || resp.Header.Get("Content-Security-Policy") == "" {
 		t.Error("security headers missing")
 	}
+	if cc := resp.Header.Get("Cache-Control"); cc != "no-cache, private" {
+		t.Errorf("a page's Cache-Control is %q: a browser may show it again in the language or account it was first shown in", cc)
+	}
 	if r, _ := b.Do("POST", "/login", url.Values{"email": {"alpha@x.test"}, "password": {webtest.Password}}); r.StatusCode != 403 {
 		t.Errorf("login without CSRF token: %d, want 403", r.StatusCode)
 	}

@@ -39,9 +39,14 @@ func serverTiming(c *fiber.Ctx) error {
 	return err
 }
 
-// securityHeaders keeps pages out of frames and other sites' referrers.
+// securityHeaders keeps pages out of frames and other sites' referrers,
+// and out of caches: a page is one person's, in their language, as of now
+// (a browser that kept a page in the language or account it was first
+// shown in would show it again after a switch or a sign-out). A handler
+// that serves something cacheable (a banner's image) sets its own.
 func (s *Site) securityHeaders(c *fiber.Ctx) error {
 	setSecurityHeaders(c)
+	c.Set(fiber.HeaderCacheControl, "no-cache, private")
 	return c.Next()
 }
 
