@@ -4,6 +4,8 @@ import (
 	"context"
 	"database/sql"
 	"testing"
+
+	"github.com/chromedp/chromedp"
 )
 
 func openRaw(t *testing.T, dsn string) *sql.DB {
@@ -43,4 +45,21 @@ func serveFor(t *testing.T, e map[string]string) {
 	go func() { _, err := run(t, ctx, e, "serve"); done <- err }()
 	t.Cleanup(func() { cancel(); <-done })
 	waitHTTP(t, e["PARTNERKA_CABINET_URL"]+"/healthz")
+}
+
+// headlessBrowser starts the Chromium at path (see chromium) for the
+// test, and returns the context of its first tab; the browser has started,
+// so later actions may run with timeouts. It stops when the test ends.
+func headlessBrowser(t *testing.T, path string) context.Context {
+	t.Helper()
+	actx, acancel := chromedp.NewExecAllocator(context.Background(), append(chromedp.DefaultExecAllocatorOptions[:],
+		chromedp.ExecPath(path), chromedp.NoSandbox, chromedp.DisableGPU, chromedp.UserDataDir(t.TempDir()),
+		chromedp.Flag("disable-background-networking", true), chromedp.Flag("disable-component-update", true),
+		chromedp.Flag("disable-sync", true), chromedp.Flag("no-first-run", true), chromedp.WindowSize(1100, 1400))...)
+	bctx, bcancel := chromedp.NewContext(actx)
+	t.Cleanup(func() { bcancel(); acancel() })
+	if err := chromedp.Do(bctx); err != nil { // starts the browser; no timeout on this first call
+		t.Fatal(err)
+	}
+	return bctx
 }
