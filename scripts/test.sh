@@ -18,6 +18,9 @@ if [ "${1:-}" = --clock ]; then
 fi
 
 ensure_chromium # the browser tests drive it
+# Screenshots and reports the browser tests leave, kept after the run.
+export PARTNERKA_TEST_ARTIFACTS=${PARTNERKA_TEST_ARTIFACTS:-$PWD/.artifacts}
+mkdir -p "$PARTNERKA_TEST_ARTIFACTS"
 start_throwaway fast
 export PARTNERKA_TEST_DATABASE_URL=$TEST_PG_URL
 export PARTNERKA_TEST_REDIS_URL=$TEST_REDIS_URL

@@ -37,7 +37,13 @@ func TestOneLanguagePerPage(t *testing.T) {
 	if err := db.QueryRow(`SELECT (SELECT id FROM partners WHERE ref = 'alpha'), (SELECT id FROM plans WHERE name = 'Referral')`).Scan(&w.alphaID, &w.planID); err != nil {
 		t.Fatal(err)
 	}
-	w.shots = filepath.Join(os.TempDir(), "partnerka-i18n-"+time.Now().Format("150405"))
+	// make test keeps them in .artifacts/ (PARTNERKA_TEST_ARTIFACTS); a
+	// single run of the package leaves them in the temporary folder.
+	artifacts := os.Getenv("PARTNERKA_TEST_ARTIFACTS")
+	if artifacts == "" {
+		artifacts = os.TempDir()
+	}
+	w.shots = filepath.Join(artifacts, "partnerka-i18n-"+time.Now().Format("150405"))
 	if err := os.MkdirAll(w.shots, 0o755); err != nil {
 		t.Fatal(err)
 	}
