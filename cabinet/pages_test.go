@@ -474,9 +474,21 @@ func TestPartnersNeverSeeEachOther(t *testing.T) {
 func TestLandingPage(t *testing.T) {
 	f := newFixture(t)
 	f.DB.ExecContext(context.Background(), `INSERT INTO min_payouts (currency, amount) VALUES ('RUB', 1000)`)
+	if _, err := f.DB.LoadSeed(context.Background(), storage.Seed{
+		Plans: []storage.SeedPlan{{Name: "Referral", Version: 1, Rules: []partnerka.Rule{
+			{Event: "sale", Level: 1, Kind: "percent", Percent: decimal.RequireFromString("20"), Payments: "all", DurationMonths: 12},
+			{Event: "sale", Level: 2, Kind: "percent", Percent: decimal.RequireFromString("5"), Payments: "all"}}}},
+		PartnerTypes: []storage.SeedPartnerType{{Code: "referral", Name: "Referral partner", Plan: "Referral"}},
+	}); err != nil {
+		t.Fatal(err)
+	}
 	b := f.Browser(t)
 	_, page := b.Do("GET", "/", nil)
-	for _, want := range []string{"Commissions are held for", "30 days", "for life", "Minimum payout", "1,000.00", `href="/apply"`} {
+	// The commission is the type's default plan, direct rules only.
+	if !strings.Contains(page, "<dt>Referral partner</dt><dd>20% of every payment, during the customer&#39;s first 12 months</dd>") {
+		t.Errorf("the English landing page does not state the commission:\n%s", page)
+	}
+	for _, want := range []string{"Commissions are held for", "30 days", "for life", "Minimum payout", "1,000.00", `href="/apply"`, "What you earn"} {
 		if !strings.Contains(page, want) {
 			t.Errorf("the English landing page lacks %q:\n%s", want, page)
 		}
@@ -486,7 +498,8 @@ func TestLandingPage(t *testing.T) {
 	}
 	b.Do("POST", "/language", url.Values{"_csrf": {b.CSRF(page)}, "locale": {"ru"}, "back": {"/"}})
 	_, page = b.Do("GET", "/", nil)
-	for _, want := range []string{"Холд вознаграждения", "30 дн.", "навсегда", "Минимальная выплата", "1\u00a0000,00\u00a0₽"} {
+	for _, want := range []string{"Холд вознаграждения", "30 дн.", "навсегда", "Минимальная выплата", "1\u00a0000,00\u00a0₽",
+		"Сколько вы зарабатываете", "20% от каждого платежа, в первые 12 мес. жизни клиента</dd>"} {
 		if !strings.Contains(page, want) {
 			t.Errorf("the Russian landing page lacks %q:\n%s", want, page)
 		}
