@@ -27,7 +27,12 @@ type linksPage struct {
 	err    error
 }
 
-// links lists the partner's links with their clicks and promo codes, with
+// dynamicSubExample is the sub ID the links page's example of
+// /r/{code}/{sub} adds to the partner's own link.
+const dynamicSubExample = "telegram"
+
+// links lists the partner's links with what each brought in the period
+// (clicks, leads, paying customers, earnings) and their promo codes, with
 // the form to create another.
 func (s *Server) links(c *fiber.Ctx) error {
 	return s.renderLinks(c, linksPage{}, fiber.StatusOK)
@@ -36,7 +41,8 @@ func (s *Server) links(c *fiber.Ctx) error {
 func (s *Server) renderLinks(c *fiber.Ctx, pg linksPage, status int) error {
 	u := web.CurrentUser(c)
 	ctx := c.UserContext()
-	links, err := s.DB.PartnerLinks(ctx, *u.PartnerID, s.Now().AddDate(0, 0, -30))
+	per := s.UserPeriod(c)
+	links, err := s.DB.PartnerLinkFigures(ctx, *u.PartnerID, per.From, per.To)
 	if err != nil {
 		return err
 	}
@@ -49,25 +55,40 @@ func (s *Server) renderLinks(c *fiber.Ctx, pg linksPage, status int) error {
 		return err
 	}
 	type row struct {
-		ID                                                   int64
-		URL, Code, Destination, Label, SubID, Clicks, Reason string
-		Default, Disabled, ByStaff, Editing                  bool
-		Error, ErrorField                                    string
-		Input                                                linkForm
+		ID                                           int64
+		URL, Code, Destination, Label, SubID, Reason string
+		Clicks, Unique, Leads, Paying                string
+		Earned                                       []string // one amount a currency, never summed across them
+		Default, Disabled, ByStaff, Editing          bool
+		Error, ErrorField                            string
+		Input                                        linkForm
 	}
 	var rows []row
+	dynamic := ""
 	for _, l := range links {
 		r := row{ID: l.ID, URL: s.TrackerURL + "/r/" + l.Code, Code: l.Code, Destination: l.Destination, Label: l.Label,
-			SubID: l.SubID, Clicks: web.FormatInt(l.Clicks, u.Locale), Default: l.IsDefault, Disabled: l.Disabled,
-			ByStaff: l.ByStaff, Reason: l.Reason, Input: linkForm{Destination: l.Destination, Label: l.Label}}
+			SubID: l.SubID, Default: l.IsDefault, Disabled: l.Disabled, ByStaff: l.ByStaff, Reason: l.Reason,
+			Clicks: web.FormatInt(l.Clicks, u.Locale), Unique: web.FormatInt(l.UniqueClicks, u.Locale),
+			Leads: web.FormatInt(l.Leads, u.Locale), Paying: web.FormatInt(l.Paying, u.Locale),
+			Input: linkForm{Destination: l.Destination, SubID: l.SubID, Label: l.Label}}
+		for _, m := range l.Earned {
+			r.Earned = append(r.Earned, web.FormatMoney(m, u.Locale))
+		}
+		if len(r.Earned) == 0 {
+			r.Earned = []string{web.FormatMoney(partnerka.Money{Currency: st.DefaultCurrency}, u.Locale)}
+		}
 		if pg.form == "edit" && pg.linkID == l.ID {
 			r.Editing, r.Input = true, pg.input
 			r.Error, r.ErrorField = linkErrorText(pg.err, u.Locale), partnerka.ErrorField(pg.err)
 		}
+		if dynamic == "" && !l.Disabled {
+			dynamic = r.URL + "/" + dynamicSubExample // the first link that works: the example must work too
+		}
 		rows = append(rows, r)
 	}
 	data := fiber.Map{"Links": rows, "PromoCodes": promoViews(codes, u), "Form": linkForm{}, "Created": c.Query("created") != "",
-		"Done": doneMessage(c.Query("done")), "CodeRequests": st.AllowCodeRequests}
+		"Done": doneMessage(c.Query("done")), "CodeRequests": st.AllowCodeRequests, "Picker": per.Picker("/links", u.Locale),
+		"DynamicExample": dynamic}
 	switch pg.form {
 	case "create":
 		data["Form"] = pg.input
@@ -161,8 +182,9 @@ func (s *Server) createLink(c *fiber.Ctx) error {
 	return c.Redirect("/links?created="+url.QueryEscape(l.Code), fiber.StatusSeeOther)
 }
 
-// editLink saves a link's label and destination (within the allowed
-// domains): the code, and so every place it was shared, stays.
+// editLink saves a link's destination (within the allowed domains), sub
+// ID and label: the code, and so every place it was shared, stays. The
+// trackers hear of it as they hear of a new link.
 func (s *Server) editLink(c *fiber.Ctx) error {
 	u := web.CurrentUser(c)
 	ctx := c.UserContext()
@@ -170,7 +192,8 @@ func (s *Server) editLink(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	form := linkForm{Destination: strings.TrimSpace(c.FormValue("destination")), Label: strings.TrimSpace(c.FormValue("label"))}
+	form := linkForm{Destination: strings.TrimSpace(c.FormValue("destination")), SubID: strings.TrimSpace(c.FormValue("sub_id")),
+		Label: strings.TrimSpace(c.FormValue("label"))}
 	// Another partner's link is the same 404 as a missing one, whatever
 	// the form says (a change of nothing only reads the link).
 	if _, err := s.DB.ChangeLink(ctx, storage.LinkChange{PartnerID: *u.PartnerID, LinkID: id}); partnerka.ErrorCode(err) == partnerka.ENOTFOUND {
@@ -184,12 +207,15 @@ func (s *Server) editLink(c *fiber.Ctx) error {
 	}
 	err = validateDestination(form.Destination, st.AllowedDomains)
 	if err == nil {
+		err = validateSubID(form.SubID)
+	}
+	if err == nil {
 		err = validateLabel(form.Label)
 	}
 	var l *partnerka.Link
 	if err == nil {
 		l, err = s.DB.ChangeLink(ctx, storage.LinkChange{PartnerID: *u.PartnerID, LinkID: id, Label: &form.Label,
-			Destination: &form.Destination, Actor: s.Actor(c)})
+			Destination: &form.Destination, SubID: &form.SubID, Actor: s.Actor(c)})
 	}
 	switch partnerka.ErrorCode(err) {
 	case "":
@@ -253,8 +279,8 @@ func validateLink(f linkForm, domains []string, ref string) (*partnerka.Link, er
 	if err := validateDestination(f.Destination, domains); err != nil {
 		return nil, err
 	}
-	if f.SubID != "" && !partnerka.ValidSubID(f.SubID) {
-		return nil, partnerka.FieldError("sub_id", "a sub ID is up to 128 letters, digits, and . _ ~ -")
+	if err := validateSubID(f.SubID); err != nil {
+		return nil, err
 	}
 	if err := validateLabel(f.Label); err != nil {
 		return nil, err
@@ -278,6 +304,14 @@ func validateDestination(dest string, domains []string) error {
 	if !partnerka.HostAllowed(dest, domains) {
 		return &partnerka.Error{Code: partnerka.EINVALID, Field: "destination_domain",
 			Message: "links may lead only to " + strings.Join(domains, ", ")}
+	}
+	return nil
+}
+
+// validateSubID accepts no sub ID, or one the tracker takes in a path.
+func validateSubID(sub string) error {
+	if sub != "" && !partnerka.ValidSubID(sub) {
+		return partnerka.FieldError("sub_id", "a sub ID is up to 128 letters, digits, and . _ ~ -")
 	}
 	return nil
 }
@@ -321,8 +355,10 @@ func promoRequestErrorText(err error, lc string) string {
 	return web.T(lc, "promo_err_"+partnerka.ErrorField(err))
 }
 
-// linkQR is a PNG QR code of one of the partner's links, for print and
-// slides; another partner's code is the same 404 as a missing one.
+// linkQR is the QR code of one of the partner's links, for print and
+// slides: a page with the image, the link it opens and a download button;
+// with format=png the image itself (download=1: as a file to save).
+// Another partner's code is the same 404 as a missing one.
 func (s *Server) linkQR(c *fiber.Ctx) error {
 	u := web.CurrentUser(c)
 	code, err := s.DB.PartnerLinkCode(c.UserContext(), *u.PartnerID, c.Query("code"))
@@ -331,12 +367,22 @@ func (s *Server) linkQR(c *fiber.Ctx) error {
 	} else if err != nil {
 		return err
 	}
-	png, err := qrcode.Encode(s.TrackerURL+"/r/"+code, qrcode.Medium, 320)
+	link := s.TrackerURL + "/r/" + code
+	if c.Query("format") != "png" {
+		return c.Type("html").Send(s.Page(c, "link_qr", u.Locale, web.T(u.Locale, "link_qr_title"), fiber.Map{
+			"URL": link, "Code": code, "Alt": web.Tf(u.Locale, "link_qr_alt", link)}))
+	}
+	png, err := qrcode.Encode(link, qrcode.Medium, 320)
 	if err != nil {
 		return err
 	}
+	disposition := "inline"
+	if c.Query("download") != "" {
+		disposition = "attachment"
+	}
 	c.Set(fiber.HeaderContentType, "image/png")
-	c.Set(fiber.HeaderContentDisposition, `inline; filename="`+code+`.png"`)
+	// A code is letters, digits, - and _ (partnerka.ValidLinkCode): safe in the header.
+	c.Set(fiber.HeaderContentDisposition, disposition+`; filename="`+code+`.png"`)
 	return c.Send(png)
 }
 
@@ -352,7 +398,17 @@ var _ = web.AddMessages(map[string]string{
 	"link_enabled":                "The link works again.",
 	"link_disabled_by_staff":      "The program's team disabled this link; only they can enable it.",
 	"edit":                        "Edit", "link_disable": "Disable", "link_enable": "Enable",
-	"promo_uses_of": "used by %s of %s customers", "promo_uses": "used by %s customers",
+	"link_help_sub_id":  "Your own tag for this link's clicks, such as the channel; your postback receives it as {sub_id}.",
+	"link_help_code":    "The end of the link's address after /r/: 3 to 64 letters, digits, - or _, fixed once created; leave it empty for one made for you.",
+	"link_help_dynamic": "To tell sources apart without new links, add a sub ID after any link's code, /r/{code}/{sub}, for example:",
+	"link_help_disable": "A disabled link still takes visitors to the program's home page, but its clicks attribute nothing to you.",
+	"link_figures_help": "Figures for the period: leads are the customers a link brought, paying customers those who paid in the period, earnings your commissions on them net of refunds.",
+	"link_qr_title":     "QR code of the link",
+	"link_qr_alt":       "QR code that opens %s",
+	"link_qr_download":  "Download PNG",
+	"link_qr_back":      "Back to links",
+	"link_qr_help":      "Print it or put it on a slide: a phone's camera opens the link.",
+	"promo_uses_of":     "used by %s of %s customers", "promo_uses": "used by %s customers",
 	"promo_from_until": "valid %s to %s", "promo_from": "valid from %s", "promo_until": "valid to %s",
 	"promo_none":         "You have no promo codes yet. The program's team creates them; a customer who types yours at checkout becomes your customer.",
 	"promo_request":      "Request a promo code of your own",
@@ -377,7 +433,17 @@ var _ = web.AddMessages(map[string]string{
 	"link_enabled":                "Ссылка снова работает.",
 	"link_disabled_by_staff":      "Эту ссылку отключила команда программы; включить её может только она.",
 	"edit":                        "Изменить", "link_disable": "Отключить", "link_enable": "Включить",
-	"promo_uses_of": "использован %s из %s клиентов", "promo_uses": "использован клиентами: %s",
+	"link_help_sub_id":  "Ваша метка для переходов по этой ссылке, например канал; постбэк получает её как {sub_id}.",
+	"link_help_code":    "Окончание адреса ссылки после /r/: от 3 до 64 латинских букв, цифр, - или _, после создания не меняется; оставьте пустым, и код подберётся сам.",
+	"link_help_dynamic": "Чтобы различать источники без новых ссылок, добавьте Sub ID после кода любой ссылки — /r/{код}/{sub}, например:",
+	"link_help_disable": "Отключённая ссылка по-прежнему ведёт посетителей на главную страницу программы, но переходы по ней вам не засчитываются.",
+	"link_figures_help": "Показатели за период: лиды — клиенты, пришедшие по ссылке, платящие клиенты — оплатившие в этом периоде, вознаграждение — ваши начисления с них за вычетом возвратов.",
+	"link_qr_title":     "QR-код ссылки",
+	"link_qr_alt":       "QR-код, открывающий %s",
+	"link_qr_download":  "Скачать PNG",
+	"link_qr_back":      "Назад к ссылкам",
+	"link_qr_help":      "Распечатайте его или добавьте на слайд: камера телефона откроет ссылку.",
+	"promo_uses_of":     "использован %s из %s клиентов", "promo_uses": "использован клиентами: %s",
 	"promo_from_until": "действует с %s по %s", "promo_from": "действует с %s", "promo_until": "действует по %s",
 	"promo_none":         "Промокодов пока нет. Их создаёт команда программы; клиент, который введёт ваш промокод при оплате, становится вашим клиентом.",
 	"promo_request":      "Запросить свой промокод",

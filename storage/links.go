@@ -9,6 +9,8 @@ import (
 	"partnerka"
 
 	"github.com/jmoiron/sqlx"
+	"github.com/lib/pq"
+	"github.com/shopspring/decimal"
 )
 
 // TrackerLink is a link as the tracker needs it. Active is false when the
@@ -76,14 +78,16 @@ func (db *DB) SetLinkDisabled(ctx context.Context, partnerID, linkID int64, disa
 	return l.Code, nil
 }
 
-// LinkChange is an edit of one link: by its partner (a new label or
-// destination, disabled or enabled again) or by staff (disabled with a
-// reason the partner sees, or enabled again). Nil fields keep their value.
+// LinkChange is an edit of one link: by its partner (a new label,
+// destination or sub ID, disabled or enabled again) or by staff (disabled
+// with a reason the partner sees, or enabled again). Nil fields keep their
+// value; the code never changes, since it is what the partner shared.
 type LinkChange struct {
 	PartnerID   int64
 	LinkID      int64
 	Label       *string
 	Destination *string // checked by the caller against the allowed domains
+	SubID       *string // checked by the caller (partnerka.ValidSubID)
 	Disabled    *bool
 	ByStaff     bool
 	Reason      string // staff's reason to disable
@@ -114,9 +118,15 @@ func (db *DB) ChangeLink(ctx context.Context, ch LinkChange) (*partnerka.Link, e
 		if l.Reason != "" {
 			before["reason"] = l.Reason
 		}
-		dest, label, disabled, byStaff, reason := l.Destination, l.Label, l.DisabledAt != nil, l.ByStaff, l.Reason
+		if l.SubID != "" { // most links have none: the entry names it only when it has one
+			before["sub_id"] = l.SubID
+		}
+		dest, label, subID, disabled, byStaff, reason := l.Destination, l.Label, l.SubID, l.DisabledAt != nil, l.ByStaff, l.Reason
 		if ch.Destination != nil {
 			dest = *ch.Destination
+		}
+		if ch.SubID != nil {
+			subID = *ch.SubID
 		}
 		if ch.Label != nil {
 			label = *ch.Label
@@ -130,14 +140,17 @@ func (db *DB) ChangeLink(ctx context.Context, ch LinkChange) (*partnerka.Link, e
 			}
 		}
 		out = l.Link
-		out.Destination, out.Label = dest, label
-		if dest == l.Destination && label == l.Label && disabled == (l.DisabledAt != nil) && reason == l.Reason {
+		out.Destination, out.Label, out.SubID = dest, label, subID
+		if dest == l.Destination && label == l.Label && subID == l.SubID && disabled == (l.DisabledAt != nil) && reason == l.Reason {
 			return nil // nothing changed: nothing to record
 		}
-		if _, err := tx.Stmtx(db.Q.SetLink).ExecContext(ctx, l.ID, dest, label, disabled, byStaff, reason, db.now()); err != nil {
+		if _, err := tx.Stmtx(db.Q.SetLink).ExecContext(ctx, l.ID, dest, label, disabled, byStaff, reason, db.now(), subID); err != nil {
 			return err
 		}
 		after := map[string]any{"link": l.Code, "destination": dest, "label": label, "disabled": disabled}
+		if subID != "" || l.SubID != "" {
+			after["sub_id"] = subID
+		}
 		if disabled && reason != "" {
 			after["reason"] = reason
 		}
@@ -151,6 +164,41 @@ func (db *DB) ChangeLink(ctx context.Context, ch LinkChange) (*partnerka.Link, e
 		return nil, err
 	}
 	return &out, nil
+}
+
+// LinkFigures is one of a partner's links with what it brought in a
+// period: clicks, leads, paying customers and the partner's earnings on
+// them per currency (partner-link-figures says how each is counted).
+type LinkFigures struct {
+	PartnerLink
+	Leads  int64             `db:"leads"`
+	Paying int64             `db:"paying"`
+	Earned []partnerka.Money // in currency order; none when nothing was earned
+}
+
+// PartnerLinkFigures returns the partner's links, default first, each with
+// its figures for [from, to), in one query for all of them.
+func (db *DB) PartnerLinkFigures(ctx context.Context, partnerID int64, from, to time.Time) ([]LinkFigures, error) {
+	var rows []struct {
+		LinkFigures
+		Currencies pq.StringArray `db:"currencies"`
+		Amounts    pq.StringArray `db:"amounts"`
+	}
+	if err := db.Q.PartnerLinkFigures.SelectContext(ctx, &rows, partnerID, localDate(from), localDate(to), from, to); err != nil {
+		return nil, err
+	}
+	out := make([]LinkFigures, len(rows))
+	for i, r := range rows {
+		out[i] = r.LinkFigures
+		for j, cur := range r.Currencies {
+			amount, err := decimal.NewFromString(r.Amounts[j])
+			if err != nil {
+				return nil, err
+			}
+			out[i].Earned = append(out[i].Earned, partnerka.Money{Amount: amount, Currency: cur})
+		}
+	}
+	return out, nil
 }
 
 func validReasonText(s string) bool {

@@ -54,6 +54,7 @@ type Queries struct {
 	SetLink             *sqlx.Stmt `query:"set-link"`
 	TrackerLinkByCode   *sqlx.Stmt `query:"tracker-link-by-code"`
 	InsertLink          *sqlx.Stmt `query:"insert-link"`
+	PartnerLinkFigures  *sqlx.Stmt `query:"partner-link-figures"`
 
 	EnsureCustomer        *sqlx.Stmt `query:"ensure-customer"`
 	CustomerForUpdate     *sqlx.Stmt `query:"customer-for-update"`
