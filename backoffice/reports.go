@@ -211,12 +211,8 @@ func (s *Server) adminReports(c *fiber.Ctx) error {
 		if i == reportRows {
 			break
 		}
-		funnel = append(funnel, fiber.Map{"ID": p.PartnerID, "Name": p.Name,
-			"Clicks": web.FormatInt(p.Clicks, lc), "Unique": web.FormatInt(p.UniqueClicks, lc), "Leads": web.FormatInt(p.Leads, lc),
-			"Customers": web.FormatInt(p.Customers, lc), "Paying": web.FormatInt(p.Paying, lc),
-			"ClickLead":      web.FormatPercent(p.Leads, p.UniqueClicks, lc),
-			"LeadCustomer":   web.FormatPercent(p.Customers, p.Leads, lc),
-			"CustomerPaying": web.FormatPercent(p.Paying, p.Customers, lc)})
+		funnel = append(funnel, fiber.Map{"ID": p.PartnerID, "Name": p.Name, "Clicks": web.FormatInt(p.Clicks, lc),
+			"F": web.Funnel(p.Funnel, lc)})
 	}
 	var dormantRows []fiber.Map
 	for i, d := range dormant {
@@ -309,7 +305,7 @@ func (s *Server) reportCSV(name string) fiber.Handler {
 				})
 			case "funnel":
 				w.Write(funnelHeader)
-				return s.DB.EachFunnelRow(ctx, r.From, r.To, func(p storage.PartnerActivity) error { return w.Write(funnelLine(p)) })
+				return s.DB.EachFunnelRow(ctx, r.From, r.To, func(p storage.FunnelRow) error { return w.Write(funnelLine(p)) })
 			case "dormant":
 				w.Write(dormantHeader)
 				return s.DB.EachDormantPartner(ctx, since, func(d storage.DormantPartner) error { return w.Write(dormantLine(d)) })
@@ -377,13 +373,17 @@ func concentrationCSV(cs []storage.Concentration) [][]string {
 	return rows
 }
 
-var funnelHeader = []string{"partner_id", "ref", "name", "clicks", "unique_clicks", "leads", "customers", "paying_customers",
-	"click_to_lead", "lead_to_customer", "customer_to_paying"}
+// The funnel's file: the cohort's steps and ratios as the page counts
+// them (web.Funnel), then the customers bound without a click by source,
+// never divided by clicks.
+var funnelHeader = []string{"partner_id", "ref", "name", "clicks", "unique_clicks", "leads_from_clicks", "paying_of_them",
+	"click_to_lead", "lead_to_paying", "customers_without_click", "promo_code", "partner_ref", "registration", "manual"}
 
-func funnelLine(p storage.PartnerActivity) []string {
-	return []string{repItoa(p.PartnerID), p.Ref, web.CSVSafe(p.Name), repItoa(p.Clicks), repItoa(p.UniqueClicks),
-		repItoa(p.Leads), repItoa(p.Customers), repItoa(p.Paying),
-		repRatio(p.Leads, p.UniqueClicks), repRatio(p.Customers, p.Leads), repRatio(p.Paying, p.Customers)}
+func funnelLine(p storage.FunnelRow) []string {
+	n := p.NoClick
+	return []string{repItoa(p.PartnerID), p.Ref, web.CSVSafe(p.Name), repItoa(p.Clicks), repItoa(p.Visitors),
+		repItoa(p.Leads), repItoa(p.Paying), repRatio(p.Leads, p.Visitors), repRatio(p.Paying, p.Leads),
+		repItoa(n.Total()), repItoa(n.PromoCode), repItoa(n.PartnerRef), repItoa(n.Registration), repItoa(n.Manual)}
 }
 
 var dormantHeader = []string{"partner_id", "ref", "name", "partner_since", "last_click"}
@@ -404,9 +404,9 @@ var _ = web.AddMessages(map[string]string{
 	"rep_no_money":    "No purchases, commissions or payouts in this period.",
 	"rep_leaderboard": "Leaderboard", "rep_rank_by": "Rank by", "rep_partner": "Partner",
 	"rep_conc": "Revenue concentration", "rep_conc_text": "The top %d of %d partners brought %s of %s.",
-	"rep_funnel": "Funnel per partner", "rep_click_lead": "Click → lead", "rep_lead_customer": "Lead → customer",
-	"rep_customer_paying": "Customer → paying",
-	"rep_dormant":         "Dormant partners", "rep_dormant_text": "Active partners without a click in %d days (since %s).",
+	"rep_funnel": "Funnel per partner", "rep_click_lead": "Click → lead", "rep_lead_paying": "Lead → paying",
+	"rep_click_leads": "Leads from these clicks", "rep_paying_of": "Of them paying", "rep_no_click": "Customers without a click",
+	"rep_dormant": "Dormant partners", "rep_dormant_text": "Active partners without a click in %d days (since %s).",
 	"rep_last_click": "Last click", "rep_partner_since": "Partner since", "rep_never": "never",
 	"rep_none": "Nothing in this period.", "rep_no_dormant": "Every active partner had clicks lately.",
 	"rep_more_csv":    "The first 50 are shown; the CSV export has them all.",
@@ -421,9 +421,9 @@ var _ = web.AddMessages(map[string]string{
 	"rep_no_money":    "В этом периоде не было покупок, начислений и выплат.",
 	"rep_leaderboard": "Рейтинг партнёров", "rep_rank_by": "Сортировать по", "rep_partner": "Партнёр",
 	"rep_conc": "Концентрация выручки", "rep_conc_text": "Лучшие %d из %d партнёров принесли %s из %s.",
-	"rep_funnel": "Воронка по партнёрам", "rep_click_lead": "Переход → лид", "rep_lead_customer": "Лид → клиент",
-	"rep_customer_paying": "Клиент → платящий",
-	"rep_dormant":         "Неактивные партнёры", "rep_dormant_text": "Активные партнёры без переходов за %d дней (с %s).",
+	"rep_funnel": "Воронка по партнёрам", "rep_click_lead": "Переход → лид", "rep_lead_paying": "Лид → платящий",
+	"rep_click_leads": "Лиды по этим переходам", "rep_paying_of": "Из них платящие", "rep_no_click": "Клиенты без перехода",
+	"rep_dormant": "Неактивные партнёры", "rep_dormant_text": "Активные партнёры без переходов за %d дней (с %s).",
 	"rep_last_click": "Последний переход", "rep_partner_since": "Партнёр с", "rep_never": "никогда",
 	"rep_none": "В этом периоде ничего нет.", "rep_no_dormant": "У всех активных партнёров недавно были переходы.",
 	"rep_more_csv":    "Показаны первые 50; в выгрузке CSV — все.",

@@ -3,8 +3,10 @@ package backoffice
 import (
 	"context"
 	"fmt"
+	"html"
 	"net/http"
 	"regexp"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -14,6 +16,7 @@ import (
 	"partnerka"
 	"partnerka/commissions"
 	"partnerka/storage"
+	"partnerka/storage/storagetest"
 	"partnerka/web"
 )
 
@@ -198,13 +201,15 @@ func TestReportNumbers(t *testing.T) {
 		conc[0].Share.StringFixed(4) != "0.7143" || fmt.Sprint(conc[0].TopNames) != "[Alpha Media]" {
 		t.Errorf("concentration %+v, want RUB: 1 of 3 partners, Alpha Media, 0.7143", conc)
 	}
+	// No customer here came by a click: the funnel has no lead, and the
+	// customers bound by partner ref or registration are counted apart.
 	funnel := rep.Funnel()
-	type step struct{ id, clicks, unique, leads, customers, paying int64 }
+	type step struct{ id, clicks, unique, leads, paying, noClick int64 }
 	var got []step
 	for _, p := range funnel {
-		got = append(got, step{p.PartnerID, p.Clicks, p.UniqueClicks, p.Leads, p.Customers, p.Paying})
+		got = append(got, step{p.PartnerID, p.Clicks, p.Visitors, p.Leads, p.Paying, p.NoClick.Total()})
 	}
-	want := []step{{d.alpha, 3, 2, 5, 4, 2}, {d.delta, 1, 1, 0, 0, 0}, {d.beta, 0, 0, 1, 1, 1}}
+	want := []step{{d.alpha, 3, 2, 0, 0, 4}, {d.delta, 1, 1, 0, 0, 0}, {d.beta, 0, 0, 0, 0, 1}}
 	if fmt.Sprint(got) != fmt.Sprint(want) {
 		t.Errorf("funnel %v, want %v", got, want)
 	}
@@ -263,10 +268,15 @@ func TestReportsPage(t *testing.T) {
 	inOrder("leaderboard in USD", section(page, "rep-leaders"), "Beta Corp", "Alpha Media", "Delta Ltd")
 	funnel := section(page, "rep-funnel")
 	inOrder("funnel", funnel, "Alpha Media", "Delta Ltd", "Beta Corp")
-	for _, want := range []string{"250.0%", "80.0%", "50.0%"} { // alpha: 5 leads / 2 unique, 4/5, 2/4
-		if !strings.Contains(funnel, want) {
+	// alpha: 2 unique clicks, no lead from them; 4 customers without a
+	// click (3 by partner ref, 1 by registration), never divided by clicks.
+	for _, want := range []string{"2 unique", "0.0%", "—", "+4", "partner link 3, registration 1"} {
+		if !strings.Contains(html.UnescapeString(funnel), want) {
 			t.Errorf("funnel lacks %q", want)
 		}
+	}
+	if strings.Contains(funnel, "250.0%") {
+		t.Error("the funnel divides customers without a click by clicks")
 	}
 	dormant := section(page, "rep-dormant")
 	if !strings.Contains(dormant, fmt.Sprintf(`href="/admin/partners/%d">Beta Corp`, d.beta)) || strings.Contains(dormant, "Alpha") {
@@ -334,10 +344,10 @@ func TestReportCSV(t *testing.T) {
 			"currency,partners,top_partners,top_revenue,total_revenue,share",
 			"RUB,3,1,2500.00,3500.00,0.7143", "USD,3,1,50.00,50.00,1.0000"}},
 		{"funnel", reportQuery, "partnerka-funnel-2026-10-15-2026-11-22.csv", []string{
-			"partner_id,ref,name,clicks,unique_clicks,leads,customers,paying_customers,click_to_lead,lead_to_customer,customer_to_paying",
-			id(d.alpha) + ",alpha,Alpha Media,3,2,5,4,2,2.5000,0.8000,0.5000",
-			id(d.delta) + ",delta,Delta Ltd,1,1,0,0,0,0.0000,,",
-			id(d.beta) + ",beta,Beta Corp,0,0,1,1,1,,1.0000,1.0000"}},
+			funnelCSVHeader,
+			id(d.alpha) + ",alpha,Alpha Media,3,2,0,0,0.0000,,4,0,3,1,0",
+			id(d.delta) + ",delta,Delta Ltd,1,1,0,0,0.0000,,0,0,0,0,0",
+			id(d.beta) + ",beta,Beta Corp,0,0,0,0,,,1,0,1,0,0"}},
 		{"dormant", reportQuery, "partnerka-dormant-2026-11-23.csv", []string{
 			"partner_id,ref,name,partner_since,last_click",
 			id(d.beta) + ",beta,Beta Corp," + now.Format(time.DateOnly) + ",2026-10-01"}},
@@ -357,6 +367,64 @@ func TestReportCSV(t *testing.T) {
 				t.Errorf("got\n%s\nwant\n%s", got, want)
 			}
 		})
+	}
+}
+
+const funnelCSVHeader = "partner_id,ref,name,clicks,unique_clicks,leads_from_clicks,paying_of_them,click_to_lead,lead_to_paying," +
+	"customers_without_click,promo_code,partner_ref,registration,manual"
+
+// Finding 2: customers bound by promo code outnumber the clicks, and were
+// divided by them (1333 %, 2100 %). The funnel per partner now counts one
+// cohort, each step a subset of the one before, and shows the customers
+// without a click beside it, on the page and in its file.
+func TestReportFunnelCohort(t *testing.T) {
+	f := newFixture(t)
+	ctx := context.Background()
+	alpha, beta := f.Seed.Partners["alpha"], f.Seed.Partners["beta"]
+	var betaLink int64
+	if err := f.DB.GetContext(ctx, &betaLink, `INSERT INTO links (partner_id, code, destination_url, created_at, updated_at)
+		VALUES ($1, 'beta1', 'https://example.com/', $2, $2) RETURNING id`, beta, now); err != nil {
+		t.Fatal(err)
+	}
+	storagetest.SeedFunnel(t, f.DB, storagetest.FunnelLink{Partner: alpha, Link: f.Seed.Links["alpha"]},
+		storagetest.FunnelLink{Partner: beta, Link: betaLink})
+	const query = "period=custom&from=2026-11-01&to=2026-11-22"
+	percent := regexp.MustCompile(`(\d+)[.,]\d\s?%`)
+	for _, tc := range []struct {
+		user string
+		want []string
+	}{
+		{"manager@x.test", []string{"4 unique", "Clicks: 5", "<td data-label=\"Leads from these clicks\">3</td>", "<td data-label=\"Of them paying\">2</td>",
+			"75.0%", "66.7%", "+7", "promo code 5, partner link 2",
+			"Percentages follow one group of visitors: of the period's unique clicks, the share that became leads through that click"}},
+		{"finance@x.test", []string{"4 уникальных", "75,0\u00a0%", "66,7\u00a0%", "+7", "промокод 5, партнёрская ссылка 2",
+			"Проценты считаются по одним и тем же посетителям"}},
+	} {
+		b, _ := f.SignIn(t, tc.user)
+		resp, page := b.Do("GET", "/admin/reports?"+query, nil)
+		if resp.StatusCode != 200 {
+			t.Fatalf("reports: %d", resp.StatusCode)
+		}
+		i := strings.Index(page, `id="funnel"`)
+		section := html.UnescapeString(page[i : i+strings.Index(page[i:], "</table>")])
+		for _, want := range tc.want {
+			if !strings.Contains(section, want) {
+				t.Errorf("%s: funnel lacks %q:\n%s", tc.user, want, section)
+			}
+		}
+		for _, m := range percent.FindAllStringSubmatch(section, -1) {
+			if n, _ := strconv.Atoi(m[1]); n > 100 {
+				t.Errorf("%s: the funnel shows %s", tc.user, m[0])
+			}
+		}
+	}
+	b, _ := f.SignIn(t, "finance@x.test")
+	_, body := b.Do("GET", "/admin/reports/funnel.csv?"+query, nil)
+	want := strings.Join([]string{funnelCSVHeader,
+		fmt.Sprintf("%d,alpha,Alpha Media,5,4,3,2,0.7500,0.6667,7,5,2,0,0", alpha),
+		fmt.Sprintf("%d,beta,Beta Corp,1,1,1,0,1.0000,0.0000,0,0,0,0,0", beta)}, "\n") + "\n"
+	if body != want {
+		t.Errorf("funnel.csv:\n%s\nwant\n%s", body, want)
 	}
 }
 

@@ -1,6 +1,9 @@
 package cabinet
 
 import (
+	"slices"
+	"time"
+
 	"github.com/gofiber/fiber/v2"
 	"golang.org/x/sync/errgroup"
 
@@ -10,36 +13,54 @@ import (
 )
 
 // dashboard shows the partner's numbers for a period: clicks, leads,
-// customers, conversion, and what they earned.
+// customers, the funnel over one cohort, the chart of days in one
+// currency (?currency=, the program's main currency by default), and the
+// balances as one table, main currency first.
 func (s *Server) dashboard(c *fiber.Ctx) error {
 	u := web.CurrentUser(c)
 	per := s.UserPeriod(c)
 	from, to, loc := per.From, per.To, per.Loc
+	ctx := c.UserContext()
 	// The page's reads are independent: run them side by side, each on its
 	// own pooled connection, so the page waits for the slowest, not the sum.
+	// The chart's days are in the currency asked for (else the main one);
+	// one the partner has no money in is read again in the main currency
+	// once the balances are known.
 	var (
 		d    *storage.Dashboard
 		p    *partnerka.Partner
 		st   partnerka.Settings
+		cur  = c.Query("currency")
 		days []storage.DayStat
 		tier *web.TierView
 	)
-	g, ctx := errgroup.WithContext(c.UserContext())
-	g.Go(func() (err error) { d, err = s.DB.PartnerDashboard(ctx, *u.PartnerID, from, to); return err })
-	g.Go(func() (err error) { p, err = s.DB.PartnerByID(ctx, *u.PartnerID); return err })
+	g, gctx := errgroup.WithContext(ctx)
+	g.Go(func() (err error) { d, err = s.DB.PartnerDashboard(gctx, *u.PartnerID, from, to); return err })
+	g.Go(func() (err error) { p, err = s.DB.PartnerByID(gctx, *u.PartnerID); return err })
 	g.Go(func() (err error) {
-		if st, err = s.DB.Settings(ctx); err != nil {
+		if st, err = s.DB.Settings(gctx); err != nil {
 			return err
 		}
-		days, err = s.DB.DailyStats(ctx, *u.PartnerID, from, to, st.DefaultCurrency)
+		if !partnerka.ValidCurrency(cur) {
+			cur = st.DefaultCurrency
+		}
+		days, err = s.DB.DailyStats(gctx, *u.PartnerID, from, to, cur)
 		return err
 	})
-	g.Go(func() (err error) { tier, err = s.Tier(ctx, *u.PartnerID, u.Locale); return err })
+	g.Go(func() (err error) { tier, err = s.Tier(gctx, *u.PartnerID, u.Locale); return err })
 	if err := g.Wait(); err != nil {
 		return err
 	}
 	locale := u.Locale
-	balances := web.BalanceTable(d.Balances, locale)
+	balances := web.BalanceRows(d.Balances, st.DefaultCurrency, d.NextRelease, loc, locale)
+	currencies := chartCurrencies(st.DefaultCurrency, balances)
+	if !slices.Contains(currencies, cur) {
+		cur = st.DefaultCurrency
+		var err error
+		if days, err = s.DB.DailyStats(ctx, *u.PartnerID, from, to, cur); err != nil {
+			return err
+		}
+	}
 	type latest struct{ Date, Amount, Status, StatusClass, Explanation string }
 	var ls []latest
 	for _, l := range d.Latest {
@@ -47,24 +68,39 @@ func (s *Server) dashboard(c *fiber.Ctx) error {
 			Amount: web.FormatMoney(partnerka.Money{Amount: l.Amount, Currency: l.Currency}, locale),
 			Status: web.T(locale, "status_"+l.Status), StatusClass: l.Status, Explanation: web.Explain(l.Explanation, locale)})
 	}
-	next := ""
-	if d.NextRelease != nil {
-		next = web.FormatDate(d.NextRelease.In(loc), locale)
-	}
 	var table []fiber.Map
 	for _, day := range days {
 		table = append(table, fiber.Map{"Day": web.FormatDate(day.Day, locale), "Clicks": web.FormatInt(day.Clicks, locale),
-			"Leads": web.FormatInt(day.Leads, locale), "Earned": web.FormatMoney(partnerka.Money{Amount: day.Earned, Currency: st.DefaultCurrency}, locale)})
+			"Leads": web.FormatInt(day.Leads, locale), "Earned": web.FormatMoney(partnerka.Money{Amount: day.Earned, Currency: cur}, locale)})
+	}
+	var options []fiber.Map
+	for _, code := range currencies {
+		options = append(options, fiber.Map{"Code": code, "Selected": code == cur})
 	}
 	return c.Type("html").Send(s.Page(c, "dashboard", locale, web.T(locale, "dashboard"), fiber.Map{
 		"Partner": p, "Picker": per.Picker("/dashboard", locale),
 		"Clicks": web.FormatInt(d.Clicks, locale), "Unique": web.FormatInt(d.UniqueClicks, locale), "NoClicks": d.Clicks == 0,
 		"Leads": web.FormatInt(d.Leads, locale), "Customers": web.FormatInt(d.Customers, locale), "Paying": web.FormatInt(d.Paying, locale),
-		"ConvClickLead": web.FormatPercent(d.Leads, d.UniqueClicks, locale), "ConvLeadPaying": web.FormatPercent(d.Paying, d.Leads, locale),
-		"Balances": balances, "NextRelease": next, "Latest": ls,
+		"Funnel":   web.Funnel(d.Funnel, locale),
+		"Balances": balances, "Latest": ls,
 		"DefaultLink": defaultLink(s.TrackerURL, d.DefaultLinkCode),
 		"Chart":       web.ChartSVG(days, locale), "Days": table, "Tier": tier,
+		"Currency": cur, "Currencies": options, "Period": per.Name,
+		"PeriodFrom": per.From.Format(time.DateOnly), "PeriodTo": per.To.AddDate(0, 0, -1).Format(time.DateOnly),
 	}))
+}
+
+// chartCurrencies are the currencies the chart offers: the program's main
+// currency, then every currency the partner has money in, in the order of
+// the balances table.
+func chartCurrencies(main string, balances []*web.BalanceView) []string {
+	out := []string{main}
+	for _, b := range balances {
+		if !slices.Contains(out, b.Currency) {
+			out = append(out, b.Currency)
+		}
+	}
+	return out
 }
 
 func defaultLink(trackerURL, code string) string {

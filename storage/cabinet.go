@@ -51,10 +51,55 @@ func (db *DB) PartnerByID(ctx context.Context, id int64) (*partnerka.Partner, er
 type Dashboard struct {
 	Clicks, UniqueClicks     int64
 	Leads, Customers, Paying int64
+	Funnel                   Funnel
 	Balances                 []Balance
-	NextRelease              *time.Time
+	NextRelease              map[string]time.Time // by currency: when its next pending money becomes available
 	Latest                   []LatestCommission
 	DefaultLinkCode          string
+}
+
+// Funnel is a partner's conversion over one cohort, the visitors of a
+// period: a visitor is a unique click (one address on one link in one
+// UTC hour). Leads are the visitors whose click bound a customer to the
+// partner, Paying those of them whose customer has paid since; each step
+// counts visitors of the step before, so no ratio passes 100 %. The
+// customers bound in the period without a click are counted beside it,
+// by source, and never divided by clicks.
+type Funnel struct {
+	Visitors int64 `db:"visitors"`
+	Leads    int64 `db:"leads"`
+	Paying   int64 `db:"paying"`
+	NoClick
+}
+
+// NoClick counts the customers bound in a period by something other than
+// a click, by source.
+type NoClick struct {
+	PromoCode    int64 `db:"no_click_promo_code"`
+	PartnerRef   int64 `db:"no_click_partner_ref"`
+	Registration int64 `db:"no_click_registration"`
+	Manual       int64 `db:"no_click_manual"`
+}
+
+// Total is every customer bound without a click.
+func (n NoClick) Total() int64 { return n.PromoCode + n.PartnerRef + n.Registration + n.Manual }
+
+// SourceCount is how many customers one source bound.
+type SourceCount struct {
+	Source string // as customers.source stores it: promo_code, partner_ref, registration, manual
+	Count  int64
+}
+
+// Sources lists the sources that bound any customer, in a fixed order.
+func (n NoClick) Sources() []SourceCount {
+	var out []SourceCount
+	for _, s := range []SourceCount{{"promo_code", n.PromoCode}, {"partner_ref", n.PartnerRef},
+		{"registration", n.Registration}, {"manual", n.Manual}} {
+		if s.Count > 0 {
+			out = append(out, s)
+		}
+	}
+	return out
 }
 
 // LatestCommission is a recent commission on the dashboard.
@@ -67,21 +112,30 @@ type LatestCommission struct {
 }
 
 // PartnerDashboard reads the dashboard of one partner for [from, to). It
-// reads pre-aggregated click stats, never raw clicks.
+// reads pre-aggregated click stats; raw clicks only by the ids its
+// customers name (the funnel).
 func (db *DB) PartnerDashboard(ctx context.Context, partnerID int64, from, to time.Time) (*Dashboard, error) {
 	d := &Dashboard{}
-	// The customer counts are the slowest read: they run beside the rest.
-	customers := make(chan error, 1)
+	// The customer counts and the funnel are the slowest reads: they run
+	// beside the rest, each on its own pooled connection.
+	customers, funnel := make(chan error, 1), make(chan error, 1)
 	go func() {
 		customers <- db.Q.DashboardCustomers.QueryRowxContext(ctx, partnerID, from, to).Scan(&d.Leads, &d.Customers, &d.Paying)
 	}()
-	if err := db.partnerDashboardRest(ctx, d, partnerID, from, to); err != nil {
-		<-customers
+	go func() {
+		funnel <- db.Q.DashboardFunnel.GetContext(ctx, &d.Funnel, partnerID, localDate(from), localDate(to), from, to)
+	}()
+	err := db.partnerDashboardRest(ctx, d, partnerID, from, to)
+	if e := <-customers; err == nil {
+		err = e
+	}
+	if e := <-funnel; err == nil {
+		err = e
+	}
+	if err != nil {
 		return nil, err
 	}
-	if err := <-customers; err != nil {
-		return nil, err
-	}
+	d.Funnel.Visitors = d.UniqueClicks
 	return d, nil
 }
 
@@ -93,12 +147,16 @@ func (db *DB) partnerDashboardRest(ctx context.Context, d *Dashboard, partnerID 
 	if d.Balances, err = db.PartnerBalances(ctx, partnerID); err != nil {
 		return err
 	}
-	var next sql.NullTime
-	if err := db.Q.NextRelease.QueryRowxContext(ctx, partnerID).Scan(&next); err != nil && !errors.Is(err, sql.ErrNoRows) {
+	var next []struct {
+		Currency string    `db:"currency"`
+		At       time.Time `db:"at"`
+	}
+	if err := db.Q.NextRelease.SelectContext(ctx, &next, partnerID); err != nil {
 		return err
 	}
-	if next.Valid {
-		d.NextRelease = &next.Time
+	d.NextRelease = map[string]time.Time{}
+	for _, n := range next {
+		d.NextRelease[n.Currency] = n.At
 	}
 	if err := db.Q.LatestCommissions.SelectContext(ctx, &d.Latest, partnerID); err != nil {
 		return err
@@ -296,10 +354,11 @@ func (db *DB) MinPayouts(ctx context.Context) ([]partnerka.Money, error) {
 
 // DayStat is one day of the dashboard chart.
 type DayStat struct {
-	Day    time.Time       `db:"day"`
-	Clicks int64           `db:"clicks"`
-	Leads  int64           `db:"leads"`
-	Earned decimal.Decimal `db:"earned"`
+	Day      time.Time       `db:"day"`
+	Clicks   int64           `db:"clicks"`
+	Leads    int64           `db:"leads"`
+	Earned   decimal.Decimal `db:"earned"`
+	Currency string          `db:"-"` // Earned's
 }
 
 // DailyStats returns clicks, leads and earnings (in currency) per day of
@@ -315,7 +374,7 @@ func (db *DB) DailyStats(ctx context.Context, partnerID int64, from, to time.Tim
 	var out []DayStat
 	err := db.Q.DashboardDaily.SelectContext(ctx, &out, partnerID, edges.String(), currency, localDate(from), localDate(day))
 	for i := range out {
-		out[i].Day = out[i].Day.In(from.Location())
+		out[i].Day, out[i].Currency = out[i].Day.In(from.Location()), currency
 	}
 	return out, err
 }

@@ -130,6 +130,7 @@ type Queries struct {
 	DeleteSession      *sqlx.Stmt `query:"delete-session"`
 	DashboardClicks    *sqlx.Stmt `query:"dashboard-clicks"`
 	DashboardCustomers *sqlx.Stmt `query:"dashboard-customers"`
+	DashboardFunnel    *sqlx.Stmt `query:"dashboard-funnel"`
 	NextRelease        *sqlx.Stmt `query:"next-release"`
 	LatestCommissions  *sqlx.Stmt `query:"latest-commissions"`
 	PartnerByID        *sqlx.Stmt `query:"partner-by-id"`

@@ -73,10 +73,23 @@ type PayoutTotal struct {
 	Amount   decimal.Decimal `db:"amount"`
 }
 
+// FunnelRow is one partner's funnel in a report's period, over one cohort
+// as the partner's dashboard counts it (Funnel); Clicks are all its human
+// clicks, Visitors the unique ones.
+type FunnelRow struct {
+	PartnerID int64  `db:"id"`
+	Ref       string `db:"ref"`
+	Name      string `db:"name"`
+	Status    string `db:"status"`
+	Clicks    int64  `db:"clicks"`
+	Funnel
+}
+
 // Report is the data of the back office's reports for one period [From, To).
 type Report struct {
 	From, To time.Time
 	Partners []PartnerActivity // every approved (active or suspended) partner, by id
+	Funnels  []FunnelRow       // the approved partners active in the period, in the order of Funnel
 	Money    []ReportMoney     // by currency, then partner id
 	Payouts  []PayoutTotal     // by currency
 }
@@ -87,6 +100,9 @@ func (db *DB) Report(ctx context.Context, from, to time.Time) (*Report, error) {
 	r := &Report{From: from, To: to}
 	fromDay, toDay := from.Format(time.DateOnly), to.Format(time.DateOnly)
 	if err := db.Q.ReportActivity.SelectContext(ctx, &r.Partners, fromDay, toDay, from, to); err != nil {
+		return nil, err
+	}
+	if err := db.Q.ReportFunnel.SelectContext(ctx, &r.Funnels, fromDay, toDay, from, to); err != nil {
 		return nil, err
 	}
 	var money []moneyRow
@@ -259,27 +275,11 @@ func (r *Report) Concentration() []Concentration {
 	return out
 }
 
-// Funnel returns the approved partners with any activity in the period,
-// most unique clicks first (then most customers, then by name).
-func (r *Report) Funnel() []PartnerActivity {
-	var out []PartnerActivity
-	for _, p := range r.Partners {
-		if p.Clicks > 0 || p.Leads > 0 || p.Customers > 0 {
-			out = append(out, p)
-		}
-	}
-	sort.SliceStable(out, func(i, j int) bool {
-		a, b := out[i], out[j]
-		if a.UniqueClicks != b.UniqueClicks {
-			return a.UniqueClicks > b.UniqueClicks
-		}
-		if a.Customers != b.Customers {
-			return a.Customers > b.Customers
-		}
-		return a.Name < b.Name
-	})
-	return out
-}
+// Funnel returns the approved partners with any activity in the period
+// (clicks, leads from them, or customers bound without a click), most
+// unique clicks first, then most leads, then most customers without a
+// click, then by name.
+func (r *Report) Funnel() []FunnelRow { return r.Funnels }
 
 // DormantPartner is an active partner without clicks lately.
 type DormantPartner struct {
@@ -403,7 +403,7 @@ func (db *DB) EachLeader(ctx context.Context, from, to time.Time, currency, by s
 
 // EachFunnelRow calls fn with each approved partner active in the period,
 // in the order of Report.Funnel.
-func (db *DB) EachFunnelRow(ctx context.Context, from, to time.Time, fn func(PartnerActivity) error) error {
+func (db *DB) EachFunnelRow(ctx context.Context, from, to time.Time, fn func(FunnelRow) error) error {
 	return eachRow(ctx, db.Q.ReportFunnel, fn, from.Format(time.DateOnly), to.Format(time.DateOnly), from, to)
 }
 

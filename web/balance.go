@@ -11,10 +11,14 @@ import (
 	"partnerka/storage"
 )
 
-// BalanceView is one currency's balance, formatted, bucket by bucket.
+// BalanceView is one currency's balance, formatted, bucket by bucket: a
+// row of the one balances table (rows = currency).
 type BalanceView struct {
 	Currency                           string
 	Pending, Available, Reserved, Paid string
+	OnHold                             bool   // something is pending: only such a row has a next release
+	NextRelease                        string // when its next pending money becomes available (BalanceRows), "" when none is due
+	owed                               decimal.Decimal
 }
 
 // BalanceTable turns ledger balances into one row per currency, in
@@ -33,7 +37,7 @@ func BalanceTable(bs []storage.Balance, locale string) []*BalanceView {
 		f := FormatMoney(partnerka.Money{Amount: b.Amount, Currency: b.Currency}, locale)
 		switch b.Bucket {
 		case "pending":
-			v.Pending = f
+			v.Pending, v.OnHold = f, b.Amount.IsPositive()
 		case "available":
 			v.Available = f
 		case "reserved":
@@ -41,8 +45,33 @@ func BalanceTable(bs []storage.Balance, locale string) []*BalanceView {
 		case "paid":
 			v.Paid = f
 		}
+		if b.Bucket != "paid" {
+			v.owed = v.owed.Add(b.Amount)
+		}
 	}
 	sort.Slice(out, func(i, k int) bool { return out[i].Currency < out[k].Currency })
+	return out
+}
+
+// BalanceRows is BalanceTable as a partner reads it: the program's main
+// currency first, then the others by what they hold or are owed
+// (pending, available and requested; largest first), each with the day
+// its next pending money is released (next, by currency, shown in loc)
+// on the rows that have something on hold.
+func BalanceRows(bs []storage.Balance, main string, next map[string]time.Time, loc *time.Location, locale string) []*BalanceView {
+	out := BalanceTable(bs, locale)
+	sort.SliceStable(out, func(i, k int) bool {
+		a, b := out[i], out[k]
+		if (a.Currency == main) != (b.Currency == main) {
+			return a.Currency == main
+		}
+		return a.owed.GreaterThan(b.owed)
+	})
+	for _, v := range out {
+		if at, ok := next[v.Currency]; ok && v.OnHold {
+			v.NextRelease = FormatDate(at.In(loc), locale)
+		}
+	}
 	return out
 }
 

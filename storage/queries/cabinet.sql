@@ -30,11 +30,45 @@ SELECT (SELECT count(*) FROM customers WHERE partner_id = $1 AND bound_at >= $2 
          WHERE p.partner_id = $1 AND p.occurred_at >= $2 AND p.occurred_at < $3
          GROUP BY p.customer_external_id) payers) AS paying;
 
+-- name: dashboard-funnel
+-- The partner's funnel over one cohort, the visitors of the period: a
+-- visitor is a unique click (an address on a link in a UTC hour, as
+-- insert-clicks counts them) of the UTC days dated $2 up to $3, the days
+-- dashboard-clicks reads. leads: the visitors whose click bound a
+-- customer to the partner (customers.click_id, to date); paying: those of
+-- them whose customer has paid since the binding (to date). Each step
+-- counts visitors of the step before, so no ratio passes 100 %. A lead
+-- is no earlier than its click (commissions.ClickSkew, a second): the
+-- customers bound from the day before the first day on are read, by
+-- customers_partner; raw clicks only by id. no_click_*: the customers
+-- bound in [$4, $5) by something other than a click, never divided by
+-- clicks. report-funnel counts each partner's funnel the same way.
+WITH visitors AS (
+    SELECT bool_or(EXISTS (SELECT 1 FROM purchases pu
+                            WHERE pu.customer_external_id = cu.external_id AND pu.occurred_at >= cu.bound_at)) AS paid
+      FROM customers cu JOIN clicks cl ON cl.click_id = cu.click_id
+     WHERE cu.partner_id = $1 AND cu.source = 'click'
+       AND cu.bound_at >= ($2::date - 1)::timestamp AT TIME ZONE 'UTC'
+       AND cl.partner_id = $1 AND cl.flags = 0 AND cl.ip IS NOT NULL
+       AND cl.clicked_at >= $2::date::timestamp AT TIME ZONE 'UTC'
+       AND cl.clicked_at < $3::date::timestamp AT TIME ZONE 'UTC'
+     GROUP BY cl.link_id, cl.ip, date_trunc('hour', cl.clicked_at, 'UTC')
+)
+SELECT (SELECT count(*) FROM visitors) AS leads,
+       (SELECT count(*) FROM visitors WHERE paid) AS paying,
+       count(*) FILTER (WHERE source = 'promo_code') AS no_click_promo_code,
+       count(*) FILTER (WHERE source = 'partner_ref') AS no_click_partner_ref,
+       count(*) FILTER (WHERE source = 'registration') AS no_click_registration,
+       count(*) FILTER (WHERE source = 'manual') AS no_click_manual
+  FROM customers
+ WHERE partner_id = $1 AND bound_at >= $4 AND bound_at < $5 AND source <> 'click';
+
 -- name: next-release
--- The next instant pending money becomes available (flagged money has
--- none until a manager decides).
-SELECT min(available_at) FROM ledger_entries
- WHERE partner_id = $1 AND bucket = 'pending' AND available_at > (SELECT released_through FROM ledger_release);
+-- The next instant pending money becomes available, per currency
+-- (flagged money has none until a manager decides).
+SELECT currency, min(available_at) AS at FROM ledger_entries
+ WHERE partner_id = $1 AND bucket = 'pending' AND available_at > (SELECT released_through FROM ledger_release)
+ GROUP BY currency;
 
 -- name: latest-commissions
 SELECT earned_at, amount + rerated_amount AS amount, currency, commission_status(status, flagged, hold_until) AS status, explanation

@@ -36,13 +36,44 @@ SELECT a.id, a.ref, a.name, a.status, a.clicks, a.unique_clicks, a.leads, a.cust
           a.customers DESC, a.name COLLATE "C", a.id;
 
 -- name: report-funnel
--- The approved partners with any activity in the period, ranked as
--- storage.Report's Funnel ranks them: most unique clicks, then most
--- customers, then by name (byte order), then by id. Streamed by the CSV.
-SELECT id, ref, name, status, clicks, unique_clicks, leads, customers, paying
-  FROM report_activity($1::date, $2::date, $3, $4)
- WHERE clicks > 0 OR leads > 0 OR customers > 0
- ORDER BY unique_clicks DESC, customers DESC, name COLLATE "C", id;
+-- The funnel of each approved partner with any activity in the period,
+-- over one cohort as dashboard-funnel counts it: visitors are the unique
+-- clicks of the UTC days $1 up to $2; leads, the visitors whose click
+-- bound a customer to the partner; paying, those of them whose customer
+-- has paid since (both to date); no_click_*: the customers bound in the
+-- instants [$3, $4) by something other than a click. Ranked as
+-- storage.Report's Funnel ranks them: most unique clicks, then most leads,
+-- then most customers without a click, then by name (byte order), then by
+-- id. Read by the page and streamed by the CSV.
+SELECT p.id, p.ref, p.name, p.status,
+       coalesce(k.clicks, 0)::bigint AS clicks, coalesce(k.unique_clicks, 0)::bigint AS visitors,
+       f.leads, f.paying, n.no_click_promo_code, n.no_click_partner_ref, n.no_click_registration, n.no_click_manual
+  FROM partners p
+ CROSS JOIN LATERAL (
+        SELECT sum(s.clicks) AS clicks, sum(s.unique_clicks) AS unique_clicks
+          FROM click_stats_daily s
+         WHERE s.partner_id = p.id AND s.day >= $1::date AND s.day < $2::date) k
+ CROSS JOIN LATERAL (
+        SELECT count(*) AS leads, count(*) FILTER (WHERE v.paid) AS paying
+          FROM (SELECT bool_or(EXISTS (SELECT 1 FROM purchases pu
+                                        WHERE pu.customer_external_id = cu.external_id AND pu.occurred_at >= cu.bound_at)) AS paid
+                  FROM customers cu JOIN clicks cl ON cl.click_id = cu.click_id
+                 WHERE cu.partner_id = p.id AND cu.source = 'click'
+                   AND cu.bound_at >= ($1::date - 1)::timestamp AT TIME ZONE 'UTC'
+                   AND cl.partner_id = p.id AND cl.flags = 0 AND cl.ip IS NOT NULL
+                   AND cl.clicked_at >= $1::date::timestamp AT TIME ZONE 'UTC'
+                   AND cl.clicked_at < $2::date::timestamp AT TIME ZONE 'UTC'
+                 GROUP BY cl.link_id, cl.ip, date_trunc('hour', cl.clicked_at, 'UTC')) v) f
+ CROSS JOIN LATERAL (
+        SELECT count(*) FILTER (WHERE cu.source = 'promo_code') AS no_click_promo_code,
+               count(*) FILTER (WHERE cu.source = 'partner_ref') AS no_click_partner_ref,
+               count(*) FILTER (WHERE cu.source = 'registration') AS no_click_registration,
+               count(*) FILTER (WHERE cu.source = 'manual') AS no_click_manual,
+               count(*) AS no_click
+          FROM customers cu
+         WHERE cu.partner_id = p.id AND cu.bound_at >= $3 AND cu.bound_at < $4 AND cu.source <> 'click') n
+ WHERE p.status IN ('active', 'suspended') AND (k.clicks > 0 OR f.leads > 0 OR n.no_click > 0)
+ ORDER BY visitors DESC, f.leads DESC, n.no_click DESC, p.name COLLATE "C", p.id;
 
 -- name: report-activity-totals
 -- The program's funnel in the period: the sum of its approved partners',
