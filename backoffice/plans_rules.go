@@ -145,22 +145,26 @@ func parseRule(f ruleForm, locale string) (partnerka.Rule, map[string]string) {
 	default:
 		fail("kind")
 	}
-	switch f.Payments {
-	case partnerka.PaymentsFirst, partnerka.PaymentsRecurring, partnerka.PaymentsAll:
-		r.Payments = f.Payments
-	default:
-		fail("payments")
-	}
-	switch f.Duration {
-	case "lifetime":
-	case "months":
-		n, err := strconv.Atoi(f.Months)
-		if err != nil || n < 1 || n > 1200 {
-			fail("months")
+	// Which payments and for how long do not apply to a new-customer rule:
+	// the form hides them then (app.js), and does not send what it hides.
+	if r.Event != partnerka.EventLead {
+		switch f.Payments {
+		case partnerka.PaymentsFirst, partnerka.PaymentsRecurring, partnerka.PaymentsAll:
+			r.Payments = f.Payments
+		default:
+			fail("payments")
 		}
-		r.DurationMonths = n
-	default:
-		fail("duration")
+		switch f.Duration {
+		case "lifetime":
+		case "months":
+			n, err := strconv.Atoi(f.Months)
+			if err != nil || n < 1 || n > 1200 {
+				fail("months")
+			}
+			r.DurationMonths = n
+		default:
+			fail("duration")
+		}
 	}
 	for i, t := range f.Tiers {
 		row := fmt.Sprintf("tier_%d", i)

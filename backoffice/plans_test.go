@@ -2,6 +2,7 @@ package backoffice
 
 import (
 	"context"
+	"html"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -413,5 +414,180 @@ func TestAdminPlanPreview(t *testing.T) {
 	fb, _ := f.SignIn(t, "finance@x.test")
 	if r, page := fb.Do("GET", base+"/preview"+who, nil); r.StatusCode != http.StatusOK || !strings.Contains(page, "500,00\u00a0₽") {
 		t.Errorf("finance preview: %d", r.StatusCode)
+	}
+}
+
+// Finding 6: the summary said alpha actually earned more than the rows
+// showed (the rows' payments plus a commission on a customer since
+// reassigned to beta), so a version raising a rate read as a loss. Now
+// each total is the sum of the rows, per currency; what no row replays is
+// named apart; and ?differ=1 lists only the rows that differ.
+func TestAdminPlanPreviewAddsUp(t *testing.T) {
+	f, _ := newPlansFixture(t)
+	ctx := context.Background()
+	alpha, beta := f.Seed.Partners["alpha"], f.Seed.Partners["beta"]
+	customer := map[string]int64{}
+	for _, id := range []string{"c1", "c2"} {
+		var cid int64
+		if err := f.DB.GetContext(ctx, &cid, `INSERT INTO customers (external_id, partner_id, source, reason, bound_at, first_seen_at, created_at)
+			VALUES ($1, $2, 'partner_ref', 'attributed', '2026-09-15T10:00:00Z', '2026-09-15T10:00:00Z', $3) RETURNING id`, id, alpha, now); err != nil {
+			t.Fatal(err)
+		}
+		customer[id] = cid
+	}
+	// October under Base (20 %): c1 pays 1,000 (its first payment) and
+	// 1,500 RUB and 100 USD; c2 pays 3,675 RUB (735.00 to alpha).
+	for _, p := range []struct {
+		id, customer, amount, currency string
+		day                            int
+	}{{"p1", "c1", "1000.00", "RUB", 5}, {"p2", "c2", "3675.00", "RUB", 10}, {"p3", "c1", "1500.00", "RUB", 20}, {"p4", "c1", "100.00", "USD", 25}} {
+		pu := &partnerka.Purchase{ExternalID: p.id, CustomerID: p.customer, OccurredAt: time.Date(2026, 10, p.day, 12, 0, 0, 0, time.UTC),
+			Amount: partnerka.Money{Amount: decimal.RequireFromString(p.amount), Currency: p.currency}}
+		if _, _, err := f.DB.CreatePurchase(ctx, pu, []byte(p.id)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, err := (&commissions.PurchaseStep{DB: f.DB}).Run(ctx); err != nil {
+		t.Fatal(err)
+	}
+	// c2 moves to beta from November on: October's 735.00 stays alpha's.
+	if err := f.DB.ReassignCustomer(ctx, customer["c2"], beta, "moved", time.Date(2026, 11, 1, 0, 0, 0, 0, time.UTC),
+		storage.Actor{Name: "test"}); err != nil {
+		t.Fatal(err)
+	}
+
+	b, token := f.SignIn(t, "manager@x.test")
+	planURL := createPlan(t, b, token, "Raise")
+	b.Post(token, planURL+"/versions", nil)
+	draft := planURL + "/versions/1"
+	// 30 % of the first payment (Base pays 20 %), 20 % of later ones.
+	b.Post(token, draft+"/rules", ruleValues("percent", "30", "payments", "first"))
+	r, page := b.Post(token, draft+"/rules", ruleValues("percent", "20", "payments", "recurring"))
+	mustStatus(t, "recurring rule", r, page, http.StatusSeeOther)
+	preview := draft + "/preview?partner=" + strconv.FormatInt(alpha, 10)
+
+	r, page = b.Do("GET", preview, nil)
+	mustStatus(t, "preview", r, page, http.StatusOK)
+	rows := previewDiffs(t, page, "preview-items")
+	if len(rows) != 3 {
+		t.Fatalf("%d rows, want 3: %v\n%s", len(rows), rows, page)
+	}
+	// RUB: 200.00 + 300.00 earned, 300.00 + 300.00 under the draft.
+	for _, w := range []string{`data-label="Actually earned" class="num">₽500.00<`, `data-label="Under this version" class="num">₽600.00<`,
+		`class="num diff up">&#43;₽100.00<`, `data-label="Actually earned" class="num">$20.00<`, `class="num diff ">$0.00<`,
+		"₽735.00 (commissions: 1)"} {
+		if !strings.Contains(page, w) {
+			t.Errorf("preview lacks %q:\n%s", w, page)
+		}
+	}
+	sums := map[string]decimal.Decimal{}
+	for _, d := range rows {
+		for _, m := range d {
+			sums[m.Currency] = sums[m.Currency].Add(m.Amount)
+		}
+	}
+	lines := previewDiffs(t, page, "preview-lines")
+	for _, l := range lines {
+		for _, m := range l {
+			if !sums[m.Currency].Equal(m.Amount) {
+				t.Errorf("%s: the summary's difference is %s, the rows' %s", m.Currency, m.Amount, sums[m.Currency])
+			}
+		}
+	}
+	if len(lines) != 2 || !lines[0][0].Amount.Equal(decimal.NewFromInt(100)) || lines[0][0].Currency != "RUB" {
+		t.Errorf("summary differences %v, want +100.00 RUB and 0.00 USD", lines)
+	}
+
+	t.Run("only rows that differ", func(t *testing.T) {
+		r, page := b.Do("GET", preview+"&differ=1", nil)
+		mustStatus(t, "filtered preview", r, page, http.StatusOK)
+		rows := previewDiffs(t, page, "preview-items")
+		if len(rows) != 1 || len(rows[0]) != 1 || !rows[0][0].Amount.Equal(decimal.NewFromInt(100)) {
+			t.Errorf("rows %v, want the first payment's +100.00 alone", rows)
+		}
+		for _, w := range []string{"Rows listed: 1 of 3; the totals above count every row.", `class="num diff up">&#43;₽100.00<`,
+			`name="differ" value="1" checked`} {
+			if !strings.Contains(page, w) {
+				t.Errorf("filtered preview lacks %q:\n%s", w, page)
+			}
+		}
+		var basePlan int64
+		if err := f.DB.GetContext(ctx, &basePlan, `SELECT id FROM plans WHERE name = 'Base'`); err != nil {
+			t.Fatal(err)
+		}
+		own := "/admin/plans/" + strconv.FormatInt(basePlan, 10) + "/versions/1/preview?differ=1&partner=" + strconv.FormatInt(alpha, 10)
+		r, page = b.Do("GET", own, nil)
+		mustStatus(t, "own version, filtered", r, page, http.StatusOK)
+		if len(previewDiffs(t, page, "preview-items")) != 0 || !strings.Contains(page, "No row differs") {
+			t.Errorf("under the partner's own version a row differs:\n%s", page)
+		}
+	})
+}
+
+// previewDiffs reads the Difference cells of a preview table (class
+// preview-items or preview-lines) of an English page: per row, its
+// amounts.
+func previewDiffs(t *testing.T, page, table string) [][]partnerka.Money {
+	t.Helper()
+	i := strings.Index(page, `class="stack `+table+`"`)
+	if i < 0 {
+		return nil
+	}
+	body := page[i:]
+	body = body[:strings.Index(body, "</table>")]
+	var out [][]partnerka.Money
+	for _, cell := range strings.Split(body, `class="num diff `)[1:] {
+		text := html.UnescapeString(cell[strings.Index(cell, ">")+1 : strings.Index(cell, "<")])
+		var row []partnerka.Money
+		for _, part := range strings.Split(text, ", ") {
+			if part == "—" {
+				continue
+			}
+			sign := ""
+			if strings.HasPrefix(part, "−") {
+				sign = "-"
+			}
+			part = strings.NewReplacer("+", "", "−", "", ",", "").Replace(part)
+			currency := map[string]string{"₽": "RUB", "$": "USD", "€": "EUR"}[part[:strings.IndexAny(part, "0123456789")]]
+			amount, err := decimal.NewFromString(sign + part[strings.IndexAny(part, "0123456789"):])
+			if err != nil || currency == "" {
+				t.Fatalf("difference %q: %v", text, err)
+			}
+			row = append(row, partnerka.Money{Amount: amount, Currency: currency})
+		}
+		out = append(out, row)
+	}
+	return out
+}
+
+// Finding 11: the rule form showed every field at once. The server still
+// renders them all (the page works without JavaScript), marking each part
+// with the event, kind or duration it applies to for app.js to hide the
+// rest; what the script hides it does not send, and the form accepts a
+// new-customer rule without the payment fields it hides.
+func TestAdminPlanRuleFormParts(t *testing.T) {
+	f, _ := newPlansFixture(t)
+	b, token := f.SignIn(t, "manager@x.test")
+	planURL := createPlan(t, b, token, "Parts")
+	b.Post(token, planURL+"/versions", nil)
+	v1 := planURL + "/versions/1"
+	r, page := b.Do("GET", v1+"/rules/new", nil)
+	mustStatus(t, "rule form", r, page, http.StatusOK)
+	for _, w := range []string{`data-rule-form`, `<div data-when-event="sale">`, `<div data-when-kind="percent">`, `<div data-when-kind="flat">`,
+		`<fieldset data-when-event="sale">`, `<div data-when-duration="months">`, `<fieldset data-when-event="sale" data-when-kind="percent">`,
+		`id="percent"`, `id="flat_amount"`, `id="months"`, `id="tier_volume_0"`} {
+		if !strings.Contains(page, w) {
+			t.Errorf("rule form lacks %s", w)
+		}
+	}
+	if form := page[strings.Index(page, "<form method=\"post\" action=\""+v1+"/rules\""):]; strings.Contains(form[:strings.Index(form, "</form>")], " hidden") {
+		t.Error("the server hides a part of the rule form: without JavaScript it could not be filled in")
+	}
+	lead := url.Values{"event": {"lead"}, "level": {"1"}, "kind": {"flat"}, "flat_amount": {"500"}, "flat_currency": {"RUB"}}
+	r, page = b.Post(token, v1+"/rules", lead)
+	mustStatus(t, "a new-customer rule without payment fields", r, page, http.StatusSeeOther)
+	_, page = b.Do("GET", v1, nil)
+	if !strings.Contains(page, "₽500.00 for each new customer") {
+		t.Errorf("the lead rule is not listed:\n%s", page)
 	}
 }

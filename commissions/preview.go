@@ -23,9 +23,17 @@ import (
 // levels; a recruit's payments count only while the recruit had a contract,
 // as in the reconciler. Refunds are left out on both sides. Nothing is
 // written: the version may be a draft.
+//
+// Each line sums the items, so a page's totals add up to its rows and the
+// difference is the version's alone. What the partner earned in the period
+// on commissions no item replays (a payment made before its customer was
+// reassigned to another partner: it earned for the old one, whom the
+// replay no longer sees as the customer's) is set apart in Outside:
+// counted on the actual side alone it would read as a difference the
+// version makes.
 func PreviewPlan(ctx context.Context, db *storage.DB, partnerID int64, pv *partnerka.PlanVersion, from, to time.Time) (*storage.PlanPreview, error) {
 	out := &storage.PlanPreview{From: from, To: to}
-	actual, _, err := db.EarnedBetween(ctx, partnerID, from, to)
+	earnedAll, countAll, err := db.EarnedBetween(ctx, partnerID, from, to)
 	if err != nil {
 		return nil, err
 	}
@@ -38,7 +46,6 @@ func PreviewPlan(ctx context.Context, db *storage.DB, partnerID int64, pv *partn
 		return nil, err
 	}
 	volume := map[string]decimal.Decimal{}
-	preview := map[string]decimal.Decimal{}
 	// The engine's volume cache reads tier volumes exactly as reconciling does.
 	e := &engine{db: db, volumes: map[time.Time]map[int64][]partnerka.Money{}}
 	err = db.InCommissionTx(ctx, func(tx *storage.CommissionTx) error {
@@ -56,7 +63,6 @@ func PreviewPlan(ctx context.Context, db *storage.DB, partnerID int64, pv *partn
 			pay := Payment{Amount: base, Product: p.Product, Index: p.PaymentIndex, BoundAt: p.BoundAt, OccurredAt: p.OccurredAt}
 			if earn, ok := EarnSale(pv, p.Level, pay, vol); ok {
 				item.Preview, item.Explanation = &earn.Amount, earn.Explanation
-				preview[earn.Amount.Currency] = preview[earn.Amount.Currency].Add(earn.Amount.Amount)
 			}
 			out.Items = append(out.Items, item)
 		}
@@ -69,7 +75,6 @@ func PreviewPlan(ctx context.Context, db *storage.DB, partnerID int64, pv *partn
 		item := storage.PreviewItem{At: l.BoundAt, Event: partnerka.EventLead, Level: l.Level, Actual: earned(l.Earned, l.EarnedCurrency)}
 		if earn, ok := EarnLead(pv, l.Level); ok {
 			item.Preview, item.Explanation = &earn.Amount, earn.Explanation
-			preview[earn.Amount.Currency] = preview[earn.Amount.Currency].Add(earn.Amount.Amount)
 		}
 		if item.Preview != nil || item.Actual != nil {
 			out.Items = append(out.Items, item)
@@ -77,6 +82,18 @@ func PreviewPlan(ctx context.Context, db *storage.DB, partnerID int64, pv *partn
 	}
 	sort.SliceStable(out.Items, func(i, j int) bool { return out.Items[i].At.Before(out.Items[j].At) })
 
+	// Commissions are stored, and earnings computed, rounded to the
+	// currency's minor units: these sums are the sums of what the rows show.
+	actual, preview, replayed := map[string]decimal.Decimal{}, map[string]decimal.Decimal{}, map[string]int{}
+	for _, it := range out.Items {
+		if it.Actual != nil {
+			actual[it.Actual.Currency] = actual[it.Actual.Currency].Add(it.Actual.Amount)
+			replayed[it.Actual.Currency]++
+		}
+		if it.Preview != nil {
+			preview[it.Preview.Currency] = preview[it.Preview.Currency].Add(it.Preview.Amount)
+		}
+	}
 	currencies := map[string]bool{}
 	for _, m := range []map[string]decimal.Decimal{actual, preview, volume} {
 		for c := range m {
@@ -86,7 +103,13 @@ func PreviewPlan(ctx context.Context, db *storage.DB, partnerID int64, pv *partn
 	for c := range currencies {
 		out.Lines = append(out.Lines, storage.PreviewLine{Currency: c, Volume: volume[c], Actual: actual[c], Preview: preview[c]})
 	}
+	for c, sum := range earnedAll {
+		if n := countAll[c] - replayed[c]; n != 0 {
+			out.Outside = append(out.Outside, storage.PreviewOutside{Currency: c, Amount: sum.Sub(actual[c]), Count: n})
+		}
+	}
 	sort.Slice(out.Lines, func(i, j int) bool { return out.Lines[i].Currency < out.Lines[j].Currency })
+	sort.Slice(out.Outside, func(i, j int) bool { return out.Outside[i].Currency < out.Outside[j].Currency })
 	return out, nil
 }
 

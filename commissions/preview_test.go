@@ -137,6 +137,28 @@ func TestPreviewPlan(t *testing.T) {
 					t.Errorf("%s: volume %s actual %s preview %s, want %+v", l.Currency, l.Volume, l.Actual, l.Preview, w)
 				}
 			}
+			// Each line is the sum of the items: a page's totals add up to its rows.
+			sums := map[string][2]decimal.Decimal{}
+			for _, it := range got.Items {
+				if it.Actual != nil {
+					s := sums[it.Actual.Currency]
+					s[0] = s[0].Add(it.Actual.Amount)
+					sums[it.Actual.Currency] = s
+				}
+				if it.Preview != nil {
+					s := sums[it.Preview.Currency]
+					s[1] = s[1].Add(it.Preview.Amount)
+					sums[it.Preview.Currency] = s
+				}
+			}
+			for _, l := range got.Lines {
+				if s := sums[l.Currency]; !s[0].Equal(l.Actual) || !s[1].Equal(l.Preview) {
+					t.Errorf("%s: line %s / %s, items sum to %s / %s", l.Currency, l.Actual, l.Preview, s[0], s[1])
+				}
+			}
+			if len(got.Outside) != 0 {
+				t.Errorf("commissions outside the items: %+v", got.Outside)
+			}
 			if len(got.Items) != tc.items {
 				t.Errorf("%d items, want %d: %+v", len(got.Items), tc.items, got.Items)
 			}

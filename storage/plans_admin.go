@@ -469,16 +469,26 @@ func (db *DB) EarnedBetween(ctx context.Context, partnerID int64, from, to time.
 // commissions.PreviewPlan with the reconciler's rules).
 type PlanPreview struct {
 	From, To time.Time
-	Lines    []PreviewLine // one per currency, by currency
-	Items    []PreviewItem // every payment and new customer that earned or would earn, in time order
+	Lines    []PreviewLine    // one per currency, by currency
+	Items    []PreviewItem    // every payment and new customer that earned or would earn, in time order
+	Outside  []PreviewOutside // per currency, by currency: commissions of the period no item replays
+}
+
+// PreviewOutside is what a partner earned in a currency over a preview's
+// period on commissions none of its items replays (payments made before
+// their customer was reassigned away), left out of the lines.
+type PreviewOutside struct {
+	Currency string
+	Amount   decimal.Decimal
+	Count    int
 }
 
 // PreviewLine is one currency of a preview.
 type PreviewLine struct {
 	Currency string
 	Volume   decimal.Decimal // paid in this currency by the partner's own customers (level 1)
-	Actual   decimal.Decimal // commissions earned, from the commissions table
-	Preview  decimal.Decimal // what the version would have paid
+	Actual   decimal.Decimal // the items' commissions actually earned
+	Preview  decimal.Decimal // what the version would have paid for the items
 }
 
 // Difference is what the version pays more (or, negative, less).
