@@ -136,6 +136,9 @@ func (s *Site) Page(c *fiber.Ctx, name, locale, title string, data fiber.Map) []
 	data["User"] = CurrentUser(c)
 	data["CSRF"] = s.FormCSRF(c)
 	data["Path"] = c.Path()
+	// The nav marks the page shown (web/layout.go).
+	path := c.Path()
+	data["Current"] = func(href string) bool { return navCurrent(path, href) }
 	data["Back"] = string(c.Request().URI().RequestURI()) // path and query: switching language keeps a token in the address
 	data["OtherLocale"] = map[string]string{"en": "ru", "ru": "en"}[locale]
 	if p, _ := c.Locals(formProblemKey).(*formProblem); p != nil && !p.shown && name != "error" {
