@@ -2,6 +2,7 @@ package backoffice
 
 import (
 	"context"
+	"fmt"
 	"strconv"
 	"strings"
 	"time"
@@ -158,6 +159,9 @@ func (s *Server) renderPartnerOf(c *fiber.Ctx, id int64, formName string, formEr
 			return err
 		}
 		data["Types"], data["Versions"] = types, versions
+		if f.Partner.Status == partnerka.PartnerApplied {
+			data["Approve"] = approvalView(f.Partner, types, versions, formName, input, u.Locale)
+		}
 	}
 	if done := c.Query("done"); done != "" && strings.HasPrefix(done, "done_") {
 		data["Flash"] = done // our own message keys only
@@ -205,8 +209,58 @@ func formID(c *fiber.Ctx, field string) (int64, error) {
 	return id, nil
 }
 
+// approvalView is the approval form's choice: what the manager sent on a
+// refused form, else the partner type the applicant asked for and the
+// latest published version of that type's default plan. Each type names
+// its plan and each version its plan, so the page (app.js) follows a type
+// with its plan; Mismatch (a version not of the chosen type's plan) shows
+// the confirmation the server asks for.
+func approvalView(p *partnerka.Partner, types []storage.PartnerType, versions []storage.VersionRef, formName string, input fiber.Map, locale string) fiber.Map {
+	var typeID, versionID int64
+	other := false
+	if formName == "approve" {
+		typed, _ := input["type"].(string)
+		version, _ := input["version"].(string)
+		typeID, _ = strconv.ParseInt(typed, 10, 64)
+		versionID, _ = strconv.ParseInt(version, 10, 64)
+		other = input["other_type_plan"] != ""
+	} else if p.PartnerTypeID != nil {
+		typeID = *p.PartnerTypeID
+	}
+	var asked string
+	var typePlan *int64
+	typesOfPlan := map[int64][]string{}
+	for _, t := range types {
+		if p.PartnerTypeID != nil && t.ID == *p.PartnerTypeID {
+			asked = t.Name
+		}
+		if t.ID == typeID {
+			typePlan = t.DefaultPlanID
+			if formName != "approve" && t.DefaultVersionID != nil {
+				versionID = *t.DefaultVersionID
+			}
+		}
+		if t.DefaultPlanID != nil {
+			typesOfPlan[*t.DefaultPlanID] = append(typesOfPlan[*t.DefaultPlanID], t.Name)
+		}
+	}
+	var options []fiber.Map
+	mismatch := false
+	for _, v := range versions {
+		label := v.String()
+		if names := typesOfPlan[v.PlanID]; len(names) > 0 {
+			label = fmt.Sprintf(web.T(locale, "plan_of_types"), label, strings.Join(names, ", "))
+		}
+		if v.ID == versionID && typePlan != nil && *typePlan != v.PlanID {
+			mismatch = true
+		}
+		options = append(options, fiber.Map{"ID": v.ID, "PlanID": v.PlanID, "Label": label})
+	}
+	return fiber.Map{"Type": typeID, "Version": versionID, "Asked": asked, "Versions": options, "Mismatch": mismatch, "Other": other}
+}
+
 func (s *Server) approvePartner(c *fiber.Ctx) error {
-	input := fiber.Map{"type": c.FormValue("type"), "version": c.FormValue("version")}
+	input := fiber.Map{"type": c.FormValue("type"), "version": c.FormValue("version"), "other_type_plan": c.FormValue("other_type_plan")}
 	return s.partnerAction(c, "approve", input, func(ctx context.Context, id int64) error {
 		typeID, err := formID(c, "type")
 		if err != nil {
@@ -221,7 +275,7 @@ func (s *Server) approvePartner(c *fiber.Ctx) error {
 			return err
 		}
 		code, err := s.DB.ApproveApplication(ctx, storage.Approval{PartnerID: id, TypeID: typeID, VersionID: versionID,
-			Start: s.Now(), LandingURL: settings.DefaultLandingURL, Actor: s.Actor(c)})
+			Start: s.Now(), LandingURL: settings.DefaultLandingURL, Actor: s.Actor(c), OtherTypePlan: c.FormValue("other_type_plan") != ""})
 		if err == nil {
 			s.Announce(ctx, storage.LinkChanged(code), storage.PartnerChanged(id))
 		}
@@ -370,7 +424,12 @@ var _ = web.AddMessages(map[string]string{
 	"promotion_said": "How they will promote", "links_30d": "Links (clicks in 30 days)",
 	"ask_reason":   "A reason is required; the partner may see it.",
 	"partner_kind": "Kind", "pk_company": "company", "pk_person": "person", "commissions_n": "Commissions", "entry_kind": "Type",
-	"app_rejected": "Your application was not approved. Contact the program's manager if you have questions.",
+	"approve_application": "Approve the application", "reject_application": "Reject the application",
+	"approve_asked":      "The applicant asked to be: %s. Their type and its plan are chosen below.",
+	"approve_asked_none": "The applicant chose no partner type: choose one and its plan.",
+	"choose_one":         "— choose —", "plan_of_types": "%s — plan of %s",
+	"other_type_plan":      "Use a plan of another type",
+	"other_type_plan_hint": "The chosen plan version is not the plan of the chosen partner type. Tick to approve on it all the same.",
 }, map[string]string{
 	"ps_applied": "заявка", "ps_active": "активен", "ps_suspended": "приостановлен", "ps_rejected": "отклонён", "all": "Все",
 	"search": "Найти", "ref": "Код", "type": "Тип партнёра", "plan": "Тариф", "created": "Создан", "contact": "Контакт",
@@ -391,5 +450,10 @@ var _ = web.AddMessages(map[string]string{
 	"promotion_said": "Как будет продвигать", "links_30d": "Ссылки (переходы за 30 дней)",
 	"ask_reason":   "Нужна причина; партнёр может её увидеть.",
 	"partner_kind": "Вид", "pk_company": "компания", "pk_person": "частное лицо", "commissions_n": "Начислений", "entry_kind": "Тип",
-	"app_rejected": "Ваша заявка не одобрена. Если есть вопросы, свяжитесь с менеджером программы.",
+	"approve_application": "Одобрить заявку", "reject_application": "Отклонить заявку",
+	"approve_asked":      "Заявитель выбрал тип: %s. Ниже выбраны этот тип и его тариф.",
+	"approve_asked_none": "Заявитель не выбрал тип партнёра: выберите тип и тариф.",
+	"choose_one":         "— выберите —", "plan_of_types": "%s — тариф типа «%s»",
+	"other_type_plan":      "Использовать тариф другого типа",
+	"other_type_plan_hint": "Выбранная версия тарифа — не тариф выбранного типа партнёра. Отметьте, чтобы всё равно одобрить на ней.",
 })

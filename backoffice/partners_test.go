@@ -4,6 +4,7 @@ import (
 	"context"
 	"net/http"
 	"net/url"
+	"regexp"
 	"strconv"
 	"strings"
 	"testing"
@@ -14,6 +15,7 @@ import (
 	"partnerka"
 	"partnerka/notify"
 	"partnerka/storage"
+	"partnerka/web"
 	"partnerka/web/webtest"
 )
 
@@ -118,8 +120,14 @@ func TestRejectApplication(t *testing.T) {
 	if p.Status != partnerka.PartnerRejected {
 		t.Errorf("status %s", p.Status)
 	}
-	if r, page := f.Browser(t).Login("gamma@x.test", pw); r.StatusCode != http.StatusForbidden || !strings.Contains(page, "not approved") {
-		t.Errorf("a rejected applicant signs in: %d", r.StatusCode)
+	// Finding 5: the rejected applicant signs in to their application's
+	// page, which says so and why.
+	g := f.Browser(t)
+	if r, _ := g.Login("gamma@x.test", pw); r.StatusCode != http.StatusSeeOther || r.Header.Get("Location") != "/pending" {
+		t.Fatalf("a rejected applicant signs in: %d to %q, want 303 to /pending", r.StatusCode, r.Header.Get("Location"))
+	}
+	if _, page := g.Do("GET", "/pending", nil); !strings.Contains(page, "not approved") || !strings.Contains(page, "No website yet") {
+		t.Errorf("the rejected applicant's page lacks the decision or its reason:\n%s", page)
 	}
 }
 
@@ -243,5 +251,204 @@ func TestPartnerSettingsForms(t *testing.T) {
 	cs, err := f.DB.ContractAt(ctx, alpha, time.Date(2026, 12, 1, 0, 0, 0, 0, time.UTC))
 	if err != nil || cs.PlanVersionID != dealer {
 		t.Errorf("contract on Dec 1: %+v %v", cs, err)
+	}
+}
+
+// typedSeed is the standard program with two partner types, Dealer
+// (first by name) and Referral partner, each with its plan, and gamma's
+// application asking to be a referral partner.
+func typedSeed(user webtest.UserFunc) storage.Seed {
+	s := webtest.StandardSeed(user)
+	pct := decimal.RequireFromString
+	s.Plans = []storage.SeedPlan{
+		{Name: "Dealer", Version: 1, Rules: []partnerka.Rule{{Event: "sale", Level: 1, Kind: "percent", Percent: pct("30"), Payments: "all"}}},
+		{Name: "Referral", Version: 1, Rules: []partnerka.Rule{{Event: "sale", Level: 1, Kind: "percent", Percent: pct("20"), Payments: "all"}}},
+	}
+	s.PartnerTypes = []storage.SeedPartnerType{{Code: "dealer", Name: "Dealer", Plan: "Dealer"}, {Code: "referral", Name: "Referral partner", Plan: "Referral"}}
+	for i := range s.Partners {
+		if s.Partners[i].Ref == "gamma" {
+			s.Partners[i].Type = "referral"
+		}
+	}
+	return s
+}
+
+// selectedOption is the value of the option marked selected in the page's
+// select with that id ("" when none is).
+func selectedOption(t *testing.T, page, id string) string {
+	t.Helper()
+	m := regexp.MustCompile(`(?s)<select id="` + id + `"[^>]*>(.*?)</select>`).FindStringSubmatch(page)
+	if m == nil {
+		t.Fatalf("no select #%s on the page:\n%s", id, page)
+	}
+	if o := regexp.MustCompile(`<option value="([^"]*)"[^>]*? selected>`).FindStringSubmatch(m[1]); o != nil {
+		return o[1]
+	}
+	return ""
+}
+
+// Finding 4: the approval form chose the first type and plan by name
+// (Dealer, Dealer v1) whatever the applicant asked for, and took a type
+// with another type's plan. It now chooses the type asked for and the
+// latest published version of that type's plan, and approving on a plan
+// of another type needs its confirmation.
+func TestApprovalChoosesTheApplicantsType(t *testing.T) {
+	f := newSeededFixture(t, typedSeed)
+	ctx := context.Background()
+	gamma := f.Seed.Partners["gamma"]
+	path := "/admin/partners/" + strconv.FormatInt(gamma, 10)
+	types, err := f.DB.PartnerTypes(ctx)
+	if err != nil || len(types) != 2 {
+		t.Fatalf("types %v %v", types, err)
+	}
+	typeID := map[string]string{}
+	for _, ty := range types {
+		typeID[ty.Code] = strconv.FormatInt(ty.ID, 10)
+	}
+	// A second version of the referral plan: the latest is the default.
+	v2, err := f.DB.LoadSeed(ctx, storage.Seed{Plans: []storage.SeedPlan{{Name: "Referral", Version: 2, Rules: []partnerka.Rule{
+		{Event: "sale", Level: 1, Kind: "percent", Percent: decimal.RequireFromString("25"), Payments: "all"}}}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	referral2, dealer := strconv.FormatInt(v2.PlanVersions["Referral"], 10), strconv.FormatInt(f.Seed.PlanVersions["Dealer"], 10)
+	m, token := f.SignIn(t, "manager@x.test")
+
+	_, page := m.Do("GET", path, nil)
+	if got := selectedOption(t, page, "type"); got != typeID["referral"] {
+		t.Errorf("type chosen %q, want the referral type %q the applicant asked for", got, typeID["referral"])
+	}
+	if got := selectedOption(t, page, "version"); got != referral2 {
+		t.Errorf("plan chosen %q, want Referral v2 (%s), the latest of the type's plan", got, referral2)
+	}
+	if !strings.Contains(page, "The applicant asked to be: Referral partner.") {
+		t.Error("the form does not say what the applicant asked for")
+	}
+	// Approve and reject are two blocks; rejecting is the danger button
+	// beside its reason.
+	approve := regexp.MustCompile(`(?s)<section id="approve" class="decision decision-approve".*?</section>`).FindString(page)
+	reject := regexp.MustCompile(`(?s)<section id="reject" class="decision decision-reject".*?</section>`).FindString(page)
+	if !strings.Contains(approve, `action="`+path+`/approve"`) || strings.Contains(approve, "/reject") ||
+		!strings.Contains(reject, `action="`+path+`/reject"`) || !strings.Contains(reject, `name="reason"`) || !strings.Contains(reject, `class="danger"`) {
+		t.Errorf("approve and reject are not two separate blocks:\n%s\n%s", approve, reject)
+	}
+	if !strings.Contains(approve, `id="approve-other" class="confirm" data-other-type-plan hidden>`) {
+		t.Error("the confirmation shows while the chosen plan is the type's own")
+	}
+
+	// The referral type on the dealer plan, unconfirmed: refused, nothing changes.
+	form := url.Values{"_csrf": {token}, "type": {typeID["referral"]}, "version": {dealer}}
+	resp, page := m.Do("POST", path+"/approve", form)
+	if resp.StatusCode != http.StatusUnprocessableEntity || !strings.Contains(page, "Dealer v1 is not the plan of the partner type Referral partner") {
+		t.Fatalf("another type's plan unconfirmed: %d, want 422 with the reason:\n%s", resp.StatusCode, page)
+	}
+	if !strings.Contains(page, `id="approve-other" class="confirm" data-other-type-plan>`) || !strings.Contains(page, "Use a plan of another type") {
+		t.Error("the refused form does not show the confirmation")
+	}
+	if selectedOption(t, page, "type") != typeID["referral"] || selectedOption(t, page, "version") != dealer {
+		t.Error("the refused form lost what the manager chose")
+	}
+	if p, _ := f.DB.PartnerByID(ctx, gamma); p.Status != partnerka.PartnerApplied {
+		t.Fatalf("refused, yet the partner is %s", p.Status)
+	}
+	// In Russian the reason reads in Russian.
+	if ru := web.ErrorText("ru", partnerka.FieldError("version", "Dealer v1 is not the plan of the partner type Referral partner: tick “use a plan of another type” to approve on it")); !strings.Contains(ru, "не тариф типа партнёра «Referral partner»") {
+		t.Errorf("in Russian: %q", ru)
+	}
+
+	// Confirmed: approved on the dealer plan, audited as before.
+	form.Set("other_type_plan", "1")
+	if resp, page := m.Do("POST", path+"/approve", form); resp.StatusCode != http.StatusSeeOther {
+		t.Fatalf("confirmed: %d\n%s", resp.StatusCode, page)
+	}
+	c, err := f.DB.ContractAt(ctx, gamma, now)
+	if err != nil || strconv.FormatInt(c.PlanVersionID, 10) != dealer {
+		t.Errorf("contract %+v %v, want Dealer v1", c, err)
+	}
+	if got := f.auditActions(t, "partner", gamma); len(got) != 1 || got[0] != "manager@x.test partner.approve" {
+		t.Errorf("audit %v", got)
+	}
+}
+
+// An older version of the type's own plan needs no confirmation, and an
+// application that asked for no type chooses nothing for the manager.
+func TestApprovalWithoutAType(t *testing.T) {
+	f := newSeededFixture(t, typedSeed)
+	ctx := context.Background()
+	var referralType int64
+	types, _ := f.DB.PartnerTypes(ctx)
+	for _, ty := range types {
+		if ty.Code == "referral" {
+			referralType = ty.ID
+		}
+	}
+	referral1 := f.Seed.PlanVersions["Referral"]
+	if _, err := f.DB.LoadSeed(ctx, storage.Seed{Plans: []storage.SeedPlan{{Name: "Referral", Version: 2, Rules: []partnerka.Rule{
+		{Event: "sale", Level: 1, Kind: "percent", Percent: decimal.RequireFromString("25"), Payments: "all"}}}}}); err != nil {
+		t.Fatal(err)
+	}
+	// Zoe applies through the public form without choosing a type.
+	anon := f.Browser(t)
+	_, page := anon.Do("GET", "/apply", nil)
+	if !strings.Contains(page, `name="partner_type"`) || !strings.Contains(page, "Referral partner") {
+		t.Error("the application form does not offer the program's partner types")
+	}
+	if r, _ := anon.Do("POST", "/apply", url.Values{"kind": {"person"}, "name": {"Zeta Reviews"}, "contact_name": {"Zoe"},
+		"email": {"zoe@zeta.test"}, "password": {"long enough password"}, "promotion": {"YouTube"}, "partner_type": {""},
+		"_csrf": {anon.CSRF(page)}}); r.StatusCode != http.StatusSeeOther {
+		t.Fatalf("apply: %d", r.StatusCode)
+	}
+	var zeta int64
+	if err := f.DB.Get(&zeta, `SELECT partner_id FROM users WHERE email = 'zoe@zeta.test'`); err != nil {
+		t.Fatal(err)
+	}
+	path := "/admin/partners/" + strconv.FormatInt(zeta, 10)
+	m, token := f.SignIn(t, "manager@x.test")
+	_, page = m.Do("GET", path, nil)
+	if selectedOption(t, page, "type") != "" || selectedOption(t, page, "version") != "" || !strings.Contains(page, "The applicant chose no partner type") {
+		t.Errorf("an application without a type: type %q, plan %q chosen, want none", selectedOption(t, page, "type"), selectedOption(t, page, "version"))
+	}
+	resp, _ := m.Do("POST", path+"/approve", url.Values{"_csrf": {token}, "type": {strconv.FormatInt(referralType, 10)},
+		"version": {strconv.FormatInt(referral1, 10)}})
+	if resp.StatusCode != http.StatusSeeOther {
+		t.Fatalf("approve on an older version of the type's own plan: %d", resp.StatusCode)
+	}
+}
+
+// An application that asked for a type through the public form has the
+// manager's form choose it.
+func TestApplicationAsksForAType(t *testing.T) {
+	f := newSeededFixture(t, typedSeed)
+	ctx := context.Background()
+	types, _ := f.DB.PartnerTypes(ctx)
+	var dealerType string
+	for _, ty := range types {
+		if ty.Code == "dealer" {
+			dealerType = strconv.FormatInt(ty.ID, 10)
+		}
+	}
+	anon := f.Browser(t)
+	_, page := anon.Do("GET", "/apply", nil)
+	form := url.Values{"kind": {"company"}, "name": {"Eta Integrations"}, "contact_name": {"Egor"}, "email": {"egor@eta.test"},
+		"password": {"long enough password"}, "promotion": {"Implementation projects"}, "_csrf": {anon.CSRF(page)}}
+	form.Set("partner_type", "999999")
+	if r, out := anon.Do("POST", "/apply", form); r.StatusCode != http.StatusUnprocessableEntity || !strings.Contains(out, "choose a partner type") {
+		t.Errorf("an unknown partner type: %d", r.StatusCode)
+	}
+	form.Set("partner_type", dealerType)
+	if r, _ := anon.Do("POST", "/apply", form); r.StatusCode != http.StatusSeeOther {
+		t.Fatalf("apply: %d", r.StatusCode)
+	}
+	var eta int64
+	if err := f.DB.Get(&eta, `SELECT partner_id FROM users WHERE email = 'egor@eta.test'`); err != nil {
+		t.Fatal(err)
+	}
+	m, _ := f.SignIn(t, "manager@x.test")
+	_, page = m.Do("GET", "/admin/partners/"+strconv.FormatInt(eta, 10), nil)
+	if got := selectedOption(t, page, "type"); got != dealerType {
+		t.Errorf("type chosen %q, want dealer %q", got, dealerType)
+	}
+	if got, want := selectedOption(t, page, "version"), strconv.FormatInt(f.Seed.PlanVersions["Dealer"], 10); got != want {
+		t.Errorf("plan chosen %q, want Dealer v1 %q", got, want)
 	}
 }

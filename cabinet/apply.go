@@ -3,6 +3,7 @@ package cabinet
 import (
 	"context"
 	"fmt"
+	"strconv"
 	"strings"
 
 	"github.com/gofiber/fiber/v2"
@@ -12,7 +13,22 @@ import (
 	"partnerka/web"
 )
 
-type applyForm struct{ Kind, Name, ContactName, Email, Phone, Website, Promotion string }
+type applyForm struct {
+	Kind, Name, ContactName, Email, Phone, Website, Promotion string
+	PartnerType                                               string // the partner type's id as sent; "": the team chooses
+}
+
+// typeID is the partner type the form asks for, nil for none.
+func (f applyForm) typeID() (*int64, error) {
+	if f.PartnerType == "" {
+		return nil, nil
+	}
+	id, err := strconv.ParseInt(f.PartnerType, 10, 64)
+	if err != nil || id <= 0 {
+		return nil, partnerka.FieldError("partner_type", "choose a partner type")
+	}
+	return &id, nil
+}
 
 // apply is the application form of the public site.
 func (s *Server) apply(c *fiber.Ctx) error {
@@ -21,7 +37,11 @@ func (s *Server) apply(c *fiber.Ctx) error {
 
 func (s *Server) renderApply(c *fiber.Ctx, f applyForm, formErr error, status int) error {
 	locale := s.Locale(c)
-	data := fiber.Map{"Form": f, "Done": c.Query("done") != ""}
+	types, err := s.DB.PartnerTypes(c.UserContext())
+	if err != nil {
+		return err
+	}
+	data := fiber.Map{"Form": f, "Done": c.Query("done") != "", "Types": types}
 	if formErr != nil {
 		data["Error"], data["ErrorField"] = web.ErrorText(locale, formErr), partnerka.ErrorField(formErr)
 	}
@@ -35,11 +55,13 @@ func (s *Server) renderApply(c *fiber.Ctx, f applyForm, formErr error, status in
 // account. The address gets an email either way (sendApplicationEmail),
 // after the answer and within ApplicationLimit.
 func (s *Server) submitApplication(c *fiber.Ctx) error {
-	f := applyForm{Kind: c.FormValue("kind"), Name: strings.TrimSpace(c.FormValue("name")),
-		ContactName: strings.TrimSpace(c.FormValue("contact_name")), Email: partnerka.NormalizeEmail(c.FormValue("email")),
-		Phone: strings.TrimSpace(c.FormValue("phone")), Website: strings.TrimSpace(c.FormValue("website")),
-		Promotion: strings.TrimSpace(c.FormValue("promotion"))}
+	f := applicationInput(c)
+	f.Email = partnerka.NormalizeEmail(c.FormValue("email"))
 	err := validateApplication(f)
+	var typeID *int64
+	if err == nil {
+		typeID, err = f.typeID()
+	}
 	var hash string
 	if err == nil {
 		hash, err = web.HashPassword(c.FormValue("password"))
@@ -47,7 +69,7 @@ func (s *Server) submitApplication(c *fiber.Ctx) error {
 	if err == nil {
 		_, err = s.DB.CreateApplication(c.UserContext(), storage.Application{Ref: refFrom(f.Name), Name: f.Name, Kind: f.Kind,
 			ContactName: f.ContactName, Email: f.Email, Phone: f.Phone, Website: f.Website, Promotion: f.Promotion,
-			Locale: s.Locale(c), PasswordHash: hash})
+			Locale: s.Locale(c), PasswordHash: hash, TypeID: typeID})
 	}
 	taken := partnerka.ErrorCode(err) == partnerka.ECONFLICT && partnerka.ErrorField(err) == "email"
 	if err != nil && !taken {
@@ -105,7 +127,18 @@ var _ = web.AddMessages(map[string]string{
 	"apply_taken_body":    "Кто-то подал заявку на участие в партнёрской программе «%[1]s» с этим адресом почты. У адреса уже есть аккаунт, поэтому новая заявка не создана.\n\nВойти: %[2]s\nЗабыли пароль? Задайте новый: %[3]s\n\nЕсли это были не вы, просто проигнорируйте это письмо: ничего не изменилось.\n",
 })
 
+// validateApplication checks an application as submitted: its details
+// and the email its owner signs in with.
 func validateApplication(f applyForm) error {
+	if strings.Count(f.Email, "@") != 1 || len(f.Email) > 254 || strings.HasPrefix(f.Email, "@") || strings.HasSuffix(f.Email, "@") {
+		return partnerka.FieldError("email", "enter an email such as name@example.com")
+	}
+	return validateApplicationDetails(f)
+}
+
+// validateApplicationDetails checks what an applicant may also edit
+// while the application waits (pending.go).
+func validateApplicationDetails(f applyForm) error {
 	switch {
 	case f.Kind != "company" && f.Kind != "person":
 		return partnerka.FieldError("kind", "choose company or person")
@@ -113,8 +146,6 @@ func validateApplication(f applyForm) error {
 		return partnerka.FieldError("name", "enter the company's or your name (at most 200 characters)")
 	case f.ContactName == "" || len(f.ContactName) > 200:
 		return partnerka.FieldError("contact_name", "enter the contact person's name")
-	case strings.Count(f.Email, "@") != 1 || len(f.Email) > 254 || strings.HasPrefix(f.Email, "@") || strings.HasSuffix(f.Email, "@"):
-		return partnerka.FieldError("email", "enter an email such as name@example.com")
 	case f.Promotion == "" || len(f.Promotion) > 2000:
 		return partnerka.FieldError("promotion", "tell us how you will promote the product")
 	case len(f.Website) > 300 || len(f.Phone) > 50:

@@ -302,8 +302,8 @@ func TestApplyAndLanguage(t *testing.T) {
 	if status != "applied" {
 		t.Errorf("applicant's partner is %q, want applied", status)
 	}
-	if r, page := b.Login("zoe@zeta.test", "long enough password"); r.StatusCode != 403 || !strings.Contains(page, "being reviewed") {
-		t.Errorf("applicant sign-in: %d", r.StatusCode)
+	if r, _ := f.Browser(t).Login("zoe@zeta.test", "long enough password"); r.StatusCode != 303 || r.Header.Get("Location") != "/pending" {
+		t.Errorf("applicant sign-in: %d to %q, want 303 to their application's page", r.StatusCode, r.Header.Get("Location"))
 	}
 	// Language: an anonymous visitor switches with a cookie; a user in the account.
 	_, page = b.Do("GET", "/login", nil)

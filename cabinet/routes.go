@@ -7,7 +7,8 @@ import (
 // routes is the one route table of the partner cabinet. Every page runs
 // the shared session and CSRF checks (web.Site.Mount); all but the public
 // ones (applying, accepting an invitation, a banner's image) also
-// requirePartner.
+// requirePartner; an applicant (pending.go) reaches only their application,
+// the terms and the materials, every other page requireApproved.
 func (s *Server) routes(web fiber.Router) {
 	web.Get("/apply", s.apply)
 	web.Post("/apply", s.submitApplication)
@@ -15,7 +16,12 @@ func (s *Server) routes(web fiber.Router) {
 	web.Post("/invite", s.acceptInvitation)
 	// Public: banner snippets show it on partners' own sites.
 	web.Get("/materials/:id/image", s.materialImage)
-	partner := web.Group("", s.requirePartner)
+	partner := web.Group("", s.requirePartner, s.loadPartner)
+	partner.Get("/pending", s.pending)
+	partner.Post("/pending", s.saveApplication)
+	partner.Get("/materials", s.materials)
+	partner.Get("/terms", s.terms)
+	partner.Use(s.requireApproved)
 	partner.Get("/dashboard", s.dashboard)
 	partner.Get("/links", s.links)
 	partner.Post("/links", s.createLink)
@@ -31,8 +37,6 @@ func (s *Server) routes(web fiber.Router) {
 	partner.Get("/payouts", s.payouts)
 	partner.Post("/payouts", s.requestPayout)
 	partner.Post("/payouts/:id/cancel", s.cancelPayout)
-	partner.Get("/materials", s.materials)
-	partner.Get("/terms", s.terms)
 	partner.Get("/settings", s.settings)
 	partner.Post("/settings", s.saveSettings)
 	partner.Post("/settings/postback", s.savePostback)

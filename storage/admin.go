@@ -127,6 +127,7 @@ func (db *DB) PartnerTypes(ctx context.Context) ([]PartnerType, error) {
 // VersionRef names a published plan version.
 type VersionRef struct {
 	ID      int64  `db:"id"`
+	PlanID  int64  `db:"plan_id"`
 	Plan    string `db:"plan"`
 	Version int    `db:"version"`
 }
@@ -159,18 +160,25 @@ type Approval struct {
 	Start      time.Time // the contract starts here
 	LandingURL string    // the default link's destination
 	Actor      Actor
+	// OtherTypePlan confirms a version that is not of the type's default
+	// plan (checkApprovalPlan refuses it otherwise).
+	OtherTypePlan bool
 }
 
 // ApproveApplication activates an applied partner under a partner type and
 // a contract on a published plan version, gives them a default link (the
 // partner's ref as the code, or ref-2, ref-3... when taken) and audits it.
 // It returns the default link's code. Errors: not_found, conflict (not an
-// application), invalid (an unpublished version).
+// application), invalid (an unpublished version; one of another type's
+// plan unconfirmed, field version).
 func (db *DB) ApproveApplication(ctx context.Context, a Approval) (string, error) {
 	var code string
 	err := db.withPartner(ctx, a.PartnerID, func(tx *sqlx.Tx, p *partnerka.Partner) error {
 		if p.Status != partnerka.PartnerApplied {
 			return partnerka.Errorf(partnerka.ECONFLICT, "%s is %s, not an application", p.Name, p.Status)
+		}
+		if err := db.checkApprovalPlan(ctx, tx, a); err != nil {
+			return err
 		}
 		if _, err := tx.Stmtx(db.Q.SetPartnerStatus).ExecContext(ctx, p.ID, partnerka.PartnerActive, "", db.now()); err != nil {
 			return err

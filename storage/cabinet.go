@@ -269,15 +269,21 @@ func (db *DB) PartnerCustomers(ctx context.Context, partnerID int64) ([]PartnerC
 // Application is what a prospective partner submits.
 type Application struct {
 	Ref, Name, Kind, ContactName, Email, Phone, Website, Promotion, Locale, PasswordHash string
+
+	TypeID *int64 // the partner type asked for; nil: the team chooses
 }
 
 // CreateApplication creates a partner in status applied and its owner, in
-// one transaction. Errors: conflict on a taken email (field email).
+// one transaction. Errors: conflict on a taken email (field email),
+// invalid on an unknown partner type (field partner_type).
 func (db *DB) CreateApplication(ctx context.Context, a Application) (int64, error) {
 	var id int64
 	err := db.InTx(ctx, func(tx *sqlx.Tx) error {
 		if err := tx.Stmtx(db.Q.InsertApplication).GetContext(ctx, &id, a.Ref, a.Name, a.Kind, a.ContactName, a.Email,
-			a.Phone, a.Website, a.Promotion, db.now()); err != nil {
+			a.Phone, a.Website, a.Promotion, db.now(), a.TypeID); err != nil {
+			if IsForeignKeyViolation(err) {
+				return partnerka.FieldError("partner_type", "choose a partner type")
+			}
 			return err
 		}
 		var uid int64

@@ -184,6 +184,7 @@ type Queries struct {
 	NoticeQueries
 	PromoQueries
 	BillingQueries
+	ApplicationQueries
 
 	stmts []*sqlx.Stmt
 }

@@ -61,28 +61,41 @@ func (s *Site) login(c *fiber.Ctx) error {
 	if err := s.DB.ForgetLoginAttempt(ctx, attempt.ID); err != nil {
 		return err
 	}
+	home := HomeOf(u)
 	if u.PartnerID != nil {
 		p, err := s.DB.PartnerByID(ctx, *u.PartnerID)
 		if err != nil {
 			return err
 		}
 		switch p.Status {
-		case partnerka.PartnerApplied:
-			return s.renderLogin(c, email, "under_review", fiber.StatusForbidden)
 		case partnerka.PartnerActive:
-		case partnerka.PartnerRejected:
-			return s.renderLogin(c, email, "app_rejected", fiber.StatusForbidden)
+		case partnerka.PartnerApplied, partnerka.PartnerRejected:
+			home = ApplicantHome // their application's page: its status, and the reason of a rejection
 		default:
 			return s.renderLogin(c, email, "inactive", fiber.StatusForbidden)
 		}
 	}
-	return s.SignIn(c, u, now)
+	return s.signIn(c, u, now, home)
 }
+
+// ApplicantHome is where a partner whose application is not approved
+// (waiting or rejected) lands after signing in: the cabinet's page of
+// their application, the only one of the cabinet's pages open to them
+// with the program's terms and materials.
+const ApplicantHome = "/pending"
+
+// The layout's navigation for an applicant names their application's page.
+var _ = AddMessages(map[string]string{"pend_nav": "Application"}, map[string]string{"pend_nav": "Заявка"})
 
 // SignIn starts a new session for u (ending the one the browser had, so a
 // session id is never carried across a sign-in), remembers the address as
 // one u signs in from (throttle.go), and sends u home.
 func (s *Site) SignIn(c *fiber.Ctx, u *partnerka.User, now time.Time) error {
+	return s.signIn(c, u, now, HomeOf(u))
+}
+
+// signIn is SignIn sending u to home.
+func (s *Site) signIn(c *fiber.Ctx, u *partnerka.User, now time.Time, home string) error {
 	ctx := c.UserContext()
 	if old := c.Cookies(SessionCookie); old != "" {
 		s.DB.DeleteSession(ctx, TokenHash(old))
@@ -96,7 +109,7 @@ func (s *Site) SignIn(c *fiber.Ctx, u *partnerka.User, now time.Time) error {
 		return err
 	}
 	s.SetCookie(c, SessionCookie, token, sessionTTL)
-	return c.Redirect(HomeOf(u), fiber.StatusSeeOther)
+	return c.Redirect(home, fiber.StatusSeeOther)
 }
 
 // storableHeader is a header's value as text the database can store (a

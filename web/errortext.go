@@ -216,6 +216,8 @@ var errorCatalogue = []errorPattern{
 	ep(`.+ is (\S+), not an application`, "Это уже не заявка: статус партнёра — «$1»."),
 	ep(`choose a partner type`, "Выберите тип партнёра."),
 	ep(`choose a published plan version`, "Выберите опубликованную версию плана."),
+	ep(`(.+) is not the plan of the partner type (.+): tick “use a plan of another type” to approve on it`,
+		"$1 — не тариф типа партнёра «$2»: чтобы одобрить на нём, отметьте «Использовать тариф другого типа»."),
 	ep(`a new plan applies from now on, never to the past`, "Новый план действует с сегодняшнего дня, не задним числом."),
 	ep(`a plan change is already scheduled from (.+)`, "Смена плана уже запланирована с $1."),
 	ep(`enter the first day as YYYY-MM-DD`, "Укажите первый день в виде ГГГГ-ММ-ДД."),

@@ -34,7 +34,7 @@ SELECT t.id, t.code, t.name, t.default_plan_id,
   FROM partner_types t ORDER BY t.name;
 
 -- name: published-versions
-SELECT v.id, pl.name AS plan, v.version FROM plan_versions v JOIN plans pl ON pl.id = v.plan_id
+SELECT v.id, v.plan_id, pl.name AS plan, v.version FROM plan_versions v JOIN plans pl ON pl.id = v.plan_id
  WHERE v.status = 'published' ORDER BY pl.name, v.version DESC;
 
 -- name: lock-partner-row

@@ -145,8 +145,8 @@ SELECT id, company, contact_name, email, company_domain, status, protected_until
 
 -- name: insert-application
 INSERT INTO partners (ref, name, kind, status, contact_name, contact_email, contact_phone, website, promotion,
-                      created_at, updated_at)
-VALUES ($1, $2, $3, 'applied', $4, $5, $6, $7, $8, $9, $9)
+                      partner_type_id, created_at, updated_at)
+VALUES ($1, $2, $3, 'applied', $4, $5, $6, $7, $8, $10, $9, $9)
 RETURNING id;
 
 -- name: set-user-locale
