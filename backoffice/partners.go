@@ -122,10 +122,14 @@ func (s *Server) renderPartnerOf(c *fiber.Ctx, id int64, formName string, formEr
 	for _, m := range f.Users {
 		team = append(team, fiber.Map{"Email": m.Email, "Name": m.Name, "Role": web.T(u.Locale, "role_"+m.Role), "Since": date(m.CreatedAt)})
 	}
+	audit, err := s.auditView(ctx, f.Audit, u.Locale, loc)
+	if err != nil {
+		return err
+	}
 	data := fiber.Map{
 		"P": f.Partner, "File": f, "StatusText": web.T(u.Locale, "ps_"+f.Partner.Status), "Created": date(f.Partner.CreatedAt),
 		"Contracts": contracts, "Balances": balances, "Payouts": payouts, "Links": links, "Latest": latest, "Entries": entries,
-		"Team": team, "Audit": auditView(f.Audit, u.Locale, loc), "TrackerURL": s.TrackerURL,
+		"Team": team, "Audit": audit, "TrackerURL": s.TrackerURL,
 		"Clicks": web.FormatInt(f.Summary.Clicks, u.Locale), "Customers": web.FormatInt(f.Summary.Customers, u.Locale),
 		"Recruits": web.FormatInt(f.Summary.Recruits, u.Locale), "Commissions": web.FormatInt(f.Summary.Commissions, u.Locale),
 		"Manager": can(u, managers), "Finance": can(u, financeRoles), "Today": now.In(loc).Format("2006-01-02"),
@@ -169,14 +173,24 @@ func (s *Server) renderPartnerOf(c *fiber.Ctx, id int64, formName string, formEr
 	return c.Status(status).Type("html").Send(s.Page(c, "admin_partner", u.Locale, f.Partner.Name, data))
 }
 
-// auditView shows audit records as "key: before → after" lines.
-func auditView(rows []storage.AuditRow, locale string, loc *time.Location) []fiber.Map {
+// auditView shows a partner's audit records as the audit log does: only
+// what changed, labels in the page's language, ids as names.
+func (s *Server) auditView(ctx context.Context, rows []storage.AuditRow, locale string, loc *time.Location) ([]fiber.Map, error) {
+	records := make([]storage.AuditRecord, len(rows))
+	for i, r := range rows {
+		records[i] = storage.AuditRecord{ID: r.ID, At: r.At, Actor: r.Actor, Action: r.Action, Before: r.Before, After: r.After}
+	}
+	names, err := s.auditNames(ctx, records)
+	if err != nil {
+		return nil, err
+	}
+	view := auditReader{lc: locale, loc: loc, names: names}
 	var out []fiber.Map
 	for _, r := range rows {
 		out = append(out, fiber.Map{"At": web.FormatDateTime(r.At.In(loc), locale),
-			"Actor": r.Actor, "Action": r.Action, "Changes": auditChanges(r.Before, r.After)})
+			"Actor": r.Actor, "Action": r.Action, "Changes": view.of(r.Action).changes(r.Before, r.After)})
 	}
-	return out
+	return out, nil
 }
 
 // partnerAction runs a partner-page form: on success back to the page with

@@ -477,10 +477,10 @@ func TestAuditLog(t *testing.T) {
 		want        []string
 	}{
 		{"by email", "actor=Manager@x.test", 1, []string{"ledger.bonus",
-			fmt.Sprintf(`<a href="/admin/partners/%d">partner %d</a>`, d.alpha, d.alpha), "amount:</span> 500", "reason:</span> contest winner"}},
-		{"by action prefix", "action=payout.", 2, []string{fmt.Sprintf(`<a href="/admin/payouts/%d">payout %d</a>`, d.payout, d.payout),
+			fmt.Sprintf(`<a href="/admin/partners/%d">Partner: Alpha Media</a>`, d.alpha), "Amount:</span> ₽500.00", "Reason:</span> contest winner"}},
+		{"by action prefix", "action=payout.", 2, []string{fmt.Sprintf(`<a href="/admin/payouts/%d">Payout: `, d.payout),
 			"finance@x.test"}},
-		{"by entity and id", fmt.Sprintf("entity=api_key&entity_id=%d", firstKey), 1, []string{"api_key.create", "name:</span> key 00",
+		{"by entity and id", fmt.Sprintf("entity=api_key&entity_id=%d", firstKey), 1, []string{"api_key.create", "Name:</span> key 00",
 			"192.0.2.7", "admin@x.test"}},
 		{"by entity, action and actor", "entity=api_key&action=api_key.create&actor=admin@x.test", 50, nil},
 		{"nobody", "actor=nobody@x.test", 0, []string{"No entries match."}},

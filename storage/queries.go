@@ -185,6 +185,7 @@ type Queries struct {
 	PromoQueries
 	BillingQueries
 	ApplicationQueries
+	AuditNameQueries
 
 	stmts []*sqlx.Stmt
 }
