@@ -3,54 +3,67 @@ package cabinet
 import (
 	"context"
 	"encoding/csv"
+	"fmt"
 	"html/template"
+	"net/url"
+	"slices"
+	"strconv"
 	"time"
 
 	"github.com/gofiber/fiber/v2"
+	"github.com/shopspring/decimal"
 
 	"partnerka"
 	"partnerka/storage"
 	"partnerka/web"
 )
 
-// earningsPageRows is how many commissions the page shows; the CSV export
-// has them all.
-const earningsPageRows = 200
-
-func (s *Server) earningsData(c *fiber.Ctx, limit int) (web.Period, []storage.EarningRow, []storage.ManualEntry, error) {
-	u := web.CurrentUser(c)
-	p := s.UserPeriod(c)
-	rows, manual, err := s.DB.PartnerEarnings(c.UserContext(), *u.PartnerID, p.From, p.To, limit)
-	return p, rows, manual, err
-}
-
-// earnings itemises every commission with its explanation, status, release
-// date and reversals, and the bonuses and adjustments, for a period.
+// earnings itemises a period's commissions, a page at a time, each with
+// its explanation, status, release date, the customer and payment it
+// came from and its reversals with their reasons and dates; above them
+// the period's totals per currency and bucket, and below the bonuses and
+// adjustments, paged too.
 func (s *Server) earnings(c *fiber.Ctx) error {
 	u := web.CurrentUser(c)
-	per, rows, manual, err := s.earningsData(c, earningsPageRows+1)
+	ctx := c.UserContext()
+	per := s.UserPeriod(c)
 	loc := per.Loc
+	page, mpage := web.PageParam(c, "page"), web.PageParam(c, "mpage")
+	totals, err := s.DB.CabinetEarningTotals(ctx, *u.PartnerID, per.From, per.To)
 	if err != nil {
 		return err
 	}
-	more := len(rows) > earningsPageRows || len(manual) > earningsPageRows
-	if len(rows) > earningsPageRows {
-		rows = rows[:earningsPageRows]
+	var lines, manualLines int64
+	for _, t := range totals {
+		lines, manualLines = lines+t.Lines, manualLines+t.ManualLines
 	}
-	if len(manual) > earningsPageRows {
-		manual = manual[:earningsPageRows]
-	}
-	type view struct{ Date, Amount, Reversed, Status, StatusClass, Release, Explanation string }
-	var out []view
-	for _, r := range rows {
-		v := view{Date: web.FormatDate(r.EarnedAt.In(loc), u.Locale),
-			Amount: web.FormatMoney(partnerka.Money{Amount: r.Amount, Currency: r.Currency}, u.Locale),
-			Status: web.T(u.Locale, "status_"+r.Status), StatusClass: r.Status, Explanation: web.ExplainCommission(r.Explanation, r.Rerate, u.Locale),
-			Release: web.FormatDate(r.HoldUntil.In(loc), u.Locale)}
-		if r.Reversed.IsPositive() {
-			v.Reversed = "−" + web.FormatMoney(partnerka.Money{Amount: r.Reversed, Currency: r.Currency}, u.Locale)
+	keep, _ := url.ParseQuery(per.Query()) // built from parsed dates, not from the request
+	if page > lastPage(lines) || mpage > lastPage(manualLines) {
+		// A page past the end (another period, or a stale link): the last.
+		for param, n := range map[string]int64{"page": lines, "mpage": manualLines} {
+			if last := lastPage(n); last > 1 {
+				keep.Set(param, strconv.Itoa(min(last, web.PageParam(c, param))))
+			}
 		}
-		out = append(out, v)
+		return c.Redirect("/earnings?"+keep.Encode(), fiber.StatusSeeOther)
+	}
+	if page > 1 {
+		keep.Set("page", strconv.Itoa(page))
+	}
+	if mpage > 1 {
+		keep.Set("mpage", strconv.Itoa(mpage))
+	}
+	rows, revs, err := s.DB.CabinetEarnings(ctx, *u.PartnerID, per.From, per.To, listPageRows, offset(page))
+	if err != nil {
+		return err
+	}
+	manual, err := s.DB.CabinetManualEntries(ctx, *u.PartnerID, per.From, per.To, listPageRows, offset(mpage))
+	if err != nil {
+		return err
+	}
+	st, err := s.DB.Settings(ctx)
+	if err != nil {
+		return err
 	}
 	type manualView struct{ Date, Amount, Kind, Reason string }
 	var mv []manualView
@@ -58,10 +71,94 @@ func (s *Server) earnings(c *fiber.Ctx) error {
 		mv = append(mv, manualView{web.FormatDate(m.CreatedAt.In(loc), u.Locale),
 			web.FormatMoney(partnerka.Money{Amount: m.Amount, Currency: m.Currency}, u.Locale), web.T(u.Locale, m.Kind), m.Reason})
 	}
-	return c.Type("html").Send(s.Page(c, "earnings", u.Locale, web.T(u.Locale, "earnings_page"), fiber.Map{
-		"Rows": out, "Manual": mv, "Picker": per.Picker("/earnings", u.Locale), "More": more,
+	out := earningViews(rows, revs, loc, u.Locale)
+	tv, rejected := totalsView(totals, st.DefaultCurrency, u.Locale)
+	data := fiber.Map{"Rows": out, "Manual": mv, "Totals": tv, "ShowRejected": rejected, "Picker": per.Picker("/earnings", u.Locale),
 		"Query": template.URL(per.Query()), // built here from parsed dates, not from the request
-	}))
+	}
+	if len(out) > 0 {
+		data["Pager"] = pager(u.Locale, page, len(out), lines, "/earnings", keep, "page")
+	}
+	if len(mv) > 0 {
+		data["ManualPager"] = pager(u.Locale, mpage, len(mv), manualLines, "/earnings", keep, "mpage")
+	}
+	return c.Type("html").Send(s.Page(c, "earnings", u.Locale, web.T(u.Locale, "earnings_page"), data))
+}
+
+// earningView is one commission's line.
+type earningView struct {
+	Date, Amount, Reversed, Status, StatusClass, Release, Explanation string
+	Customer, CustomerLink, Payment                                   string
+	Reversals                                                         []string // reason and date of each
+}
+
+// earningViews are the page's lines: each names the partner's own
+// customer (a link to it on the customers page) and payment, or says it
+// was a recruit's customer, and lists its reversals.
+func earningViews(rows []storage.EarningLine, revs []storage.ReversalLine, loc *time.Location, locale string) []earningView {
+	money := func(amount decimal.Decimal, currency string) string {
+		return web.FormatMoney(partnerka.Money{Amount: amount, Currency: currency}, locale)
+	}
+	byCommission := map[int64][]string{}
+	for _, r := range revs {
+		byCommission[r.CommissionID] = append(byCommission[r.CommissionID], reversalReason(r, loc, locale))
+	}
+	var out []earningView
+	for _, r := range rows {
+		v := earningView{Date: web.FormatDate(r.EarnedAt.In(loc), locale), Amount: money(r.Amount, r.Currency),
+			Status: web.T(locale, "status_"+r.Status), StatusClass: r.Status, Explanation: web.ExplainCommission(r.Explanation, r.Rerate, locale),
+			Release: web.FormatDate(r.HoldUntil.In(loc), locale), Reversals: byCommission[r.ID]}
+		if r.Reversed.IsPositive() {
+			v.Reversed = "−" + money(r.Reversed, r.Currency)
+		}
+		switch {
+		case r.Level == 2:
+			v.Customer = web.T(locale, "earn_recruits_customer")
+		case r.Customer != "":
+			v.Customer, v.CustomerLink = r.Customer, "/customers?"+url.Values{"q": {r.Customer}}.Encode()
+		}
+		switch {
+		case r.Purchase != "":
+			v.Payment = fmt.Sprintf(web.T(locale, "earn_payment"), r.Purchase)
+		case r.Event == "lead":
+			v.Payment = web.T(locale, "earn_new_customer")
+		}
+		out = append(out, v)
+	}
+	return out
+}
+
+// totalsView is the totals table: a row per currency, the main one
+// first; rejected says whether any currency has rejected money (the
+// column is shown only then).
+func totalsView(totals []storage.EarningTotal, main, locale string) (rows []fiber.Map, rejected bool) {
+	totals = slices.Clone(totals)
+	slices.SortStableFunc(totals, func(a, b storage.EarningTotal) int { return cmpBool(b.Currency == main, a.Currency == main) })
+	for _, t := range totals {
+		money := func(amount decimal.Decimal) string {
+			return web.FormatMoney(partnerka.Money{Amount: amount, Currency: t.Currency}, locale)
+		}
+		rejected = rejected || !t.Rejected.IsZero()
+		rows = append(rows, fiber.Map{"Currency": t.Currency, "Earned": money(t.Earned),
+			"Pending": money(t.Pending), "Available": money(t.Available), "Rejected": money(t.Rejected),
+			"Reversed": money(t.Reversed), "Manual": money(t.Manual), "Paid": money(t.Paid)})
+	}
+	return rows, rejected
+}
+
+// reversalReason says why and when a commission was reversed: the refund
+// behind it, with the vendor's ids of the refund and payment for the
+// partner's own customer only (a level-2 line names neither).
+func reversalReason(r storage.ReversalLine, loc *time.Location, locale string) string {
+	money := func(amount decimal.Decimal) string {
+		return web.FormatMoney(partnerka.Money{Amount: amount, Currency: r.Currency}, locale)
+	}
+	if r.Refund == "" {
+		return fmt.Sprintf(web.T(locale, "earn_reversal_anon"), money(r.Amount), web.FormatDate(r.CreatedAt.In(loc), locale),
+			money(r.RefundAmount), money(r.PurchaseAmount), web.FormatDate(r.RefundedAt.In(loc), locale))
+	}
+	return fmt.Sprintf(web.T(locale, "earn_reversal"), money(r.Amount), web.FormatDate(r.CreatedAt.In(loc), locale),
+		r.Refund, money(r.RefundAmount), r.Purchase, money(r.PurchaseAmount), web.FormatDate(r.RefundedAt.In(loc), locale))
 }
 
 // earningsCSV exports what the earnings page shows, with plain numbers:
@@ -90,3 +187,33 @@ func (s *Server) earningsCSV(c *fiber.Ctx) error {
 		})
 	})
 }
+
+var _ = web.AddMessages(map[string]string{
+	"earn_totals":            "Totals of the period",
+	"earn_earned":            "Earned",
+	"earn_reversed":          "Reversed",
+	"earn_rejected":          "Rejected",
+	"earn_manual":            "Bonuses and adjustments",
+	"earn_paid":              "Paid out in the period",
+	"earn_totals_note":       "Each commission counts once, in its status, net of what was reversed: pending, available, rejected and reversed add up to earned. Payouts are made from the available balance, not commission by commission: “Paid out in the period” is what was paid to you in these days.",
+	"earn_customer":          "Customer and payment",
+	"earn_payment":           "payment %s",
+	"earn_new_customer":      "for a new customer",
+	"earn_recruits_customer": "a customer of a partner you recruited",
+	"earn_reversal":          "Reversed %s on %s: refund %s of %s of payment %s of %s, made on %s.",
+	"earn_reversal_anon":     "Reversed %s on %s: a refund of %s of a %s payment, made on %s.",
+}, map[string]string{
+	"earn_totals":            "Итоги за период",
+	"earn_earned":            "Начислено",
+	"earn_reversed":          "Сторно",
+	"earn_rejected":          "Отклонено",
+	"earn_manual":            "Бонусы и корректировки",
+	"earn_paid":              "Выплачено за период",
+	"earn_totals_note":       "Каждое начисление учтено один раз, в своём статусе, за вычетом сторно: в холде, доступно, отклонено и сторно в сумме дают начисленное. Выплаты делаются из доступного баланса, а не по отдельным начислениям: «Выплачено за период» — сколько вам выплатили за эти дни.",
+	"earn_customer":          "Клиент и платёж",
+	"earn_payment":           "платёж %s",
+	"earn_new_customer":      "за нового клиента",
+	"earn_recruits_customer": "клиент приглашённого вами партнёра",
+	"earn_reversal":          "Сторно %s от %s: возврат %s на %s по платежу %s на %s, сделан %s.",
+	"earn_reversal_anon":     "Сторно %s от %s: возврат %s по платежу на %s, сделан %s.",
+})

@@ -32,6 +32,7 @@ func (s *Server) routes(web fiber.Router) {
 	partner.Post("/promo-codes/request", s.requestPromoCode)
 	partner.Get("/customers", s.customers)
 	partner.Post("/customers", s.registerLead)
+	partner.Get("/customers.csv", s.customersCSV)
 	partner.Get("/earnings", s.earnings)
 	partner.Get("/earnings.csv", s.earningsCSV)
 	partner.Get("/payouts", s.payouts)

@@ -228,44 +228,6 @@ func (db *DB) PartnerEarnings(ctx context.Context, partnerID int64, from, to tim
 	return rows, manual, err
 }
 
-// PartnerCustomer is a customer as its partner sees it.
-type PartnerCustomer struct {
-	ExternalID   string          `db:"external_id"`
-	Source       *string         `db:"source"`
-	BoundAt      *time.Time      `db:"bound_at"`
-	Email        string          `db:"email"`
-	Payments     int64           `db:"payments"`
-	FirstPayment *time.Time      `db:"first_payment"`
-	TotalPaid    decimal.Decimal `db:"total_paid"`
-	Currency     string          `db:"currency"`
-	Earned       decimal.Decimal `db:"earned"`
-}
-
-// RegistrationRow is a partner's lead registration.
-type RegistrationRow struct {
-	ID             int64     `db:"id"`
-	Company        string    `db:"company"`
-	ContactName    string    `db:"contact_name"`
-	Email          string    `db:"email"`
-	CompanyDomain  string    `db:"company_domain"`
-	Status         string    `db:"status"`
-	ProtectedUntil time.Time `db:"protected_until"`
-	CreatedAt      time.Time `db:"created_at"`
-	Reason         string    `db:"reason"`
-}
-
-// PartnerCustomers returns a partner's customers (newest binding first)
-// and lead registrations.
-func (db *DB) PartnerCustomers(ctx context.Context, partnerID int64) ([]PartnerCustomer, []RegistrationRow, error) {
-	var cs []PartnerCustomer
-	if err := db.Q.PartnerCustomers.SelectContext(ctx, &cs, partnerID); err != nil {
-		return nil, nil, err
-	}
-	var rs []RegistrationRow
-	err := db.Q.PartnerRegistrations.SelectContext(ctx, &rs, partnerID)
-	return cs, rs, err
-}
-
 // Application is what a prospective partner submits.
 type Application struct {
 	Ref, Name, Kind, ContactName, Email, Phone, Website, Promotion, Locale, PasswordHash string

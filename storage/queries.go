@@ -153,9 +153,6 @@ type Queries struct {
 	PartnerCommissions   *sqlx.Stmt `query:"partner-commissions"`
 	PartnerManualEntries *sqlx.Stmt `query:"partner-manual-entries"`
 
-	PartnerCustomers     *sqlx.Stmt `query:"partner-customers"`
-	PartnerRegistrations *sqlx.Stmt `query:"partner-registrations"`
-
 	InsertApplication *sqlx.Stmt `query:"insert-application"`
 	SetUserLocale     *sqlx.Stmt `query:"set-user-locale"`
 
@@ -184,6 +181,7 @@ type Queries struct {
 	NoticeQueries
 	PromoQueries
 	BillingQueries
+	CabinetListQueries
 	ApplicationQueries
 	AuditNameQueries
 

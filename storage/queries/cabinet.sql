@@ -119,30 +119,6 @@ SELECT id, created_at, amount, currency, kind, reason FROM ledger_entries
  ORDER BY created_at DESC, id DESC
  LIMIT $5;
 
--- name: partner-customers
--- The 200 most recently bound customers first, then for each its payments
--- (by the purchases_customer index) and commissions: nothing touches the
--- partner's older customers or other partners' purchases.
-WITH recent AS (
-    SELECT id, external_id, source, bound_at, email FROM customers
-     WHERE partner_id = $1 ORDER BY bound_at DESC LIMIT 200
-)
-SELECT c.external_id, c.source, c.bound_at, c.email, pay.payments, pay.first_payment,
-       coalesce(pay.total_paid, 0) AS total_paid, coalesce(pay.currency, '') AS currency,
-       (SELECT coalesce(sum(k.amount + k.rerated_amount - k.reversed_amount), 0) FROM commissions k
-         WHERE k.customer_id = c.id AND k.partner_id = $1) AS earned
-  FROM recent c
-  CROSS JOIN LATERAL (
-        SELECT count(*) AS payments, min(p.occurred_at) AS first_payment, sum(p.amount) AS total_paid,
-               max(p.currency) AS currency
-          FROM purchases p
-         WHERE p.customer_external_id = c.external_id AND p.occurred_at >= c.bound_at) pay
- ORDER BY c.bound_at DESC;
-
--- name: partner-registrations
-SELECT id, company, contact_name, email, company_domain, status, protected_until, created_at, reason
-  FROM lead_registrations WHERE partner_id = $1 ORDER BY created_at DESC LIMIT 200;
-
 -- name: insert-application
 INSERT INTO partners (ref, name, kind, status, contact_name, contact_email, contact_phone, website, promotion,
                       partner_type_id, created_at, updated_at)
