@@ -18,42 +18,6 @@ import (
 // (corrections of either sign) are finance's.
 var entryRoles = map[string][]string{"bonus": managers, "adjustment": financeRoles}
 
-// adminPartners lists partners: the applications queue first (oldest
-// first), or all partners filtered by status and a search.
-func (s *Server) adminPartners(c *fiber.Ctx) error {
-	u := web.CurrentUser(c)
-	status := c.Query("status")
-	if status != "" && status != partnerka.PartnerApplied && status != partnerka.PartnerActive &&
-		status != partnerka.PartnerSuspended && status != partnerka.PartnerRejected {
-		status = ""
-	}
-	q := strings.TrimSpace(c.Query("q"))
-	rows, err := s.DB.AdminPartners(c.UserContext(), status, q, 200)
-	if err != nil {
-		return err
-	}
-	loc := web.UserLoc(u)
-	type view struct {
-		storage.PartnerRow
-		Created, StatusText string
-	}
-	out := make([]view, len(rows))
-	for i, r := range rows {
-		out[i] = view{r, web.FormatDate(r.CreatedAt.In(loc), u.Locale), web.T(u.Locale, "ps_"+r.Status)}
-	}
-	var tabs []fiber.Map
-	for _, st := range []string{"applied", "active", "suspended", "rejected", ""} {
-		label := web.T(u.Locale, "ps_"+st)
-		if st == "" {
-			label = web.T(u.Locale, "all")
-		}
-		tabs = append(tabs, fiber.Map{"Status": st, "Label": label, "Current": st == status})
-	}
-	return c.Type("html").Send(s.Page(c, "admin_partners", u.Locale, web.T(u.Locale, "partners"), fiber.Map{
-		"Rows": out, "Tabs": tabs, "Status": status, "Q": q, "Applications": status == partnerka.PartnerApplied,
-	}))
-}
-
 // adminPartner is everything about one partner, with the actions the
 // signed-in role may take.
 func (s *Server) adminPartner(c *fiber.Ctx) error {

@@ -126,6 +126,9 @@ func (s *Server) renderPayout(c *fiber.Ctx, form string, formErr error, status i
 		// Under four eyes the approver is told, not offered a form the storage refuses.
 		"FourEyesBlocked": p.Status == storage.PayoutApproved && st.FourEyesPayouts && p.DecidedByID != nil && *p.DecidedByID == u.ID,
 		"FourEyesOff":     !st.FourEyesPayouts}
+	if err := s.payoutContents(c, p, data); err != nil {
+		return err
+	}
 	if p.DecidedAt != nil {
 		data["Decided"] = web.FormatDate(p.DecidedAt.In(loc), u.Locale)
 	}

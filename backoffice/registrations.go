@@ -73,22 +73,6 @@ func (s *Server) decideRegistration(c *fiber.Ctx) error {
 	return err
 }
 
-// adminCustomers finds customers by id or email.
-func (s *Server) adminCustomers(c *fiber.Ctx) error {
-	u := web.CurrentUser(c)
-	q := strings.TrimSpace(c.Query("q"))
-	var rows []storage.CustomerRow
-	if q != "" {
-		var err error
-		if rows, err = s.DB.FindCustomers(c.UserContext(), q); err != nil {
-			return err
-		}
-	}
-	return c.Type("html").Send(s.Page(c, "admin_customers", u.Locale, web.T(u.Locale, "customers"), fiber.Map{
-		"Q": q, "Rows": s.customerViews(c, rows), "Searched": q != "",
-	}))
-}
-
 func (s *Server) customerViews(c *fiber.Ctx, rows []storage.CustomerRow) []fiber.Map {
 	u := web.CurrentUser(c)
 	loc := web.UserLoc(u)

@@ -39,6 +39,7 @@ func (s *Server) adminRoutes() []adminRoute {
 		{"GET", "/admin", anyStaff, s.adminOverview},
 		// Partners, lead registrations and customers.
 		{"GET", "/admin/partners", anyStaff, s.adminPartners},
+		{"GET", "/admin/partners.csv", anyStaff, s.partnersCSV},
 		{"GET", "/admin/partners/:id", anyStaff, s.adminPartner},
 		{"POST", "/admin/partners/:id/approve", managers, s.approvePartner},
 		{"POST", "/admin/partners/:id/reject", managers, s.rejectPartner},
@@ -193,24 +194,6 @@ func (s *Server) forgetBadges() {
 	s.badgeMu.Lock()
 	s.badgeAt = time.Time{}
 	s.badgeMu.Unlock()
-}
-
-// adminOverview is the back office's first page: what waits for whom.
-func (s *Server) adminOverview(c *fiber.Ctx) error {
-	u := web.CurrentUser(c)
-	s.forgetBadges() // the overview shows exact counts: read them now; the badges reuse them
-	q, err := s.queues(c)
-	if err != nil {
-		return err
-	}
-	var requested []string
-	for _, m := range q.RequestedAmounts {
-		requested = append(requested, web.FormatMoney(m, u.Locale))
-	}
-	return c.Type("html").Send(s.Page(c, "admin_overview", u.Locale, web.T(u.Locale, "overview"), fiber.Map{
-		"Q": q, "Requested": requested,
-		"Manager": can(u, managers), "Finance": can(u, financeRoles), "Admin": can(u, adminsOnly),
-	}))
 }
 
 var _ = web.AddMessages(map[string]string{

@@ -39,7 +39,6 @@ type AdminQueries struct {
 	PartnerSummary       *sqlx.Stmt `query:"partner-summary"`
 	EntityAudit          *sqlx.Stmt `query:"entity-audit"`
 	AdminRegistrations   *sqlx.Stmt `query:"admin-registrations"`
-	FindCustomers        *sqlx.Stmt `query:"find-customers"`
 	CustomerByIDLocked   *sqlx.Stmt `query:"customer-by-id-for-update"`
 	CustomerTrail        *sqlx.Stmt `query:"customer-trail"`
 	ReassignCustomer     *sqlx.Stmt `query:"reassign-customer"`

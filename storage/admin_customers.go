@@ -2,7 +2,6 @@ package storage
 
 import (
 	"context"
-	"strings"
 	"time"
 
 	"github.com/jmoiron/sqlx"
@@ -49,12 +48,27 @@ type CustomerRow struct {
 	FirstSeenAt time.Time  `db:"first_seen_at"`
 }
 
-// FindCustomers finds customers by their id in the vendor's system, their
-// email, or (three characters or more) a part of their email.
-func (db *DB) FindCustomers(ctx context.Context, q string) ([]CustomerRow, error) {
+// AdminCustomerFilter chooses a page of customers: a partner's (PartnerID),
+// those a search finds (Q: their id in the vendor's system, their email,
+// or from three characters a part of their email), or both.
+type AdminCustomerFilter struct {
+	PartnerID int64
+	Q         string
+	Limit     int
+	Offset    int
+}
+
+// FindCustomers returns one page of the customers the filter finds,
+// latest bound first, and how many it finds in all.
+func (db *DB) FindCustomers(ctx context.Context, f AdminCustomerFilter) ([]CustomerRow, int64, error) {
+	part := len([]rune(f.Q)) >= 3
+	var total int64
+	if err := db.Q.AdminCustomerCount.GetContext(ctx, &total, f.PartnerID, f.Q, part); err != nil {
+		return nil, 0, err
+	}
 	var out []CustomerRow
-	err := db.Q.FindCustomers.SelectContext(ctx, &out, q, len(q) >= 3 && !strings.ContainsAny(q, "%_"))
-	return out, err
+	err := db.Q.AdminCustomerList.SelectContext(ctx, &out, f.PartnerID, f.Q, part, f.Limit, f.Offset)
+	return out, total, err
 }
 
 // CustomerDecision is one attribution decision about a customer.

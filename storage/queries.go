@@ -183,6 +183,7 @@ type Queries struct {
 	BillingQueries
 	CabinetListQueries
 	ApplicationQueries
+	AdminListQueries
 	AuditNameQueries
 
 	stmts []*sqlx.Stmt

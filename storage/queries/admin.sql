@@ -118,13 +118,6 @@ SELECT r.id, r.partner_id, p.name AS partner, r.company, r.contact_name, r.email
  ORDER BY CASE WHEN $1 = 'pending' THEN r.id ELSE -r.id END
  LIMIT 200;
 
--- name: find-customers
-SELECT c.id, c.external_id, c.email, c.name, c.partner_id, coalesce(p.name, '') AS partner, coalesce(c.source, '') AS source,
-       c.reason, c.bound_at, c.first_seen_at
-  FROM customers c LEFT JOIN partners p ON p.id = c.partner_id
- WHERE c.external_id = $1 OR c.email = lower($1) OR ($2 AND c.email LIKE '%' || lower($1) || '%')
- ORDER BY c.id DESC LIMIT 50;
-
 -- name: customer-by-id-for-update
 SELECT id, external_id, partner_id, bound_at, reason, coalesce(source, '') AS source FROM customers WHERE id = $1 FOR UPDATE;
 
