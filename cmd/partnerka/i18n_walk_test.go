@@ -106,6 +106,10 @@ var roles = []role{
 	{name: "finance", email: "finance@demo.partnerka.test", home: "/admin", extra: []string{"/admin/settings", "/admin/registrations", "/no-such-page"}},
 	{name: "owner-beta", email: "beta@demo.partnerka.test", home: "/dashboard", extra: []string{"/no-such-page"}},
 	{name: "member", email: "alpha-team@demo.partnerka.test", home: "/dashboard", extra: []string{"/no-such-page"}},
+	// The demo's applicant: a pending cabinet; the partner's pages send it
+	// back there. Only bad input is submitted, so its application stays.
+	{name: "applicant", email: "gamma@demo.partnerka.test", home: "/pending", forms: (*walk).applicantForms,
+		extra: []string{"/dashboard", "/links", "/no-such-page"}},
 	{name: "visitor", home: "/", forms: (*walk).visitorForms,
 		extra: []string{"/login", "/apply", "/password/forgot", "/password/reset", "/invite", "/no-such-page"}},
 }
@@ -300,17 +304,19 @@ func (w *walk) visitorForms(s *session) {
 		"#password": "a long enough password", "#promotion": "Reviews"})
 	w.form(s, "login-wrong-password", "/login", `form[action="/login"]`, map[string]string{
 		"#email": "nobody@demo.partnerka.test", "#password": "not the password"})
-	w.form(s, "login-applicant", "/login", `form[action="/login"]`, map[string]string{
-		"#email": "gamma@demo.partnerka.test", "#password": DemoPassword})
 	w.form(s, "forgot", "/password/forgot", `form[action="/password/forgot"]`, map[string]string{
 		"#email": "nobody@demo.partnerka.test"})
+}
+
+func (w *walk) applicantForms(s *session) {
+	w.form(s, "pending-empty-promotion", "/pending", `form[action="/pending"]`, map[string]string{"#promotion": ""})
 }
 
 func (w *walk) ownerForms(s *session) {
 	w.form(s, "payout-as-printed", "/payouts", `form#payout-form`, map[string]string{"#amount": "2 000,50", "#currency": "RUB"})
 	w.form(s, "payout-under-minimum", "/payouts", `form#payout-form`, map[string]string{"#amount": "1", "#currency": "RUB"})
-	w.form(s, "link-foreign-domain", "/links", `form[action="/links"]`, map[string]string{"#destination": "https://evil.test/"})
-	w.form(s, "lead-bad-email", "/customers", `form[action="/customers"]`, map[string]string{"#email": "not an email"})
+	w.form(s, "link-foreign-domain", "/links", `form[method=post][action="/links"]`, map[string]string{"#destination": "https://evil.test/"})
+	w.form(s, "lead-bad-email", "/customers", `form[method=post][action="/customers"]`, map[string]string{"#email": "not an email"})
 	w.form(s, "settings-empty-details", "/settings", `form[action="/settings"]`, map[string]string{"#account": ""})
 	// A host that does not exist (.invalid never resolves): the test
 	// fails, and the page says why. One test per 10 s: a quicker one
@@ -375,7 +381,7 @@ func (w *walk) crawl(s *session, home string, extra []string) {
 			}
 			u.Fragment = ""
 			p := u.RequestURI()
-			if seen[p] || slices.Contains(queue, p) || skipPage(u.Path) {
+			if seen[p] || slices.Contains(queue, p) || skipPage(u.Path) || u.Query().Has("format") {
 				continue
 			}
 			pat, limit := pagePattern(u)
@@ -388,10 +394,11 @@ func (w *walk) crawl(s *session, home string, extra []string) {
 	}
 }
 
-// skipPage: downloads and images, not pages.
+// skipPage: downloads and images, not pages (a QR code's image is its
+// page with ?format=png).
 func skipPage(path string) bool {
 	return strings.HasSuffix(path, ".csv") || strings.HasPrefix(path, "/static/") ||
-		strings.HasSuffix(path, "/image") || path == "/links/qr" || path == "/logout"
+		strings.HasSuffix(path, "/image") || path == "/logout"
 }
 
 var digits = regexp.MustCompile(`^[0-9]+$`)
