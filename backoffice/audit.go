@@ -267,7 +267,6 @@ type auditChange struct {
 	Label, Old, New string
 }
 
-
 // changes lists only what an entry changed, fields in order: every field
 // a creation set (no before) or a removal cleared (no after); of an
 // update, the fields whose value differs and those only the after side
