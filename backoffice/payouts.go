@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net/url"
 	"strconv"
 	"strings"
 	"time"
@@ -37,35 +38,44 @@ func (s *Server) adminPayouts(c *fiber.Ctx) error {
 func (s *Server) renderPayoutQueue(c *fiber.Ctx, formErr error, lineErrs []storage.LineError, status int) error {
 	u := web.CurrentUser(c)
 	st := payoutStatus(c.Query("status"))
-	rows, err := s.DB.AdminPayouts(c.UserContext(), st, 500)
+	ctx := c.UserContext()
+	after, _ := strconv.ParseInt(c.Query("after"), 10, 64)
+	rows, err := s.DB.AdminPayouts(ctx, st, max(after, 0), payoutQueuePage+1)
 	if err != nil {
 		return err
 	}
+	more := len(rows) > payoutQueuePage
+	rows = rows[:min(len(rows), payoutQueuePage)]
+	// The totals are of the whole status, every page, per currency.
+	totals, err := s.DB.AdminPayoutTotals(ctx, st)
+	if err != nil {
+		return err
+	}
+	var all int64
+	var sums []string
+	for _, t := range totals {
+		all += t.Count
+		sums = append(sums, web.FormatMoney(partnerka.Money{Amount: t.Amount, Currency: t.Currency}, u.Locale))
+	}
 	loc := web.UserLoc(u)
 	var out []fiber.Map
-	totals := map[string]partnerka.Money{}
-	var currencies []string
 	for _, p := range rows {
 		m := partnerka.Money{Amount: p.Amount, Currency: p.Currency}
 		out = append(out, fiber.Map{"P": p, "Amount": web.FormatMoney(m, u.Locale), "Date": web.FormatDate(p.RequestedAt.In(loc), u.Locale),
 			"Method": web.T(u.Locale, "m_"+p.Method), "Account": p.Account()})
-		t, ok := totals[p.Currency]
-		if !ok {
-			currencies = append(currencies, p.Currency)
-			t.Currency = p.Currency
-		}
-		t.Amount = t.Amount.Add(p.Amount)
-		totals[p.Currency] = t
 	}
-	var sums []string
-	for _, cur := range currencies {
-		sums = append(sums, web.FormatMoney(totals[cur], u.Locale))
+	pager := fiber.Map{"Text": web.Tf(u.Locale, "po_shown", web.FormatInt(int64(len(rows)), u.Locale), web.FormatInt(all, u.Locale))}
+	if more {
+		pager["Next"] = "/admin/payouts?" + url.Values{"status": {st}, "after": {strconv.FormatInt(rows[len(rows)-1].ID, 10)}}.Encode()
+	}
+	if after > 0 {
+		pager["First"] = "/admin/payouts?" + url.Values{"status": {st}}.Encode()
 	}
 	var tabs []fiber.Map
 	for _, t := range payoutStatuses {
 		tabs = append(tabs, fiber.Map{"Status": t, "Label": web.T(u.Locale, "status_"+t), "Current": t == st})
 	}
-	data := fiber.Map{"Rows": out, "Tabs": tabs, "Status": st, "Sums": sums, "LineErrors": lineErrs, "LineError": func(m string) string { return web.LineErrorText(u.Locale, m) },
+	data := fiber.Map{"Rows": out, "Tabs": tabs, "Status": st, "Sums": sums, "Pager": pager, "LineErrors": lineErrs, "LineError": func(m string) string { return web.LineErrorText(u.Locale, m) },
 		"Approved": st == storage.PayoutApproved}
 	if formErr != nil {
 		data["Error"] = web.ErrorText(u.Locale, formErr)
@@ -294,7 +304,11 @@ func parsePaidCSV(r io.Reader) ([]storage.PaidLine, []storage.LineError) {
 	return lines, bad
 }
 
+// payoutQueuePage is how many payouts a page of the queue lists.
+const payoutQueuePage = 100
+
 var _ = web.AddMessages(map[string]string{
+	"po_shown": "%s shown of %s", "po_first_page": "← First page", "po_next_page": "Next page →",
 	"total": "Total", "export_bank": "Export for the bank (CSV)", "upload_paid": "Mark paid from the bank's file",
 	"upload_hint": "A CSV file with a header line naming the columns payout_id and reference. All lines are marked paid, or none.",
 	"file":        "File", "upload": "Upload", "line": "Line", "requested_by": "Requested by", "decided": "Decided", "paid_on": "Paid",
@@ -313,6 +327,7 @@ var _ = web.AddMessages(map[string]string{
 	"cancel_payout_q":       "The bank did not pay out %s to %s, or returned it? Cancel the payout: the amount returns to the partner's available balance, and the partner sees the reason.",
 	"done_payout_cancelled": "Cancelled; the amount is available to the partner again.",
 }, map[string]string{
+	"po_shown": "Показано %s из %s", "po_first_page": "← Первая страница", "po_next_page": "Следующая страница →",
 	"total": "Итого", "export_bank": "Выгрузить для банка (CSV)", "upload_paid": "Отметить выплаченными по файлу банка",
 	"upload_hint": "CSV-файл со строкой заголовка, где есть колонки payout_id и reference. Отмечаются все строки или ни одной.",
 	"file":        "Файл", "upload": "Загрузить", "line": "Строка", "requested_by": "Запросил", "decided": "Решение", "paid_on": "Выплачено",

@@ -3,10 +3,13 @@ package backoffice
 import (
 	"bytes"
 	"context"
+	"fmt"
+	"html"
 	"mime/multipart"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"regexp"
 	"strconv"
 	"strings"
 	"sync"
@@ -206,5 +209,57 @@ func TestPayoutConcurrency(t *testing.T) {
 	}
 	if bad, err := f.DB.VerifyBalances(context.Background()); err != nil || len(bad) > 0 {
 		t.Errorf("verify: %v %v", bad, err)
+	}
+}
+
+// Issue 20, finding 12: the queue stopped at 500 payouts and summed only
+// those. It pages through every one of a status, and its totals, per
+// currency, are of all of them on every page.
+func TestPayoutQueuePagesWithHonestTotals(t *testing.T) {
+	f := newFixture(t)
+	alpha, owner := f.Seed.Partners["alpha"], f.Seed.Users["alpha@x.test"]
+	// 130 requests: 1..120 RUB (7,260 in all), 121..130 USD (1,255).
+	if _, err := f.DB.Exec(`INSERT INTO payouts (partner_id, amount, currency, status, method, details, requested_by, requested_at)
+		SELECT $1, i, CASE WHEN i <= 120 THEN 'RUB' ELSE 'USD' END, 'requested', 'bank', '{"account": "4081"}', $2,
+		       $3::timestamptz - (200 - i) * interval '1 minute'
+		  FROM generate_series(1, 130) AS i`, alpha, owner, now); err != nil {
+		t.Fatal(err)
+	}
+	b, _ := f.SignIn(t, "admin@x.test")
+	rowIDs := regexp.MustCompile(`<td data-label="#"><a href="/admin/payouts/(\d+)">`)
+	seen := map[string]bool{}
+	path, pages := "/admin/payouts?status=requested", 0
+	for path != "" {
+		pages++
+		resp, page := b.Do("GET", path, nil)
+		if resp.StatusCode != 200 {
+			t.Fatalf("%s: %d", path, resp.StatusCode)
+		}
+		ids := rowIDs.FindAllStringSubmatch(page, -1)
+		want := map[int]int{1: 100, 2: 30}[pages]
+		if len(ids) != want {
+			t.Errorf("page %d lists %d payouts, want %d", pages, len(ids), want)
+		}
+		for _, s := range []string{"₽7,260.00", "$1,255.00", fmt.Sprintf("%d shown of 130", want)} {
+			if !strings.Contains(page, s) {
+				t.Errorf("page %d lacks %q", pages, s)
+			}
+		}
+		for _, m := range ids {
+			if seen[m[1]] {
+				t.Errorf("payout %s on two pages", m[1])
+			}
+			seen[m[1]] = true
+		}
+		path = ""
+		if m := regexp.MustCompile(`<a href="([^"]+)" rel="next">`).FindStringSubmatch(page); m != nil {
+			path = html.UnescapeString(m[1])
+		}
+		if pages > 3 {
+			t.Fatal("the pager does not end")
+		}
+	}
+	if len(seen) != 130 || pages != 2 {
+		t.Errorf("%d payouts over %d pages, want 130 over 2", len(seen), pages)
 	}
 }

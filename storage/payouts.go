@@ -340,10 +340,24 @@ func (p PayoutRow) Account() string {
 	return d["account"]
 }
 
-// AdminPayouts returns payouts in status ("" for all).
-func (db *DB) AdminPayouts(ctx context.Context, status string, limit int) ([]PayoutRow, error) {
+// AdminPayouts returns up to limit payouts in status ("" for all) in the
+// queue's order (requests and approved oldest first, others newest first),
+// from after: the last id of the page before (0 for the first page).
+func (db *DB) AdminPayouts(ctx context.Context, status string, after int64, limit int) ([]PayoutRow, error) {
+	cursor := payoutCursor(status)
+	if after > 0 {
+		cursor = after
+	}
 	var out []PayoutRow
-	err := db.Q.AdminPayouts.SelectContext(ctx, &out, status, 0, limit, payoutCursor(status))
+	err := db.Q.AdminPayouts.SelectContext(ctx, &out, status, 0, limit, cursor)
+	return out, err
+}
+
+// AdminPayoutTotals counts and sums the payouts in status ("" for all), per
+// currency.
+func (db *DB) AdminPayoutTotals(ctx context.Context, status string) ([]PayoutTotal, error) {
+	var out []PayoutTotal
+	err := db.Q.AdminPayoutTotals.SelectContext(ctx, &out, status)
 	return out, err
 }
 

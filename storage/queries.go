@@ -148,6 +148,7 @@ type Queries struct {
 	SetPayoutDetails    *sqlx.Stmt `query:"set-payout-details"`
 	PayoutDetailsOf     *sqlx.Stmt `query:"payout-details-of"`
 	AdminPayouts        *sqlx.Stmt `query:"admin-payouts"`
+	AdminPayoutTotals   *sqlx.Stmt `query:"admin-payout-totals"`
 
 	PartnerLinks         *sqlx.Stmt `query:"partner-links"`
 	PartnerCommissions   *sqlx.Stmt `query:"partner-commissions"`

@@ -48,6 +48,13 @@ UPDATE partners SET payout_method = $2, payout_details = $3, updated_at = $4 WHE
 -- name: payout-details-of
 SELECT payout_method, payout_details FROM partners WHERE id = $1;
 
+-- name: admin-payout-totals
+-- How many payouts a status ('' for all) holds and their sum, per currency:
+-- the queue's totals over every page.
+SELECT currency, count(*) AS count, sum(amount) AS amount
+  FROM payouts WHERE $1 = '' OR status = $1
+ GROUP BY currency ORDER BY currency;
+
 -- name: admin-payouts
 -- Finance's queue: payouts in a status with their partner and people,
 -- requests oldest first (first come, first paid), others newest first,
