@@ -1,6 +1,7 @@
 package backoffice
 
 import (
+	"net/url"
 	"strconv"
 	"strings"
 
@@ -22,9 +23,14 @@ func (s *Server) renderRegistrations(c *fiber.Ctx, failedID int64, formErr error
 	if st != "pending" && st != "approved" && st != "rejected" && st != "bound" {
 		st = "pending"
 	}
-	rows, err := s.DB.AdminRegistrations(c.UserContext(), st)
+	page := pageNumber(c)
+	rows, total, err := s.DB.AdminRegistrations(c.UserContext(), st, listPage, (page-1)*listPage)
 	if err != nil {
 		return err
+	}
+	if len(rows) == 0 && page > 1 && status == fiber.StatusOK {
+		// A page past the end (decisions shortened the queue): its last page.
+		return c.Redirect("/admin/registrations?"+url.Values{"status": {st}}.Encode(), fiber.StatusSeeOther)
 	}
 	loc := web.UserLoc(u)
 	var out []fiber.Map
@@ -36,7 +42,8 @@ func (s *Server) renderRegistrations(c *fiber.Ctx, failedID int64, formErr error
 	for _, t := range []string{"pending", "approved", "rejected", "bound"} {
 		tabs = append(tabs, fiber.Map{"Status": t, "Label": web.T(u.Locale, "reg_"+t), "Current": t == st})
 	}
-	data := fiber.Map{"Rows": out, "Tabs": tabs, "Pending": st == "pending"}
+	data := fiber.Map{"Rows": out, "Tabs": tabs, "Pending": st == "pending",
+		"Pager": pagerView("/admin/registrations", url.Values{"status": {st}}, page, len(rows), total, u.Locale)}
 	if formErr != nil {
 		data["Error"] = web.ErrorText(u.Locale, formErr)
 	}

@@ -105,3 +105,30 @@ func TestReassignCustomer(t *testing.T) {
 		t.Error("beta does not list the reassigned customer")
 	}
 }
+
+// Issue 20, finding 12: the registrations queue stopped at 200 without a
+// word. It pages through every registration of a status, oldest pending
+// first, with the number there are.
+func TestRegistrationQueuePages(t *testing.T) {
+	f := newFixture(t)
+	if _, err := f.DB.Exec(`INSERT INTO lead_registrations (partner_id, company, email, protected_until, created_at, status)
+		SELECT $1, 'Prospect ' || i, 'lead' || i || '@prospect' || i || '.example', $2::timestamptz + interval '90 days',
+		       $2::timestamptz - (100 - i) * interval '1 minute', 'pending'
+		  FROM generate_series(1, 60) AS i`, f.Seed.Partners["alpha"], now); err != nil {
+		t.Fatal(err)
+	}
+	b, _ := f.SignIn(t, "manager@x.test")
+	_, page := b.Do("GET", "/admin/registrations", nil)
+	if !strings.Contains(page, "1–50 of 60") || !strings.Contains(page, "<strong>Prospect 1</strong>") ||
+		strings.Contains(page, "<strong>Prospect 51</strong>") || !strings.Contains(page, `href="/admin/registrations?page=2&amp;status=pending" rel="next"`) {
+		t.Errorf("page 1 of the queue:\n%s", page)
+	}
+	_, page = b.Do("GET", "/admin/registrations?page=2&status=pending", nil)
+	if !strings.Contains(page, "51–60 of 60") || !strings.Contains(page, "<strong>Prospect 60</strong>") ||
+		strings.Contains(page, "<strong>Prospect 50</strong>") || strings.Contains(page, `rel="next"`) {
+		t.Errorf("page 2 of the queue:\n%s", page)
+	}
+	if resp, _ := b.Do("GET", "/admin/registrations?page=9&status=pending", nil); resp.StatusCode != 303 {
+		t.Errorf("a page past the end: %d, want a redirect to the first", resp.StatusCode)
+	}
+}

@@ -25,13 +25,22 @@ type RegistrationReview struct {
 	CreatedAt      time.Time `db:"created_at"`
 	Reason         string    `db:"reason"`
 	BoundTo        string    `db:"bound_to"` // a partner the email is already a customer of
+	Total          int64     `db:"total"`    // how many registrations the status holds
 }
 
-// AdminRegistrations lists registrations in status (pending oldest first).
-func (db *DB) AdminRegistrations(ctx context.Context, status string) ([]RegistrationReview, error) {
+// AdminRegistrations lists limit registrations in status after the first
+// offset (pending oldest first, others newest first) and how many the
+// status holds.
+func (db *DB) AdminRegistrations(ctx context.Context, status string, limit, offset int) ([]RegistrationReview, int64, error) {
 	var out []RegistrationReview
-	err := db.Q.AdminRegistrations.SelectContext(ctx, &out, status)
-	return out, err
+	if err := db.Q.AdminRegistrations.SelectContext(ctx, &out, status, limit, offset); err != nil {
+		return nil, 0, err
+	}
+	var total int64
+	if len(out) > 0 {
+		total = out[0].Total
+	}
+	return out, total, nil
 }
 
 // CustomerRow is a customer as the back office finds them.

@@ -109,14 +109,16 @@ SELECT a.id, a.at, coalesce(u.email, a.actor) AS actor, a.action, a.before, a.af
  WHERE a.entity = $1 AND a.entity_id = $2 ORDER BY a.at DESC, a.id DESC LIMIT 50;
 
 -- name: admin-registrations
-SELECT r.id, r.partner_id, p.name AS partner, r.company, r.contact_name, r.email, r.company_domain, r.phone,
+-- The registrations in status $1, pending ones oldest first, others newest
+-- first: $2 of them after the first $3, each with how many there are.
+SELECT count(*) OVER () AS total, r.id, r.partner_id, p.name AS partner, r.company, r.contact_name, r.email, r.company_domain, r.phone,
        r.comment, r.status, r.protected_until, r.created_at, r.reason,
        coalesce((SELECT bp.name FROM customers cu JOIN partners bp ON bp.id = cu.partner_id
                   WHERE r.email <> '' AND cu.email = r.email LIMIT 1), '') AS bound_to
   FROM lead_registrations r JOIN partners p ON p.id = r.partner_id
  WHERE r.status = $1
  ORDER BY CASE WHEN $1 = 'pending' THEN r.id ELSE -r.id END
- LIMIT 200;
+ LIMIT $2 OFFSET $3;
 
 -- name: customer-by-id-for-update
 SELECT id, external_id, partner_id, bound_at, reason, coalesce(source, '') AS source FROM customers WHERE id = $1 FOR UPDATE;
