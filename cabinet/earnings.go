@@ -12,6 +12,7 @@ import (
 
 	"github.com/gofiber/fiber/v2"
 	"github.com/shopspring/decimal"
+	"golang.org/x/sync/errgroup"
 
 	"partnerka"
 	"partnerka/storage"
@@ -29,8 +30,28 @@ func (s *Server) earnings(c *fiber.Ctx) error {
 	per := s.UserPeriod(c)
 	loc := per.Loc
 	page, mpage := web.PageParam(c, "page"), web.PageParam(c, "mpage")
-	totals, err := s.DB.CabinetEarningTotals(ctx, *u.PartnerID, per.From, per.To)
-	if err != nil {
+	// The totals read every commission of the period: the page's lines and
+	// entries are read beside them, each on its own connection.
+	var (
+		totals []storage.EarningTotal
+		rows   []storage.EarningLine
+		revs   []storage.ReversalLine
+		manual []storage.ManualEntry
+	)
+	g, gctx := errgroup.WithContext(ctx)
+	g.Go(func() (err error) {
+		totals, err = s.DB.CabinetEarningTotals(gctx, *u.PartnerID, per.From, per.To)
+		return err
+	})
+	g.Go(func() (err error) {
+		rows, revs, err = s.DB.CabinetEarnings(gctx, *u.PartnerID, per.From, per.To, listPageRows, offset(page))
+		return err
+	})
+	g.Go(func() (err error) {
+		manual, err = s.DB.CabinetManualEntries(gctx, *u.PartnerID, per.From, per.To, listPageRows, offset(mpage))
+		return err
+	})
+	if err := g.Wait(); err != nil {
 		return err
 	}
 	var lines, manualLines int64
@@ -52,14 +73,6 @@ func (s *Server) earnings(c *fiber.Ctx) error {
 	}
 	if mpage > 1 {
 		keep.Set("mpage", strconv.Itoa(mpage))
-	}
-	rows, revs, err := s.DB.CabinetEarnings(ctx, *u.PartnerID, per.From, per.To, listPageRows, offset(page))
-	if err != nil {
-		return err
-	}
-	manual, err := s.DB.CabinetManualEntries(ctx, *u.PartnerID, per.From, per.To, listPageRows, offset(mpage))
-	if err != nil {
-		return err
 	}
 	st, err := s.DB.Settings(ctx)
 	if err != nil {

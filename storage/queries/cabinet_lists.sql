@@ -116,8 +116,8 @@ WITH k AS (
            coalesce(sum(amount - reversed_amount) FILTER (WHERE status = 'rejected'), 0) AS rejected,
            sum(reversed_amount) AS reversed
       FROM (SELECT currency, amount + rerated_amount AS amount, reversed_amount,
-                   commission_status(status, flagged, hold_until) AS status
-              FROM commissions
+                   commission_status_at(status, flagged, hold_until, r.released_through) AS status
+              FROM commissions, ledger_release r -- the mark read once (commission_status_at)
              WHERE partner_id = $1 AND earned_at >= $2 AND earned_at < $3) c
      GROUP BY currency
 ), m AS (
