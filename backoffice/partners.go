@@ -92,7 +92,7 @@ func (s *Server) renderPartnerOf(c *fiber.Ctx, id int64, formName string, formEr
 	}
 	data := fiber.Map{
 		"P": f.Partner, "File": f, "StatusText": web.T(u.Locale, "ps_"+f.Partner.Status), "Created": date(f.Partner.CreatedAt),
-		"Contracts": contracts, "Balances": balances, "Payouts": payouts, "Links": links, "Latest": latest, "Entries": entries,
+		"Contracts": contracts, "Balances": balances, "Payouts": payouts, "PayoutsNote": historyNote(u.Locale, len(f.Payouts), f.PayoutCount), "Links": links, "Latest": latest, "Entries": entries,
 		"Team": team, "Audit": audit, "TrackerURL": s.TrackerURL,
 		"Clicks": web.FormatInt(f.Summary.Clicks, u.Locale), "Customers": web.FormatInt(f.Summary.Customers, u.Locale),
 		"Recruits": web.FormatInt(f.Summary.Recruits, u.Locale), "Commissions": web.FormatInt(f.Summary.Commissions, u.Locale),

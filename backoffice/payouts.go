@@ -107,7 +107,7 @@ func (s *Server) renderPayout(c *fiber.Ctx, form string, formErr error, status i
 	if err != nil {
 		return err
 	}
-	history, err := s.DB.PartnerPayouts(ctx, p.PartnerID)
+	history, historyCount, err := s.DB.PartnerPayouts(ctx, p.PartnerID, storage.PartnerFilePayouts, 0)
 	if err != nil {
 		return err
 	}
@@ -128,6 +128,7 @@ func (s *Server) renderPayout(c *fiber.Ctx, form string, formErr error, status i
 		to += " " + acc
 	}
 	data := fiber.Map{"P": p, "Amount": amount, "To": to, "Balances": web.BalanceTable(bs, u.Locale), "History": hist,
+		"HistoryNote": historyNote(u.Locale, len(history), historyCount),
 		"Status": web.T(u.Locale, "status_"+p.Status), "Requested": web.FormatDate(p.RequestedAt.In(loc), u.Locale),
 		"ApproveQ": fmt.Sprintf(web.T(u.Locale, "approve_q"), amount, p.Partner, to),
 		"PaidQ":    fmt.Sprintf(web.T(u.Locale, "paid_q"), amount, p.Partner),
@@ -304,11 +305,20 @@ func parsePaidCSV(r io.Reader) ([]storage.PaidLine, []storage.LineError) {
 	return lines, bad
 }
 
+// historyNote says, when a partner has more payouts than a page shows
+// beside one of them, how many of how many are listed ("" otherwise).
+func historyNote(locale string, shown int, total int64) string {
+	if int64(shown) >= total {
+		return ""
+	}
+	return web.Tf(locale, "po_history_latest", web.FormatInt(int64(shown), locale), web.FormatInt(total, locale))
+}
+
 // payoutQueuePage is how many payouts a page of the queue lists.
 const payoutQueuePage = 100
 
 var _ = web.AddMessages(map[string]string{
-	"po_shown": "%s shown of %s", "po_first_page": "← First page", "po_next_page": "Next page →",
+	"po_shown": "%s shown of %s", "po_history_latest": "The latest %s of %s payouts.", "po_first_page": "← First page", "po_next_page": "Next page →",
 	"total": "Total", "export_bank": "Export for the bank (CSV)", "upload_paid": "Mark paid from the bank's file",
 	"upload_hint": "A CSV file with a header line naming the columns payout_id and reference. All lines are marked paid, or none.",
 	"file":        "File", "upload": "Upload", "line": "Line", "requested_by": "Requested by", "decided": "Decided", "paid_on": "Paid",
@@ -327,7 +337,7 @@ var _ = web.AddMessages(map[string]string{
 	"cancel_payout_q":       "The bank did not pay out %s to %s, or returned it? Cancel the payout: the amount returns to the partner's available balance, and the partner sees the reason.",
 	"done_payout_cancelled": "Cancelled; the amount is available to the partner again.",
 }, map[string]string{
-	"po_shown": "Показано %s из %s", "po_first_page": "← Первая страница", "po_next_page": "Следующая страница →",
+	"po_shown": "Показано %s из %s", "po_history_latest": "Последние %s из %s выплат.", "po_first_page": "← Первая страница", "po_next_page": "Следующая страница →",
 	"total": "Итого", "export_bank": "Выгрузить для банка (CSV)", "upload_paid": "Отметить выплаченными по файлу банка",
 	"upload_hint": "CSV-файл со строкой заголовка, где есть колонки payout_id и reference. Отмечаются все строки или ни одной.",
 	"file":        "Файл", "upload": "Загрузить", "line": "Строка", "requested_by": "Запросил", "decided": "Решение", "paid_on": "Выплачено",

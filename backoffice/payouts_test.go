@@ -262,4 +262,12 @@ func TestPayoutQueuePagesWithHonestTotals(t *testing.T) {
 	if len(seen) != 130 || pages != 2 {
 		t.Errorf("%d payouts over %d pages, want 130 over 2", len(seen), pages)
 	}
+	// Beside a payout and on the partner's page: the latest 100, said so.
+	var id int64
+	f.DB.Get(&id, `SELECT min(id) FROM payouts`)
+	for _, path := range []string{"/admin/payouts/" + strconv.FormatInt(id, 10), "/admin/partners/" + strconv.FormatInt(alpha, 10)} {
+		if _, page := b.Do("GET", path, nil); !strings.Contains(page, "The latest 100 of 130 payouts.") {
+			t.Errorf("%s does not say how many payouts it lists", path)
+		}
+	}
 }

@@ -505,3 +505,27 @@ func TestLandingPage(t *testing.T) {
 		}
 	}
 }
+
+// Issue 20, finding 12: the payout history stopped at the latest 100. It
+// pages through every payout, newest first, with the number there are.
+func TestPayoutHistoryPages(t *testing.T) {
+	f := newFixture(t)
+	alpha, owner := f.Seed.Partners["alpha"], f.Seed.Users["alpha@x.test"]
+	if _, err := f.DB.Exec(`INSERT INTO payouts (partner_id, amount, currency, status, method, details, requested_by, requested_at, reason)
+		SELECT $1, i, 'RUB', 'rejected', 'bank', '{"account": "4081"}', $2, $3::timestamptz - (300 - i) * interval '1 hour', 'payout ' || i
+		  FROM generate_series(1, 230) AS i`, alpha, owner, now); err != nil {
+		t.Fatal(err)
+	}
+	b := f.Browser(t)
+	b.Login("alpha@x.test", pw)
+	_, page := b.Do("GET", "/payouts", nil)
+	if !strings.Contains(page, "Показаны 1–200 из 230") || !strings.Contains(page, ">payout 230<") || strings.Contains(page, ">payout 30<") ||
+		!strings.Contains(page, `href="/payouts?hpage=2" rel="next"`) {
+		t.Errorf("page 1 of the history:\n%s", page)
+	}
+	_, page = b.Do("GET", "/payouts?hpage=2", nil)
+	if !strings.Contains(page, "Показаны 201–230 из 230") || !strings.Contains(page, ">payout 1<") || strings.Contains(page, ">payout 31<") ||
+		strings.Contains(page, `rel="next"`) {
+		t.Errorf("page 2 of the history:\n%s", page)
+	}
+}

@@ -3,6 +3,7 @@ package cabinet
 import (
 	"context"
 	"fmt"
+	"net/url"
 	"slices"
 	"strings"
 
@@ -91,7 +92,8 @@ func (s *Server) renderPayouts(c *fiber.Ctx, amount, currency string, formErr er
 	if err != nil {
 		return err
 	}
-	ps, err := s.DB.PartnerPayouts(ctx, *u.PartnerID)
+	hpage := web.PageParam(c, "hpage")
+	ps, total, err := s.DB.PartnerPayouts(ctx, *u.PartnerID, listPageRows, offset(hpage))
 	if err != nil {
 		return err
 	}
@@ -107,7 +109,8 @@ func (s *Server) renderPayouts(c *fiber.Ctx, amount, currency string, formErr er
 		flash = "" // only our own messages, never text from the address bar
 	}
 	data := fiber.Map{"Available": available, "History": history, "Amount": amount, "Currency": currency,
-		"Owner": u.Role == partnerka.RoleOwner, "Flash": flash, "NoDetails": method == ""}
+		"HistoryPager": pager(u.Locale, hpage, len(ps), total, "/payouts", url.Values{}, "hpage"),
+		"Owner":        u.Role == partnerka.RoleOwner, "Flash": flash, "NoDetails": method == ""}
 	if formErr != nil {
 		data["Error"], data["ErrorField"] = web.ErrorText(u.Locale, formErr), partnerka.ErrorField(formErr)
 	}

@@ -378,18 +378,23 @@ type AuditRow struct {
 	After  json.RawMessage `db:"after"`
 }
 
+// PartnerFilePayouts is how many of a partner's latest payouts the back
+// office shows beside them (with how many there are in all).
+const PartnerFilePayouts = 100
+
 // PartnerFile is everything the back office shows about one partner.
 type PartnerFile struct {
-	Partner   *partnerka.Partner
-	Status    string
-	Reason    string
-	Type      string
-	Recruiter *partnerka.Partner
-	Contracts []ContractRow
-	Users     []PartnerUser
-	Balances  []Balance
-	Payouts   []Payout
-	Summary   struct {
+	Partner     *partnerka.Partner
+	Status      string
+	Reason      string
+	Type        string
+	Recruiter   *partnerka.Partner
+	Contracts   []ContractRow
+	Users       []PartnerUser
+	Balances    []Balance
+	Payouts     []Payout // the latest PartnerFilePayouts of them
+	PayoutCount int64    // how many the partner has in all
+	Summary     struct {
 		Clicks      int64 `db:"clicks"`
 		Customers   int64 `db:"customers"`
 		Recruits    int64 `db:"recruits"`
@@ -428,7 +433,7 @@ func (db *DB) PartnerFile(ctx context.Context, id int64) (*PartnerFile, error) {
 	if f.Balances, err = db.PartnerBalances(ctx, id); err != nil {
 		return nil, err
 	}
-	if f.Payouts, err = db.PartnerPayouts(ctx, id); err != nil {
+	if f.Payouts, f.PayoutCount, err = db.PartnerPayouts(ctx, id, PartnerFilePayouts, 0); err != nil {
 		return nil, err
 	}
 	if err := db.Q.PartnerSummary.GetContext(ctx, &f.Summary, id); err != nil {

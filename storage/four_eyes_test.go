@@ -221,7 +221,7 @@ func TestCancelApprovedPayout(t *testing.T) {
 	if notices != 1 {
 		t.Errorf("%d notices of the cancellation, want 1 (alpha's owner)", notices)
 	}
-	ps, _ := w.db.PartnerPayouts(ctx, w.alpha)
+	ps, _, _ := w.db.PartnerPayouts(ctx, w.alpha, 10, 0)
 	if len(ps) != 1 || ps[0].Status != storage.PayoutCancelled || ps[0].Reason != cancel.Reason {
 		t.Errorf("the partner's payouts: %+v, want the cancellation with its reason", ps)
 	}

@@ -35,6 +35,7 @@ type Payout struct {
 	Reason        string          `db:"reason"`
 	PaidAt        *time.Time      `db:"paid_at"`
 	PaidReference string          `db:"paid_reference"`
+	Total         int64           `db:"total"` // partner-payouts: how many the partner has in all
 }
 
 // RequestPayout reserves amount of the partner's available balance for a
@@ -285,11 +286,18 @@ func (db *DB) transitionPayout(ctx context.Context, tx *sqlx.Tx, t PayoutTransit
 		Before: map[string]any{"status": p.Status}, After: after, IP: t.IP, At: t.At})
 }
 
-// PartnerPayouts returns a partner's latest payouts.
-func (db *DB) PartnerPayouts(ctx context.Context, partnerID int64) ([]Payout, error) {
+// PartnerPayouts returns limit of a partner's payouts, newest first, after
+// the first offset, and how many the partner has in all.
+func (db *DB) PartnerPayouts(ctx context.Context, partnerID int64, limit, offset int) ([]Payout, int64, error) {
 	var out []Payout
-	err := db.Q.PartnerPayouts.SelectContext(ctx, &out, partnerID)
-	return out, err
+	if err := db.Q.PartnerPayouts.SelectContext(ctx, &out, partnerID, limit, offset); err != nil {
+		return nil, 0, err
+	}
+	var total int64
+	if len(out) > 0 {
+		total = out[0].Total
+	}
+	return out, total, nil
 }
 
 // SetPayoutDetails stores how a partner is paid.

@@ -39,8 +39,11 @@ UPDATE payouts SET status = $2, decided_by = coalesce($3, decided_by), decided_a
  WHERE id = $1;
 
 -- name: partner-payouts
-SELECT id, amount, currency, status, method, requested_at, decided_at, reason, paid_at, paid_reference
-  FROM payouts WHERE partner_id = $1 ORDER BY requested_at DESC, id DESC LIMIT 100;
+-- A partner's payouts, newest first, $2 after the first $3, each with how
+-- many the partner has in all.
+SELECT id, amount, currency, status, method, requested_at, decided_at, reason, paid_at, paid_reference,
+       count(*) OVER () AS total
+  FROM payouts WHERE partner_id = $1 ORDER BY requested_at DESC, id DESC LIMIT $2 OFFSET $3;
 
 -- name: set-payout-details
 UPDATE partners SET payout_method = $2, payout_details = $3, updated_at = $4 WHERE id = $1;
