@@ -2,6 +2,7 @@ package backoffice
 
 import (
 	"context"
+	"fmt"
 	"net/http"
 	"net/url"
 	"regexp"
@@ -161,6 +162,16 @@ func TestSuspendAndReactivate(t *testing.T) {
 	got := f.auditActions(t, "partner", alpha)
 	if len(got) != 2 || got[0] != "manager@x.test partner.reactivate" || got[1] != "manager@x.test partner.suspend" {
 		t.Errorf("audit %v", got)
+	}
+	// The partner page's history says what changed as the audit log does
+	// (the status in words, the reason), and links to every change.
+	_, page := m.Do("GET", path, nil)
+	hist := page[strings.Index(page, "Audit trail"):]
+	for _, want := range []string{"Reason:</span> Brand bidding", "<del>active</del> → <ins>suspended</ins>",
+		fmt.Sprintf(`href="/admin/audit?entity=partner&amp;entity_id=%d"`, alpha)} {
+		if !strings.Contains(hist, want) {
+			t.Errorf("the partner page's history lacks %q:\n%s", want, hist)
+		}
 	}
 	// Signed out and unable to sign in, the owner hears of both by email,
 	// the suspension with its reason.
