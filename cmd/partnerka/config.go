@@ -25,6 +25,7 @@ type Config struct {
 	RedisPrefix string `env:"REDIS_PREFIX" doc:"prefix of every Redis key"`
 	Secret      string `env:"SECRET" secret:"true" doc:"key for cookies and sessions, at least 32 characters"`
 
+	Role        string `env:"ROLE" doc:"what serve runs: all (the tracker and the cabinet with back office), tracker (redirects, vendor API, billing webhooks) or web (the cabinet and back office); serve --role overrides it"`
 	TrackerAddr string `env:"TRACKER_ADDR" doc:"listen address of the tracker and vendor API"`
 	CabinetAddr string `env:"CABINET_ADDR" doc:"listen address of the cabinet and back office"`
 	TrackerURL  string `env:"TRACKER_URL" doc:"public base URL of the tracker (used in partners' links)"`
@@ -48,6 +49,23 @@ type Config struct {
 	LogLevel  string `env:"LOG_LEVEL" doc:"debug, info, warn or error"`
 }
 
+// The roles a serve process takes (PARTNERKA_ROLE, serve --role): the
+// tracker on its own cores, so nothing a partner does in the cabinet can
+// slow a redirect; the cabinet and back office apart; or both, as make run.
+const (
+	RoleAll     = "all"
+	RoleTracker = "tracker"
+	RoleWeb     = "web"
+)
+
+func validRole(role string) error {
+	switch role {
+	case RoleAll, RoleTracker, RoleWeb:
+		return nil
+	}
+	return fmt.Errorf("PARTNERKA_ROLE must be all, tracker or web, not %q", role)
+}
+
 // MetricsOff as PARTNERKA_METRICS_ADDR serves no metrics.
 const MetricsOff = "off"
 
@@ -57,6 +75,7 @@ func DefaultConfig() Config {
 		DatabaseURL:       "postgres://partnerka@127.0.0.1:54320/partnerka?sslmode=disable",
 		RedisURL:          "redis://127.0.0.1:63790/0",
 		RedisPrefix:       "pk:",
+		Role:              RoleAll,
 		TrackerAddr:       "127.0.0.1:8080",
 		CabinetAddr:       "127.0.0.1:8081",
 		TrackerURL:        "http://127.0.0.1:8080",
@@ -154,6 +173,9 @@ func (c Config) Validate() error {
 		if _, err := mail.ParseAddress(c.MailFrom); err != nil {
 			return fmt.Errorf("PARTNERKA_MAIL_FROM must be an email address such as Partners <partners@example.com> when PARTNERKA_SMTP_URL is set")
 		}
+	}
+	if err := validRole(c.Role); err != nil {
+		return err
 	}
 	if c.ReconcileBatch < 1 || c.ReconcileBatch > 100000 {
 		return fmt.Errorf("PARTNERKA_RECONCILE_BATCH must be between 1 and 100000")

@@ -84,6 +84,7 @@ func TestValidate(t *testing.T) {
 	}{
 		{"database URL", func(c *Config) { c.DatabaseURL = "localhost" }, "PARTNERKA_DATABASE_URL"},
 		{"listen address", func(c *Config) { c.TrackerAddr = "8080" }, "PARTNERKA_TRACKER_ADDR"},
+		{"role", func(c *Config) { c.Role = "both" }, "PARTNERKA_ROLE must be all, tracker or web"},
 		{"metrics address", func(c *Config) { c.MetricsAddr = "9090" }, "PARTNERKA_METRICS_ADDR"},
 		{"public URL", func(c *Config) { c.CabinetURL = "ftp://x" }, "PARTNERKA_CABINET_URL"},
 		{"redirect timeout", func(c *Config) { c.RedirectTimeout = 0 }, "PARTNERKA_REDIRECT_TIMEOUT"},

@@ -32,9 +32,14 @@ import (
 
 func runServe(ctx context.Context, m *Main, args []string) error {
 	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
+	role := fs.String("role", m.Config.Role, "what to run: all, tracker (redirects, vendor API, billing webhooks) or web (cabinet and back office)")
 	if err := fs.Parse(args); err != nil {
 		return usagef("serve: %v", err)
 	}
+	if err := validRole(*role); err != nil {
+		return usageError{"serve --role: " + strings.TrimPrefix(err.Error(), "PARTNERKA_ROLE ")}
+	}
+	tracks, servesWeb := *role != RoleWeb, *role != RoleTracker
 	if err := m.Config.RequireSecret(); err != nil {
 		return usageError{err.Error()}
 	}
@@ -61,6 +66,8 @@ func runServe(ctx context.Context, m *Main, args []string) error {
 	}
 	bg, stopBackground := context.WithCancel(context.Background())
 	defer stopBackground()
+	// Started in every role: the back office records a billing event again
+	// through the tracker's own recording, as the webhook does.
 	if err := trk.Start(bg); err != nil {
 		return err
 	}
@@ -69,7 +76,9 @@ func runServe(ctx context.Context, m *Main, args []string) error {
 	trk.Mount(trackerApp)
 	receiver := &billing.Receiver{DB: db, Record: trackerRecorder{trk}, Connectors: connectors(), Logger: m.Logger, Now: m.clock()}
 	receiver.Mount(trackerApp)
-	go receiver.Run(bg)
+	if tracks { // the retries of the webhooks this process receives
+		go receiver.Run(bg)
+	}
 
 	// One site, two surfaces: the back office is mounted before the
 	// cabinet, whose partner guard answers every path mounted after it.
@@ -102,9 +111,12 @@ func runServe(ctx context.Context, m *Main, args []string) error {
 		name, addr, setting string
 		app                 *fiber.App
 	}
-	listeners := []listener{
-		{"tracker", m.Config.TrackerAddr, "PARTNERKA_TRACKER_ADDR", trackerApp},
-		{"cabinet", m.Config.CabinetAddr, "PARTNERKA_CABINET_ADDR", cabinetApp},
+	var listeners []listener
+	if tracks {
+		listeners = append(listeners, listener{"tracker", m.Config.TrackerAddr, "PARTNERKA_TRACKER_ADDR", trackerApp})
+	}
+	if servesWeb {
+		listeners = append(listeners, listener{"cabinet", m.Config.CabinetAddr, "PARTNERKA_CABINET_ADDR", cabinetApp})
 	}
 	metricsURL := MetricsOff
 	if m.Config.MetricsAddr != MetricsOff {
@@ -129,8 +141,14 @@ func runServe(ctx context.Context, m *Main, args []string) error {
 			m.Logger.Warn("pprof serving", "addr", m.Config.DebugAddr, "err", http.ListenAndServe(m.Config.DebugAddr, nil))
 		}()
 	}
-	m.Logger.Info("serving", "tracker", m.Config.TrackerURL, "cabinet", m.Config.CabinetURL,
-		"admin", m.Config.CabinetURL+"/admin", "metrics", metricsURL)
+	served := []any{"role", *role}
+	if tracks {
+		served = append(served, "tracker", m.Config.TrackerURL)
+	}
+	if servesWeb {
+		served = append(served, "cabinet", m.Config.CabinetURL, "admin", m.Config.CabinetURL+"/admin")
+	}
+	m.Logger.Info("serving", append(served, "metrics", metricsURL)...)
 
 	var wg sync.WaitGroup
 	if m.Config.ReconcileInterval > 0 {
