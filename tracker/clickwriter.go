@@ -62,6 +62,15 @@ type ClickWriter struct {
 	// Writers is how many batches may be in flight at once.
 	Writers int
 
+	// WaitReplicas, when above 0, makes each batch wait (Redis WAIT, on
+	// the connection that wrote it) until that many replicas hold it, or
+	// until the batch's deadline: a visitor is answered once the click is
+	// replicated, so a failover to a replica cannot lose it. Replication
+	// stays asynchronous: a batch the replicas did not confirm in time is
+	// still answered as recorded (the redirect never waits longer) and
+	// counted in Unreplicated.
+	WaitReplicas int
+
 	healthy   atomic.Bool
 	lastLog   atomic.Int64 // unix nanos of the last failure log line
 	suppressd atomic.Int64 // failures not logged since
@@ -207,7 +216,7 @@ func (w *ClickWriter) flush(ctx context.Context) {
 	w.mu.Unlock()
 
 	wctx, cancel := context.WithDeadline(ctx, b.deadline)
-	err := w.rdb.XAdd(wctx, &redis.XAddArgs{Stream: w.stream, Values: storage.ClickBatchFields(b.n, b.lines)}).Err()
+	err := w.write(wctx, b)
 	cancel()
 	w.mu.Lock()
 	delete(w.inflight, b)
@@ -220,6 +229,34 @@ func (w *ClickWriter) flush(ctx context.Context) {
 		w.logFailure(err)
 	}
 	b.finish(err)
+}
+
+// write appends b as one stream entry and, with WaitReplicas, waits in
+// the same pipeline (one connection: WAIT counts that connection's
+// writes) until the replicas hold it, at most until b's deadline.
+func (w *ClickWriter) write(ctx context.Context, b *batch) error {
+	add := &redis.XAddArgs{Stream: w.stream, Values: storage.ClickBatchFields(b.n, b.lines)}
+	if w.WaitReplicas <= 0 {
+		return w.rdb.XAdd(ctx, add).Err()
+	}
+	// WAIT's timeout is whole milliseconds, 0 meaning forever: at least 1;
+	// four fifths of what is left of the batch's deadline, so Redis
+	// answers (with the count so far) before the client gives up on it.
+	timeout := max(time.Until(b.deadline)*4/5, time.Millisecond) // elapsed: what is left of the batch's deadline
+	// (Pipeliner has no Wait: the command goes as it is.)
+	var acked *redis.Cmd
+	_, err := w.rdb.Pipelined(ctx, func(p redis.Pipeliner) error {
+		p.XAdd(ctx, add)
+		acked = p.Do(ctx, "wait", w.WaitReplicas, timeout.Milliseconds())
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	if n, err := acked.Int64(); err != nil || n < int64(w.WaitReplicas) {
+		w.metrics.Unreplicated.Inc()
+	}
+	return nil
 }
 
 // logFailure logs the first failure and then at most one line per 10

@@ -28,6 +28,10 @@ type Metrics struct {
 	Latency      prometheus.Histogram
 	BatchSize    prometheus.Histogram
 	StreamErrors prometheus.Counter
+	// Unreplicated counts batches Redis acknowledged but fewer replicas
+	// than WaitReplicas held before the batch's deadline (with the WAIT
+	// option on): a failover then may lose them.
+	Unreplicated prometheus.Counter
 	// Unrecorded counts clicks, not writes: a failed write loses every
 	// click of its batch, and while Redis is down clicks are not written
 	// at all. It is what to alert on.
@@ -53,6 +57,10 @@ func NewMetrics(reg prometheus.Registerer) *Metrics {
 		StreamErrors: prometheus.NewCounter(prometheus.CounterOpts{
 			Name: "partnerka_click_stream_errors_total", Help: "Failed or timed-out click stream writes (each a batch of clicks).",
 		}),
+		Unreplicated: prometheus.NewCounter(prometheus.CounterOpts{
+			Name: "partnerka_click_batches_unreplicated_total",
+			Help: "Click stream writes acknowledged by the Redis primary but not by PARTNERKA_REDIS_WAIT_REPLICAS replicas before the redirect's deadline.",
+		}),
 		Unrecorded: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "partnerka_clicks_unrecorded_total", Help: "Clicks redirected without being recorded, by reason.",
 		}, []string{"reason"}),
@@ -66,7 +74,7 @@ func NewMetrics(reg prometheus.Registerer) *Metrics {
 	for _, r := range []string{UnrecordedWriteFailed, UnrecordedTimeout, UnrecordedRedisDown, UnrecordedOverload} {
 		m.unrecorded[r] = m.Unrecorded.WithLabelValues(r)
 	}
-	reg.MustRegister(m.Clicks, m.Latency, m.BatchSize, m.StreamErrors, m.Unrecorded)
+	reg.MustRegister(m.Clicks, m.Latency, m.BatchSize, m.StreamErrors, m.Unreplicated, m.Unrecorded)
 	return m
 }
 

@@ -33,6 +33,9 @@ type Server struct {
 	// visitor; without them a click records the socket's address.
 	Proxies partnerka.TrustedProxies
 	Now     partnerka.Clock
+	// WaitReplicas: a click is answered once this many Redis replicas hold
+	// it (ClickWriter.WaitReplicas); 0 answers on the primary's word.
+	WaitReplicas int
 
 	cache    *LinkCache
 	promos   *PromoCache
@@ -81,6 +84,7 @@ func (s *Server) Start(ctx context.Context) error {
 		return fmt.Errorf("tracker: load promo codes: %w", err)
 	}
 	s.writer = NewClickWriter(s.Redis.Client, s.Redis.Key(storage.ClickStream), s.RedirectTimeout, s.Metrics, s.Logger)
+	s.writer.WaitReplicas = s.WaitReplicas
 
 	// The change subscription is live before the tracker says it is
 	// ready, so a change made from then on reaches it (if Redis is down

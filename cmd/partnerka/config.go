@@ -37,6 +37,7 @@ type Config struct {
 	ReconcileBatch    int           `env:"RECONCILE_BATCH" doc:"purchases per reconciler transaction"`
 	ReclaimAfter      time.Duration `env:"RECLAIM_AFTER" doc:"how long a stream entry may stay unacknowledged with a reconciler before another takes it over"`
 	RedirectTimeout   time.Duration `env:"REDIRECT_TIMEOUT" doc:"longest a redirect waits for Redis before answering without recording"`
+	RedisWaitReplicas int           `env:"REDIS_WAIT_REPLICAS" doc:"answer a click only once this many Redis replicas hold it (WAIT), at most until the redirect timeout; 0 answers on the primary's word"`
 	ShutdownTimeout   time.Duration `env:"SHUTDOWN_TIMEOUT" doc:"longest a graceful shutdown waits"`
 
 	SMTPURL  string `env:"SMTP_URL" secret:"true" doc:"SMTP server for email (smtp://user:password@host:587); empty logs email instead of sending it"`
@@ -185,6 +186,9 @@ func (c Config) Validate() error {
 	}
 	if c.ReconcileInterval < 0 {
 		return fmt.Errorf("PARTNERKA_RECONCILE_INTERVAL must not be negative")
+	}
+	if c.RedisWaitReplicas < 0 || c.RedisWaitReplicas > 16 {
+		return fmt.Errorf("PARTNERKA_REDIS_WAIT_REPLICAS must be between 0 and 16, not %d", c.RedisWaitReplicas)
 	}
 	if c.RedirectTimeout <= 0 || c.RedirectTimeout > 10*time.Second {
 		return fmt.Errorf("PARTNERKA_REDIRECT_TIMEOUT must be between 1ms and 10s, not %s", c.RedirectTimeout)

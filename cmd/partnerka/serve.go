@@ -61,7 +61,7 @@ func runServe(ctx context.Context, m *Main, args []string) error {
 	proxies, _ := partnerka.ParseTrustedProxies(m.Config.TrustedProxies) // validated with the configuration
 	trk := &tracker.Server{
 		DB: db, Redis: rdb, Logger: m.Logger, Metrics: tracker.NewMetrics(reg), Proxies: proxies,
-		Secret: []byte(m.Config.Secret), RedirectTimeout: m.Config.RedirectTimeout,
+		Secret: []byte(m.Config.Secret), RedirectTimeout: m.Config.RedirectTimeout, WaitReplicas: m.Config.RedisWaitReplicas,
 		Secure: strings.HasPrefix(m.Config.TrackerURL, "https://"), Now: m.clock(),
 	}
 	bg, stopBackground := context.WithCancel(context.Background())

@@ -1,0 +1,126 @@
+package tracker
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/url"
+	"os/exec"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/testutil"
+	"github.com/redis/go-redis/v9"
+
+	"partnerka/storage"
+	"partnerka/storage/storagetest"
+)
+
+// Issue 21, point 2: with WaitReplicas the group commit answers a click
+// only once a replica holds it. A real replica of the test Redis (a
+// redis-server started with --replicaof on loopback) has the click the
+// moment Write returns; stopped (SIGSTOP), it confirms nothing, and the
+// click is still answered at the deadline, counted as unreplicated.
+func TestClickWriterWaitsForReplica(t *testing.T) {
+	rdb := storagetest.NewRedis(t)
+	primary, err := url.Parse(storagetest.RedisURL(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	replica, replicaCmd := startReplica(t, primary.Hostname(), primary.Port())
+
+	m := NewMetrics(prometheus.NewRegistry())
+	stream := rdb.Key(storage.ClickStream)
+	w := NewClickWriter(rdb.Client, stream, 500*time.Millisecond, m, slog.New(slog.DiscardHandler))
+	w.WaitReplicas = 1
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	go w.Run(ctx)
+
+	click := func(i int) *storage.StreamClick {
+		return &storage.StreamClick{ID: fmt.Sprintf("01JREPLICA%016d", i), LinkID: 1, PartnerID: 1, At: time.Now(), IP: "203.0.113.7"}
+	}
+	for i := range 20 {
+		if err := w.Write(click(i)); err != nil {
+			t.Fatalf("click %d: %v", i, err)
+		}
+		// Read on the replica at once: WAIT returned, so it holds the batch.
+		if n, err := replica.XLen(ctx, stream).Result(); err != nil || n < 1 {
+			t.Fatalf("after click %d the replica's stream has %d entries (%v)", i, n, err)
+		}
+		if got := replicaClicks(t, replica, stream); got != i+1 {
+			t.Fatalf("after click %d the replica holds %d clicks", i, got)
+		}
+	}
+	if n := testutil.ToFloat64(m.Unreplicated); n != 0 {
+		t.Errorf("%v batches unreplicated with the replica up", n)
+	}
+
+	// The replica stops answering: the click waits until its deadline,
+	// is answered all the same (the redirect never fails) and counted.
+	replicaCmd.Process.Signal(syscall.SIGSTOP)
+	start := time.Now()
+	if err := w.Write(click(99)); err != nil {
+		t.Errorf("with the replica stopped: %v, want the click answered", err)
+	}
+	if took := time.Since(start); took < 400*time.Millisecond || took > 2*time.Second {
+		t.Errorf("with the replica stopped the click took %s, want about the 500 ms deadline", took)
+	}
+	if n := testutil.ToFloat64(m.Unreplicated); n != 1 {
+		t.Errorf("%v batches counted unreplicated, want 1", n)
+	}
+	replicaCmd.Process.Signal(syscall.SIGCONT)
+}
+
+// replicaClicks counts the clicks in the replica's copy of stream.
+func replicaClicks(t *testing.T, replica *redis.Client, stream string) int {
+	t.Helper()
+	entries, err := replica.XRange(context.Background(), stream, "-", "+").Result()
+	if err != nil {
+		t.Fatal(err)
+	}
+	n := 0
+	for _, e := range entries {
+		lines, _ := e.Values["c"].(string)
+		n += strings.Count(lines, "\n")
+	}
+	return n
+}
+
+// startReplica starts a redis-server replicating host:port on a free
+// loopback port, and returns a client of it once its link is up, and its
+// process.
+func startReplica(t *testing.T, host, port string) (*redis.Client, *exec.Cmd) {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := ln.Addr().String()
+	ln.Close()
+	_, rport, _ := net.SplitHostPort(addr)
+	cmd := exec.Command("redis-server", "--port", rport, "--bind", "127.0.0.1", "--replicaof", host, port,
+		"--save", "", "--appendonly", "no", "--dir", t.TempDir())
+	if err := cmd.Start(); err != nil {
+		t.Fatalf("redis-server (make test installs it): %v", err)
+	}
+	c := redis.NewClient(&redis.Options{Addr: addr})
+	t.Cleanup(func() {
+		c.Close()
+		cmd.Process.Signal(syscall.SIGCONT)
+		cmd.Process.Kill()
+		cmd.Wait()
+	})
+	for range 200 {
+		if info, err := c.Info(context.Background(), "replication").Result(); err == nil && strings.Contains(info, "master_link_status:up") {
+			return c, cmd
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	t.Fatal("the replica never linked to the test Redis")
+	return nil, nil
+}
