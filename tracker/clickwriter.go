@@ -39,7 +39,7 @@ func (b *batch) finish(err error) {
 // stream entry (see storage.ClickStream) and wakes them all. A request is answered only after Redis has
 // acknowledged its click, or after the timeout without it.
 type ClickWriter struct {
-	rdb      *redis.Client
+	rdb      redis.UniversalClient
 	stream   string
 	timeout  time.Duration
 	maxBatch int
@@ -77,7 +77,7 @@ type ClickWriter struct {
 }
 
 // NewClickWriter returns a writer to stream; call Run to start it.
-func NewClickWriter(rdb *redis.Client, stream string, timeout time.Duration, m *Metrics, logger *slog.Logger) *ClickWriter {
+func NewClickWriter(rdb redis.UniversalClient, stream string, timeout time.Duration, m *Metrics, logger *slog.Logger) *ClickWriter {
 	w := &ClickWriter{rdb: rdb, stream: stream, timeout: timeout, maxBatch: 2048, metrics: m, logger: logger,
 		kick: make(chan struct{}, 1), inflight: map[*batch]struct{}{}}
 	w.open = &batch{done: make(chan struct{})}

@@ -35,7 +35,7 @@ func TestClickWriterWaitsForReplica(t *testing.T) {
 
 	m := NewMetrics(prometheus.NewRegistry())
 	stream := rdb.Key(storage.ClickStream)
-	w := NewClickWriter(rdb.Client, stream, 500*time.Millisecond, m, slog.New(slog.DiscardHandler))
+	w := NewClickWriter(rdb.UniversalClient, stream, 500*time.Millisecond, m, slog.New(slog.DiscardHandler))
 	w.WaitReplicas = 1
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()

@@ -83,7 +83,7 @@ func (s *Server) Start(ctx context.Context) error {
 	if err := s.promos.Load(ctx, s.DB); err != nil {
 		return fmt.Errorf("tracker: load promo codes: %w", err)
 	}
-	s.writer = NewClickWriter(s.Redis.Client, s.Redis.Key(storage.ClickStream), s.RedirectTimeout, s.Metrics, s.Logger)
+	s.writer = NewClickWriter(s.Redis.UniversalClient, s.Redis.Key(storage.ClickStream), s.RedirectTimeout, s.Metrics, s.Logger)
 	s.writer.WaitReplicas = s.WaitReplicas
 
 	// The change subscription is live before the tracker says it is
