@@ -3,16 +3,15 @@ package storage_test
 import (
 	"context"
 	"fmt"
-	"net"
 	"os/exec"
 	"strings"
-	"syscall"
 	"testing"
 	"time"
 
 	"github.com/redis/go-redis/v9"
 
 	"partnerka/storage"
+	"partnerka/storage/storagetest"
 )
 
 // Issue 21, point 1: one client for every topology. A Redis Cluster of
@@ -107,31 +106,8 @@ func startCluster(t *testing.T, n int) []string {
 	t.Helper()
 	var addrs []string
 	for range n {
-		ln, err := net.Listen("tcp", "127.0.0.1:0")
-		if err != nil {
-			t.Fatal(err)
-		}
-		addr := ln.Addr().String()
-		ln.Close()
-		_, port, _ := net.SplitHostPort(addr)
-		dir := t.TempDir()
-		cmd := exec.Command("redis-server", "--port", port, "--bind", "127.0.0.1", "--cluster-enabled", "yes",
-			"--cluster-config-file", dir+"/nodes.conf", "--dir", dir, "--save", "", "--appendonly", "no")
-		if err := cmd.Start(); err != nil {
-			t.Fatalf("redis-server (make test installs it): %v", err)
-		}
-		t.Cleanup(func() { cmd.Process.Signal(syscall.SIGKILL); cmd.Wait() })
+		addr, _ := storagetest.StartRedisServer(t, "--cluster-enabled", "yes", "--cluster-config-file", t.TempDir()+"/nodes.conf")
 		addrs = append(addrs, addr)
-	}
-	for _, a := range addrs {
-		c := redis.NewClient(&redis.Options{Addr: a})
-		for i := 0; c.Ping(context.Background()).Err() != nil; i++ {
-			if i > 100 {
-				t.Fatalf("node %s never answered", a)
-			}
-			time.Sleep(50 * time.Millisecond)
-		}
-		c.Close()
 	}
 	args := append([]string{"--cluster", "create"}, addrs...)
 	args = append(args, "--cluster-replicas", "1", "--cluster-yes")

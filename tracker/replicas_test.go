@@ -4,9 +4,7 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
-	"net"
 	"net/url"
-	"os/exec"
 	"strings"
 	"syscall"
 	"testing"
@@ -31,7 +29,8 @@ func TestClickWriterWaitsForReplica(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	replica, replicaCmd := startReplica(t, primary.Hostname(), primary.Port())
+	addr, replicaCmd := storagetest.StartRedisServer(t, "--replicaof", primary.Hostname(), primary.Port())
+	replica := linkedReplica(t, addr)
 
 	m := NewMetrics(prometheus.NewRegistry())
 	stream := rdb.Key(storage.ClickStream)
@@ -91,36 +90,18 @@ func replicaClicks(t *testing.T, replica *redis.Client, stream string) int {
 	return n
 }
 
-// startReplica starts a redis-server replicating host:port on a free
-// loopback port, and returns a client of it once its link is up, and its
-// process.
-func startReplica(t *testing.T, host, port string) (*redis.Client, *exec.Cmd) {
+// linkedReplica returns a client of the replica at addr once its link to
+// the primary is up.
+func linkedReplica(t *testing.T, addr string) *redis.Client {
 	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	addr := ln.Addr().String()
-	ln.Close()
-	_, rport, _ := net.SplitHostPort(addr)
-	cmd := exec.Command("redis-server", "--port", rport, "--bind", "127.0.0.1", "--replicaof", host, port,
-		"--save", "", "--appendonly", "no", "--dir", t.TempDir())
-	if err := cmd.Start(); err != nil {
-		t.Fatalf("redis-server (make test installs it): %v", err)
-	}
 	c := redis.NewClient(&redis.Options{Addr: addr})
-	t.Cleanup(func() {
-		c.Close()
-		cmd.Process.Signal(syscall.SIGCONT)
-		cmd.Process.Kill()
-		cmd.Wait()
-	})
+	t.Cleanup(func() { c.Close() })
 	for range 200 {
 		if info, err := c.Info(context.Background(), "replication").Result(); err == nil && strings.Contains(info, "master_link_status:up") {
-			return c, cmd
+			return c
 		}
 		time.Sleep(50 * time.Millisecond)
 	}
 	t.Fatal("the replica never linked to the test Redis")
-	return nil, nil
+	return nil
 }
