@@ -114,16 +114,21 @@ func startCluster(t *testing.T, n int) []string {
 	if out, err := exec.Command("redis-cli", args...).CombinedOutput(); err != nil {
 		t.Fatalf("redis-cli --cluster create: %v\n%s", err, out)
 	}
-	c := redis.NewClient(&redis.Options{Addr: addrs[0]})
-	defer c.Close()
-	for i := 0; ; i++ {
-		info, _ := c.ClusterInfo(context.Background()).Result()
-		if strings.Contains(info, "cluster_state:ok") {
-			return addrs
+	// Every node must see the whole cluster ok (the slots' owners known
+	// to all): one that does not yet answers CLUSTERDOWN.
+	for _, a := range addrs {
+		c := redis.NewClient(&redis.Options{Addr: a})
+		for i := 0; ; i++ {
+			info, _ := c.ClusterInfo(context.Background()).Result()
+			if strings.Contains(info, "cluster_state:ok") && strings.Contains(info, "cluster_slots_ok:16384") {
+				break
+			}
+			if i > 400 {
+				t.Fatalf("node %s never saw the cluster ok:\n%s", a, info)
+			}
+			time.Sleep(50 * time.Millisecond)
 		}
-		if i > 200 {
-			t.Fatalf("the cluster never became ok:\n%s", info)
-		}
-		time.Sleep(50 * time.Millisecond)
+		c.Close()
 	}
+	return addrs
 }
