@@ -58,7 +58,11 @@ func (s *Server) renderPartnerOf(c *fiber.Ctx, id int64, formName string, formEr
 		contracts = append(contracts, fiber.Map{"Plan": k.Plan + " v" + strconv.Itoa(k.Version), "From": date(k.StartsAt),
 			"Until": until, "InForce": inForce, "Scheduled": k.StartsAt.After(now)})
 	}
-	balances := web.BalanceTable(f.Balances, u.Locale)
+	st, err := s.DB.Settings(ctx)
+	if err != nil {
+		return err
+	}
+	balances := web.BalanceRows(f.Balances, st.DefaultCurrency, nil, loc, u.Locale) // the main currency first, as the partner sees them
 	var payouts []fiber.Map
 	for _, p := range f.Payouts {
 		payouts = append(payouts, fiber.Map{"ID": p.ID, "Date": date(p.RequestedAt), "Amount": money(partnerka.Money{Amount: p.Amount, Currency: p.Currency}),

@@ -463,3 +463,27 @@ func TestApplicationAsksForAType(t *testing.T) {
 		t.Errorf("plan chosen %q, want Dealer v1 %q", got, want)
 	}
 }
+
+// Issue 20: the back office listed a partner's balances by currency code;
+// it shows them as the partner does, the program's main currency first
+// (USD here), then the largest.
+func TestPartnerBalancesMainCurrencyFirst(t *testing.T) {
+	f := newFixture(t)
+	alpha := f.Seed.Partners["alpha"]
+	if _, err := f.DB.Exec(`INSERT INTO ledger_entries (partner_id, currency, bucket, kind, amount, reason, created_at) VALUES
+		($1, 'EUR', 'available', 'bonus', 50, 'b', $2), ($1, 'RUB', 'available', 'bonus', 9000, 'b', $2), ($1, 'USD', 'available', 'bonus', 5, 'b', $2)`,
+		alpha, now); err != nil {
+		t.Fatal(err)
+	}
+	b, _ := f.SignIn(t, "finance@x.test")
+	_, page := b.Do("GET", "/admin/partners/"+strconv.FormatInt(alpha, 10), nil)
+	for _, cur := range []string{"USD", "RUB", "EUR"} {
+		if !strings.Contains(page, `">`+cur+`</td>`) {
+			t.Fatalf("no %s row:\n%s", cur, page)
+		}
+	}
+	usd, rub, eur := strings.Index(page, `">USD</td>`), strings.Index(page, `">RUB</td>`), strings.Index(page, `">EUR</td>`)
+	if !(usd < rub && rub < eur) {
+		t.Errorf("balance rows at %d (USD), %d (RUB), %d (EUR): want the main currency first, then the largest", usd, rub, eur)
+	}
+}
