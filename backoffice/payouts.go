@@ -129,7 +129,7 @@ func (s *Server) renderPayout(c *fiber.Ctx, form string, formErr error, status i
 	}
 	data := fiber.Map{"P": p, "Amount": amount, "To": to, "Balances": web.BalanceRows(bs, st.DefaultCurrency, nil, loc, u.Locale), "History": hist,
 		"HistoryNote": historyNote(u.Locale, len(history), historyCount),
-		"Status": web.T(u.Locale, "status_"+p.Status), "Requested": web.FormatDate(p.RequestedAt.In(loc), u.Locale),
+		"Status":      web.T(u.Locale, "status_"+p.Status), "Requested": web.FormatDate(p.RequestedAt.In(loc), u.Locale),
 		"ApproveQ": fmt.Sprintf(web.T(u.Locale, "approve_q"), amount, p.Partner, to),
 		"PaidQ":    fmt.Sprintf(web.T(u.Locale, "paid_q"), amount, p.Partner),
 		"CancelQ":  fmt.Sprintf(web.T(u.Locale, "cancel_payout_q"), amount, p.Partner),
