@@ -1,11 +1,11 @@
 # partnerka: two commands from a fresh clone.
 #   make run    start local PostgreSQL and Redis, migrate, load the demo, serve
 #   make test   the same on throwaway ports, then every test with -race
-#   make test-clock  every test again, PostgreSQL's clock 400 days ahead
+#   make test-clock  every test but the language walk again, without -race, PostgreSQL's clock 400 days ahead
 
 GO ?= go
 
-.PHONY: run test test-clock build vet clean bench-tracker bench-reconcile bench-cabinet bench-ingest
+.PHONY: run test test-clock build vet clean bench-tracker bench-tracker-cluster bench-reconcile bench-cabinet bench-ingest
 
 run:
 	@scripts/run.sh
@@ -13,9 +13,9 @@ run:
 test:
 	@scripts/test.sh
 
-# The whole suite with the test PostgreSQL server's clock moved 400 days
-# ahead (libfaketime, server process only): the program's clock is the
-# only one, so nothing may change.
+# The suite (but the browser's language walk, and without -race) with the
+# test PostgreSQL server's clock moved 400 days ahead (libfaketime, server
+# process only): the program's clock is the only one, so nothing may change.
 test-clock:
 	@scripts/test.sh --clock
 
@@ -23,6 +23,12 @@ test-clock:
 # run, clicks in the stream against redirects answered, link cache memory.
 bench-tracker:
 	@scripts/bench-tracker.sh
+
+# The tracker on a Redis Cluster of three primaries with a replica each, its
+# click stream in three shards, beside the tracker on one Redis, in the
+# same run (make bench-tracker-cluster ARGS="-shards 6" for more shards).
+bench-tracker-cluster:
+	@scripts/bench-tracker.sh -cluster $(ARGS)
 
 # Reconcile 1,000,000 purchases and drain 1,000,000 clicks with the real
 # binary, against a COPY of as many rows in the same run.

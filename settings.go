@@ -29,9 +29,11 @@ type Settings struct {
 	FourEyesPayouts bool `db:"four_eyes_payouts" json:"four_eyes_payouts"`
 	// AllowCodeRequests: partners may ask for a vanity promo code of their
 	// own, which staff approve or refuse.
-	AllowCodeRequests bool      `db:"allow_code_requests" json:"allow_code_requests"`
-	Terms             string    `db:"terms" json:"terms"`
-	UpdatedAt         time.Time `db:"updated_at" json:"updated_at"`
+	AllowCodeRequests bool   `db:"allow_code_requests" json:"allow_code_requests"`
+	Terms             string `db:"terms" json:"terms"`
+	// Fraud: the review step's rules (DefaultFraudRules in a new program).
+	Fraud     FraudRules `db:"fraud_rules" json:"fraud_rules"`
+	UpdatedAt time.Time  `db:"updated_at" json:"updated_at"`
 }
 
 // AttributionWindow is the lifetime of a click: the attribution cookie's
@@ -146,7 +148,7 @@ func (s Settings) Validate() error {
 	case len(s.Terms) > maxTermsLength:
 		return FieldError("terms", "the terms are longer than %d characters", maxTermsLength)
 	}
-	return nil
+	return s.Fraud.Validate()
 }
 
 // ValidHostname reports whether s is a DNS host name in ASCII (an

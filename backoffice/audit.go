@@ -47,7 +47,7 @@ func (s *Server) adminAudit(c *fiber.Ctx) error {
 	u := web.CurrentUser(c)
 	lc := u.Locale
 	loc := web.UserLoc(web.CurrentUser(c))
-	ctx := c.UserContext()
+	ctx, db := c.UserContext(), s.Read(c)
 	form := auditForm{Actor: strings.TrimSpace(c.Query("actor")), Action: strings.TrimSpace(c.Query("action")),
 		Entity: strings.TrimSpace(c.Query("entity")), EntityID: strings.TrimSpace(c.Query("entity_id")),
 		From: strings.TrimSpace(c.Query("from")), To: strings.TrimSpace(c.Query("to"))}
@@ -55,7 +55,7 @@ func (s *Server) adminAudit(c *fiber.Ctx) error {
 	f.Before, _ = strconv.ParseInt(c.Query("before"), 10, 64)
 	var formErr error
 	if strings.Contains(form.Actor, "@") {
-		id, err := s.DB.AuditActorByEmail(ctx, form.Actor)
+		id, err := db.AuditActorByEmail(ctx, form.Actor)
 		switch {
 		case partnerka.ErrorCode(err) == partnerka.ENOTFOUND:
 			f.ActorID = -1 // nobody: an empty page, not every entry
@@ -89,7 +89,7 @@ func (s *Server) adminAudit(c *fiber.Ctx) error {
 			formErr = partnerka.FieldError("action", "a filter is at most 200 characters")
 		}
 	}
-	staff, err := s.DB.AuditStaff(ctx)
+	staff, err := db.AuditStaff(ctx)
 	if err != nil {
 		return err
 	}
@@ -99,11 +99,11 @@ func (s *Server) adminAudit(c *fiber.Ctx) error {
 		data["Error"], data["ErrorField"] = web.T(lc, "aud_err_"+field), field
 		return c.Status(fiber.StatusUnprocessableEntity).Type("html").Send(s.Page(c, "admin_audit", lc, web.T(lc, "audit_log"), data))
 	}
-	records, next, err := s.DB.AuditLog(ctx, f)
+	records, next, err := db.AuditLog(ctx, f)
 	if err != nil {
 		return err
 	}
-	names, err := s.auditNames(ctx, records)
+	names, err := auditNames(ctx, db, records)
 	if err != nil {
 		return err
 	}
@@ -155,7 +155,7 @@ var auditEntityKinds = map[string]bool{storage.AuditPartner: true, storage.Audit
 
 // auditNames resolves every id a page of the log refers to (the entries'
 // entities and id-valued fields) with one query for the page.
-func (s *Server) auditNames(ctx context.Context, records []storage.AuditRecord) (map[string]map[int64]storage.AuditName, error) {
+func auditNames(ctx context.Context, db *storage.DB, records []storage.AuditRecord) (map[string]map[int64]storage.AuditName, error) {
 	ids := map[string][]int64{}
 	add := func(kind string, v any) {
 		var id int64
@@ -188,7 +188,7 @@ func (s *Server) auditNames(ctx context.Context, records []storage.AuditRecord) 
 	if len(ids) == 0 {
 		return nil, nil
 	}
-	return s.DB.AuditNames(ctx, ids)
+	return db.AuditNames(ctx, ids)
 }
 
 // auditReader renders entries for one viewer: labels in their language,
@@ -369,6 +369,9 @@ func (v auditReader) label(key string) string {
 	if cur, ok := strings.CutPrefix(key, "min_payout."); ok {
 		return fmt.Sprintf(web.T(v.lc, "aud_f_min_payout_in"), cur)
 	}
+	if l, ok := fraudAuditLabel(v.lc, key); ok { // a fraud rule's switch or threshold (settings.go)
+		return l
+	}
 	snake := auditSnake(key)
 	if l, ok := v.known("aud_f_" + strings.ReplaceAll(snake, ".", "_")); ok {
 		return l
@@ -395,7 +398,7 @@ func auditSnake(key string) string {
 // catalogue, under these key prefixes; a status's depend on the entry
 // (auditStatuses).
 var auditEnums = map[string]string{"role": "role_", "event": "pl_event_opt_", "payments": "pl_pay_",
-	"kind": "pl_kind_", "attribution_model": "set_"}
+	"kind": "pl_kind_", "attribution_model": "set_", "rule": "rule."}
 
 // value shows a field's value: names for ids, money for an amount with
 // its currency, yes or no, instants in the viewer's zone, words for
@@ -591,6 +594,7 @@ var _ = web.AddMessages(map[string]string{
 	"aud_f_min_payout_in": "Minimum payout, %s",
 	"aud_f_id":            "ID", "aud_f_event": "Event", "aud_f_level": "Level", "aud_f_percent": "Percent", "aud_f_flat": "Flat amount",
 	"aud_f_payments": "Payments", "aud_f_duration_months": "Months paid (0: lifetime)", "aud_f_tiers": "Tiers",
+	"aud_f_flags": "Flags", "aud_f_commissions": "Commissions",
 }, map[string]string{
 	"aud_e_partner": "Партнёр", "aud_e_payout": "Выплата", "aud_e_plan": "Тариф", "aud_e_plan_version": "Версия тарифа",
 	"aud_e_user": "Пользователь", "aud_e_customer": "Клиент", "aud_e_lead_registration": "Регистрация лида",
@@ -623,4 +627,5 @@ var _ = web.AddMessages(map[string]string{
 	"aud_f_min_payout_in": "Минимальная выплата, %s",
 	"aud_f_id":            "ID", "aud_f_event": "Событие", "aud_f_level": "Линия", "aud_f_percent": "Процент", "aud_f_flat": "Фиксированная сумма",
 	"aud_f_payments": "Платежи", "aud_f_duration_months": "Месяцев выплат (0 — бессрочно)", "aud_f_tiers": "Уровни",
+	"aud_f_flags": "Флаги", "aud_f_commissions": "Вознаграждения",
 })

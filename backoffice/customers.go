@@ -17,7 +17,7 @@ import (
 // both: a page at a time, latest bound first, with the total found.
 func (s *Server) adminCustomers(c *fiber.Ctx) error {
 	u := web.CurrentUser(c)
-	ctx := c.UserContext()
+	ctx, db := c.UserContext(), s.Read(c)
 	q := strings.TrimSpace(c.Query("q"))
 	ref := strings.TrimSpace(c.Query("ref"))
 	data := fiber.Map{"Q": q, "Ref": ref}
@@ -29,11 +29,11 @@ func (s *Server) adminCustomers(c *fiber.Ctx) error {
 		if perr != nil || id <= 0 {
 			return fiber.ErrNotFound
 		}
-		if partner, err = s.DB.PartnerByID(ctx, id); err != nil {
+		if partner, err = db.PartnerByID(ctx, id); err != nil {
 			return err
 		}
 	case ref != "":
-		if partner, err = s.DB.PartnerByRef(ctx, ref); partnerka.ErrorCode(err) == partnerka.ENOTFOUND {
+		if partner, err = db.PartnerByRef(ctx, ref); partnerka.ErrorCode(err) == partnerka.ENOTFOUND {
 			data["Error"] = web.ErrorText(u.Locale, partnerka.FieldError("ref", "no partner has the ref %q", ref))
 			return c.Status(fiber.StatusUnprocessableEntity).Type("html").Send(s.Page(c, "admin_customers", u.Locale, web.T(u.Locale, "customers"), data))
 		} else if err != nil {
@@ -55,14 +55,14 @@ func (s *Server) adminCustomers(c *fiber.Ctx) error {
 	}
 	page := pageNumber(c)
 	f.Offset = (page - 1) * listPage
-	rows, total, err := s.DB.FindCustomers(ctx, f)
+	rows, total, err := db.FindCustomers(ctx, f)
 	if err != nil {
 		return err
 	}
 	if len(rows) == 0 && page > lastPage(total) && total > 0 {
 		page = lastPage(total) // past the end (the list shrank): its last page
 		f.Offset = (page - 1) * listPage
-		if rows, total, err = s.DB.FindCustomers(ctx, f); err != nil {
+		if rows, total, err = db.FindCustomers(ctx, f); err != nil {
 			return err
 		}
 	}

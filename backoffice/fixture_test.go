@@ -29,7 +29,7 @@ func newFixture(t *testing.T) *fixture { return newSeededFixture(t, nil) }
 func newSeededFixture(t *testing.T, seed func(webtest.UserFunc) storage.Seed) *fixture {
 	t.Helper()
 	f := &fixture{}
-	f.Fixture = webtest.New(t, seed, func(site *web.Site, r fiber.Router) error {
+	f.Fixture = webtest.NewReplicated(t, seed, func(site *web.Site, r fiber.Router) error { // on the replica when make test has one
 		db := site.DB
 		f.srv = &Server{Site: site, PreviewPlan: commissions.PreviewPlan,
 			AddManualEntry: commissions.ManualEntries(db)}

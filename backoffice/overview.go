@@ -33,7 +33,8 @@ func (s *Server) adminOverview(c *fiber.Ctx) error {
 	}
 	manager, finance := can(u, managers), can(u, financeRoles)
 	data := fiber.Map{"Q": q, "Manager": manager, "Finance": finance, "Admin": can(u, adminsOnly)}
-	st, err := s.DB.Settings(c.UserContext())
+	db := s.Read(c) // the queues' counts above are the primary's: the badges reuse them
+	st, err := db.Settings(c.UserContext())
 	if err != nil {
 		return err
 	}
@@ -43,7 +44,7 @@ func (s *Server) adminOverview(c *fiber.Ctx) error {
 			requested = append(requested, web.FormatMoney(m, u.Locale))
 		}
 		data["Requested"] = requested
-		ls, err := s.DB.Liabilities(c.UserContext())
+		ls, err := db.Liabilities(c.UserContext())
 		if err != nil {
 			return err
 		}
@@ -70,10 +71,11 @@ func (s *Server) overviewAnalytics(c *fiber.Ctx, main string, data fiber.Map) er
 		days++
 	}
 	prevFrom, prevTo := per.From.AddDate(0, 0, -days), per.From
+	db := s.Read(c)
 	var cur, prev storage.Totals
 	g, ctx := errgroup.WithContext(c.UserContext())
-	g.Go(func() (err error) { cur, _, err = s.DB.ReportTotals(ctx, per.From, per.To); return err })
-	g.Go(func() (err error) { prev, _, err = s.DB.ReportTotals(ctx, prevFrom, prevTo); return err })
+	g.Go(func() (err error) { cur, _, err = db.ReportTotals(ctx, per.From, per.To); return err })
+	g.Go(func() (err error) { prev, _, err = db.ReportTotals(ctx, prevFrom, prevTo); return err })
 	if err := g.Wait(); err != nil {
 		return err
 	}
@@ -101,10 +103,10 @@ func (s *Server) overviewAnalytics(c *fiber.Ctx, main string, data fiber.Map) er
 	var daily []storage.ProgramDay
 	g, ctx = errgroup.WithContext(c.UserContext())
 	g.Go(func() (err error) {
-		top, err = s.DB.TopPartners(ctx, per.From, per.To, currency, overviewTop)
+		top, err = db.TopPartners(ctx, per.From, per.To, currency, overviewTop)
 		return err
 	})
-	g.Go(func() (err error) { daily, err = s.DB.ProgramDays(ctx, per.From, per.To, currency); return err })
+	g.Go(func() (err error) { daily, err = db.ProgramDays(ctx, per.From, per.To, currency); return err })
 	if err := g.Wait(); err != nil {
 		return err
 	}

@@ -103,7 +103,7 @@ func (s *Server) renderPartnerOf(c *fiber.Ctx, id int64, formName string, formEr
 		"Manager": can(u, managers), "Finance": can(u, financeRoles), "Today": now.In(loc).Format("2006-01-02"),
 		"Form": formName, "Input": input,
 	}
-	if data["Tier"], err = s.Tier(ctx, id, u.Locale); err != nil {
+	if data["Tier"], err = s.Tier(ctx, s.DB, id, u.Locale); err != nil {
 		return err
 	}
 	if f.Partner.CertifiedAt != nil {
@@ -148,7 +148,7 @@ func (s *Server) auditView(ctx context.Context, rows []storage.AuditRow, locale 
 	for i, r := range rows {
 		records[i] = storage.AuditRecord{ID: r.ID, At: r.At, Actor: r.Actor, Action: r.Action, Before: r.Before, After: r.After}
 	}
-	names, err := s.auditNames(ctx, records)
+	names, err := auditNames(ctx, s.DB, records)
 	if err != nil {
 		return nil, err
 	}

@@ -42,7 +42,7 @@ func (s *Server) partnerListFilter(c *fiber.Ctx) (storage.PartnerListFilter, err
 			f.Sort = "created"
 		}
 	}
-	st, err := s.DB.Settings(c.UserContext())
+	st, err := s.Read(c).Settings(c.UserContext())
 	f.Currency = st.DefaultCurrency
 	return f, err
 }
@@ -66,21 +66,21 @@ func partnerListQuery(f storage.PartnerListFilter) url.Values {
 // partners filtered by status and a search, sorted by a column.
 func (s *Server) adminPartners(c *fiber.Ctx) error {
 	u := web.CurrentUser(c)
-	ctx := c.UserContext()
+	ctx, db := c.UserContext(), s.Read(c)
 	f, err := s.partnerListFilter(c)
 	if err != nil {
 		return err
 	}
 	page := pageNumber(c)
 	f.Limit, f.Offset = listPage, (page-1)*listPage
-	rows, total, err := s.DB.PartnerList(ctx, f)
+	rows, total, err := db.PartnerList(ctx, f)
 	if err != nil {
 		return err
 	}
 	if len(rows) == 0 && total > 0 && page > lastPage(total) {
 		page = lastPage(total) // past the end (the list shrank): its last page
 		f.Offset = (page - 1) * listPage
-		if rows, total, err = s.DB.PartnerList(ctx, f); err != nil {
+		if rows, total, err = db.PartnerList(ctx, f); err != nil {
 			return err
 		}
 	}

@@ -38,16 +38,16 @@ func (s *Server) adminPayouts(c *fiber.Ctx) error {
 func (s *Server) renderPayoutQueue(c *fiber.Ctx, formErr error, lineErrs []storage.LineError, status int) error {
 	u := web.CurrentUser(c)
 	st := payoutStatus(c.Query("status"))
-	ctx := c.UserContext()
+	ctx, db := c.UserContext(), s.Read(c)
 	after, _ := strconv.ParseInt(c.Query("after"), 10, 64)
-	rows, err := s.DB.AdminPayouts(ctx, st, max(after, 0), payoutQueuePage+1)
+	rows, err := db.AdminPayouts(ctx, st, max(after, 0), payoutQueuePage+1)
 	if err != nil {
 		return err
 	}
 	more := len(rows) > payoutQueuePage
 	rows = rows[:min(len(rows), payoutQueuePage)]
 	// The totals are of the whole status, every page, per currency.
-	totals, err := s.DB.AdminPayoutTotals(ctx, st)
+	totals, err := db.AdminPayoutTotals(ctx, st)
 	if err != nil {
 		return err
 	}

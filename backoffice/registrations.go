@@ -109,11 +109,12 @@ func (s *Server) renderCustomer(c *fiber.Ctx, formErr error, partnerRef string, 
 	if err != nil {
 		return err
 	}
-	found, err := s.DB.CustomerByID(c.UserContext(), id)
+	db := s.Read(c)
+	found, err := db.CustomerByID(c.UserContext(), id)
 	if err != nil {
 		return err
 	}
-	decisions, err := s.DB.CustomerTrail(c.UserContext(), id)
+	decisions, err := db.CustomerTrail(c.UserContext(), id)
 	if err != nil {
 		return err
 	}

@@ -84,7 +84,7 @@ func (s *Server) reportPeriod(c *fiber.Ctx, loc *time.Location) (reportRange, er
 // reportData reads the period's report; the leaderboard currency defaults
 // to the program's currency when money moved in it, else the first one.
 func (s *Server) reportData(c *fiber.Ctx, r *reportRange) (*storage.Report, error) {
-	rep, err := s.DB.Report(c.UserContext(), r.From, r.To)
+	rep, err := s.Read(c).Report(c.UserContext(), r.From, r.To)
 	if err != nil {
 		return nil, err
 	}
@@ -94,7 +94,7 @@ func (s *Server) reportData(c *fiber.Ctx, r *reportRange) (*storage.Report, erro
 // leaderboardCurrency sets the leaderboard's currency for its CSV as the
 // page chooses it, from the currencies of the period's totals.
 func (s *Server) leaderboardCurrency(c *fiber.Ctx, r *reportRange) error {
-	t, _, err := s.DB.ReportTotals(c.UserContext(), r.From, r.To)
+	t, _, err := s.Read(c).ReportTotals(c.UserContext(), r.From, r.To)
 	if err != nil {
 		return err
 	}
@@ -112,7 +112,7 @@ func (s *Server) pickCurrency(c *fiber.Ctx, r *reportRange, curs []string) error
 	if r.Currency != "" && slices.Contains(curs, r.Currency) {
 		return nil
 	}
-	st, err := s.DB.Settings(c.UserContext())
+	st, err := s.Read(c).Settings(c.UserContext())
 	if err != nil {
 		return err
 	}
@@ -148,7 +148,7 @@ func (s *Server) adminReports(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	dormant, err := s.DB.DormantPartners(c.UserContext(), s.dormantSince())
+	dormant, err := s.Read(c).DormantPartners(c.UserContext(), s.dormantSince())
 	if err != nil {
 		return err
 	}

@@ -32,13 +32,15 @@ type adminRoute struct {
 }
 
 // adminRoutes lists every route under /admin with the roles allowed on
-// it: the one table a reader checks to know who reaches what.
+// it: the one table a reader checks to know who reaches what. The pages
+// wrapped in ReadOnly only read, and read their figures on the replica
+// when there is one that keeps up (web/replica.go).
 func (s *Server) adminRoutes() []adminRoute {
 	const version = "/admin/plans/:id/versions/:n"
 	routes := []adminRoute{
-		{"GET", "/admin", anyStaff, s.adminOverview},
+		{"GET", "/admin", anyStaff, s.ReadOnly(s.adminOverview)},
 		// Partners, lead registrations and customers.
-		{"GET", "/admin/partners", anyStaff, s.adminPartners},
+		{"GET", "/admin/partners", anyStaff, s.ReadOnly(s.adminPartners)},
 		{"GET", "/admin/partners.csv", anyStaff, s.partnersCSV},
 		{"GET", "/admin/partners/:id", anyStaff, s.adminPartner},
 		{"POST", "/admin/partners/:id/approve", managers, s.approvePartner},
@@ -60,11 +62,15 @@ func (s *Server) adminRoutes() []adminRoute {
 		{"POST", "/admin/promo-codes/:id/reject", managers, s.changePromoCode},
 		{"GET", "/admin/registrations", managers, s.adminRegistrations},
 		{"POST", "/admin/registrations/:id/decide", managers, s.decideRegistration},
-		{"GET", "/admin/customers", managers, s.adminCustomers},
-		{"GET", "/admin/customers/:id", managers, s.adminCustomer},
+		{"GET", "/admin/customers", managers, s.ReadOnly(s.adminCustomers)},
+		{"GET", "/admin/customers/:id", managers, s.ReadOnly(s.adminCustomer)},
 		{"POST", "/admin/customers/:id/reassign", managers, s.reassignCustomer},
+		// The fraud review queue: open flags by partner and rule, decided here.
+		{"GET", "/admin/review", managers, s.adminReview},
+		{"GET", "/admin/review/:partner/:rule", managers, s.adminReviewGroup},
+		{"POST", "/admin/review/:partner/:rule", managers, s.decideReview},
 		// Payouts: finance decides, exports for the bank and marks paid.
-		{"GET", "/admin/payouts", financeRoles, s.adminPayouts},
+		{"GET", "/admin/payouts", financeRoles, s.ReadOnly(s.adminPayouts)},
 		{"GET", "/admin/payouts.csv", financeRoles, s.payoutsCSV},
 		{"POST", "/admin/payouts/paid", financeRoles, s.importPaid},
 		{"GET", "/admin/payouts/:id", financeRoles, s.adminPayout},
@@ -87,8 +93,8 @@ func (s *Server) adminRoutes() []adminRoute {
 		{"POST", version + "/rules/:rule/delete", managers, s.deletePlanRule},
 		{"POST", version + "/rules/:rule/up", managers, s.movePlanRuleUp},
 		// Reports and the audit log (each report's CSV below).
-		{"GET", "/admin/reports", anyStaff, s.adminReports},
-		{"GET", "/admin/audit", anyStaff, s.adminAudit},
+		{"GET", "/admin/reports", anyStaff, s.ReadOnly(s.adminReports)},
+		{"GET", "/admin/audit", anyStaff, s.ReadOnly(s.adminAudit)},
 		// Program settings, minimum payouts and API keys.
 		{"GET", "/admin/settings", adminsOnly, s.adminSettings},
 		{"POST", "/admin/settings", adminsOnly, s.saveProgramSettings},
@@ -162,10 +168,16 @@ func can(u *partnerka.User, roles []string) bool {
 type badgeCache struct {
 	badgeMu sync.Mutex
 	badgeAt time.Time
-	badge   storage.Queues
+	badge   queueCounts
 }
 
-func (s *Server) badges(c *fiber.Ctx) storage.Queues {
+// queueCounts are storage's queue counts and the review queue's groups.
+type queueCounts struct {
+	storage.Queues
+	Review int64 // groups of open fraud flags (a partner and a rule each)
+}
+
+func (s *Server) badges(c *fiber.Ctx) queueCounts {
 	q, err := s.queues(c)
 	if err != nil {
 		s.Logger.Warn("back office counts", "err", err)
@@ -175,7 +187,7 @@ func (s *Server) badges(c *fiber.Ctx) storage.Queues {
 
 // queues returns the queue counts, read again when the cached ones are
 // older than five seconds (on an error, the last ones known and the error).
-func (s *Server) queues(c *fiber.Ctx) (storage.Queues, error) {
+func (s *Server) queues(c *fiber.Ctx) (queueCounts, error) {
 	s.badgeMu.Lock()
 	defer s.badgeMu.Unlock()
 	if time.Since(s.badgeAt) > 5*time.Second {
@@ -183,7 +195,11 @@ func (s *Server) queues(c *fiber.Ctx) (storage.Queues, error) {
 		if err != nil {
 			return s.badge, err
 		}
-		s.badge, s.badgeAt = q, time.Now() // elapsed: the age of a cached count
+		review, err := s.DB.OpenReviewGroups(c.UserContext())
+		if err != nil {
+			return s.badge, err
+		}
+		s.badge, s.badgeAt = queueCounts{Queues: q, Review: review}, time.Now() // elapsed: the age of a cached count
 	}
 	return s.badge, nil
 }

@@ -1,10 +1,13 @@
 package backoffice
 
 import (
+	"encoding/json"
 	"fmt"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
+	"unicode"
 
 	"github.com/gofiber/fiber/v2"
 
@@ -21,6 +24,11 @@ type settingsForm struct {
 	FourEyes                                          string // "on" or "off": four eyes on payouts
 	CodeRequests                                      string // "on" or "off": partners may request vanity promo codes
 	MinPayouts                                        []minPayoutRow
+	// Fraud: the fraud rules as typed, by json name ("on" for a rule
+	// switched on, a threshold's number); Published: the stored rules, as
+	// partners read them now (the hints).
+	Fraud     map[string]string
+	Published partnerka.FraudRules
 }
 
 // fourEyesValue is the form's value of an on/off setting (four eyes,
@@ -44,7 +52,8 @@ func formFromSettings(st partnerka.Settings, mins []partnerka.Money) settingsFor
 		HoldDays: strconv.Itoa(st.HoldDays), ProtectionDays: strconv.Itoa(st.RegistrationProtectionDays),
 		Domains: strings.Join(st.AllowedDomains, "\n"), Landing: st.DefaultLandingURL, CookieName: st.CookieName,
 		ClickParam: st.ClickParam, Terms: st.Terms, FourEyes: fourEyesValue(st.FourEyesPayouts),
-		CookieDomain: st.CookieDomain, CodeRequests: fourEyesValue(st.AllowCodeRequests)}
+		CookieDomain: st.CookieDomain, CodeRequests: fourEyesValue(st.AllowCodeRequests),
+		Fraud: fraudFormValues(st.Fraud), Published: st.Fraud}
 	for _, m := range mins {
 		f.MinPayouts = append(f.MinPayouts, minPayoutRow{Currency: m.Currency, Amount: repAmount(m.Amount, m.Currency)})
 	}
@@ -95,6 +104,7 @@ func (s *Server) renderProgramSettings(c *fiber.Ctx, form settingsForm, formErr 
 	if formErr != nil {
 		data["Error"], data["ErrorField"] = web.ErrorText(lc, formErr), partnerka.ErrorField(formErr)
 	}
+	data["Fraud"] = fraudViews(form, partnerka.ErrorField(formErr), web.ErrorText(lc, formErr), lc)
 	if keyErr != nil {
 		data["KeyError"] = web.T(lc, "set_err_key_name")
 	}
@@ -142,6 +152,15 @@ func (s *Server) saveProgramSettings(c *fiber.Ctx) error {
 	}
 	if form.CodeRequests != "on" && form.CodeRequests != "off" {
 		form.CodeRequests = fourEyesValue(st.AllowCodeRequests)
+	}
+	form.Published, form.Fraud = st.Fraud, fraudFormValues(st.Fraud) // a form without the rules keeps them
+	if c.FormValue("fraud") != "" {
+		for _, r := range fraudFields {
+			form.Fraud[r.Rule] = c.FormValue("fraud." + r.Rule)
+			for _, t := range r.Thresholds {
+				form.Fraud[t] = c.FormValue("fraud." + t)
+			}
+		}
 	}
 	mins, err := settingsFromForm(form, &st, lc, s.trackerHost())
 	if err == nil {
@@ -196,9 +215,13 @@ func settingsFromForm(f settingsForm, st *partnerka.Settings, lc, trackerHost st
 			return nil, err
 		}
 	}
+	fraudFromForm(f.Fraud, &st.Fraud)
 	st.Normalize()
 	if err := st.Validate(); err != nil {
 		field := partnerka.ErrorField(err)
+		if rule, threshold, ok := fraudFieldOf(field); ok {
+			return nil, partnerka.FieldError(field, "%s", fraudErrorText(lc, rule, threshold, err))
+		}
 		if field == "allowed_domains" {
 			for _, d := range st.AllowedDomains {
 				if !partnerka.ValidHostname(d) {
@@ -241,6 +264,149 @@ func settingsFromForm(f settingsForm, st *partnerka.Settings, lc, trackerHost st
 		mins = append(mins, m)
 	}
 	return mins, nil
+}
+
+// fraudFields are the fraud rules as the settings form shows them, in the
+// rules page's order: each rule's switch and its thresholds, by their
+// json names (partnerka.FraudRules), the form's fields fraud.<name> and
+// the audit log's keys.
+var fraudFields = []struct {
+	Rule       string
+	Thresholds []string
+}{
+	{partnerka.RuleSelfReferral, nil},
+	{partnerka.RuleSharedDetails, nil},
+	{partnerka.RuleClickSpam, []string{"click_spam_clicks"}},
+	{partnerka.RuleFastLead, []string{"fast_lead_seconds"}},
+	{partnerka.RuleCookieStuffing, []string{"cookie_stuffing_percent", "cookie_stuffing_min_leads"}},
+	{partnerka.RuleRefundAnomaly, []string{"refund_min_percent", "refund_factor", "refund_min_purchases"}},
+	{partnerka.RuleSpike, []string{"spike_min_leads", "spike_factor"}},
+}
+
+// fraudFieldOf names the rule of a form field fraud.<name>, and the
+// threshold when the name is one ("" for the rule's switch).
+func fraudFieldOf(field string) (rule, threshold string, ok bool) {
+	name, ok := strings.CutPrefix(field, "fraud.")
+	if !ok {
+		return "", "", false
+	}
+	for _, r := range fraudFields {
+		if name == r.Rule {
+			return r.Rule, "", true
+		}
+		if slices.Contains(r.Thresholds, name) {
+			return r.Rule, name, true
+		}
+	}
+	return "", "", false
+}
+
+// fraudFormValues are stored rules as the form shows them.
+func fraudFormValues(r partnerka.FraudRules) map[string]string {
+	out := map[string]string{}
+	for _, f := range fraudFields {
+		out[f.Rule] = fourEyesValue(r.On(f.Rule))
+	}
+	var m map[string]any
+	if b, err := json.Marshal(r); err == nil && json.Unmarshal(b, &m) == nil {
+		for k, v := range m {
+			if n, ok := v.(float64); ok {
+				out[k] = strconv.Itoa(int(n))
+			}
+		}
+	}
+	return out
+}
+
+// fraudFromForm puts the typed rules into r: a rule is on when its box is
+// ticked; a threshold that is not a whole number reads as 0 for a rule
+// that is on (refused as out of range by Validate, on its field) and
+// keeps its stored value for one that is off.
+func fraudFromForm(typed map[string]string, r *partnerka.FraudRules) {
+	stored := fraudFormValues(*r)
+	m := map[string]any{}
+	for _, f := range fraudFields {
+		on := typed[f.Rule] == "on"
+		m[f.Rule] = on
+		for _, t := range f.Thresholds {
+			n, err := strconv.Atoi(strings.NewReplacer(" ", "", "\u00a0", "").Replace(typed[t]))
+			if err != nil && !on {
+				n, _ = strconv.Atoi(stored[t])
+			}
+			m[t] = n
+		}
+	}
+	if b, err := json.Marshal(m); err == nil {
+		_ = json.Unmarshal(b, r) // the names are the struct's own
+	}
+}
+
+// fraudFieldName names a rule's switch (threshold "") or threshold
+// outside its fieldset: "Click spam — threshold, clicks per 10 minutes
+// from one network".
+func fraudFieldName(lc, rule, threshold string) string {
+	field := web.T(lc, "fraudset_audit_on")
+	if threshold != "" {
+		field = web.T(lc, "fraudset_"+threshold)
+	}
+	return web.RuleTitle(lc, rule) + " — " + withFirst(field, unicode.ToLower)
+}
+
+// withFirst is s with its first letter changed by to.
+func withFirst(s string, to func(rune) rune) string {
+	r := []rune(s)
+	if len(r) > 0 {
+		r[0] = to(r[0])
+	}
+	return string(r)
+}
+
+// fraudErrorText is a refused threshold's message: the rule, the field and
+// the range (partnerka.FraudRules.Validate's message, in lc).
+func fraudErrorText(lc, rule, threshold string, err error) string {
+	text := withFirst(strings.TrimSuffix(web.ErrorText(lc, err), "."), unicode.ToUpper)
+	return fmt.Sprintf(web.T(lc, "fraudset_err"), fraudFieldName(lc, rule, threshold), text)
+}
+
+// fraudRuleView is one rule's part of the settings form.
+type fraudRuleView struct {
+	Rule, Title, Hint string
+	On                bool
+	Thresholds        []fraudThresholdView
+}
+
+// fraudThresholdView is one threshold's input.
+type fraudThresholdView struct {
+	Name, Label, Value, Error string
+}
+
+// fraudViews are the form's rules, with the stored rules' published
+// sentences as hints and the refused field's message beside its input.
+func fraudViews(f settingsForm, errField, errText, lc string) []fraudRuleView {
+	var out []fraudRuleView
+	for _, r := range fraudFields {
+		v := fraudRuleView{Rule: r.Rule, Title: web.RuleTitle(lc, r.Rule), On: f.Fraud[r.Rule] == "on",
+			Hint: web.RuleText(lc, r.Rule, f.Published)}
+		for _, t := range r.Thresholds {
+			tv := fraudThresholdView{Name: t, Label: web.T(lc, "fraudset_"+t), Value: f.Fraud[t]}
+			if errField == "fraud."+t {
+				tv.Error = errText
+			}
+			v.Thresholds = append(v.Thresholds, tv)
+		}
+		out = append(out, v)
+	}
+	return out
+}
+
+// fraudAuditLabel names a fraud.<name> key of the settings' audit record
+// as the settings form does: the rule, then the switch or threshold.
+func fraudAuditLabel(lc, key string) (string, bool) {
+	rule, threshold, ok := fraudFieldOf(key)
+	if !ok {
+		return "", false
+	}
+	return fraudFieldName(lc, rule, threshold), true
 }
 
 // trackerHost is the host visitors reach the tracker at (TrackerURL's).
@@ -422,4 +588,40 @@ var _ = web.AddMessages(map[string]string{
 	"set_key_created":     "API-ключ создан",
 	"set_key_once":        "Скопируйте ключ сейчас и сохраните в бэкенде вендора: он показывается только один раз. partnerka хранит лишь его хеш и не сможет показать ключ снова.",
 	"set_key_use":         "Передавайте его в каждом запросе так:", "set_back": "Вернуться к настройкам",
+})
+
+// The settings form's fraud rules (issue 22); the rules' titles and
+// published sentences are web's (web/fraudrules.go).
+var _ = web.AddMessages(map[string]string{
+	"fraudset_title":                     "Fraud rules",
+	"fraudset_intro":                     "A rule that is on is checked by the reconciler on every new customer, refund, payout details change and sign-in, and over the clicks; when it trips, the commissions it concerns stay on hold, under review, until a manager decides. Partners read the rules that are on, with these thresholds, on their Program rules page.",
+	"fraudset_check":                     "Check this rule",
+	"fraudset_audit_on":                  "rule on",
+	"fraudset_published":                 "Partners read, when it is on:",
+	"fraudset_err":                       "%s. %s.",
+	"fraudset_click_spam_clicks":         "Threshold, clicks per 10 minutes from one network",
+	"fraudset_fast_lead_seconds":         "Threshold, seconds from the click to the sign-up",
+	"fraudset_cookie_stuffing_percent":   "Threshold, % of customers from clicks no person saw",
+	"fraudset_cookie_stuffing_min_leads": "Minimum, customers in 30 days",
+	"fraudset_refund_min_percent":        "Threshold, % of the paid amount refunded",
+	"fraudset_refund_factor":             "Threshold, times the program's refunded share",
+	"fraudset_refund_min_purchases":      "Minimum, purchases in 90 days",
+	"fraudset_spike_min_leads":           "Minimum, new customers in 24 hours",
+	"fraudset_spike_factor":              "Threshold, times the partner's daily average of 28 days",
+}, map[string]string{
+	"fraudset_title":                     "Правила против фрода",
+	"fraudset_intro":                     "Включённое правило проверяется при каждом новом клиенте, возврате, смене реквизитов и входе в кабинет, а также по переходам; когда оно срабатывает, связанные вознаграждения остаются в холде на проверке, пока менеджер не примет решение. Включённые правила с этими порогами партнёры видят на странице «Правила программы».",
+	"fraudset_check":                     "Проверять это правило",
+	"fraudset_audit_on":                  "правило включено",
+	"fraudset_published":                 "Партнёры читают, когда правило включено:",
+	"fraudset_err":                       "%s. %s.",
+	"fraudset_click_spam_clicks":         "Порог, переходов за 10 минут из одной сети",
+	"fraudset_fast_lead_seconds":         "Порог, секунд от перехода до регистрации",
+	"fraudset_cookie_stuffing_percent":   "Порог, % клиентов с переходов, которых не видел человек",
+	"fraudset_cookie_stuffing_min_leads": "Минимум, клиентов за 30 дней",
+	"fraudset_refund_min_percent":        "Порог, % возвращённого от оплаченного",
+	"fraudset_refund_factor":             "Порог, во сколько раз выше доли возвратов программы",
+	"fraudset_refund_min_purchases":      "Минимум, покупок за 90 дней",
+	"fraudset_spike_min_leads":           "Минимум, новых клиентов за сутки",
+	"fraudset_spike_factor":              "Порог, во сколько раз выше среднего партнёра в день за 28 дней",
 })

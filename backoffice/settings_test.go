@@ -5,6 +5,7 @@ import (
 	"crypto/sha256"
 	"encoding/json"
 	"fmt"
+	"maps"
 	"net/http"
 	"net/url"
 	"regexp"
@@ -345,5 +346,145 @@ func TestCookieDomainSetting(t *testing.T) {
 	form.Set("cookie_domain", "go.vendor.com")
 	if resp, _ := b.Do("POST", "/admin/settings", form); resp.StatusCode != http.StatusSeeOther {
 		t.Errorf("the tracker's host as the cookie domain: %d", resp.StatusCode)
+	}
+}
+
+// fraudPost is settingsPost with the fraud rules section: the rules named
+// in on ticked, the thresholds as given.
+func fraudPost(token string, on []string, thresholds map[string]string) url.Values {
+	form := settingsPost(token)
+	form.Set("fraud", "shown")
+	for _, r := range on {
+		form.Set("fraud."+r, "on")
+	}
+	for k, v := range thresholds {
+		form.Set("fraud."+k, v)
+	}
+	return form
+}
+
+// Issue 22: the settings form switches each fraud rule and sets its
+// thresholds; a threshold out of range for a rule that is on is refused on
+// its field, in the admin's language, and saves nothing; the audit log
+// names what changed as the form does.
+func TestFraudRulesSettings(t *testing.T) {
+	f := newFixture(t)
+	ctx := context.Background()
+	b, token := f.SignIn(t, "admin@x.test")
+	stored := func() partnerka.FraudRules {
+		t.Helper()
+		st, err := f.DB.Settings(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return st.Fraud
+	}
+
+	_, page := b.Do("GET", "/admin/settings", nil)
+	for _, want := range []string{`<h2 id="fraud-rules">Fraud rules</h2>`, `<input type="hidden" name="fraud" value="shown">`,
+		`<legend>Click spam</legend>`, `id="fraud.click_spam" name="fraud.click_spam" value="on" checked> Check this rule`,
+		`id="fraud.fast_lead" name="fraud.fast_lead" value="on"> Check this rule`,
+		`<label for="fraud.click_spam_clicks">Threshold, clicks per 10 minutes from one network</label>`,
+		`name="fraud.click_spam_clicks" type="number"`, `value="200"`, `<label for="fraud.fast_lead_seconds">Threshold, seconds from the click to the sign-up</label>`,
+		`<label for="fraud.cookie_stuffing_percent">Threshold, % of customers from clicks no person saw</label>`,
+		`<label for="fraud.refund_factor">Threshold, times the program&#39;s refunded share</label>`,
+		`<label for="fraud.refund_min_purchases">Minimum, purchases in 90 days</label>`,
+		`<label for="fraud.spike_min_leads">Minimum, new customers in 24 hours</label>`,
+		"Partners read, when it is on: More than 200 clicks on your links from one network in 10 minutes."} {
+		if !strings.Contains(page, want) {
+			t.Errorf("the settings page lacks %q", want)
+		}
+	}
+
+	// A form without the section (an older page) keeps the rules.
+	if resp, _ := b.Do("POST", "/admin/settings", settingsPost(token)); resp.StatusCode != http.StatusSeeOther {
+		t.Fatalf("save without the rules: %d", resp.StatusCode)
+	}
+	if got := stored(); got != partnerka.DefaultFraudRules() {
+		t.Errorf("a form without the rules changed them to %+v", got)
+	}
+
+	// Thresholds are saved; an unticked rule is off (and its threshold,
+	// out of range, is not checked); a ticked one is on.
+	all := map[string]string{"click_spam_clicks": "500", "fast_lead_seconds": "9", "cookie_stuffing_percent": "0",
+		"cookie_stuffing_min_leads": "12", "refund_factor": "4", "refund_min_percent": "25", "refund_min_purchases": "15",
+		"spike_factor": "6", "spike_min_leads": "30"}
+	resp, _ := b.Do("POST", "/admin/settings", fraudPost(token, []string{"shared_details", "click_spam", "fast_lead", "refund_anomaly", "conversion_spike"}, all))
+	if resp.StatusCode != http.StatusSeeOther || resp.Header.Get("Location") != "/admin/settings?done=set_saved" {
+		t.Fatalf("save: %d %s", resp.StatusCode, resp.Header.Get("Location"))
+	}
+	want := partnerka.FraudRules{SelfReferral: false, SharedDetails: true, ClickSpam: true, ClickSpamClicks: 500, FastLead: true, FastLeadSeconds: 9,
+		CookieStuffing: false, CookieStuffingPercent: 0, CookieStuffingMinLeads: 12, RefundAnomaly: true, RefundFactor: 4, RefundMinPercent: 25,
+		RefundMinPurchases: 15, Spike: true, SpikeFactor: 6, SpikeMinLeads: 30}
+	if got := stored(); got != want {
+		t.Errorf("saved rules\n%+v, want\n%+v", got, want)
+	}
+	_, page = b.Do("GET", "/admin/settings", nil)
+	for _, want := range []string{`id="fraud.self_referral" name="fraud.self_referral" value="on"> Check`, `id="fraud.fast_lead" name="fraud.fast_lead" value="on" checked>`,
+		`name="fraud.click_spam_clicks" type="number" inputmode="numeric" min="1" step="1" value="500"`,
+		"Partners read, when it is on: A customer who signs up less than 9 seconds after clicking your link."} {
+		if !strings.Contains(page, want) {
+			t.Errorf("the saved form lacks %q", want)
+		}
+	}
+	_, page = b.Do("GET", "/admin/audit?entity=settings", nil)
+	for _, want := range []string{"Click spam — threshold, clicks per 10 minutes from one network:</span> <del>200</del> → <ins>500</ins>",
+		"Self-referral — rule on:</span> <del>yes</del> → <ins>no</ins>", "A sign-up too fast after the click — rule on:</span> <del>no</del> → <ins>yes</ins>"} {
+		if !strings.Contains(page, want) {
+			t.Errorf("the audit page lacks %q", want)
+		}
+	}
+
+	// Out of range for a rule that is on, in Russian: refused on its field,
+	// nothing saved.
+	ru := f.Browser(t)
+	ru.Login("admin@x.test", pw)
+	_, page = ru.Do("GET", "/admin/settings", nil)
+	ru.Do("POST", "/language", url.Values{"_csrf": {ru.CSRF(page)}, "locale": {"ru"}, "back": {"/admin/settings"}})
+	_, page = ru.Do("GET", "/admin/settings", nil)
+	ruToken := ru.CSRF(page)
+	if !strings.Contains(page, "Правила против фрода") || !strings.Contains(page, "Порог, переходов за 10 минут из одной сети") ||
+		!strings.Contains(page, "Партнёры читают, когда правило включено: Более 500 переходов по вашим ссылкам из одной сети за 10 минут.") {
+		t.Error("the Russian form lacks the rules section")
+	}
+	records := len(auditEntries(t, f, "settings."))
+	for _, tc := range []struct {
+		field, value, want string
+	}{
+		{"click_spam_clicks", "5", "Накрутка переходов — порог, переходов за 10 минут из одной сети. Порог — от 10 до 1000000."},
+		{"click_spam_clicks", "много", "Накрутка переходов — порог, переходов за 10 минут из одной сети. Порог — от 10 до 1000000."},
+		{"refund_min_percent", "100", "Аномально много возвратов — порог, % возвращённого от оплаченного. Порог — от 1 до 99."},
+		{"spike_factor", "1", "Резкий всплеск конверсий — порог, во сколько раз выше среднего партнёра в день за 28 дней. Порог — от 2 до 1000."},
+	} {
+		t.Run(tc.field+" "+tc.value, func(t *testing.T) {
+			typed := maps.Clone(all)
+			typed[tc.field] = tc.value
+			resp, page := ru.Do("POST", "/admin/settings", fraudPost(ruToken, []string{"click_spam", "refund_anomaly", "conversion_spike"}, typed))
+			if resp.StatusCode != http.StatusUnprocessableEntity || !strings.Contains(page, tc.want) {
+				t.Fatalf("got %d, want 422 with %q:\n%s", resp.StatusCode, tc.want, page)
+			}
+			input := regexp.MustCompile(`<input id="fraud\.` + tc.field + `"[^>]*>\s*<p class="error" role="alert" id="fraud\.` + tc.field + `-error">([^<]*)</p>`).FindStringSubmatch(page)
+			if input == nil || !strings.Contains(input[0], `aria-invalid="true"`) || input[1] != tc.want {
+				t.Errorf("the field is not marked, or its message is not beside it: %q", input)
+			}
+			if strings.Count(page, `aria-invalid="true"`) != 1 {
+				t.Error("more than one field is marked")
+			}
+			if !strings.Contains(page, `value="`+tc.value+`"`) || !strings.Contains(page, `value="Acme partners"`) {
+				t.Error("the form lost what was typed")
+			}
+		})
+	}
+	if got := stored(); got != want || len(auditEntries(t, f, "settings.")) != records {
+		t.Errorf("a refused form saved the rules %+v or wrote an audit record", got)
+	}
+
+	// Unticking a rule turns it off.
+	if resp, _ := ru.Do("POST", "/admin/settings", fraudPost(ruToken, []string{"shared_details", "fast_lead", "refund_anomaly", "conversion_spike"}, all)); resp.StatusCode != http.StatusSeeOther {
+		t.Fatalf("untick: %d", resp.StatusCode)
+	}
+	want.ClickSpam = false
+	if got := stored(); got != want {
+		t.Errorf("after unticking click spam\n%+v, want\n%+v", got, want)
 	}
 }

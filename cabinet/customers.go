@@ -89,17 +89,17 @@ func (q customerQuery) csvPath() string {
 
 func (s *Server) renderCustomers(c *fiber.Ctx, form registrationForm, formErr error, status int) error {
 	u := web.CurrentUser(c)
-	ctx := c.UserContext()
-	st, err := s.DB.Settings(ctx)
+	ctx, db := c.UserContext(), s.Read(c)
+	st, err := db.Settings(ctx)
 	if err != nil {
 		return err
 	}
 	q := readCustomerQuery(c, st.DefaultCurrency)
-	cs, total, err := s.DB.CabinetCustomers(ctx, *u.PartnerID, q.CustomerFilter, listPageRows, offset(q.Page))
+	cs, total, err := db.CabinetCustomers(ctx, *u.PartnerID, q.CustomerFilter, listPageRows, offset(q.Page))
 	if err != nil {
 		return err
 	}
-	rs, rtotal, err := s.DB.CabinetRegistrations(ctx, *u.PartnerID, listPageRows, offset(q.RPage))
+	rs, rtotal, err := db.CabinetRegistrations(ctx, *u.PartnerID, listPageRows, offset(q.RPage))
 	if err != nil {
 		return err
 	}
@@ -117,7 +117,7 @@ func (s *Server) renderCustomers(c *fiber.Ctx, form registrationForm, formErr er
 	}
 	loc := web.UserLoc(u)
 	data := fiber.Map{"Form": form, "Q": q.Q, "Sort": q.Sort,
-		"Sorts": s.customerSorts(ctx, q, st.DefaultCurrency, cs, u.Locale), "CSV": q.csvPath()}
+		"Sorts": s.customerSorts(ctx, db, q, st.DefaultCurrency, cs, u.Locale), "CSV": q.csvPath()}
 	var rows []fiber.Map
 	for _, cu := range cs {
 		rows = append(rows, customerView(cu, st.DefaultCurrency, loc, u.Locale))
@@ -172,9 +172,9 @@ var registrationClass = map[string]string{"pending": "pending", "approved": "app
 // customerSorts are the orders the page offers: newest, oldest, and most
 // paid in each of the program's currencies (the main one first) and any
 // the page shows.
-func (s *Server) customerSorts(ctx context.Context, q customerQuery, main string, cs []storage.CabinetCustomer, locale string) []fiber.Map {
+func (s *Server) customerSorts(ctx context.Context, db *storage.DB, q customerQuery, main string, cs []storage.CabinetCustomer, locale string) []fiber.Map {
 	curs := []string{main}
-	if mins, err := s.DB.MinPayouts(ctx); err == nil {
+	if mins, err := db.MinPayouts(ctx); err == nil {
 		for _, m := range mins {
 			curs = append(curs, m.Currency)
 		}

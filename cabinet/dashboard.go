@@ -14,13 +14,14 @@ import (
 
 // dashboard shows the partner's numbers for a period: clicks, leads,
 // customers, the funnel over one cohort, the chart of days in one
-// currency (?currency=, the program's main currency by default), and the
-// balances as one table, main currency first.
+// currency (?currency=, the program's main currency by default), the
+// balances as one table, main currency first, and what is under review
+// under which program rules (never the evidence).
 func (s *Server) dashboard(c *fiber.Ctx) error {
 	u := web.CurrentUser(c)
 	per := s.UserPeriod(c)
 	from, to, loc := per.From, per.To, per.Loc
-	ctx := c.UserContext()
+	ctx, db := c.UserContext(), s.Read(c)
 	// The page's reads are independent: run them side by side, each on its
 	// own pooled connection, so the page waits for the slowest, not the sum.
 	// The chart's days are in the currency asked for (else the main one);
@@ -33,21 +34,23 @@ func (s *Server) dashboard(c *fiber.Ctx) error {
 		cur  = c.Query("currency")
 		days []storage.DayStat
 		tier *web.TierView
+		rev  []storage.UnderReview
 	)
 	g, gctx := errgroup.WithContext(ctx)
-	g.Go(func() (err error) { d, err = s.DB.PartnerDashboard(gctx, *u.PartnerID, from, to); return err })
-	g.Go(func() (err error) { p, err = s.DB.PartnerByID(gctx, *u.PartnerID); return err })
+	g.Go(func() (err error) { d, err = db.PartnerDashboard(gctx, *u.PartnerID, from, to); return err })
+	g.Go(func() (err error) { p, err = db.PartnerByID(gctx, *u.PartnerID); return err })
 	g.Go(func() (err error) {
-		if st, err = s.DB.Settings(gctx); err != nil {
+		if st, err = db.Settings(gctx); err != nil {
 			return err
 		}
 		if !partnerka.ValidCurrency(cur) {
 			cur = st.DefaultCurrency
 		}
-		days, err = s.DB.DailyStats(gctx, *u.PartnerID, from, to, cur)
+		days, err = db.DailyStats(gctx, *u.PartnerID, from, to, cur)
 		return err
 	})
-	g.Go(func() (err error) { tier, err = s.Tier(gctx, *u.PartnerID, u.Locale); return err })
+	g.Go(func() (err error) { tier, err = s.Tier(gctx, db, *u.PartnerID, u.Locale); return err })
+	g.Go(func() (err error) { rev, err = db.PartnerUnderReview(gctx, *u.PartnerID); return err })
 	if err := g.Wait(); err != nil {
 		return err
 	}
@@ -57,7 +60,7 @@ func (s *Server) dashboard(c *fiber.Ctx) error {
 	if !slices.Contains(currencies, cur) {
 		cur = st.DefaultCurrency
 		var err error
-		if days, err = s.DB.DailyStats(ctx, *u.PartnerID, from, to, cur); err != nil {
+		if days, err = db.DailyStats(ctx, *u.PartnerID, from, to, cur); err != nil {
 			return err
 		}
 	}
@@ -82,7 +85,7 @@ func (s *Server) dashboard(c *fiber.Ctx) error {
 		"Clicks": web.FormatInt(d.Clicks, locale), "Unique": web.FormatInt(d.UniqueClicks, locale), "NoClicks": d.Clicks == 0,
 		"Leads": web.FormatInt(d.Leads, locale), "Customers": web.FormatInt(d.Customers, locale), "Paying": web.FormatInt(d.Paying, locale),
 		"Funnel":   web.Funnel(d.Funnel, locale),
-		"Balances": balances, "Latest": ls,
+		"Balances": balances, "Latest": ls, "UnderReview": underReviewNotice(rev, st.DefaultCurrency, locale),
 		"DefaultLink": defaultLink(s.TrackerURL, d.DefaultLinkCode),
 		"Chart":       web.ChartSVG(days, locale), "Days": table, "Tier": tier,
 		"Currency": cur, "Currencies": options, "Period": per.Name,

@@ -20,13 +20,14 @@ import (
 )
 
 // earnings itemises a period's commissions, a page at a time, each with
-// its explanation, status, release date, the customer and payment it
-// came from and its reversals with their reasons and dates; above them
+// its explanation, status (under review, with the program rules holding
+// it), release date, the customer and payment it came from and its
+// reversals with their reasons and dates; above them
 // the period's totals per currency and bucket, and below the bonuses and
 // adjustments, paged too.
 func (s *Server) earnings(c *fiber.Ctx) error {
 	u := web.CurrentUser(c)
-	ctx := c.UserContext()
+	ctx, db := c.UserContext(), s.Read(c)
 	per := s.UserPeriod(c)
 	loc := per.Loc
 	page, mpage := web.PageParam(c, "page"), web.PageParam(c, "mpage")
@@ -40,15 +41,15 @@ func (s *Server) earnings(c *fiber.Ctx) error {
 	)
 	g, gctx := errgroup.WithContext(ctx)
 	g.Go(func() (err error) {
-		totals, err = s.DB.CabinetEarningTotals(gctx, *u.PartnerID, per.From, per.To)
+		totals, err = db.CabinetEarningTotals(gctx, *u.PartnerID, per.From, per.To)
 		return err
 	})
 	g.Go(func() (err error) {
-		rows, revs, err = s.DB.CabinetEarnings(gctx, *u.PartnerID, per.From, per.To, listPageRows, offset(page))
+		rows, revs, err = db.CabinetEarnings(gctx, *u.PartnerID, per.From, per.To, listPageRows, offset(page))
 		return err
 	})
 	g.Go(func() (err error) {
-		manual, err = s.DB.CabinetManualEntries(gctx, *u.PartnerID, per.From, per.To, listPageRows, offset(mpage))
+		manual, err = db.CabinetManualEntries(gctx, *u.PartnerID, per.From, per.To, listPageRows, offset(mpage))
 		return err
 	})
 	if err := g.Wait(); err != nil {
@@ -74,7 +75,16 @@ func (s *Server) earnings(c *fiber.Ctx) error {
 	if mpage > 1 {
 		keep.Set("mpage", strconv.Itoa(mpage))
 	}
-	st, err := s.DB.Settings(ctx)
+	st, err := db.Settings(ctx)
+	if err != nil {
+		return err
+	}
+	// The page's commissions under review, in one query for the page.
+	ids := make([]int64, len(rows))
+	for i, r := range rows {
+		ids[i] = r.ID
+	}
+	review, err := db.CommissionsUnderReview(ctx, *u.PartnerID, ids)
 	if err != nil {
 		return err
 	}
@@ -84,7 +94,7 @@ func (s *Server) earnings(c *fiber.Ctx) error {
 		mv = append(mv, manualView{web.FormatDate(m.CreatedAt.In(loc), u.Locale),
 			web.FormatMoney(partnerka.Money{Amount: m.Amount, Currency: m.Currency}, u.Locale), web.T(u.Locale, m.Kind), m.Reason})
 	}
-	out := earningViews(rows, revs, loc, u.Locale)
+	out := earningViews(rows, revs, review, loc, u.Locale)
 	tv, rejected := totalsView(totals, st.DefaultCurrency, u.Locale)
 	data := fiber.Map{"Rows": out, "Manual": mv, "Totals": tv, "ShowRejected": rejected, "Picker": per.Picker("/earnings", u.Locale),
 		"Query": template.URL(per.Query()), // built here from parsed dates, not from the request
@@ -102,13 +112,16 @@ func (s *Server) earnings(c *fiber.Ctx) error {
 type earningView struct {
 	Date, Amount, Reversed, Status, StatusClass, Release, Explanation string
 	Customer, CustomerLink, Payment                                   string
-	Reversals                                                         []string // reason and date of each
+	Reversals                                                         []string   // reason and date of each
+	UnderReview                                                       []ruleLink // the program rules holding it, if any
 }
 
 // earningViews are the page's lines: each names the partner's own
 // customer (a link to it on the customers page) and payment, or says it
-// was a recruit's customer, and lists its reversals.
-func earningViews(rows []storage.EarningLine, revs []storage.ReversalLine, loc *time.Location, locale string) []earningView {
+// was a recruit's customer, and lists its reversals. A commission open
+// flags hold (review: its program rules by id) is under review: pending
+// until a manager decides, whatever its hold says.
+func earningViews(rows []storage.EarningLine, revs []storage.ReversalLine, review map[int64][]string, loc *time.Location, locale string) []earningView {
 	money := func(amount decimal.Decimal, currency string) string {
 		return web.FormatMoney(partnerka.Money{Amount: amount, Currency: currency}, locale)
 	}
@@ -121,6 +134,10 @@ func earningViews(rows []storage.EarningLine, revs []storage.ReversalLine, loc *
 		v := earningView{Date: web.FormatDate(r.EarnedAt.In(loc), locale), Amount: money(r.Amount, r.Currency),
 			Status: web.T(locale, "status_"+r.Status), StatusClass: r.Status, Explanation: web.ExplainCommission(r.Explanation, r.Rerate, locale),
 			Release: web.FormatDate(r.HoldUntil.In(loc), locale), Reversals: byCommission[r.ID]}
+		if rules := review[r.ID]; len(rules) > 0 {
+			v.Status, v.StatusClass, v.UnderReview = web.T(locale, "under_review"), "pending", ruleLinks(locale, rules)
+			v.Release = web.T(locale, "cabrules_after_review")
+		}
 		if r.Reversed.IsPositive() {
 			v.Reversed = "−" + money(r.Reversed, r.Currency)
 		}

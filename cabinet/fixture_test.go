@@ -31,7 +31,7 @@ func newFixture(t *testing.T) *fixture { return newSeededFixture(t, nil) }
 func newSeededFixture(t *testing.T, seed func(webtest.UserFunc) storage.Seed) *fixture {
 	t.Helper()
 	f := &fixture{}
-	f.Fixture = webtest.New(t, seed, f.mount)
+	f.Fixture = webtest.NewReplicated(t, seed, f.mount) // on the replica when make test has one
 	return f
 }
 

@@ -40,17 +40,17 @@ func (s *Server) links(c *fiber.Ctx) error {
 
 func (s *Server) renderLinks(c *fiber.Ctx, pg linksPage, status int) error {
 	u := web.CurrentUser(c)
-	ctx := c.UserContext()
+	ctx, db := c.UserContext(), s.Read(c)
 	per := s.UserPeriod(c)
-	links, err := s.DB.PartnerLinkFigures(ctx, *u.PartnerID, per.From, per.To)
+	links, err := db.PartnerLinkFigures(ctx, *u.PartnerID, per.From, per.To)
 	if err != nil {
 		return err
 	}
-	codes, err := s.DB.PromoCodes(ctx, storage.PromoFilter{PartnerID: *u.PartnerID})
+	codes, err := db.PromoCodes(ctx, storage.PromoFilter{PartnerID: *u.PartnerID})
 	if err != nil {
 		return err
 	}
-	st, err := s.DB.Settings(ctx)
+	st, err := db.Settings(ctx)
 	if err != nil {
 		return err
 	}

@@ -30,16 +30,16 @@ type payoutBalance struct {
 
 // payoutBalances are the partner's available balances with the minimum
 // of each, the program's main currency first, then by code.
-func (s *Server) payoutBalances(ctx context.Context, partnerID int64) ([]payoutBalance, error) {
-	bs, err := s.DB.PartnerBalances(ctx, partnerID)
+func payoutBalances(ctx context.Context, db *storage.DB, partnerID int64) ([]payoutBalance, error) {
+	bs, err := db.PartnerBalances(ctx, partnerID)
 	if err != nil {
 		return nil, err
 	}
-	mins, err := s.DB.MinPayouts(ctx)
+	mins, err := db.MinPayouts(ctx)
 	if err != nil {
 		return nil, err
 	}
-	st, err := s.DB.Settings(ctx)
+	st, err := db.Settings(ctx)
 	if err != nil {
 		return nil, err
 	}
@@ -70,8 +70,8 @@ func (s *Server) payoutBalances(ctx context.Context, partnerID int64) ([]payoutB
 
 func (s *Server) renderPayouts(c *fiber.Ctx, amount, currency string, formErr error, status int) error {
 	u := web.CurrentUser(c)
-	ctx := c.UserContext()
-	balances, err := s.payoutBalances(ctx, *u.PartnerID)
+	ctx, db := c.UserContext(), s.Read(c)
+	balances, err := payoutBalances(ctx, db, *u.PartnerID)
 	if err != nil {
 		return err
 	}
@@ -88,12 +88,12 @@ func (s *Server) renderPayouts(c *fiber.Ctx, amount, currency string, formErr er
 	if currency == "" && len(balances) > 0 {
 		currency = balances[0].Currency
 	}
-	method, _, err := s.DB.PayoutDetails(ctx, *u.PartnerID)
+	method, _, err := db.PayoutDetails(ctx, *u.PartnerID)
 	if err != nil {
 		return err
 	}
 	hpage := web.PageParam(c, "hpage")
-	ps, total, err := s.DB.PartnerPayouts(ctx, *u.PartnerID, listPageRows, offset(hpage))
+	ps, total, err := db.PartnerPayouts(ctx, *u.PartnerID, listPageRows, offset(hpage))
 	if err != nil {
 		return err
 	}

@@ -8,7 +8,9 @@ import (
 // the shared session and CSRF checks (web.Site.Mount); all but the public
 // ones (applying, accepting an invitation, a banner's image) also
 // requirePartner; an applicant (pending.go) reaches only their application,
-// the terms and the materials, every other page requireApproved.
+// the terms, the program rules and the materials, every other page
+// requireApproved. The pages wrapped in ReadOnly only read, and read their
+// figures on the replica when there is one that keeps up (web/replica.go).
 func (s *Server) routes(web fiber.Router) {
 	web.Get("/apply", s.apply)
 	web.Post("/apply", s.submitApplication)
@@ -21,21 +23,22 @@ func (s *Server) routes(web fiber.Router) {
 	partner.Post("/pending", s.saveApplication)
 	partner.Get("/materials", s.materials)
 	partner.Get("/terms", s.terms)
+	partner.Get("/rules", s.rules)
 	partner.Use(s.requireApproved)
-	partner.Get("/dashboard", s.dashboard)
-	partner.Get("/links", s.links)
+	partner.Get("/dashboard", s.ReadOnly(s.dashboard))
+	partner.Get("/links", s.ReadOnly(s.links))
 	partner.Post("/links", s.createLink)
 	partner.Get("/links/qr", s.linkQR)
 	partner.Post("/links/:id", s.editLink)
 	partner.Post("/links/:id/disable", s.setLinkDisabled)
 	partner.Post("/links/:id/enable", s.setLinkDisabled)
 	partner.Post("/promo-codes/request", s.requestPromoCode)
-	partner.Get("/customers", s.customers)
+	partner.Get("/customers", s.ReadOnly(s.customers))
 	partner.Post("/customers", s.registerLead)
 	partner.Get("/customers.csv", s.customersCSV)
-	partner.Get("/earnings", s.earnings)
+	partner.Get("/earnings", s.ReadOnly(s.earnings))
 	partner.Get("/earnings.csv", s.earningsCSV)
-	partner.Get("/payouts", s.payouts)
+	partner.Get("/payouts", s.ReadOnly(s.payouts))
 	partner.Post("/payouts", s.requestPayout)
 	partner.Post("/payouts/:id/cancel", s.cancelPayout)
 	partner.Get("/settings", s.settings)

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"sync"
 	"time"
 
@@ -16,7 +17,8 @@ import (
 // the reconciler's consumer group, stores them (skipping clicks already
 // stored), and acknowledges the entries only after the commit. A crash at
 // any point leaves entries pending; they are read again and change nothing
-// the second time.
+// the second time. It drains every shard of the stream ever registered
+// (storage.ClickShards), taking them in turn.
 type ClickStep struct {
 	DB       *storage.DB
 	Redis    *storage.Redis
@@ -38,8 +40,14 @@ func (s *ClickStep) Name() string { return "clicks" }
 
 // Run implements Step.
 func (s *ClickStep) Run(ctx context.Context) (int, error) {
-	if err := s.Redis.EnsureGroup(ctx, storage.ClickStream); err != nil {
+	shards, err := s.Redis.ClickShards(ctx)
+	if err != nil {
 		return 0, err
+	}
+	for _, shard := range shards {
+		if err := s.Redis.EnsureGroup(ctx, shard); err != nil {
+			return 0, err
+		}
 	}
 	count, maxClicks, reclaim := s.ReadCount, s.MaxClicks, s.ReclaimAfter
 	if count == 0 {
@@ -55,22 +63,32 @@ func (s *ClickStep) Run(ctx context.Context) (int, error) {
 	if workers == 0 {
 		workers = 2
 	}
-	var mu sync.Mutex
+	var mu sync.Mutex // guards done, next and open
 	done, next := 0, 0
-	err := parallel(workers, func() (bool, error) {
+	open := slices.Clone(shards) // the shards not found empty yet
+	err = parallel(workers, func() (bool, error) {
 		mu.Lock()
-		if done >= maxClicks {
+		if done >= maxClicks || len(open) == 0 {
 			mu.Unlock()
 			return false, nil
 		}
 		next++
 		consumer := fmt.Sprintf("%s-%d", s.Consumer, next%workers)
+		shard := open[next%len(open)]
 		mu.Unlock()
-		msgs, err := s.Redis.ReadGroup(ctx, storage.ClickStream, consumer, count, reclaim)
-		if err != nil || len(msgs) == 0 {
+		msgs, err := s.Redis.ReadGroup(ctx, shard, consumer, count, reclaim)
+		if err != nil {
 			return false, err
 		}
-		n, err := s.store(ctx, msgs)
+		if len(msgs) == 0 {
+			mu.Lock()
+			if i := slices.Index(open, shard); i >= 0 {
+				open = slices.Delete(open, i, i+1)
+			}
+			mu.Unlock()
+			return true, nil
+		}
+		n, err := s.store(ctx, shard, msgs)
 		mu.Lock()
 		done += n
 		mu.Unlock()
@@ -79,16 +97,21 @@ func (s *ClickStep) Run(ctx context.Context) (int, error) {
 	if err != nil {
 		return done, err
 	}
-	return done, s.Redis.TrimAcknowledged(ctx, storage.ClickStream)
+	for _, shard := range shards {
+		if err := s.Redis.TrimAcknowledged(ctx, shard); err != nil {
+			return done, err
+		}
+	}
+	return done, nil
 }
 
-func (s *ClickStep) store(ctx context.Context, msgs []redis.XMessage) (int, error) {
+func (s *ClickStep) store(ctx context.Context, shard string, msgs []redis.XMessage) (int, error) {
 	var clicks []storage.StreamClick
 	ids := make([]string, 0, len(msgs))
 	for _, m := range msgs {
 		batch, err := storage.DecodeClickBatch(m.Values)
 		if err != nil {
-			if err := s.Redis.DeadLetter(ctx, storage.ClickStream, m, err); err != nil {
+			if err := s.Redis.DeadLetter(ctx, shard, m, err); err != nil {
 				return 0, err
 			}
 			continue
@@ -109,13 +132,13 @@ func (s *ClickStep) store(ctx context.Context, msgs []redis.XMessage) (int, erro
 			}
 			// One bad batch must not block the stream: retry entry by entry
 			// and dead-letter the ones that fail on their own.
-			return s.storeEach(ctx, msgs)
+			return s.storeEach(ctx, shard, msgs)
 		}
 	}
-	return len(clicks), s.Redis.Ack(ctx, storage.ClickStream, ids...)
+	return len(clicks), s.Redis.Ack(ctx, shard, ids...)
 }
 
-func (s *ClickStep) storeEach(ctx context.Context, msgs []redis.XMessage) (int, error) {
+func (s *ClickStep) storeEach(ctx context.Context, shard string, msgs []redis.XMessage) (int, error) {
 	n := 0
 	for _, m := range msgs {
 		batch, err := storage.DecodeClickBatch(m.Values)
@@ -126,12 +149,12 @@ func (s *ClickStep) storeEach(ctx context.Context, msgs []redis.XMessage) (int, 
 			if !isPoison(err) && !errors.Is(err, storage.ErrClickFormat) {
 				return n, err
 			}
-			if err := s.Redis.DeadLetter(ctx, storage.ClickStream, m, err); err != nil {
+			if err := s.Redis.DeadLetter(ctx, shard, m, err); err != nil {
 				return n, err
 			}
 			continue
 		}
-		if err := s.Redis.Ack(ctx, storage.ClickStream, m.ID); err != nil {
+		if err := s.Redis.Ack(ctx, shard, m.ID); err != nil {
 			return n, err
 		}
 		n += len(batch)

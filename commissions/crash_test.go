@@ -8,6 +8,8 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"syscall"
 	"testing"
 	"time"
@@ -64,6 +66,26 @@ func TestReconcileCrash(t *testing.T) {
 	if testing.Short() {
 		t.Skip("the crash test runs in the full suite (make test), not with -short")
 	}
+	reconcileUnderKills(t, 1)
+}
+
+// Issue 21, point 4: two reconcilers at once over the same backlog (on
+// different hosts in production) produce exactly the result of one. Both
+// are killed with SIGKILL at random moments in each of 20 rounds, then
+// two run side by side to the end: the oracle must still agree, nothing
+// counted twice, both streams acknowledged.
+func TestReconcilersSideBySide(t *testing.T) {
+	if testing.Short() {
+		t.Skip("the crash test runs in the full suite (make test), not with -short")
+	}
+	reconcileUnderKills(t, 2)
+}
+
+// reconcileUnderKills runs procs `partnerka reconcile --once` processes at
+// a time over a generated workload, kills each at a random moment in 20
+// rounds, lets procs of them finish side by side, and compares the result
+// with the oracle.
+func reconcileUnderKills(t *testing.T, procs int) {
 	bin := buildBinary(t)
 	seed := uint64(time.Now().UnixNano())
 	if s := os.Getenv("PARTNERKA_ORACLE_SEED"); s != "" {
@@ -93,16 +115,25 @@ func TestReconcileCrash(t *testing.T) {
 	r := rand.New(rand.NewPCG(seed, 99))
 	kills, midway := 0, 0
 	for i := 0; i < 20; i++ {
-		cmd := exec.Command(bin, "reconcile", "--once")
-		cmd.Env = env
-		if err := cmd.Start(); err != nil {
-			t.Fatal(err)
+		var running sync.WaitGroup
+		var killed atomic.Int32
+		for range procs {
+			cmd := exec.Command(bin, "reconcile", "--once")
+			cmd.Env = env
+			if err := cmd.Start(); err != nil {
+				t.Fatal(err)
+			}
+			after := time.Duration(30+r.IntN(600)) * time.Millisecond
+			running.Go(func() {
+				time.Sleep(after)
+				if cmd.Process.Signal(syscall.SIGKILL) == nil {
+					killed.Add(1)
+				}
+				cmd.Wait()
+			})
 		}
-		time.Sleep(time.Duration(30+r.IntN(600)) * time.Millisecond)
-		if cmd.Process.Signal(syscall.SIGKILL) == nil {
-			kills++
-		}
-		cmd.Wait()
+		running.Wait()
+		kills += int(killed.Load())
 		var waiting int
 		db.Get(&waiting, `SELECT (SELECT count(*) FROM purchases_waiting) +
 			(SELECT count(*) FROM refunds WHERE reconciled_at IS NULL) + (SELECT count(*) FROM customers WHERE partner_id IS NOT NULL AND lead_paid_at IS NULL)`)
@@ -122,15 +153,21 @@ func TestReconcileCrash(t *testing.T) {
 		n, _ := rdb.XLen(ctx, rdb.Key(s)).Result()
 		left.entries += int(n)
 	}
-	for i := 0; i < 3; i++ { // finish; later passes must find nothing to do
-		cmd := exec.Command(bin, "reconcile", "--once")
-		cmd.Env = env
-		if out, err := cmd.CombinedOutput(); err != nil {
-			t.Fatalf("final reconcile: %v\n%s", err, out)
+	for i := 0; i < 3; i++ { // finish, side by side; later passes must find nothing to do
+		var finishing sync.WaitGroup
+		for range procs {
+			finishing.Go(func() {
+				cmd := exec.Command(bin, "reconcile", "--once")
+				cmd.Env = env
+				if out, err := cmd.CombinedOutput(); err != nil {
+					t.Errorf("final reconcile: %v\n%s", err, out)
+				}
+			})
 		}
+		finishing.Wait()
 	}
-	t.Logf("killed %d of 20 runs (%d left work unfinished); before the final runs %d purchases, %d refunds and %d stream entries were still waiting",
-		kills, midway, left.purchases, left.refunds, left.entries)
+	t.Logf("%d at a time: killed %d of %d runs (%d rounds left work unfinished); before the final runs %d purchases, %d refunds and %d stream entries were still waiting",
+		procs, kills, 20*procs, midway, left.purchases, left.refunds, left.entries)
 
 	commissions, balances := compareWithOracle(t, db, p, refs, seed)
 	t.Logf("%d commissions and %d balances equal the oracle's", commissions, balances)

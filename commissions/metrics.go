@@ -79,7 +79,11 @@ func (c *BacklogCollector) Describe(ch chan<- *prometheus.Desc) {
 func (c *BacklogCollector) Collect(ch chan<- prometheus.Metric) {
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
 	defer cancel()
-	for _, stream := range []string{storage.ClickStream, storage.LeadStream} {
+	streams, err := c.Redis.ClickShards(ctx)
+	if err != nil {
+		streams = []string{storage.ClickStream}
+	}
+	for _, stream := range append(streams, storage.LeadStream) {
 		if n, err := c.Redis.Backlog(ctx, stream); err == nil {
 			ch <- prometheus.MustNewConstMetric(streamBacklogDesc, prometheus.GaugeValue, float64(n), stream)
 		}

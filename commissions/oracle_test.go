@@ -56,6 +56,17 @@ type oProgram struct {
 	refunds    []oRefund
 	holdDays   int
 	releaseNow time.Time
+	// What the review queue decided after the year: customers whose
+	// commissions for a partner were confirmed as fraud (they earn the
+	// partner nothing), and payouts made before that.
+	rejected map[[2]int]bool // partner, customer
+	payouts  []oPayout
+}
+
+type oPayout struct {
+	partner int
+	cur     string
+	amount  string
 }
 
 type oPurchase struct {
@@ -339,11 +350,12 @@ func (p *oProgram) expected() (map[string]string, map[string]string) {
 		byCustomer[q.customer] = append(byCustomer[q.customer], i)
 	}
 	type comm struct {
-		partner int
-		cur     string
-		amount  *big.Rat
-		hold    time.Time
-		reverse *big.Rat
+		partner  int
+		customer int
+		cur      string
+		amount   *big.Rat
+		hold     time.Time
+		reverse  *big.Rat
 	}
 	byPurchase := map[int][]*comm{}
 	var all []*comm
@@ -378,7 +390,7 @@ func (p *oProgram) expected() (map[string]string, map[string]string) {
 				amt = roundRat(x, digits[cur], false)
 			}
 			out[key] = amt + " " + cur
-			return &comm{partner: partner, cur: cur, amount: rat(amt), hold: q.at.AddDate(0, 0, p.holdDays), reverse: new(big.Rat)}
+			return &comm{partner: partner, customer: q.customer, cur: cur, amount: rat(amt), hold: q.at.AddDate(0, 0, p.holdDays), reverse: new(big.Rat)}
 		}
 		return nil
 	}
@@ -430,7 +442,7 @@ func (p *oProgram) expected() (map[string]string, map[string]string) {
 			for _, ru := range p.plans[c.plan][c.version] {
 				if ru.event == "lead" && ru.level == level+1 {
 					out[fmt.Sprintf("lead|%d|%d", cu, level+1)] = ru.flat + " " + ru.flatCur
-					all = append(all, &comm{partner: earner, cur: ru.flatCur, amount: rat(ru.flat), hold: bt.AddDate(0, 0, p.holdDays), reverse: new(big.Rat)})
+					all = append(all, &comm{partner: earner, customer: cu, cur: ru.flatCur, amount: rat(ru.flat), hold: bt.AddDate(0, 0, p.holdDays), reverse: new(big.Rat)})
 					break
 				}
 			}
@@ -457,22 +469,29 @@ func (p *oProgram) expected() (map[string]string, map[string]string) {
 		refunded[rf.purchase] = after
 	}
 	bal := map[string]*big.Rat{}
+	add := func(k string, x *big.Rat) {
+		if bal[k] == nil {
+			bal[k] = new(big.Rat)
+		}
+		bal[k].Add(bal[k], x)
+	}
 	for _, cm := range all {
+		if p.rejected[[2]int{cm.partner, cm.customer}] {
+			continue // rejected: what it earned, less its reversals, left the balances
+		}
 		bucket := "pending"
 		if !cm.hold.After(p.releaseNow) {
 			bucket = "available"
 		}
-		k := fmt.Sprintf("%d|%s|%s", cm.partner, cm.cur, bucket)
-		if bal[k] == nil {
-			bal[k] = new(big.Rat)
-		}
-		bal[k].Add(bal[k], new(big.Rat).Sub(cm.amount, cm.reverse))
+		add(fmt.Sprintf("%d|%s|%s", cm.partner, cm.cur, bucket), new(big.Rat).Sub(cm.amount, cm.reverse))
+	}
+	for _, po := range p.payouts {
+		add(fmt.Sprintf("%d|%s|available", po.partner, po.cur), new(big.Rat).Neg(rat(po.amount)))
+		add(fmt.Sprintf("%d|%s|paid", po.partner, po.cur), rat(po.amount))
 	}
 	balances := map[string]string{}
 	for k, v := range bal {
 		if v.Sign() != 0 {
-			cur := k[len(k)-len("|pending")-3 : len(k)-len("|pending")]
-			_ = cur
 			balances[k] = v.FloatString(3)
 		}
 	}

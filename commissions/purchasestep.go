@@ -133,6 +133,8 @@ type PurchaseStep struct {
 	// Workers is how many batches run at once, each in its own
 	// transaction; SKIP LOCKED gives each a different batch.
 	Workers int
+
+	afterBatch func() // tests: called after each batch commits
 }
 
 // Name implements Step.
@@ -140,6 +142,13 @@ func (s *PurchaseStep) Name() string { return "purchases" }
 
 // Run implements Step.
 func (s *PurchaseStep) Run(ctx context.Context) (int, error) {
+	// The engine keeps the monthly volumes it reads for the pass: no
+	// re-rate runs meanwhile (storage.HoldRatings).
+	release, err := s.DB.HoldRatings(ctx, false)
+	if err != nil {
+		return 0, err
+	}
+	defer release()
 	e, err := newEngine(ctx, s.DB)
 	if err != nil {
 		return 0, err
@@ -160,6 +169,9 @@ func (s *PurchaseStep) Run(ctx context.Context) (int, error) {
 			// waiting (none should): the batch rolled back; do it again,
 			// skipping what exists.
 			n, err = s.batch(ctx, e, batch, true)
+		}
+		if err == nil && n > 0 && s.afterBatch != nil {
+			s.afterBatch()
 		}
 		mu.Lock()
 		done += n

@@ -48,6 +48,9 @@ func (s *RerateStep) Run(ctx context.Context) (int, error) {
 	for {
 		n := 0
 		err := s.DB.InCommissionTx(ctx, func(tx *storage.CommissionTx) error {
+			if err := tx.WaitForRatings(ctx); err != nil {
+				return err
+			}
 			months, err := tx.TierMonthsDue(ctx, batch)
 			if err != nil || len(months) == 0 {
 				return err

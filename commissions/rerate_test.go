@@ -2,11 +2,14 @@ package commissions
 
 import (
 	"context"
+	"partnerka"
 	"strings"
 	"testing"
 	"time"
 
 	"partnerka/storage/storagetest"
+
+	"github.com/shopspring/decimal"
 )
 
 // runProgram reconciles a hand-made program as time passes (simulate) and
@@ -126,5 +129,119 @@ func TestRerateLevelsCurrencies(t *testing.T) {
 		if !strings.Contains(e, ", after payment pur-") && !strings.Contains(e, ", after refund ref-") {
 			t.Errorf("explanation %q names no cause", e)
 		}
+	}
+}
+
+// Issue 21, point 4, found by TestReconcilersSideBySide in CI: a
+// purchases pass keeps the monthly volumes it read, so a second
+// reconciler's re-rate must wait for it. Reproduction: the first pass
+// rates a July payment (June's volume 0: 20%); meanwhile another
+// reconciler records a June payment that reaches the 25% tier and
+// re-rates July; then the first pass rates a second July payment with
+// the June volume it kept. The re-rate used to run at once, before that
+// commission existed, and it stayed at 20% for good.
+func TestRerateWaitsForPurchasesInFlight(t *testing.T) {
+	tier := partnerka.Tier{MinVolume: partnerka.Money{Amount: decimal.NewFromInt(100), Currency: "USD"}, Percent: decimal.NewFromInt(25)}
+	w, _, rec, now := engineWorldLeads(t, tier)
+	ctx := context.Background()
+	for _, c := range []string{"c0", "m1", "m2"} {
+		w.lead(t, partnerka.Lead{CustomerID: c, PromoCode: "ALPHA10", OccurredAt: t0})
+	}
+	reconcileOnce(t, rec)
+	*now = time.Date(2026, 7, 15, 0, 0, 0, 0, time.UTC)
+	pay := func(id, customer, amount string, at time.Time) {
+		t.Helper()
+		p := &partnerka.Purchase{ExternalID: id, CustomerID: customer,
+			Amount: partnerka.Money{Amount: decimal.RequireFromString(amount), Currency: "USD"}, OccurredAt: at}
+		if _, _, err := w.db.CreatePurchase(ctx, p, []byte(id)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	july := time.Date(2026, 7, 10, 12, 0, 0, 0, time.UTC)
+	pay("jul-1", "m1", "30.00", july)
+	pay("jul-2", "m2", "30.00", july)
+
+	rerated := make(chan error, 1)
+	waited := false
+	first := &PurchaseStep{DB: w.db, Batch: 1, Workers: 1}
+	first.afterBatch = func() {
+		if waited {
+			return
+		}
+		waited = true
+		// The other reconciler: the June payment, then its re-rate.
+		pay("jun-1", "c0", "150.00", time.Date(2026, 6, 10, 12, 0, 0, 0, time.UTC))
+		e, err := newEngine(ctx, w.db)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if n, err := (&PurchaseStep{DB: w.db}).batch(ctx, e, 1, false); err != nil || n != 1 {
+			t.Fatalf("the other reconciler's batch: %d, %v", n, err)
+		}
+		go func() { _, err := (&RerateStep{DB: w.db}).Run(ctx); rerated <- err }()
+		select {
+		case err := <-rerated:
+			rerated <- err
+			t.Error("the re-rate ran while a purchases pass was still rating")
+		case <-time.After(300 * time.Millisecond):
+		}
+	}
+	if _, err := first.Run(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if err := <-rerated; err != nil {
+		t.Fatal(err)
+	}
+	for _, id := range []string{"jul-1", "jul-2"} {
+		var amount string
+		if err := w.db.GetContext(ctx, &amount, `SELECT round(c.amount + c.rerated_amount, 2)::text FROM commissions c
+			JOIN purchases p ON p.id = c.purchase_id WHERE p.external_id = $1`, id); err != nil {
+			t.Fatal(err)
+		}
+		if amount != "7.50" {
+			t.Errorf("%s earns %s, want 7.50 (25%% of 30.00: June's volume reached the tier)", id, amount)
+		}
+	}
+}
+
+// The same for bindings: the leads step moves payments into partners'
+// volumes, so it waits for a purchases pass in flight (TestReconcilersSideBySide
+// saw a commission rated on a volume a binding made meanwhile had changed,
+// after the volume was final, so never re-rated).
+func TestLeadsWaitForPurchasesInFlight(t *testing.T) {
+	tier := partnerka.Tier{MinVolume: partnerka.Money{Amount: decimal.NewFromInt(100), Currency: "USD"}, Percent: decimal.NewFromInt(25)}
+	w, _, _, _ := engineWorldLeads(t, tier)
+	ctx := context.Background()
+	purchase(t, w.db, "p-1", "30.00", t0.Add(time.Hour))
+	purchase(t, w.db, "p-2", "30.00", t0.Add(2*time.Hour))
+	w.lead(t, partnerka.Lead{CustomerID: "c-new", PromoCode: "ALPHA10", OccurredAt: t0})
+	leads := &LeadStep{DB: w.db, Redis: w.rdb, Consumer: "other"}
+	bound := make(chan error, 1)
+	waited := false
+	pass := &PurchaseStep{DB: w.db, Batch: 1, Workers: 1}
+	pass.afterBatch = func() {
+		if waited {
+			return
+		}
+		waited = true
+		go func() { _, err := leads.Run(ctx); bound <- err }()
+		select {
+		case err := <-bound:
+			bound <- err
+			t.Error("the leads step bound customers while a purchases pass was still rating")
+		case <-time.After(300 * time.Millisecond):
+		}
+	}
+	if _, err := pass.Run(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if !waited {
+		t.Fatal("the pass did no batch")
+	}
+	if err := <-bound; err != nil {
+		t.Fatal(err)
+	}
+	if b := w.binding(t, "c-new"); b.PartnerRef == nil {
+		t.Errorf("the lead was not bound after the pass: %+v", b)
 	}
 }

@@ -302,7 +302,7 @@ func TestLeadRedeliveryDecidesOnce(t *testing.T) {
 		t.Fatal(err)
 	}
 	st, _ := w.db.Settings(ctx)
-	if err := w.leads.decide(ctx, st, lead, 0); err != nil {
+	if err := w.db.InLeadTx(ctx, func(tx *storage.LeadTx) error { return w.leads.decideIn(ctx, tx, st, lead, 0, false) }); err != nil {
 		t.Fatal(err)
 	}
 	// Another reconciler takes the stale entry over and processes it again.
@@ -330,6 +330,30 @@ func TestMalformedLeadIsDeadLettered(t *testing.T) {
 	}
 	dead, _ := w.rdb.XRange(ctx, w.rdb.Key(storage.LeadStream+":dead"), "-", "+").Result()
 	if len(dead) != 1 || dead[0].Values["error"] == "" {
+		t.Errorf("dead letters: %v", dead)
+	}
+}
+
+// TestPoisonLeadInABatch: the leads of a read are decided in one
+// transaction, each under a savepoint; one the database refuses (a click
+// id that is not one) is dead-lettered alone, and the lead read with it
+// is bound.
+func TestPoisonLeadInABatch(t *testing.T) {
+	w := newWorld(t, "last_click")
+	ctx := context.Background()
+	bad, _ := json.Marshal(partnerka.Lead{ID: partnerka.NewClickID(t0).UUID(), CustomerID: "c-bad", ClickID: "not-a-click",
+		OccurredAt: t0, ReceivedAt: t0})
+	w.rdb.XAdd(ctx, &redis.XAddArgs{Stream: w.rdb.Key(storage.LeadStream), Values: []any{"lead", bad}})
+	w.lead(t, partnerka.Lead{CustomerID: "c-good", PromoCode: "ALPHA10", OccurredAt: t0})
+	w.reconcile(t)
+	if b := w.binding(t, "c-good"); b.PartnerRef == nil || *b.PartnerRef != "alpha" {
+		t.Errorf("the good lead read with a poisoned one: %+v", b)
+	}
+	if _, err := w.db.CustomerBinding(ctx, "c-bad"); partnerka.ErrorCode(err) != partnerka.ENOTFOUND {
+		t.Errorf("the poisoned lead left its customer: %v", err)
+	}
+	dead, _ := w.rdb.XRange(ctx, w.rdb.Key(storage.LeadStream+":dead"), "-", "+").Result()
+	if len(dead) != 1 || !strings.Contains(dead[0].Values["error"].(string), "uuid") {
 		t.Errorf("dead letters: %v", dead)
 	}
 }
@@ -515,5 +539,113 @@ func TestSelfReferralOnEveryPath(t *testing.T) {
 	w.reconcile(t)
 	if b := w.binding(t, "Y"); b.PartnerRef == nil || *b.PartnerRef != "beta" {
 		t.Errorf("another partner's code: %+v, want bound to beta", b)
+	}
+}
+
+// Issue 21, point 4: a customer bound by one reconciler while another is
+// taking a batch of purchases. The binding reopens the customer's waiting
+// purchase; the batch must not take it off the queue under the binding's
+// feet (it would read the customer as unbound, earn nothing, and leave no
+// trace for the next pass: the commission was lost so, under load, with
+// two reconcilers side by side).
+func TestBindingHoldsTheWaitingPurchase(t *testing.T) {
+	w, alpha, _, _ := engineWorldLeads(t)
+	ctx := context.Background()
+	p := &partnerka.Purchase{ExternalID: "inv-race", CustomerID: "c-race",
+		Amount: partnerka.Money{Amount: decimal.NewFromInt(100), Currency: "USD"}, OccurredAt: t0.Add(time.Hour)}
+	if _, _, err := w.db.CreatePurchase(ctx, p, []byte("h")); err != nil {
+		t.Fatal(err)
+	}
+	purchases := &PurchaseStep{DB: w.db, Workers: 1}
+	var during int
+	err := w.db.InLeadTx(ctx, func(tx *storage.LeadTx) error {
+		cust, err := tx.LockCustomer(ctx, "c-race", t0, "", "")
+		if err != nil {
+			return err
+		}
+		if err := tx.BindCustomer(ctx, cust.ID, storage.Binding{PartnerID: alpha, Source: "manual", BoundAt: t0}); err != nil {
+			return err
+		}
+		// The other reconciler's batch, before the binding commits.
+		during, err = purchases.Run(ctx)
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if during != 0 {
+		t.Errorf("a batch took %d purchases the binding was reopening", during)
+	}
+	if _, err := purchases.Run(ctx); err != nil {
+		t.Fatal(err)
+	}
+	var earned []string
+	if err := w.db.SelectContext(ctx, &earned, `SELECT p.ref || ' ' || round(c.amount, 2) FROM commissions c JOIN partners p ON p.id = c.partner_id
+		   JOIN purchases pu ON pu.id = c.purchase_id WHERE pu.external_id = 'inv-race'`); err != nil {
+		t.Fatal(err)
+	}
+	if len(earned) != 1 || earned[0] != "alpha 20.00" {
+		t.Fatalf("commissions after the binding committed: %v, want one for alpha", earned)
+	}
+}
+
+// TestLeadWaitsForItsClick replays the Stripe burst that left a customer
+// unbound: a pass's click step ran just before the visitor's click reached
+// the stream, and the lead naming the click (a checkout a second later)
+// was decided in the same pass as naming an unknown click. The lead step
+// now drains the stream again first; a click another reconciler holds,
+// read but not stored, makes the lead wait; a click id older than
+// clickInFlight is decided as unknown, as before.
+func TestLeadWaitsForItsClick(t *testing.T) {
+	w := newWorld(t, "last_click")
+	ctx := context.Background()
+	now := t0.Add(time.Second)
+	w.leads.Clicks, w.leads.Now = w.click, func() time.Time { return now }
+
+	// The pass's click step: the stream is still empty.
+	if _, err := w.click.Run(ctx); err != nil {
+		t.Fatal(err)
+	}
+	click := w.clickAt(t, "alpha", t0, 0, "")
+	w.lead(t, partnerka.Lead{CustomerID: "c-burst", ClickID: click, OccurredAt: t0.Add(time.Second)})
+	if _, err := w.leads.Run(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if b := w.binding(t, "c-burst"); b.PartnerRef == nil || *b.PartnerRef != "alpha" || lastReason(b) != ReasonAttributed {
+		t.Fatalf("a lead whose click came after the pass's click step: %+v", b)
+	}
+
+	// Another reconciler has read the next click and not stored it yet.
+	held := w.clickAt(t, "beta", t0.Add(2*time.Second), 0, "")
+	if err := w.rdb.EnsureGroup(ctx, storage.ClickStream); err != nil {
+		t.Fatal(err)
+	}
+	if msgs, err := w.rdb.ReadGroup(ctx, storage.ClickStream, "other", 10, time.Minute); err != nil || len(msgs) != 1 {
+		t.Fatalf("the other reconciler read %v, %v", msgs, err)
+	}
+	w.lead(t, partnerka.Lead{CustomerID: "c-held", ClickID: held, OccurredAt: t0.Add(3 * time.Second)})
+	if _, err := w.leads.Run(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if b, err := w.db.CustomerBinding(ctx, "c-held"); partnerka.ErrorCode(err) != partnerka.ENOTFOUND {
+		t.Fatalf("a lead decided while its click was in flight: %+v, %v", b, err)
+	}
+	// The other reconciler dies; its click is taken over and stored, and
+	// the lead, redelivered, binds.
+	w.click.ReclaimAfter, w.leads.ReclaimAfter = time.Millisecond, time.Millisecond
+	time.Sleep(5 * time.Millisecond)
+	w.reconcile(t)
+	if b := w.binding(t, "c-held"); b.PartnerRef == nil || *b.PartnerRef != "beta" || len(b.Decisions) != 1 {
+		t.Fatalf("after the held click was stored: %+v", b)
+	}
+
+	// A click id minted long ago and never stored: decided at once.
+	lost := partnerka.NewClickID(t0.Add(-time.Hour)).String()
+	w.lead(t, partnerka.Lead{CustomerID: "c-lost", ClickID: lost, OccurredAt: t0.Add(4 * time.Second)})
+	if _, err := w.leads.Run(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if b := w.binding(t, "c-lost"); b.PartnerRef != nil || lastReason(b) != ReasonUnknownCode {
+		t.Fatalf("a lead naming a click never stored: %+v", b)
 	}
 }

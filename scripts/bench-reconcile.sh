@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # make bench-reconcile: reconcile 1,000,000 purchases and drain 1,000,000
-# clicks with the real binary, against a COPY baseline in the same run.
+# clicks with the real binary, against a COPY baseline in the same run; the
+# purchases with every fraud rule off and with every rule on (rules_ratio).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 . scripts/services.sh

@@ -252,22 +252,36 @@ func (db *DB) SuspendPartner(ctx context.Context, partnerID int64, suspend bool,
 		if p.Status != from {
 			return partnerka.Errorf(partnerka.ECONFLICT, "%s is %s", p.Name, p.Status)
 		}
-		if _, err := tx.Stmtx(db.Q.SetPartnerStatus).ExecContext(ctx, p.ID, to, reason, db.now()); err != nil {
-			return err
+		if !suspend {
+			return db.setPartnerStatus(ctx, tx, p, to, reason, action, a)
 		}
-		notice, noticeReason := NoticePartnerReactivated, ""
-		if suspend {
-			if _, err := tx.Stmtx(db.Q.DeletePartnerSession).ExecContext(ctx, p.ID); err != nil {
-				return err
-			}
-			notice, noticeReason = NoticePartnerSuspended, reason
-		}
-		if err := db.queueNotice(ctx, tx, p.ID, notice, 0, noticeReason); err != nil {
-			return err
-		}
-		return db.audit(ctx, tx, a.audit(action, "partner", p.ID,
-			map[string]any{"status": p.Status}, map[string]any{"status": to, "reason": reason}))
+		return db.suspendInTx(ctx, tx, p, reason, a)
 	})
+}
+
+// suspendInTx suspends an active partner locked in tx (see SuspendPartner).
+func (db *DB) suspendInTx(ctx context.Context, tx *sqlx.Tx, p *partnerka.Partner, reason string, a Actor) error {
+	return db.setPartnerStatus(ctx, tx, p, partnerka.PartnerSuspended, reason, "partner.suspend", a)
+}
+
+// setPartnerStatus moves a partner locked in tx to status to: a suspended
+// partner's team is signed out; the partner is told either way.
+func (db *DB) setPartnerStatus(ctx context.Context, tx *sqlx.Tx, p *partnerka.Partner, to, reason, action string, a Actor) error {
+	if _, err := tx.Stmtx(db.Q.SetPartnerStatus).ExecContext(ctx, p.ID, to, reason, db.now()); err != nil {
+		return err
+	}
+	notice, noticeReason := NoticePartnerReactivated, ""
+	if to == partnerka.PartnerSuspended {
+		if _, err := tx.Stmtx(db.Q.DeletePartnerSession).ExecContext(ctx, p.ID); err != nil {
+			return err
+		}
+		notice, noticeReason = NoticePartnerSuspended, reason
+	}
+	if err := db.queueNotice(ctx, tx, p.ID, notice, 0, noticeReason); err != nil {
+		return err
+	}
+	return db.audit(ctx, tx, a.audit(action, "partner", p.ID,
+		map[string]any{"status": p.Status}, map[string]any{"status": to, "reason": reason}))
 }
 
 // CertifyPartner records the day a partner passed the training (nil clears it).

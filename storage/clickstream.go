@@ -9,7 +9,9 @@ import (
 )
 
 // ClickStream is the Redis stream (before the key prefix) the tracker
-// appends clicks to and the reconciler drains.
+// appends clicks to and the reconciler drains: shard 0 of the click
+// stream, and its only shard unless PARTNERKA_CLICK_SHARDS asks for more
+// (see ClickShard).
 const ClickStream = "clicks"
 
 // Clicks travel in the stream in batches: one stream entry per group

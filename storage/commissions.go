@@ -456,7 +456,7 @@ func (db *DB) SetCommissionFlag(ctx context.Context, commissionID int64, flagged
 		if c.Flagged == flagged {
 			return nil
 		}
-		if _, err := tx.Stmtx(db.Q.FlagCommission).ExecContext(ctx, commissionID, flagged, nullInt(by.UserID), db.now()); err != nil {
+		if _, err := tx.Stmtx(db.Q.FlagCommissions).ExecContext(ctx, pq.Array([]int64{commissionID}), flagged, nullInt(by.UserID), db.now()); err != nil {
 			return err
 		}
 		return db.audit(ctx, tx, by.audit("commission.flag", "commission", commissionID, map[string]any{"flagged": c.Flagged}, map[string]any{"flagged": flagged}))
@@ -479,4 +479,47 @@ func (db *DB) VerifyCommissionEntries(ctx context.Context) ([]CommissionMismatch
 	var out []CommissionMismatch
 	err := db.Q.VerifyCommissionEntries.SelectContext(ctx, &out)
 	return out, err
+}
+
+// The rating lock: a purchases pass rates tiered commissions with the
+// partners' monthly volumes it read when it needed them (and keeps them
+// for the pass). Two things must not happen while such a pass runs in
+// another reconciler: a re-rate taking a partner month off its queue (it
+// would miss the pass's commissions rated on the old volume, and nothing
+// would queue them again), and the leads step binding customers (which
+// moves their payments into a partner's volume: commissions rated after
+// the volume is final are never re-rated). Every purchases pass holds the
+// lock shared for its whole length; each re-rate transaction, and each
+// leads pass, takes it exclusively, so it waits for the passes in flight
+// (on any host) and every pass after it reads the volumes it left. A
+// reconciler that dies releases it with its connection.
+const ratingLock = `hashtext('partnerka.rating')`
+
+// HoldRatings takes the rating lock, shared (a purchases pass) or
+// exclusive (a leads pass), on a connection of its own, until release is
+// called.
+func (db *DB) HoldRatings(ctx context.Context, exclusive bool) (release func(), err error) {
+	lock, unlock := "pg_advisory_lock_shared", "pg_advisory_unlock_shared"
+	if exclusive {
+		lock, unlock = "pg_advisory_lock", "pg_advisory_unlock"
+	}
+	conn, err := db.Connx(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if _, err := conn.ExecContext(ctx, `/* storage.HoldRatings */ SELECT `+lock+`(`+ratingLock+`)`); err != nil {
+		conn.Close()
+		return nil, err
+	}
+	return func() {
+		conn.ExecContext(context.Background(), `/* storage.HoldRatings */ SELECT `+unlock+`(`+ratingLock+`)`)
+		conn.Close()
+	}, nil
+}
+
+// WaitForRatings takes the rating lock exclusively until the transaction
+// ends: the purchases passes in flight have committed what they rated.
+func (t *CommissionTx) WaitForRatings(ctx context.Context) error {
+	_, err := t.tx.ExecContext(ctx, `/* storage.WaitForRatings */ SELECT pg_advisory_xact_lock(`+ratingLock+`)`)
+	return err
 }

@@ -19,6 +19,7 @@ type CustomerState struct {
 	BoundAt   *time.Time `db:"bound_at"`
 	Reason    string     `db:"reason"`
 	Email     string     `db:"email"` // as first reported
+	Created   bool       `db:"-"`     // by this lead: nothing was decided about it before
 }
 
 // EvidenceClick is a click of a click chain.
@@ -69,11 +70,16 @@ func (t *LeadTx) InsertLead(ctx context.Context, l *partnerka.Lead) (bool, error
 
 // LockCustomer creates the customer if new and locks its row.
 func (t *LeadTx) LockCustomer(ctx context.Context, externalID string, seen time.Time, email, name string) (*CustomerState, error) {
-	if _, err := t.tx.Stmtx(t.q.EnsureCustomer).ExecContext(ctx, externalID, seen, email, name, t.now); err != nil {
+	res, err := t.tx.Stmtx(t.q.EnsureCustomer).ExecContext(ctx, externalID, seen, email, name, t.now)
+	if err != nil {
 		return nil, err
 	}
-	var c CustomerState
-	err := t.tx.Stmtx(t.q.CustomerForUpdate).GetContext(ctx, &c, externalID)
+	created, err := res.RowsAffected()
+	if err != nil {
+		return nil, err
+	}
+	c := CustomerState{Created: created == 1}
+	err = t.tx.Stmtx(t.q.CustomerForUpdate).GetContext(ctx, &c, externalID)
 	return &c, err
 }
 
@@ -171,26 +177,7 @@ type Binding struct {
 
 // BindCustomer binds an unbound customer for life.
 func (t *LeadTx) BindCustomer(ctx context.Context, customerID int64, b Binding) error {
-	var externalID string
-	err := t.tx.Stmtx(t.q.BindCustomer).GetContext(ctx, &externalID, customerID, b.PartnerID, b.Source, b.BoundAt,
-		nullString(b.ClickID), nullInt(b.LinkID), nullInt(b.PromoCodeID), nullInt(b.RegistrationID))
-	if errors.Is(err, sql.ErrNoRows) {
-		return partnerka.Errorf(partnerka.ECONFLICT, "customer %d is already bound", customerID)
-	} else if err != nil {
-		return err
-	}
-	if _, err := t.tx.Stmtx(t.q.ReopenPurchases).ExecContext(ctx, externalID); err != nil {
-		return err
-	}
-	if b.RegistrationID != 0 {
-		if _, err = t.tx.Stmtx(t.q.MarkRegistrationBound).ExecContext(ctx, b.RegistrationID); err != nil {
-			return err
-		}
-	}
-	if b.PromoCodeID != 0 {
-		_, err = t.tx.Stmtx(t.q.UsePromoCode).ExecContext(ctx, b.PromoCodeID, t.now)
-	}
-	return err
+	return t.BindCustomers(ctx, []BoundCustomer{{CustomerID: customerID, Binding: b}})
 }
 
 // NoteUnbound records why an unbound customer stays unbound (an existing
@@ -303,4 +290,25 @@ func nullInt(n int64) *int64 {
 		return nil
 	}
 	return &n
+}
+
+// Savepoint marks where RollbackToSavepoint returns to: a batch of leads
+// in one transaction undoes one lead alone.
+func (t *LeadTx) Savepoint(ctx context.Context) error {
+	_, err := t.tx.ExecContext(ctx, `SAVEPOINT lead`)
+	return err
+}
+
+// KeepSinceSavepoint keeps what was done since the savepoint and marks a
+// new one, in one round trip.
+func (t *LeadTx) KeepSinceSavepoint(ctx context.Context) error {
+	_, err := t.tx.ExecContext(ctx, `RELEASE SAVEPOINT lead; SAVEPOINT lead`)
+	return err
+}
+
+// RollbackToSavepoint undoes what was done since the savepoint, which
+// stays marked.
+func (t *LeadTx) RollbackToSavepoint(ctx context.Context) error {
+	_, err := t.tx.ExecContext(ctx, `ROLLBACK TO SAVEPOINT lead`)
+	return err
 }

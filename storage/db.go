@@ -44,6 +44,23 @@ func (db *DB) now() time.Time {
 // Open connects to PostgreSQL and checks that it answers. The error is one
 // sentence that names the server, never the password.
 func Open(ctx context.Context, dsn string) (*DB, error) {
+	db, err := Dial(dsn)
+	if err != nil {
+		return nil, err
+	}
+	pctx, cancel := context.WithTimeout(ctx, 5*time.Second)
+	defer cancel()
+	if err := db.PingContext(pctx); err != nil {
+		db.DB.Close()
+		return nil, fmt.Errorf("cannot reach PostgreSQL at %s: %s", RedactURL(dsn), firstLine(err))
+	}
+	return db, nil
+}
+
+// Dial is Open without asking the server anything: for a database the
+// process can do without for a while (the read replica, web/replica.go),
+// whose outage at boot must not stop it. Prepare it once it answers.
+func Dial(dsn string) (*DB, error) {
 	db, err := sqlx.Open("postgres", dsn)
 	if err != nil {
 		return nil, fmt.Errorf("database URL %s is not valid: %w", RedactURL(dsn), err)
@@ -51,12 +68,6 @@ func Open(ctx context.Context, dsn string) (*DB, error) {
 	db.SetMaxOpenConns(20)
 	db.SetMaxIdleConns(10)
 	db.SetConnMaxIdleTime(5 * time.Minute)
-	pctx, cancel := context.WithTimeout(ctx, 5*time.Second)
-	defer cancel()
-	if err := db.PingContext(pctx); err != nil {
-		db.Close()
-		return nil, fmt.Errorf("cannot reach PostgreSQL at %s: %s", RedactURL(dsn), firstLine(err))
-	}
 	return &DB{DB: db}, nil
 }
 
@@ -164,6 +175,12 @@ func IsCheckViolation(err error) bool {
 	c := pgCode(err)
 	return c == pgCheckViolation || c == pgExclusionViolation
 }
+
+// IsRecoveryConflict reports whether a query on a streaming replica was
+// cancelled because replaying the primary's changes needed what it held
+// (class 40: "canceling statement due to conflict with recovery"). On the
+// primary the same read would have succeeded.
+func IsRecoveryConflict(err error) bool { return strings.HasPrefix(pgCode(err), "40") }
 
 // IsUnavailable reports whether err says the database cannot be reached
 // or is not taking work (refused or broken connections, a server shutting

@@ -306,8 +306,14 @@ func (db *DB) SetPayoutDetails(ctx context.Context, partnerID int64, method stri
 	if err != nil {
 		return err
 	}
-	_, err = db.Q.SetPayoutDetails.ExecContext(ctx, partnerID, method, b, db.now())
-	return err
+	return db.InTx(ctx, func(tx *sqlx.Tx) error {
+		at := db.now()
+		if _, err := tx.Stmtx(db.Q.SetPayoutDetails).ExecContext(ctx, partnerID, method, b, at); err != nil {
+			return err
+		}
+		// The shared details rule compares the account with other partners'.
+		return db.queueReview(ctx, tx, ReviewDetails, []int64{partnerID}, at)
+	})
 }
 
 // PayoutDetails returns how a partner is paid: the method and account.

@@ -26,7 +26,6 @@ type PromoQueries struct {
 	TrackerPromoCodesChanged *sqlx.Stmt `query:"tracker-promo-codes-changed"`
 	TrackerPromoCode         *sqlx.Stmt `query:"tracker-promo-code"`
 	TrackerPartnerPromoCodes *sqlx.Stmt `query:"tracker-partner-promo-codes"`
-	UsePromoCode             *sqlx.Stmt `query:"use-promo-code"`
 }
 
 // MaxCodeRequests is how many vanity codes a partner may have waiting for

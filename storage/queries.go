@@ -56,7 +56,17 @@ type Queries struct {
 	InsertLink          *sqlx.Stmt `query:"insert-link"`
 	PartnerLinkFigures  *sqlx.Stmt `query:"partner-link-figures"`
 
-	EnsureCustomer        *sqlx.Stmt `query:"ensure-customer"`
+	EnsureCustomer *sqlx.Stmt `query:"ensure-customer"`
+
+	MarkEvidenceCheckedMany  *sqlx.Stmt `query:"mark-evidence-checked-many"`
+	EnsureCustomers          *sqlx.Stmt `query:"ensure-customers"`
+	CustomersForUpdate       *sqlx.Stmt `query:"customers-for-update"`
+	PromoCodesForUpdate      *sqlx.Stmt `query:"promo-codes-for-update"`
+	SelfReferralPartnersMany *sqlx.Stmt `query:"self-referral-partners-many"`
+	NoteUnboundCustomers     *sqlx.Stmt `query:"note-unbound-customers"`
+	BindCustomers            *sqlx.Stmt `query:"bind-customers"`
+	InsertDecisions          *sqlx.Stmt `query:"insert-decisions"`
+
 	CustomerForUpdate     *sqlx.Stmt `query:"customer-for-update"`
 	ClickChain            *sqlx.Stmt `query:"click-chain"`
 	PromoEvidence         *sqlx.Stmt `query:"promo-evidence"`
@@ -65,11 +75,8 @@ type Queries struct {
 	PartnerEmails         *sqlx.Stmt `query:"partner-emails"`
 	SelfReferralPartners  *sqlx.Stmt `query:"self-referral-partners"`
 	InsertLead            *sqlx.Stmt `query:"insert-lead"`
-	BindCustomer          *sqlx.Stmt `query:"bind-customer"`
-	ReopenPurchases       *sqlx.Stmt `query:"reopen-purchases"`
 	NoteUnboundCustomer   *sqlx.Stmt `query:"note-unbound-customer"`
 	InsertDecision        *sqlx.Stmt `query:"insert-decision"`
-	MarkRegistrationBound *sqlx.Stmt `query:"mark-registration-bound"`
 	PurchasesWithEvidence *sqlx.Stmt `query:"purchases-with-evidence"`
 	MarkEvidenceChecked   *sqlx.Stmt `query:"mark-evidence-checked"`
 	CustomerBinding       *sqlx.Stmt `query:"customer-binding"`
@@ -122,7 +129,6 @@ type Queries struct {
 
 	InsertManualEntry       *sqlx.Stmt `query:"insert-manual-entry"`
 	CommissionForReview     *sqlx.Stmt `query:"commission-for-review"`
-	FlagCommission          *sqlx.Stmt `query:"flag-commission"`
 	VerifyCommissionEntries *sqlx.Stmt `query:"verify-commission-entries"`
 
 	InsertSession      *sqlx.Stmt `query:"insert-session"`
@@ -177,6 +183,7 @@ type Queries struct {
 	MaterialQueries
 	TeamQueries
 	ThrottleQueries
+	ReviewQueries
 	PostbackQueries
 	OutboxQueries
 	NoticeQueries
@@ -186,6 +193,7 @@ type Queries struct {
 	ApplicationQueries
 	AdminListQueries
 	AuditNameQueries
+	ClickViewQueries
 
 	stmts []*sqlx.Stmt
 }

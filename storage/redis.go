@@ -77,6 +77,12 @@ func newRedisClient(rawURL string) (redis.UniversalClient, error) {
 			return nil, bad(err)
 		}
 		opt.DialTimeout, opt.ReadTimeout, opt.WriteTimeout = timeout, timeout, timeout
+		// The slot map is read again every 2 s while commands run (go-redis
+		// waits 60 s by default): after a failover, the promoted replica's
+		// slots are found within seconds, not a minute.
+		if opt.ClusterStateReloadInterval == 0 {
+			opt.ClusterStateReloadInterval = 2 * time.Second
+		}
 		return redis.NewClusterClient(opt), nil
 	}
 	return nil, bad(fmt.Errorf("unknown topology %q: redis://, redis+sentinel:// or redis+cluster://", topology))

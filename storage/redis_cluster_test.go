@@ -3,6 +3,8 @@ package storage_test
 import (
 	"context"
 	"fmt"
+	"net"
+	"os"
 	"os/exec"
 	"strings"
 	"testing"
@@ -20,8 +22,7 @@ import (
 // dead letter, trim, backlog) and the link-change broadcast work on it as
 // on one server.
 func TestRedisCluster(t *testing.T) {
-	seeds := startCluster(t, 6)
-	url := "redis+cluster://" + seeds[0] + "?addr=" + seeds[1] + "&addr=" + seeds[2]
+	url, _ := storagetest.StartRedisCluster(t)
 	ctx := context.Background()
 	r, err := storage.OpenRedis(ctx, url, fmt.Sprintf("t%d:", time.Now().UnixNano()))
 	if err != nil {
@@ -30,6 +31,15 @@ func TestRedisCluster(t *testing.T) {
 	defer r.Close()
 	if _, ok := r.UniversalClient.(*redis.ClusterClient); !ok {
 		t.Fatalf("a redis+cluster URL opened a %T", r.UniversalClient)
+	}
+
+	// The slots of the shards' keys are the cluster's own.
+	cc := r.UniversalClient.(*redis.ClusterClient)
+	for i := range 8 {
+		key := r.Key(storage.ClickShard(i))
+		if want, err := cc.ClusterKeySlot(ctx, key).Result(); err != nil || int64(storage.KeySlot([]byte(key))) != want {
+			t.Errorf("slot of %s: %d, the cluster says %d (%v)", key, storage.KeySlot([]byte(key)), want, err)
+		}
 	}
 
 	// The broadcast: a subscriber hears what another client publishes.
@@ -99,36 +109,76 @@ func TestRedisURLTopologies(t *testing.T) {
 	}
 }
 
-// startCluster starts n redis-server nodes in cluster mode on free
-// loopback ports, joins them as a cluster with a replica per primary, and
-// returns their addresses once the cluster is ok.
-func startCluster(t *testing.T, n int) []string {
-	t.Helper()
-	var addrs []string
-	for range n {
-		addr, _ := storagetest.StartRedisServer(t, "--cluster-enabled", "yes", "--cluster-config-file", t.TempDir()+"/nodes.conf")
-		addrs = append(addrs, addr)
+// Issue 21, point 1: a primary found through Sentinel. A primary, its
+// replica and a Sentinel watching them on loopback, behind a
+// redis+sentinel:// URL: streams work through it, and after the primary
+// is killed the Sentinel promotes the replica and the same client writes
+// to it.
+func TestRedisSentinel(t *testing.T) {
+	primary, primaryCmd := storagetest.StartRedisServer(t)
+	_, primaryPort, _ := strings.Cut(primary, ":")
+	replica, _ := storagetest.StartRedisServer(t, "--replicaof", "127.0.0.1", primaryPort)
+	conf := t.TempDir() + "/sentinel.conf"
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
 	}
-	args := append([]string{"--cluster", "create"}, addrs...)
-	args = append(args, "--cluster-replicas", "1", "--cluster-yes")
-	if out, err := exec.Command("redis-cli", args...).CombinedOutput(); err != nil {
-		t.Fatalf("redis-cli --cluster create: %v\n%s", err, out)
+	sentinel := ln.Addr().String()
+	ln.Close()
+	_, sentinelPort, _ := strings.Cut(sentinel, ":")
+	if err := os.WriteFile(conf, []byte("port "+sentinelPort+"\nbind 127.0.0.1\n"+
+		"sentinel monitor pk 127.0.0.1 "+primaryPort+" 1\n"+
+		"sentinel down-after-milliseconds pk 1000\nsentinel failover-timeout pk 5000\n"), 0o644); err != nil {
+		t.Fatal(err)
 	}
-	// Every node must see the whole cluster ok (the slots' owners known
-	// to all): one that does not yet answers CLUSTERDOWN.
-	for _, a := range addrs {
-		c := redis.NewClient(&redis.Options{Addr: a})
-		for i := 0; ; i++ {
-			info, _ := c.ClusterInfo(context.Background()).Result()
-			if strings.Contains(info, "cluster_state:ok") && strings.Contains(info, "cluster_slots_ok:16384") {
-				break
+	cmd := exec.Command("redis-server", conf, "--sentinel")
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { cmd.Process.Kill(); cmd.Wait() })
+	ctx := context.Background()
+	sc := redis.NewSentinelClient(&redis.Options{Addr: sentinel})
+	defer sc.Close()
+	waitFor := func(what string, ok func() bool) {
+		t.Helper()
+		for deadline := time.Now().Add(30 * time.Second); !ok(); time.Sleep(50 * time.Millisecond) {
+			if time.Now().After(deadline) {
+				t.Fatalf("%s: not within 30 s", what)
 			}
-			if i > 400 {
-				t.Fatalf("node %s never saw the cluster ok:\n%s", a, info)
-			}
-			time.Sleep(50 * time.Millisecond)
 		}
-		c.Close()
 	}
-	return addrs
+	waitFor("the Sentinel sees the replica", func() bool {
+		rs, err := sc.Replicas(ctx, "pk").Result()
+		return err == nil && len(rs) == 1
+	})
+
+	r, err := storage.OpenRedis(ctx, "redis+sentinel://"+sentinel+"?master_name=pk", "t:")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer r.Close()
+	key := r.Key(storage.ClickStream)
+	if err := r.XAdd(ctx, &redis.XAddArgs{Stream: key, Values: []any{"n", 1}}).Err(); err != nil {
+		t.Fatal(err)
+	}
+	direct := redis.NewClient(&redis.Options{Addr: primary})
+	if n, err := direct.XLen(ctx, key).Result(); err != nil || n != 1 {
+		t.Fatalf("the entry is not on the primary: %d, %v", n, err)
+	}
+	direct.Close()
+	// Let the replica have it, then lose the primary.
+	if n, err := r.Do(ctx, "wait", 1, 2000).Int(); err != nil || n != 1 {
+		t.Fatalf("WAIT: %d replicas, %v", n, err)
+	}
+	primaryCmd.Process.Kill()
+	waitFor("the Sentinel promotes the replica", func() bool {
+		addr, err := sc.GetMasterAddrByName(ctx, "pk").Result()
+		return err == nil && len(addr) == 2 && addr[0]+":"+addr[1] == replica
+	})
+	waitFor("the client writes to the promoted replica", func() bool {
+		return r.XAdd(ctx, &redis.XAddArgs{Stream: key, Values: []any{"n", 2}}).Err() == nil
+	})
+	if n, err := r.XLen(ctx, key).Result(); err != nil || n != 2 {
+		t.Errorf("after the failover the stream has %d entries (%v), want both", n, err)
+	}
 }

@@ -21,7 +21,7 @@ func scanSettings(row *sqlx.Row) (partnerka.Settings, error) {
 	err := row.Scan(&s.Name, &s.DefaultCurrency, &s.DefaultLandingURL, pq.Array(&s.AllowedDomains),
 		&s.AttributionWindowDays, &s.AttributionModel, &s.HoldDays, &s.RegistrationProtectionDays,
 		&s.CookieName, &s.CookieDomain, &s.ClickParam, &s.AllowSelfReferral, &s.Terms, &s.UpdatedAt, &s.FourEyesPayouts,
-		&s.AllowCodeRequests)
+		&s.AllowCodeRequests, &s.Fraud)
 	return s, err
 }
 
@@ -35,5 +35,5 @@ func (db *DB) UpdateSettings(ctx context.Context, s partnerka.Settings) error {
 func settingsArgs(s partnerka.Settings, at time.Time) []any {
 	return []any{s.Name, s.DefaultCurrency, s.DefaultLandingURL, pq.Array(s.AllowedDomains), s.AttributionWindowDays,
 		s.AttributionModel, s.HoldDays, s.RegistrationProtectionDays, s.CookieName, s.CookieDomain, s.ClickParam,
-		s.AllowSelfReferral, s.Terms, at, s.FourEyesPayouts, s.AllowCodeRequests}
+		s.AllowSelfReferral, s.Terms, at, s.FourEyesPayouts, s.AllowCodeRequests, s.Fraud}
 }

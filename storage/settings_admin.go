@@ -5,6 +5,7 @@ import (
 	"crypto/rand"
 	"crypto/sha256"
 	"encoding/hex"
+	"encoding/json"
 	"reflect"
 	"strings"
 	"time"
@@ -85,6 +86,12 @@ func settingsFields(s partnerka.Settings, mins []partnerka.Money) map[string]any
 		"registration_protection_days": s.RegistrationProtectionDays, "cookie_name": s.CookieName,
 		"cookie_domain": s.CookieDomain, "click_param": s.ClickParam, "allow_self_referral": s.AllowSelfReferral,
 		"terms": s.Terms, "four_eyes_payouts": s.FourEyesPayouts, "allow_code_requests": s.AllowCodeRequests,
+	}
+	var rules map[string]any
+	if b, err := json.Marshal(s.Fraud); err == nil && json.Unmarshal(b, &rules) == nil {
+		for k, v := range rules {
+			f["fraud."+k] = v
+		}
 	}
 	for _, m := range mins {
 		amount := m.Amount.String()

@@ -24,8 +24,8 @@ import (
 // moment Write returns; stopped (SIGSTOP), it confirms nothing, and the
 // click is still answered at the deadline, counted as unreplicated.
 func TestClickWriterWaitsForReplica(t *testing.T) {
-	rdb := storagetest.NewRedis(t)
-	primary, err := url.Parse(storagetest.RedisURL(t))
+	rdb := storagetest.NewSingleRedis(t) // a primary and its replica, not a cluster's
+	primary, err := url.Parse(storagetest.SingleRedisURL(t))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -34,11 +34,17 @@ func TestClickWriterWaitsForReplica(t *testing.T) {
 
 	m := NewMetrics(prometheus.NewRegistry())
 	stream := rdb.Key(storage.ClickStream)
-	w := NewClickWriter(rdb.UniversalClient, stream, 500*time.Millisecond, m, slog.New(slog.DiscardHandler))
-	w.WaitReplicas = 1
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	go w.Run(ctx)
+	writer := func(deadline time.Duration) *ClickWriter {
+		w := NewClickWriter(rdb.UniversalClient, []string{stream}, deadline, m, slog.New(slog.DiscardHandler))
+		w.WaitReplicas = 1
+		go w.Run(ctx)
+		return w
+	}
+	// A deadline a loaded machine's replication meets: a WAIT that timed
+	// out would answer the click before the replica has it.
+	w := writer(5 * time.Second)
 
 	click := func(i int) *storage.StreamClick {
 		return &storage.StreamClick{ID: fmt.Sprintf("01JREPLICA%016d", i), LinkID: 1, PartnerID: 1, At: time.Now(), IP: "203.0.113.7"}
@@ -62,6 +68,7 @@ func TestClickWriterWaitsForReplica(t *testing.T) {
 	// The replica stops answering: the click waits until its deadline,
 	// is answered all the same (the redirect never fails) and counted.
 	replicaCmd.Process.Signal(syscall.SIGSTOP)
+	w = writer(500 * time.Millisecond)
 	start := time.Now()
 	if err := w.Write(click(99)); err != nil {
 		t.Errorf("with the replica stopped: %v, want the click answered", err)

@@ -6,6 +6,8 @@ import "github.com/gofiber/fiber/v2"
 func (s *Server) Mount(app *fiber.App) {
 	app.Get("/r/*", s.redirect) // GET and HEAD
 	app.Get("/pk.js", s.pkJS)
+	app.Post("/pk/seen", s.seen) // pk.js confirms a view with sendBeacon,
+	app.Get("/pk/seen", s.seen)  // or an image where it cannot
 	app.Get("/api/openapi.json", s.openAPI)
 
 	api := app.Group("/api/v1", s.apiErrors, s.requireAPIKey)

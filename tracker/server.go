@@ -11,6 +11,7 @@ import (
 	"partnerka"
 	"partnerka/storage"
 
+	"github.com/prometheus/client_golang/prometheus"
 	"github.com/redis/go-redis/v9"
 )
 
@@ -36,7 +37,14 @@ type Server struct {
 	// WaitReplicas: a click is answered once this many Redis replicas hold
 	// it (ClickWriter.WaitReplicas); 0 answers on the primary's word.
 	WaitReplicas int
+	// ClickShards is how many shards of the click stream this tracker
+	// spreads its clicks over (storage.ClickShard); 0 or 1: one stream.
+	ClickShards int
+	// ViewMetrics count the landing page views pk.js confirms (nil:
+	// counted but not exported).
+	ViewMetrics *ViewMetrics
 
+	views    *ViewWriter
 	cache    *LinkCache
 	promos   *PromoCache
 	writer   *ClickWriter
@@ -56,8 +64,9 @@ type trackerSettings struct {
 	pkJS         []byte
 }
 
-// Start loads settings and links and starts the click writer and the cache
-// sync, which run until ctx ends. It fails only if the first load fails.
+// Start loads settings and links and starts the click writer, the view
+// writer and the cache sync, which run until ctx ends (Wait waits for the
+// view writer's last batch). It fails only if the first load fails.
 func (s *Server) Start(ctx context.Context) error {
 	if s.Now == nil {
 		s.Now = partnerka.SystemClock
@@ -83,8 +92,20 @@ func (s *Server) Start(ctx context.Context) error {
 	if err := s.promos.Load(ctx, s.DB); err != nil {
 		return fmt.Errorf("tracker: load promo codes: %w", err)
 	}
-	s.writer = NewClickWriter(s.Redis.UniversalClient, s.Redis.Key(storage.ClickStream), s.RedirectTimeout, s.Metrics, s.Logger)
+	shards := make([]string, max(s.ClickShards, 1))
+	for i := range shards {
+		shards[i] = s.Redis.Key(storage.ClickShard(i))
+	}
+	s.writer = NewClickWriter(s.Redis.UniversalClient, shards, s.RedirectTimeout, s.Metrics, s.Logger)
 	s.writer.WaitReplicas = s.WaitReplicas
+	if s.ViewMetrics == nil {
+		s.ViewMetrics = NewViewMetrics(prometheus.NewRegistry())
+	}
+	s.views = NewViewWriter(s.DB.InsertClickViews, 10*1000, s.ViewMetrics, s.Logger)
+	s.writer.Register = func(ctx context.Context) error {
+		_, err := s.Redis.RegisterClickShards(ctx, len(shards))
+		return err
+	}
 
 	// The change subscription is live before the tracker says it is
 	// ready, so a change made from then on reaches it (if Redis is down
@@ -97,6 +118,7 @@ func (s *Server) Start(ctx context.Context) error {
 	}
 	cancel()
 	go s.writer.Run(ctx)
+	go s.views.Run(ctx)
 	go s.sync(ctx, sub)
 	s.Logger.Info("tracker ready", "links", s.cache.Len(), "promo_codes", s.promos.Len())
 	return nil

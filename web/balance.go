@@ -76,10 +76,11 @@ func BalanceRows(bs []storage.Balance, main string, next map[string]time.Time, l
 }
 
 // Tier returns the tier badge of the partner's current plan, or nil when
-// the plan has no tiers.
-func (s *Site) Tier(ctx context.Context, partnerID int64, locale string) (*TierView, error) {
+// the plan has no tiers, read on db (the primary, or the replica of a
+// ReadOnly page: Read).
+func (s *Site) Tier(ctx context.Context, db *storage.DB, partnerID int64, locale string) (*TierView, error) {
 	now := s.Now()
-	contract, err := s.DB.ContractAt(ctx, partnerID, now)
+	contract, err := db.ContractAt(ctx, partnerID, now)
 	if partnerka.ErrorCode(err) == partnerka.ENOTFOUND {
 		return nil, nil
 	} else if err != nil {
@@ -90,11 +91,21 @@ func (s *Site) Tier(ctx context.Context, partnerID int64, locale string) (*TierV
 		return nil, err
 	}
 	month := time.Date(now.Year(), now.Month(), 1, 0, 0, 0, 0, time.UTC) // tiers use calendar months in UTC
+
+	// A volume not read is an error, not a badge with no progress.
+	var volumeErr error
 	volume := func(from, to time.Time) func(string) decimal.Decimal {
 		return func(cur string) decimal.Decimal {
-			v, _ := s.DB.PartnerVolume(ctx, partnerID, from, to, cur)
+			v, err := db.PartnerVolume(ctx, partnerID, from, to, cur)
+			if err != nil && volumeErr == nil {
+				volumeErr = err
+			}
 			return v
 		}
 	}
-	return TierProgress(pv, volume(month.AddDate(0, -1, 0), month), volume(month, month.AddDate(0, 1, 0)), locale), nil
+	tv := TierProgress(pv, volume(month.AddDate(0, -1, 0), month), volume(month, month.AddDate(0, 1, 0)), locale)
+	if volumeErr != nil {
+		return nil, volumeErr
+	}
+	return tv, nil
 }

@@ -135,10 +135,10 @@ var messages = map[string]map[string]string{
 // The layout's back-office navigation.
 var _ = AddMessages(map[string]string{
 	"overview": "Overview", "partners": "Partners", "lead_registrations": "Lead registrations", "plans": "Plans",
-	"reports": "Reports", "audit_log": "Audit log", "admin_settings": "Settings",
+	"reports": "Reports", "audit_log": "Audit log", "admin_settings": "Settings", "review_nav": "Review",
 }, map[string]string{
 	"overview": "Обзор", "partners": "Партнёры", "lead_registrations": "Регистрации лидов", "plans": "Тарифы",
-	"reports": "Отчёты", "audit_log": "Журнал действий", "admin_settings": "Настройки",
+	"reports": "Отчёты", "audit_log": "Журнал действий", "admin_settings": "Настройки", "review_nav": "Проверка",
 })
 
 // AddMessages merges one area's messages into the catalogue; each page

@@ -92,9 +92,10 @@ func (s *Site) WaitLater() {
 	s.later.wg.Wait()
 }
 
-// Close stops taking background work and waits for what is queued until
-// ctx ends, then cancels what still runs.
+// Close stops the replica's monitor and taking background work, and
+// waits for what is queued until ctx ends, then cancels what still runs.
 func (s *Site) Close(ctx context.Context) error {
+	s.stopReplica()
 	b := &s.later
 	b.once.Do(s.startLater)
 	b.mu.Lock()

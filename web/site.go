@@ -16,6 +16,7 @@ import (
 	"log/slog"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/gofiber/fiber/v2"
 
@@ -32,7 +33,17 @@ var staticFS embed.FS
 // Site is the shared state of the web surfaces: one per process, used by
 // the cabinet's and the back office's servers.
 type Site struct {
-	DB         *storage.DB
+	DB *storage.DB
+	// Replica is a streaming replica of DB, optional: the pages marked
+	// ReadOnly read their figures on it while it keeps up (replica.go).
+	// Never migrated: it follows DB.
+	Replica *storage.DB
+	// ReplicaInterval is how often the replica is looked at, StaleAfter
+	// the age of its figures from which a page read on it says so, and
+	// MaxReplicaLag the age past which pages read on DB instead (the
+	// Default* constants when 0).
+	ReplicaInterval, StaleAfter, MaxReplicaLag time.Duration
+
 	Redis      *storage.Redis // to tell trackers about changed links; optional
 	Logger     *slog.Logger
 	TrackerURL string
@@ -61,6 +72,7 @@ type Site struct {
 
 	later   background // work done after a request's answer (later.go)
 	exports exportSlots
+	replica replicaState // what the replica's monitor knows (replica.go)
 }
 
 // PlanVersion returns a published plan version, reading them all again
@@ -92,6 +104,9 @@ func (s *Site) Mount(app *fiber.App) (fiber.Router, error) {
 	}
 	if err := s.AddPages(templateFS, "templates"); err != nil {
 		return nil, err
+	}
+	if s.Replica != nil {
+		s.startReplica()
 	}
 	return s.routes(app), nil
 }
@@ -141,6 +156,7 @@ func (s *Site) Page(c *fiber.Ctx, name, locale, title string, data fiber.Map) []
 	data["Current"] = func(href string) bool { return navCurrent(path, href) }
 	data["Back"] = string(c.Request().URI().RequestURI()) // path and query: switching language keeps a token in the address
 	data["OtherLocale"] = map[string]string{"en": "ru", "ru": "en"}[locale]
+	data["Stale"] = s.staleNotice(c, locale) // read on a replica that lags (replica.go)
 	if p, _ := c.Locals(formProblemKey).(*formProblem); p != nil && !p.shown && name != "error" {
 		data["FormError"] = p.text // a refused form's page, shown again (form.go)
 		p.shown = true

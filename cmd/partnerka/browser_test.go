@@ -65,35 +65,7 @@ func TestPartnerJourney(t *testing.T) {
 	if err := chromedp.Do(bctx); err != nil { // starts the browser; no timeout on this first call
 		t.Fatal(err)
 	}
-	step := func(name string, actions ...chromedp.Action[chromedp.Void]) {
-		t.Helper()
-		sctx, cancel := context.WithTimeout(bctx, 30*time.Second)
-		defer cancel()
-		if err := chromedp.Do(sctx, actions...); err != nil {
-			t.Fatalf("%s: %v", name, err)
-		}
-		// A screenshot is a record, not a check: one Chromium could not take
-		// in time is logged, and the journey goes on (a browser that is
-		// really stuck fails the next step).
-		shot, cancelShot := context.WithTimeout(bctx, 15*time.Second)
-		defer cancelShot()
-		img, err := chromedp.Run(shot, chromedp.FullScreenshot(100))
-		if err != nil {
-			t.Logf("%s screenshot not taken: %v", name, err)
-			return
-		}
-		os.WriteFile(filepath.Join(shots, name+".png"), img, 0o644)
-	}
-	textOf := func(sel string) string {
-		t.Helper()
-		sctx, cancel := context.WithTimeout(bctx, 30*time.Second)
-		defer cancel()
-		v, err := chromedp.Run(sctx, chromedp.Text(chromedp.CSS(sel)))
-		if err != nil {
-			t.Fatalf("text of %s: %v", sel, err)
-		}
-		return v
-	}
+	step, textOf := browserSteps(t, bctx, shots)
 	var text string
 
 	// Apply.

@@ -6,6 +6,7 @@ import (
 	"net/mail"
 	"net/url"
 	"os"
+	"partnerka/storage"
 	"reflect"
 	"strconv"
 	"strings"
@@ -25,6 +26,9 @@ type Config struct {
 	RedisPrefix string `env:"REDIS_PREFIX" doc:"prefix of every Redis key"`
 	Secret      string `env:"SECRET" secret:"true" doc:"key for cookies and sessions, at least 32 characters"`
 
+	// DatabaseReplicaURL is optional: empty, every page reads the primary.
+	DatabaseReplicaURL string `env:"DATABASE_REPLICA_URL" secret:"true" doc:"a streaming replica of the PostgreSQL at DATABASE_URL (the same database on it): the cabinet's and back office's read-only pages read there while it keeps up; empty reads everything on the primary"`
+
 	Role        string `env:"ROLE" doc:"what serve runs: all (the tracker and the cabinet with back office), tracker (redirects, vendor API, billing webhooks) or web (the cabinet and back office); serve --role overrides it"`
 	TrackerAddr string `env:"TRACKER_ADDR" doc:"listen address of the tracker and vendor API"`
 	CabinetAddr string `env:"CABINET_ADDR" doc:"listen address of the cabinet and back office"`
@@ -38,6 +42,7 @@ type Config struct {
 	ReclaimAfter      time.Duration `env:"RECLAIM_AFTER" doc:"how long a stream entry may stay unacknowledged with a reconciler before another takes it over"`
 	RedirectTimeout   time.Duration `env:"REDIRECT_TIMEOUT" doc:"longest a redirect waits for Redis before answering without recording"`
 	RedisWaitReplicas int           `env:"REDIS_WAIT_REPLICAS" doc:"answer a click only once this many Redis replicas hold it (WAIT), at most until the redirect timeout; 0 answers on the primary's word"`
+	ClickShards       int           `env:"CLICK_SHARDS" doc:"shards of the click stream the tracker spreads clicks over (one stream each; in a Redis Cluster each on a slot of its own); the reconciler drains every shard ever used, so the count can grow or shrink"`
 	ShutdownTimeout   time.Duration `env:"SHUTDOWN_TIMEOUT" doc:"longest a graceful shutdown waits"`
 
 	SMTPURL  string `env:"SMTP_URL" secret:"true" doc:"SMTP server for email (smtp://user:password@host:587); empty logs email instead of sending it"`
@@ -86,6 +91,7 @@ func DefaultConfig() Config {
 		ReclaimAfter:      time.Minute,
 		ReconcileBatch:    5000,
 		RedirectTimeout:   250 * time.Millisecond,
+		ClickShards:       1,
 		ShutdownTimeout:   10 * time.Second,
 		LogFormat:         "auto",
 		LogLevel:          "info",
@@ -145,6 +151,14 @@ func (c Config) Validate() error {
 			return fmt.Errorf("%s must be a URL such as scheme://host:port/name", u.name)
 		}
 	}
+	if c.DatabaseReplicaURL != "" {
+		if u, err := url.Parse(c.DatabaseReplicaURL); err != nil || (u.Scheme != "postgres" && u.Scheme != "postgresql") || u.Host == "" {
+			return fmt.Errorf("PARTNERKA_DATABASE_REPLICA_URL must be a PostgreSQL URL such as postgres://user@replica-host:5432/partnerka, or empty")
+		}
+		if c.DatabaseReplicaURL == c.DatabaseURL {
+			return fmt.Errorf("PARTNERKA_DATABASE_REPLICA_URL names the primary itself (PARTNERKA_DATABASE_URL); leave it empty to read everything there")
+		}
+	}
 	for _, a := range []struct{ name, value string }{
 		{"PARTNERKA_TRACKER_ADDR", c.TrackerAddr}, {"PARTNERKA_CABINET_ADDR", c.CabinetAddr},
 	} {
@@ -189,6 +203,9 @@ func (c Config) Validate() error {
 	}
 	if c.RedisWaitReplicas < 0 || c.RedisWaitReplicas > 16 {
 		return fmt.Errorf("PARTNERKA_REDIS_WAIT_REPLICAS must be between 0 and 16, not %d", c.RedisWaitReplicas)
+	}
+	if c.ClickShards < 1 || c.ClickShards > storage.MaxClickShards {
+		return fmt.Errorf("PARTNERKA_CLICK_SHARDS must be between 1 and %d, not %d", storage.MaxClickShards, c.ClickShards)
 	}
 	if c.RedirectTimeout <= 0 || c.RedirectTimeout > 10*time.Second {
 		return fmt.Errorf("PARTNERKA_REDIRECT_TIMEOUT must be between 1ms and 10s, not %s", c.RedirectTimeout)

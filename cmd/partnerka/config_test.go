@@ -83,6 +83,8 @@ func TestValidate(t *testing.T) {
 		want   string
 	}{
 		{"database URL", func(c *Config) { c.DatabaseURL = "localhost" }, "PARTNERKA_DATABASE_URL"},
+		{"replica URL", func(c *Config) { c.DatabaseReplicaURL = "replica:5432" }, "PARTNERKA_DATABASE_REPLICA_URL"},
+		{"replica is the primary", func(c *Config) { c.DatabaseReplicaURL = c.DatabaseURL }, "PARTNERKA_DATABASE_REPLICA_URL names the primary"},
 		{"listen address", func(c *Config) { c.TrackerAddr = "8080" }, "PARTNERKA_TRACKER_ADDR"},
 		{"role", func(c *Config) { c.Role = "both" }, "PARTNERKA_ROLE must be all, tracker or web"},
 		{"metrics address", func(c *Config) { c.MetricsAddr = "9090" }, "PARTNERKA_METRICS_ADDR"},
@@ -107,6 +109,11 @@ func TestValidate(t *testing.T) {
 	off.MetricsAddr = MetricsOff
 	if err := off.Validate(); err != nil {
 		t.Errorf("PARTNERKA_METRICS_ADDR=off: %v", err)
+	}
+	replica := DefaultConfig()
+	replica.DatabaseReplicaURL = "postgres://partnerka@127.0.0.1:54321/partnerka?sslmode=disable"
+	if err := replica.Validate(); err != nil {
+		t.Errorf("PARTNERKA_DATABASE_REPLICA_URL=%s: %v", replica.DatabaseReplicaURL, err)
 	}
 	if err := (Config{Secret: "short"}).RequireSecret(); err == nil {
 		t.Error("a short secret is accepted")

@@ -39,6 +39,7 @@ func demoSeed() storage.Seed {
 			DefaultLandingURL: site, AllowedDomains: []string{"demo.example.com", "example.com"},
 			AttributionWindowDays: 90, AttributionModel: "last_click", HoldDays: 30,
 			RegistrationProtectionDays: 90, CookieName: "pk_ref", ClickParam: "pk_click", FourEyesPayouts: true, AllowCodeRequests: true,
+			Fraud: partnerka.DefaultFraudRules(),
 			Terms: "Earn on every payment of every customer you bring, for as long as they pay. " +
 				"Commissions are held for 30 days, then become available for payout. " +
 				"Brand bidding, spam and cookie stuffing are forbidden.",

@@ -133,6 +133,7 @@ func (m *Main) loadDemoActivity(ctx context.Context, db *storage.DB, seed storag
 			&commissions.LeadRuleStep{DB: sdb},
 			&commissions.RefundStep{DB: sdb},
 			&commissions.RerateStep{DB: sdb},
+			&commissions.ReviewStep{DB: sdb, Now: clk.now},
 			&commissions.ReleaseStep{DB: sdb, Now: clk.now},
 		}},
 		alpha: res.Partners["alpha"], beta: res.Partners["beta"],
@@ -526,19 +527,21 @@ func (s *demoSim) partnerRefs(days int) {
 // unattributed: leads attribution refuses, with the reason recorded for
 // the back office: sign-ups that came by no partner, a customer the
 // vendor had before the click, and one of alpha's own people signing up
-// through alpha's link.
+// through alpha's link. A colleague of theirs at alpha's own domain is
+// bound (the email is not a team member's), and the review step flags
+// the customer for the managers' review queue.
 func (s *demoSim) unattributed(days int) {
 	for i := 0; i < 8; i++ {
 		p := s.person(true)
 		s.lead(s.day((2*i+1)*days/17, s.rng.Float64()), tracker.LeadInput{CustomerID: p.id, Email: p.email, Name: p.name})
 	}
-	for i, email := range []string{"", "anna@alpha.example.com"} {
+	for i, email := range []string{"", "anna@alpha.example.com", "sales@alpha.example.com"} {
 		at := s.day(days/3+i*days/4, 0.5)
 		p := s.person(true)
 		in := tracker.LeadInput{CustomerID: p.id, ClickID: s.alphaClick(at.Add(-15 * time.Minute)), Email: p.email, Name: p.name,
 			ExistingCustomer: email == ""}
 		if email != "" {
-			in.Email, in.Name = email, "Anna Petrova"
+			in.Email, in.Name = email, map[int]string{1: "Anna Petrova", 2: "Oleg Sidorov"}[i]
 		}
 		s.lead(at, in)
 		s.subscribe(p.id, at.Add(48*time.Hour), "")

@@ -419,8 +419,18 @@ func checkDemoCommissions(t *testing.T, db *sql.DB, now time.Time) {
 			t.Errorf("no commission %s", q.what)
 		}
 	}
-	if n := queryInt(t, db, `SELECT count(*) FROM commissions WHERE commission_status(status, flagged, hold_until) = 'pending' AND hold_until <= $1`, now); n != 0 {
+	if n := queryInt(t, db, `SELECT count(*) FROM commissions WHERE commission_status(status, flagged, hold_until) = 'pending' AND hold_until <= $1 AND NOT flagged`, now); n != 0 {
 		t.Errorf("%d commissions still pending after their hold", n)
+	}
+	// The review queue holds one case: alpha's colleague, by the domain.
+	var flag string
+	if err := db.QueryRow(`SELECT p.ref || ' ' || f.rule || ' ' || c.email FROM review_flags f JOIN partners p ON p.id = f.partner_id
+		JOIN customers c ON c.id = f.customer_id`).Scan(&flag); err != nil || flag != "alpha self_referral sales@alpha.example.com" {
+		t.Errorf("review flags: %q %v, want alpha's colleague's alone", flag, err)
+	}
+	if n := queryInt(t, db, `SELECT count(*) FILTER (WHERE NOT k.flagged) * 1000 + count(*) FROM commissions k JOIN customers c ON c.id = k.customer_id
+		WHERE c.email = 'sales@alpha.example.com' AND $1 = $1`, now); n == 0 || n >= 1000 {
+		t.Errorf("the flagged customer's commissions: %d not held, %d in all; want all held", n/1000, n%1000)
 	}
 }
 

@@ -3,7 +3,10 @@ package main
 import (
 	"context"
 	"database/sql"
+	"os"
+	"path/filepath"
 	"testing"
+	"time"
 
 	"github.com/chromedp/chromedp"
 )
@@ -62,4 +65,41 @@ func headlessBrowser(t *testing.T, path string) context.Context {
 		t.Fatal(err)
 	}
 	return bctx
+}
+
+// browserSteps returns a browser test's two moves on bctx: step runs
+// actions (30 s at most, failing the test) and keeps a screenshot of the
+// page in shots as a record, logging one Chromium could not take in time;
+// textOf reads an element's text.
+func browserSteps(t *testing.T, bctx context.Context, shots string) (step func(name string, actions ...chromedp.Action[chromedp.Void]), textOf func(sel string) string) {
+	step = func(name string, actions ...chromedp.Action[chromedp.Void]) {
+		t.Helper()
+		sctx, cancel := context.WithTimeout(bctx, 30*time.Second)
+		defer cancel()
+		if err := chromedp.Do(sctx, actions...); err != nil {
+			t.Fatalf("%s: %v", name, err)
+		}
+		// A screenshot is a record, not a check: one Chromium could not take
+		// in time is logged, and the journey goes on (a browser that is
+		// really stuck fails the next step).
+		shot, cancelShot := context.WithTimeout(bctx, 15*time.Second)
+		defer cancelShot()
+		img, err := chromedp.Run(shot, chromedp.FullScreenshot(100))
+		if err != nil {
+			t.Logf("%s screenshot not taken: %v", name, err)
+			return
+		}
+		os.WriteFile(filepath.Join(shots, name+".png"), img, 0o644)
+	}
+	textOf = func(sel string) string {
+		t.Helper()
+		sctx, cancel := context.WithTimeout(bctx, 30*time.Second)
+		defer cancel()
+		v, err := chromedp.Run(sctx, chromedp.Text(chromedp.CSS(sel)))
+		if err != nil {
+			t.Fatalf("text of %s: %v", sel, err)
+		}
+		return v
+	}
+	return step, textOf
 }

@@ -623,6 +623,7 @@ func storedData(t *testing.T, db *sql.DB) []string {
 		UNION SELECT comment FROM lead_registrations UNION SELECT reason FROM lead_registrations
 		UNION SELECT reason FROM ledger_entries WHERE kind IN ('bonus', 'adjustment') -- typed by staff; the others are the program's
 		UNION SELECT reason FROM payouts UNION SELECT paid_reference FROM payouts -- typed by finance
+		UNION SELECT reason FROM review_flags -- typed by the manager who decided
 		UNION SELECT title FROM materials UNION SELECT body FROM materials
 		UNION SELECT name FROM api_keys`)
 	if err != nil {

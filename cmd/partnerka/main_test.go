@@ -23,6 +23,15 @@ func run(t *testing.T, ctx context.Context, environ map[string]string, args ...s
 	m := &Main{Stdout: &out, Stderr: &errOut}
 	err := m.Run(ctx, args, env(environ))
 	m.Close()
+	if t.Failed() && len(args) > 0 && args[0] == "serve" {
+		// What the server logged is the first thing to read when a test
+		// that drives it fails.
+		lines := strings.Split(strings.TrimSpace(errOut.String()), "\n")
+		if len(lines) > 60 {
+			lines = lines[len(lines)-60:]
+		}
+		t.Logf("serve logged (last %d lines):\n%s", len(lines), strings.Join(lines, "\n"))
+	}
 	return out.String(), err
 }
 

@@ -62,7 +62,8 @@ func runServe(ctx context.Context, m *Main, args []string) error {
 	trk := &tracker.Server{
 		DB: db, Redis: rdb, Logger: m.Logger, Metrics: tracker.NewMetrics(reg), Proxies: proxies,
 		Secret: []byte(m.Config.Secret), RedirectTimeout: m.Config.RedirectTimeout, WaitReplicas: m.Config.RedisWaitReplicas,
-		Secure: strings.HasPrefix(m.Config.TrackerURL, "https://"), Now: m.clock(),
+		ClickShards: m.Config.ClickShards, Secure: strings.HasPrefix(m.Config.TrackerURL, "https://"), Now: m.clock(),
+		ViewMetrics: tracker.NewViewMetrics(reg),
 	}
 	bg, stopBackground := context.WithCancel(context.Background())
 	defer stopBackground()
@@ -84,6 +85,20 @@ func runServe(ctx context.Context, m *Main, args []string) error {
 	// cabinet, whose partner guard answers every path mounted after it.
 	site := &web.Site{DB: db, Redis: rdb, Logger: m.Logger, TrackerURL: m.Config.TrackerURL, CabinetURL: m.Config.CabinetURL,
 		Secure: strings.HasPrefix(m.Config.CabinetURL, "https://"), Proxies: proxies, Now: m.clock()}
+	if servesWeb && m.Config.DatabaseReplicaURL != "" {
+		// Read-only pages read on the replica while it keeps up. It follows
+		// the primary, so it is never migrated; the site prepares its
+		// queries once it answers (web/replica.go): a replica down at boot
+		// does not keep the cabinet from starting.
+		replica, err := storage.Dial(m.Config.DatabaseReplicaURL)
+		if err != nil {
+			return usageError{"PARTNERKA_DATABASE_REPLICA_URL: " + err.Error()}
+		}
+		defer replica.Close()
+		replica.Now = m.clock()
+		site.Replica = replica
+		reg.MustRegister(site.ReplicaCollector())
+	}
 	cabinetApp := newApp("partnerka-cabinet", m.Logger, site.ErrorPage)
 	mountOps(cabinetApp, db, rdb)
 	if site.Mailer, err = m.mailer(); err != nil {
@@ -179,6 +194,7 @@ func runServe(ctx context.Context, m *Main, args []string) error {
 	}
 	stopClosing()
 	stopBackground() // the click writer flushes what it holds
+	trk.Wait()       // and the view writer the views pk.js confirmed
 	wg.Wait()
 	return runErr
 }
@@ -224,16 +240,20 @@ func newReconciler(m *Main, mailer web.Mailer) *commissions.Reconciler {
 	now := m.clock()
 	host, _ := os.Hostname()
 	consumer := fmt.Sprintf("%s-%d", host, os.Getpid())
+	clicks := &commissions.ClickStep{DB: m.db, Redis: m.redis, Consumer: consumer, ReclaimAfter: m.Config.ReclaimAfter}
 	return &commissions.Reconciler{
 		Logger: m.Logger,
 		Steps: []commissions.Step{
 			&commissions.PartitionStep{DB: m.db, Now: now},
-			&commissions.ClickStep{DB: m.db, Redis: m.redis, Consumer: consumer, ReclaimAfter: m.Config.ReclaimAfter},
-			&commissions.LeadStep{DB: m.db, Redis: m.redis, Consumer: consumer, ReclaimAfter: m.Config.ReclaimAfter},
+			clicks,
+			// A lead naming a click that came in after this pass's click
+			// step drains the stream again before it is decided.
+			&commissions.LeadStep{DB: m.db, Redis: m.redis, Consumer: consumer, ReclaimAfter: m.Config.ReclaimAfter, Clicks: clicks, Now: now},
 			&commissions.PurchaseStep{DB: m.db, Batch: m.Config.ReconcileBatch},
 			&commissions.LeadRuleStep{DB: m.db},
 			&commissions.RefundStep{DB: m.db},
 			&commissions.RerateStep{DB: m.db},
+			&commissions.ReviewStep{DB: m.db, Now: now},
 			&commissions.ReleaseStep{DB: m.db, Now: now},
 			&commissions.PostbackStep{DB: m.db, Now: now},
 			&notify.NoticeStep{DB: m.db, Mailer: mailer, CabinetURL: m.Config.CabinetURL, Now: now},

@@ -23,6 +23,15 @@ WITH ins AS (
 ), uniques AS (
     SELECT (hour AT TIME ZONE 'UTC')::date AS day, partner_id, link_id, sub_id, count(*) AS n
       FROM uniq GROUP BY 1, 2, 3, 4
+), bursts AS (
+    -- The click spam rule's counts: attributable clicks per partner,
+    -- network (/24, IPv6 /64) and 10-minute window.
+    INSERT INTO click_bursts (partner_id, network, window_at, clicks)
+    SELECT partner_id, network(set_masklen(ip, CASE family(ip) WHEN 4 THEN 24 ELSE 64 END)),
+           date_bin('10 minutes', clicked_at, TIMESTAMPTZ '2000-01-01 00:00:00+00'), count(*)
+      FROM ins WHERE flags = 0 AND ip IS NOT NULL
+     GROUP BY 1, 2, 3 ORDER BY 1, 2, 3
+    ON CONFLICT (partner_id, network, window_at) DO UPDATE SET clicks = click_bursts.clicks + EXCLUDED.clicks
 ), totals AS (
     SELECT (clicked_at AT TIME ZONE 'UTC')::date AS day, partner_id, link_id, sub_id,
            count(*) FILTER (WHERE flags = 0) AS clicks, count(*) FILTER (WHERE flags <> 0) AS bots
@@ -59,6 +68,15 @@ WITH ins AS (
 ), uniques AS (
     SELECT (hour AT TIME ZONE 'UTC')::date AS day, partner_id, link_id, sub_id, count(*) AS n
       FROM uniq GROUP BY 1, 2, 3, 4
+), bursts AS (
+    -- The click spam rule's counts: attributable clicks per partner,
+    -- network (/24, IPv6 /64) and 10-minute window.
+    INSERT INTO click_bursts (partner_id, network, window_at, clicks)
+    SELECT partner_id, network(set_masklen(ip, CASE family(ip) WHEN 4 THEN 24 ELSE 64 END)),
+           date_bin('10 minutes', clicked_at, TIMESTAMPTZ '2000-01-01 00:00:00+00'), count(*)
+      FROM ins WHERE flags = 0 AND ip IS NOT NULL
+     GROUP BY 1, 2, 3 ORDER BY 1, 2, 3
+    ON CONFLICT (partner_id, network, window_at) DO UPDATE SET clicks = click_bursts.clicks + EXCLUDED.clicks
 ), totals AS (
     SELECT (clicked_at AT TIME ZONE 'UTC')::date AS day, partner_id, link_id, sub_id,
            count(*) FILTER (WHERE flags = 0) AS clicks, count(*) FILTER (WHERE flags <> 0) AS bots

@@ -211,6 +211,11 @@ WITH ins AS (
     SELECT c.partner_id, ins.currency, 'pending', 'reversal', -ins.amount, c.id, ins.id,
            CASE WHEN NOT c.flagged THEN c.hold_until END, $7
       FROM ins JOIN commissions c ON c.id = ins.commission_id
+), due AS (
+    -- The refund anomaly rule looks at the partners refunded (review_due).
+    INSERT INTO review_due (subject, id, queued_at)
+    SELECT DISTINCT 'refunds', c.partner_id, $7::timestamptz FROM ins JOIN commissions c ON c.id = ins.commission_id
+    ON CONFLICT DO NOTHING
 )
 INSERT INTO outbox (kind, partner_id, payload, created_at, next_at)
 SELECT 'postback', c.partner_id, jsonb_build_object('commission_id', c.id, 'reversal_id', ins.id), $7, $7
@@ -240,28 +245,14 @@ RETURNING id;
 -- name: commission-for-review
 SELECT id, flagged, status = 'rejected' AS rejected FROM commissions WHERE id = $1 FOR UPDATE;
 
--- name: flag-commission
--- Sets or clears a commission's review flag and moves what is left of it
--- (after reversals) between its hold's end and "held until decided". The
--- caller holds the commission's row lock and changes the flag.
-WITH c AS (
-    UPDATE commissions SET flagged = $2 WHERE id = $1 AND flagged <> $2
-    RETURNING id, partner_id, currency, hold_until, amount + rerated_amount - reversed_amount AS rest
-)
-INSERT INTO ledger_entries (partner_id, currency, bucket, kind, amount, commission_id, available_at, created_by, created_at)
-SELECT c.partner_id, c.currency, 'pending', CASE WHEN $2 THEN 'flag' ELSE 'unflag' END, m.amount, c.id, m.at, $3, $4
-  FROM c CROSS JOIN LATERAL (VALUES (-c.rest, CASE WHEN NOT $2 THEN NULL ELSE c.hold_until END),
-                                    (c.rest, CASE WHEN $2 THEN NULL ELSE c.hold_until END)) AS m(amount, at)
- WHERE c.rest <> 0;
-
 -- name: verify-commission-entries
 -- Every commission's ledger entries must add up to the commission with its
 -- re-rates minus its reversals (counted from the reversals and re-rates
 -- themselves, and matching the running reversed_amount and
--- rerated_amount), and sit at the instant its state says: its hold's end,
--- or none while it is flagged.
+-- rerated_amount), or to nothing once rejected, and sit at the instant its
+-- state says: its hold's end, or none while it is flagged.
 SELECT c.id, c.partner_id, commission_status(c.status, c.flagged, c.hold_until) AS status,
-       c.amount + coalesce(x.amount, 0) - coalesce(r.amount, 0) - coalesce(x.reversed, 0) AS expected,
+       e.expected,
        coalesce(l.amount, 0) AS ledger,
        coalesce(l.misplaced, 0) AS misplaced
   FROM commissions c
@@ -273,8 +264,9 @@ SELECT c.id, c.partner_id, commission_status(c.status, c.flagged, c.hold_until) 
                                                 CASE WHEN k.flagged THEN NULL ELSE k.hold_until END) AS misplaced
                FROM ledger_entries l JOIN commissions k ON k.id = l.commission_id
               GROUP BY 1) l ON l.commission_id = c.id
- WHERE c.status <> 'rejected'
-   AND (c.amount + coalesce(x.amount, 0) - coalesce(r.amount, 0) - coalesce(x.reversed, 0) <> coalesce(l.amount, 0)
+ CROSS JOIN LATERAL (SELECT CASE WHEN c.status = 'rejected' THEN 0
+                                 ELSE c.amount + coalesce(x.amount, 0) - coalesce(r.amount, 0) - coalesce(x.reversed, 0) END AS expected) e
+ WHERE (e.expected <> coalesce(l.amount, 0)
         OR c.reversed_amount <> coalesce(r.amount, 0) + coalesce(x.reversed, 0)
         OR c.rerated_amount <> coalesce(x.amount, 0)
         OR coalesce(l.misplaced, 0) <> 0);
@@ -285,7 +277,9 @@ SELECT c.id, c.partner_id, commission_status(c.status, c.flagged, c.hold_until) 
 -- counts in the volume that rates the payments of X+1, for the partner its
 -- customer was bound to when it was made (as partner-month-volumes
 -- counts it). Only a cause received before X's volume is final counts: up
--- to the end of the hold ($3 days) after X ends.
+-- to the end of the hold ($3 days) after X ends. A month already queued is
+-- locked, not passed over: another reconciler's re-rate would otherwise
+-- take it off the queue and re-rate without this batch's payments.
 INSERT INTO tier_months_due (partner_id, month, cause_purchase_id, cause_refund_id)
 SELECT DISTINCT ON (v.partner_id, m.month) v.partner_id, m.month, k.purchase_id, r.id
   FROM unnest($1::bigint[], $2::bigint[]) AS k(purchase_id, refund_id)
@@ -307,7 +301,7 @@ SELECT DISTINCT ON (v.partner_id, m.month) v.partner_id, m.month, k.purchase_id,
          WHERE c.reason = 'reassigned' AND p.occurred_at < c.bound_at) v
  WHERE coalesce(r.received_at, p.received_at) <= m.final
  ORDER BY v.partner_id, m.month, k.purchase_id, r.id
-ON CONFLICT (partner_id, month) DO NOTHING;
+ON CONFLICT (partner_id, month) DO UPDATE SET partner_id = EXCLUDED.partner_id;
 
 -- name: tier-months-due
 -- Takes up to $1 queued partner months off the queue (the delete commits

@@ -69,32 +69,6 @@ VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)
 ON CONFLICT (id) DO NOTHING
 RETURNING id;
 
--- name: bind-customer
-UPDATE customers
-   SET partner_id = $2, source = $3, reason = 'attributed', bound_at = $4, click_id = $5,
-       link_id = $6, promo_code_id = $7, registration_id = $8,
-       first_seen_at = least(first_seen_at, $4)
- WHERE id = $1 AND partner_id IS NULL
-RETURNING external_id;
-
--- name: reopen-purchases
--- Purchases reported before the lead that bound their customer earn too
--- (those paid since the binding) or get a truer note (those before it):
--- the reconciler looks at them again. Their refunds, reconciled while
--- the purchase earned nothing (so they took nothing back), are reopened
--- with them: the reconciler reverses them once the purchase earns.
-WITH reopened AS (
-    SELECT customer_external_id, id FROM purchases
-     WHERE customer_external_id = $1
-       AND NOT EXISTS (SELECT 1 FROM commissions c WHERE c.purchase_id = purchases.id)
-), refunds_back AS (
-    UPDATE refunds r SET reconciled_at = NULL
-      FROM reopened p WHERE r.purchase_id = p.id AND r.reconciled_at IS NOT NULL
-)
-INSERT INTO purchases_waiting (customer_external_id, purchase_id)
-SELECT customer_external_id, id FROM reopened
-ON CONFLICT DO NOTHING;
-
 -- name: note-unbound-customer
 UPDATE customers
    SET reason = CASE WHEN reason = 'existing_customer' THEN reason ELSE $2 END,
@@ -106,9 +80,6 @@ UPDATE customers
 INSERT INTO attribution_decisions (customer_id, lead_id, purchase_id, partner_id, source, click_id,
                                    promo_code_id, registration_id, occurred_at, reason, detail, decided_at)
 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12);
-
--- name: mark-registration-bound
-UPDATE lead_registrations SET status = 'bound' WHERE id = $1;
 
 -- name: purchases-with-evidence
 -- Purchases whose promo code or click id has not been offered as a lead yet.

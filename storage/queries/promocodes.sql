@@ -83,8 +83,3 @@ SELECT pc.id, pc.partner_id, p.ref AS partner_ref, pc.code, pc.label, pc.discoun
        greatest(pc.updated_at, p.updated_at) AS updated_at
   FROM promo_codes pc JOIN partners p ON p.id = pc.partner_id
  WHERE pc.partner_id = $1 AND pc.status IN ('active', 'disabled');
-
--- name: use-promo-code
--- A customer bound by the code: one use more (the cap was checked under
--- the row lock promo-evidence took).
-UPDATE promo_codes SET uses = uses + 1, updated_at = $2 WHERE id = $1;

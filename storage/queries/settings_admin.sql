@@ -7,7 +7,7 @@
 SELECT name, default_currency, default_landing_url, allowed_domains,
        attribution_window_days, attribution_model, hold_days,
        registration_protection_days, cookie_name, cookie_domain, click_param,
-       allow_self_referral, terms, updated_at, four_eyes_payouts, allow_code_requests
+       allow_self_referral, terms, updated_at, four_eyes_payouts, allow_code_requests, fraud_rules
   FROM program_settings WHERE id = 1 FOR UPDATE;
 
 -- name: delete-min-payouts-except

@@ -24,8 +24,17 @@ SELECT (SELECT count(*) FROM login_failures WHERE email = $1 AND ip = $2 AND at 
 DELETE FROM login_failures WHERE id = $1;
 
 -- name: remember-sign-in-address
-INSERT INTO sign_in_addresses (user_id, address, last_at) VALUES ($1, $2, $3)
-ON CONFLICT (user_id, address) DO UPDATE SET last_at = greatest(sign_in_addresses.last_at, excluded.last_at);
+-- A partner's team member signing in from an address new to them queues
+-- the partner for the self-referral rule (review_due): the step compares
+-- the partner's customers' clicks with it, off the sign-in's path.
+WITH a AS (
+    INSERT INTO sign_in_addresses (user_id, address, last_at) VALUES ($1, $2, $3)
+    ON CONFLICT (user_id, address) DO UPDATE SET last_at = greatest(sign_in_addresses.last_at, excluded.last_at)
+    RETURNING (xmax = 0) AS new
+)
+INSERT INTO review_due (subject, id, queued_at)
+SELECT 'sign_in', u.partner_id, $3 FROM users u, a WHERE u.id = $1 AND u.partner_id IS NOT NULL AND a.new
+ON CONFLICT DO NOTHING;
 
 -- name: lock-email-requests
 -- Serialises the requests counted under one key ($1: kind, and the email

@@ -19,6 +19,7 @@ import (
 
 	"github.com/jmoiron/sqlx"
 	_ "github.com/lib/pq"
+	"github.com/redis/go-redis/v9"
 
 	"partnerka/migrations"
 	"partnerka/storage"
@@ -28,6 +29,11 @@ import (
 const (
 	EnvDatabaseURL = "PARTNERKA_TEST_DATABASE_URL"
 	EnvRedisURL    = "PARTNERKA_TEST_REDIS_URL"
+	// EnvSingleRedisURL is a single Redis server, for the tests of one
+	// server's behaviour (its replicas) when EnvRedisURL is a cluster
+	// (make test runs the tracker, reconciler and cabinet suites again
+	// with EnvRedisURL naming a Redis Cluster); unset, EnvRedisURL's.
+	EnvSingleRedisURL = "PARTNERKA_TEST_REDIS_SINGLE_URL"
 )
 
 func need(t testing.TB, env string) string {
@@ -84,26 +90,53 @@ func NewDB(t testing.TB) *storage.DB {
 	return db
 }
 
-// RedisURL returns the test Redis server's URL.
+// RedisURL returns the test Redis's URL: one server, or a cluster.
 func RedisURL(t testing.TB) string {
 	t.Helper()
 	return need(t, EnvRedisURL)
+}
+
+// SingleRedisURL returns the URL of a single test Redis server.
+func SingleRedisURL(t testing.TB) string {
+	t.Helper()
+	if u := os.Getenv(EnvSingleRedisURL); u != "" {
+		return u
+	}
+	return RedisURL(t)
 }
 
 // NewRedis returns a client whose key prefix is unique to the test; the
 // test's keys are deleted when it ends.
 func NewRedis(t testing.TB) *storage.Redis {
 	t.Helper()
-	u := RedisURL(t)
+	return openRedis(t, RedisURL(t))
+}
+
+// NewSingleRedis is NewRedis on a single server (SingleRedisURL).
+func NewSingleRedis(t testing.TB) *storage.Redis {
+	t.Helper()
+	return openRedis(t, SingleRedisURL(t))
+}
+
+func openRedis(t testing.TB, u string) *storage.Redis {
+	t.Helper()
 	r, err := storage.OpenRedis(context.Background(), u, "t"+randomHex(6)+":")
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() {
 		ctx := context.Background()
-		iter := r.Scan(ctx, 0, r.Prefix+"*", 1000).Iterator()
-		for iter.Next(ctx) {
-			r.Del(ctx, iter.Val())
+		clean := func(ctx context.Context, c redis.Cmdable) error {
+			iter := c.Scan(ctx, 0, r.Prefix+"*", 1000).Iterator()
+			for iter.Next(ctx) {
+				c.Del(ctx, iter.Val())
+			}
+			return iter.Err()
+		}
+		if cc, ok := r.UniversalClient.(*redis.ClusterClient); ok {
+			cc.ForEachMaster(ctx, func(ctx context.Context, c *redis.Client) error { return clean(ctx, c) })
+		} else {
+			clean(ctx, r)
 		}
 		r.Close()
 	})

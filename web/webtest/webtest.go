@@ -114,11 +114,12 @@ func (m *RecordingMailer) Send(_ context.Context, to, subject, body string) erro
 
 // Fixture is a seeded database and the web site over it.
 type Fixture struct {
-	DB   *storage.DB
-	Seed *storage.SeedResult
-	Site *web.Site
-	App  *fiber.App
-	Mail *RecordingMailer
+	DB      *storage.DB
+	Replica *storage.DB // the streaming replica the site reads on (NewReplicated), or nil
+	Seed    *storage.SeedResult
+	Site    *web.Site
+	App     *fiber.App
+	Mail    *RecordingMailer
 }
 
 // New seeds a database (see NewDB), builds the site over it and calls
@@ -127,7 +128,58 @@ type Fixture struct {
 func New(t *testing.T, seed func(UserFunc) storage.Seed, mount func(site *web.Site, r fiber.Router) error) *Fixture {
 	t.Helper()
 	db, res := NewDB(t, seed)
-	return newFixture(t, db, res, mount)
+	return newFixture(t, db, nil, res, nil, mount)
+}
+
+// NewReplicated is New with the site's read-only pages reading on a
+// streaming replica of the database (storagetest.NewDBWithReplica), when
+// the tests have one (storagetest.HasReplica); else it is New. Before
+// each GET its browsers wait until the replica has replayed everything
+// the primary holds (CatchUp), so a test that writes rows and reads a
+// page sees them as it would on the primary alone: the suite runs every
+// page's reads on a hot standby, where a page that writes fails.
+func NewReplicated(t *testing.T, seed func(UserFunc) storage.Seed, mount func(site *web.Site, r fiber.Router) error) *Fixture {
+	t.Helper()
+	if !storagetest.HasReplica() {
+		return New(t, seed, mount)
+	}
+	primary, replica := storagetest.NewDBWithReplica(t)
+	return NewOn(t, primary, replica, seed, mount, nil)
+}
+
+// NewOn is New over primary, fresh from storagetest, and replica, a
+// streaming replica's handle on the same database (or nil); tune, when
+// not nil, sets the site's fields before it is mounted (the replica's
+// intervals).
+func NewOn(t *testing.T, primary, replica *storage.DB, seed func(UserFunc) storage.Seed, mount func(site *web.Site, r fiber.Router) error, tune func(*web.Site)) *Fixture {
+	t.Helper()
+	db, res := seedDB(t, primary, seed)
+	return newFixture(t, db, replica, res, tune, mount)
+}
+
+// CatchUp waits until the replica has replayed everything the primary
+// holds, then has the site look at it (web.Site.CheckReplica): the next
+// read-only page reads on it, its figures current.
+func (f *Fixture) CatchUp(t testing.TB) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	if err := storagetest.CatchUp(ctx, f.DB, f.Replica); err != nil {
+		t.Fatalf("replica: %v", err)
+	}
+	// The site ages the replica's figures from the primary's positions it
+	// saw: look until it has seen one the replica has replayed (the other
+	// tests' writes keep the primary a little ahead).
+	for {
+		err := f.Site.CheckReplica(ctx)
+		if err == nil {
+			return
+		}
+		if ctx.Err() != nil {
+			t.Fatalf("replica: %v", err)
+		}
+		time.Sleep(2 * time.Millisecond)
+	}
 }
 
 // NewBehindProxy is New over a database reached through a proxy: cutting
@@ -136,15 +188,21 @@ func NewBehindProxy(t *testing.T, seed func(UserFunc) storage.Seed, mount func(s
 	t.Helper()
 	db, proxy := storagetest.NewDBBehindProxy(t)
 	db, res := seedDB(t, db, seed)
-	return newFixture(t, db, res, mount), proxy
+	return newFixture(t, db, nil, res, nil, mount), proxy
 }
 
-func newFixture(t *testing.T, db *storage.DB, res *storage.SeedResult, mount func(site *web.Site, r fiber.Router) error) *Fixture {
+func newFixture(t *testing.T, db, replica *storage.DB, res *storage.SeedResult, tune func(*web.Site), mount func(site *web.Site, r fiber.Router) error) *Fixture {
 	t.Helper()
 	mail := &RecordingMailer{}
-	site := &web.Site{DB: db, Logger: slog.New(slog.NewTextHandler(io.Discard, nil)), TrackerURL: "http://t.test",
+	site := &web.Site{DB: db, Replica: replica, Logger: slog.New(slog.NewTextHandler(io.Discard, nil)), TrackerURL: "http://t.test",
 		CabinetURL: "http://c.test", Mailer: mail, Now: func() time.Time { return Now }}
-	db.Now = func() time.Time { return site.Now() }        // one clock: rows are dated as the pages see them
+	db.Now = func() time.Time { return site.Now() } // one clock: rows are dated as the pages see them
+	if replica != nil {
+		replica.Now = db.Now
+	}
+	if tune != nil {
+		tune(site)
+	}
 	t.Cleanup(func() { site.Close(context.Background()) }) // the background work's goroutines end with the test
 	app := fiber.New()
 	r, err := site.Mount(app)
@@ -154,12 +212,21 @@ func newFixture(t *testing.T, db *storage.DB, res *storage.SeedResult, mount fun
 	if err != nil {
 		t.Fatal(err)
 	}
-	return &Fixture{DB: db, Seed: res, Site: site, App: app, Mail: mail}
+	return &Fixture{DB: db, Replica: replica, Seed: res, Site: site, App: app, Mail: mail}
 }
 
-// Browser returns a browser with no cookies.
+// Browser returns a browser with no cookies; over a replica, it waits
+// for the replica to catch up before each GET (NewReplicated).
 func (f *Fixture) Browser(t *testing.T) *Browser {
-	return &Browser{T: t, App: f.App, Cookies: map[string]*http.Cookie{}, Wait: f.Site.WaitLater}
+	b := &Browser{T: t, App: f.App, Cookies: map[string]*http.Cookie{}, Wait: f.Site.WaitLater}
+	if f.Replica != nil {
+		b.Before = func(req *http.Request) {
+			if req.Method == http.MethodGet || req.Method == http.MethodHead {
+				f.CatchUp(t)
+			}
+		}
+	}
+	return b
 }
 
 // SignIn returns a browser signed in as email, and a CSRF token for its forms.
@@ -204,6 +271,8 @@ type Browser struct {
 	// for the work the request handed to the background (its emails), so
 	// a test reads them as soon as the response is in.
 	Wait func()
+	// Before, when set, runs before each request is sent.
+	Before func(req *http.Request)
 }
 
 // Do sends a request (a form when form is not nil) and returns the
@@ -247,6 +316,9 @@ func (b *Browser) send(req *http.Request) (*http.Response, string) {
 	}
 	for k, v := range b.Header {
 		req.Header.Set(k, v)
+	}
+	if b.Before != nil {
+		b.Before(req)
 	}
 	resp, err := b.App.Test(req, 10000)
 	if err != nil {

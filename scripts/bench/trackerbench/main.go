@@ -52,7 +52,16 @@ func main() {
 	reps := flag.Int("reps", 3, "repetitions")
 	flag.IntVar(&floorWriters, "floor-writers", 2, "batches the floor keeps in flight; 0: one XADD per request instead of group commit; -1: one XADD per request through go-redis's automatic pipelining")
 	flag.StringVar(&profileFile, "cpuprofile", "", "write a CPU profile of the tracker during the first run to this file")
+	clusterURL := flag.String("cluster", "", "a Redis Cluster URL: compare a tracker on it (its click stream sharded) with one on the single Redis, instead of the bare baselines")
+	shards := flag.Int("shards", 3, "click stream shards of the tracker on the cluster")
 	flag.Parse()
+	if *clusterURL != "" {
+		if err := runCluster(*adminURL, *redisURL, *clusterURL, *bin, *links, *conns, *shards, *dur, *reps); err != nil {
+			fmt.Fprintln(os.Stderr, "bench-tracker:", err)
+			os.Exit(1)
+		}
+		return
+	}
 	if err := run(*adminURL, *redisURL, *bin, *links, *conns, *dur, *reps); err != nil {
 		fmt.Fprintln(os.Stderr, "bench-tracker:", err)
 		os.Exit(1)
@@ -61,29 +70,11 @@ func main() {
 
 func run(adminURL, redisURL, bin string, nlinks, conns int, dur time.Duration, reps int) error {
 	ctx := context.Background()
-	dsn, err := benchdb.Fresh(adminURL, "bench_tracker")
+	dsn, script, cleanup, err := prepare(ctx, adminURL, nlinks)
 	if err != nil {
 		return err
 	}
-	codes, err := seed(ctx, dsn, nlinks)
-	if err != nil {
-		return err
-	}
-	work, err := os.MkdirTemp("", "bench-tracker")
-	if err != nil {
-		return err
-	}
-	defer os.RemoveAll(work)
-	codeFile := filepath.Join(work, "codes.txt")
-	os.WriteFile(codeFile, []byte(strings.Join(codes, "\n")+"\n"), 0o644)
-	script := filepath.Join(work, "links.lua")
-	os.WriteFile(script, []byte(`codes = {}
-for line in io.lines("`+codeFile+`") do codes[#codes + 1] = line end
-math.randomseed(os.time())
-request = function()
-  return wrk.format("GET", "/r/" .. codes[math.random(#codes)] .. "?utm_source=bench")
-end
-`), 0o644)
+	defer cleanup()
 
 	trackerAddr, cabinetAddr, bareAddr, floorAddr := benchdb.FreeAddr(), benchdb.FreeAddr(), benchdb.FreeAddr(), benchdb.FreeAddr()
 	metricsAddr := benchdb.FreeAddr()
@@ -175,11 +166,7 @@ end
 			i, t.rps, t.p50, t.p99, ratio, t.answered, inStream, recAfter-recBefore, l, entries,
 			perReq(cpuTracker, t), perReq(cpuRedis, t), perReq(t.wrkCPU, t))
 	}
-	med := func(xs []float64) float64 {
-		s := append([]float64(nil), xs...)
-		sort.Float64s(s)
-		return s[len(s)/2]
-	}
+	med := median
 	pick := func(rs []result, f func(result) float64) []float64 {
 		var out []float64
 		for _, r := range rs {
@@ -205,6 +192,51 @@ end
 		med(pick(bareRes, func(r result) float64 { return r.rps })),
 		med(pick(trkRes, func(r result) float64 { return r.p99 })), lost)
 	return nil
+}
+
+// prepare makes a fresh database with nlinks links and the wrk script
+// that asks for them; cleanup removes the script's folder.
+func prepare(ctx context.Context, adminURL string, nlinks int) (dsn, script string, cleanup func(), err error) {
+	if dsn, err = benchdb.Fresh(adminURL, "bench_tracker"); err != nil {
+		return "", "", nil, err
+	}
+	codes, err := seed(ctx, dsn, nlinks)
+	if err != nil {
+		return "", "", nil, err
+	}
+	work, err := os.MkdirTemp("", "bench-tracker")
+	if err != nil {
+		return "", "", nil, err
+	}
+	if script, err = linksScript(work, codes); err != nil {
+		os.RemoveAll(work)
+		return "", "", nil, err
+	}
+	return dsn, script, func() { os.RemoveAll(work) }, nil
+}
+
+// linksScript writes the wrk script that asks for a random one of codes
+// per request into folder work and returns its path.
+func linksScript(work string, codes []string) (string, error) {
+	codeFile := filepath.Join(work, "codes.txt")
+	if err := os.WriteFile(codeFile, []byte(strings.Join(codes, "\n")+"\n"), 0o644); err != nil {
+		return "", err
+	}
+	script := filepath.Join(work, "links.lua")
+	return script, os.WriteFile(script, []byte(`codes = {}
+for line in io.lines("`+codeFile+`") do codes[#codes + 1] = line end
+math.randomseed(os.time())
+request = function()
+  return wrk.format("GET", "/r/" .. codes[math.random(#codes)] .. "?utm_source=bench")
+end
+`), 0o644)
+}
+
+// median is the middle of xs (the upper one of an even count).
+func median(xs []float64) float64 {
+	s := append([]float64(nil), xs...)
+	sort.Float64s(s)
+	return s[len(s)/2]
 }
 
 func fmtList(xs []float64) string {
@@ -405,7 +437,11 @@ func fetchProfile(url, file string) {
 
 // lastEntry returns the id of the newest stream entry ("0" when empty).
 func lastEntry(ctx context.Context, rdb *storage.Redis) string {
-	msgs, err := rdb.XRevRangeN(ctx, rdb.Key(storage.ClickStream), "+", "-", 1).Result()
+	return lastEntryOf(ctx, rdb, storage.ClickStream)
+}
+
+func lastEntryOf(ctx context.Context, rdb *storage.Redis, stream string) string {
+	msgs, err := rdb.XRevRangeN(ctx, rdb.Key(stream), "+", "-", 1).Result()
 	if err != nil || len(msgs) == 0 {
 		return "0"
 	}
@@ -415,8 +451,12 @@ func lastEntry(ctx context.Context, rdb *storage.Redis) string {
 // countClicks counts the clicks in entries after the entry id after,
 // decoding every batch: a click counts only if it is really there.
 func countClicks(ctx context.Context, rdb *storage.Redis, after string) (clicks, entries int64, err error) {
+	return countClicksOf(ctx, rdb, storage.ClickStream, after)
+}
+
+func countClicksOf(ctx context.Context, rdb *storage.Redis, stream, after string) (clicks, entries int64, err error) {
 	for {
-		msgs, err := rdb.XRangeN(ctx, rdb.Key(storage.ClickStream), "("+after, "+", 1000).Result()
+		msgs, err := rdb.XRangeN(ctx, rdb.Key(stream), "("+after, "+", 1000).Result()
 		if err != nil {
 			return 0, 0, err
 		}
