@@ -26,14 +26,16 @@ import (
 // home (following links and GET forms), submits the common forms with bad
 // input, and checks that each page speaks one language: no English sentence
 // on a Russian page, no Cyrillic word on an English one. It reports every
-// offence, one error per page, and leaves full-page screenshots and
-// offences.txt in the folder it logs. A phone page must not scroll sideways.
+// offence, one error per page, and leaves offences.txt, the text it read of
+// every page, and full-page screenshots (one of each kind of page per
+// language and viewport, and one of every page with an offence) in the
+// folder it logs. A phone page must not scroll sideways.
 func TestOneLanguagePerPage(t *testing.T) {
 	browser := chromium(t)
 	e, _, cabinet := demoEnv(t)
 	db := openRaw(t, e["PARTNERKA_DATABASE_URL"])
 	serveFor(t, e)
-	w := &walk{base: "http://" + cabinet, db: db, data: storedData(t, db)}
+	w := &walk{base: "http://" + cabinet, db: db, data: storedData(t, db), shot: map[string]bool{}}
 	if err := db.QueryRow(`SELECT (SELECT id FROM partners WHERE ref = 'alpha'), (SELECT id FROM plans WHERE name = 'Referral')`).Scan(&w.alphaID, &w.planID); err != nil {
 		t.Fatal(err)
 	}
@@ -134,8 +136,9 @@ type walk struct {
 	mu       sync.Mutex
 	spent    [3]time.Duration // opening pages, reading them, screenshots: where the time goes
 	visits   []visit
-	problems []string // a page that did not load, a form that was not there
-	n        int      // screenshots taken, for their file names
+	problems []string        // a page that did not load, a form that was not there
+	n        int             // pages read, for their file names
+	shot     map[string]bool // kinds of page screenshotted (shotKind)
 }
 
 // session is one role in one language in one viewport.
@@ -493,13 +496,38 @@ func (w *walk) check(s *session, opened, form string, status int) *pageText {
 	name := filepath.Join(dir, fmt.Sprintf("%04d%s", n, slug(v.page)))
 	os.MkdirAll(dir, 0o755)
 	os.WriteFile(name+".txt", []byte(text.String()), 0o644)
-	// A screenshot is a record, not a check (as in TestPartnerJourney).
-	began = time.Now() // elapsed
-	if img, err := chromedp.Run(ctx, fullScreenshot); err == nil {
-		os.WriteFile(name+".png", img, 0o644)
+	// A screenshot is a record, not a check (as in TestPartnerJourney),
+	// and the walk's dearest step (three fifths of its tab time): one of
+	// each kind of page per language and viewport, whichever role saw it
+	// first, and one of every page that offends.
+	kind := s.lang + " " + s.vp + " " + shotKind(v.page)
+	w.mu.Lock()
+	first := !w.shot[kind]
+	w.shot[kind] = true
+	w.mu.Unlock()
+	if first || len(v.offences) > 0 || v.overflow > 0 {
+		began = time.Now() // elapsed
+		if img, err := chromedp.Run(ctx, fullScreenshot); err == nil {
+			os.WriteFile(name+".png", img, 0o644)
+		}
+		w.spend(2, began)
 	}
-	w.spend(2, began)
 	return &pt
+}
+
+var shotDigits = regexp.MustCompile(`[0-9]+`)
+
+// shotKind is a page with its ids and query values left out:
+// /admin/partners/12?tab=x and /admin/partners/7?tab=y are one kind.
+func shotKind(page string) string {
+	path, query, _ := strings.Cut(page, "?")
+	var names []string
+	for _, kv := range strings.Split(query, "&") {
+		if k, _, _ := strings.Cut(kv, "="); k != "" {
+			names = append(names, k)
+		}
+	}
+	return shotDigits.ReplaceAllString(path, "N") + "?" + strings.Join(names, "&")
 }
 
 // fullScreenshot is chromedp.FullScreenshot encoded for speed: hundreds of
