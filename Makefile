@@ -5,7 +5,7 @@
 
 GO ?= go
 
-.PHONY: run test test-clock build vet clean bench-tracker bench-tracker-cluster bench-reconcile bench-cabinet bench-ingest
+.PHONY: run test test-clock build vet clean bench-tracker bench-tracker-cluster bench-reconcile bench-cabinet bench-ingest bench-mixed
 
 run:
 	@scripts/run.sh
@@ -39,6 +39,11 @@ bench-reconcile:
 # 10,000,000 clicks and 2,000,000 commissions, against a static file.
 bench-cabinet:
 	@scripts/bench-cabinet.sh
+
+# The tracker under wrk and 50 users refreshing the largest partner's
+# cabinet pages at once, each against itself alone in the same run.
+bench-mixed:
+	@scripts/bench-mixed.sh $(ARGS)
 
 # 100,000 purchases through the vendor API and 100,000 signed Stripe
 # events through the connector, against the server's no-op in the same run.

@@ -17,7 +17,7 @@ func (s *Site) routes(app *fiber.App) fiber.Router {
 	app.Use("/static", filesystem.New(filesystem.Config{
 		Root: http.FS(staticFS), PathPrefix: "static", MaxAge: 3600,
 	}))
-	web := app.Group("", s.securityHeaders, s.noteWrites, s.errorPages, s.loadSession, s.checkCSRF, s.formGuard)
+	web := app.Group("", s.pageSlot, s.securityHeaders, s.noteWrites, s.errorPages, s.loadSession, s.checkCSRF, s.formGuard)
 	web.Get("/", s.landing)
 	web.Get("/login", s.loginPage)
 	web.Post("/login", s.login)

@@ -43,6 +43,9 @@ type Site struct {
 	// MaxReplicaLag the age past which pages read on DB instead (the
 	// Default* constants when 0).
 	ReplicaInterval, StaleAfter, MaxReplicaLag time.Duration
+	// Concurrency is how many pages are served at once (0: one per CPU);
+	// the others wait their turn (slots.go).
+	Concurrency int
 
 	Redis      *storage.Redis // to tell trackers about changed links; optional
 	Logger     *slog.Logger
@@ -72,7 +75,8 @@ type Site struct {
 
 	later   background // work done after a request's answer (later.go)
 	exports exportSlots
-	replica replicaState // what the replica's monitor knows (replica.go)
+	slots   chan struct{} // pages being served (slots.go)
+	replica replicaState  // what the replica's monitor knows (replica.go)
 }
 
 // PlanVersion returns a published plan version, reading them all again
@@ -108,6 +112,7 @@ func (s *Site) Mount(app *fiber.App) (fiber.Router, error) {
 	if s.Replica != nil {
 		s.startReplica()
 	}
+	s.initSlots()
 	return s.routes(app), nil
 }
 

@@ -44,6 +44,7 @@ type Config struct {
 	RedisWaitReplicas int           `env:"REDIS_WAIT_REPLICAS" doc:"answer a click only once this many Redis replicas hold it (WAIT), at most until the redirect timeout; 0 answers on the primary's word"`
 	ClickShards       int           `env:"CLICK_SHARDS" doc:"shards of the click stream the tracker spreads clicks over (one stream each; in a Redis Cluster each on a slot of its own); the reconciler drains every shard ever used, so the count can grow or shrink"`
 	ShutdownTimeout   time.Duration `env:"SHUTDOWN_TIMEOUT" doc:"longest a graceful shutdown waits"`
+	WebConcurrency    int           `env:"WEB_CONCURRENCY" doc:"cabinet and back-office pages served at once (the others wait their turn); 0 is one per CPU"`
 
 	SMTPURL  string `env:"SMTP_URL" secret:"true" doc:"SMTP server for email (smtp://user:password@host:587); empty logs email instead of sending it"`
 	MailFrom string `env:"MAIL_FROM" doc:"sender of email, such as Partners <partners@example.com>; required with SMTP_URL"`
@@ -212,6 +213,9 @@ func (c Config) Validate() error {
 	}
 	if c.ShutdownTimeout <= 0 {
 		return fmt.Errorf("PARTNERKA_SHUTDOWN_TIMEOUT must be positive")
+	}
+	if c.WebConcurrency < 0 || c.WebConcurrency > 1000 {
+		return fmt.Errorf("PARTNERKA_WEB_CONCURRENCY must be between 0 and 1000, not %d", c.WebConcurrency)
 	}
 	switch c.LogFormat {
 	case "auto", "json", "text":

@@ -84,7 +84,8 @@ func runServe(ctx context.Context, m *Main, args []string) error {
 	// One site, two surfaces: the back office is mounted before the
 	// cabinet, whose partner guard answers every path mounted after it.
 	site := &web.Site{DB: db, Redis: rdb, Logger: m.Logger, TrackerURL: m.Config.TrackerURL, CabinetURL: m.Config.CabinetURL,
-		Secure: strings.HasPrefix(m.Config.CabinetURL, "https://"), Proxies: proxies, Now: m.clock()}
+		Secure: strings.HasPrefix(m.Config.CabinetURL, "https://"), Proxies: proxies, Now: m.clock(),
+		Concurrency: m.Config.WebConcurrency}
 	if servesWeb && m.Config.DatabaseReplicaURL != "" {
 		// Read-only pages read on the replica while it keeps up. It follows
 		// the primary, so it is never migrated; the site prepares its

@@ -3,7 +3,9 @@
 // of everything belongs to the largest partner), runs the real serve, and
 // measures the server-side time (Server-Timing) of the largest partner's
 // dashboard, earnings and customers pages against a static file of the
-// same server.
+// same server. With -mixed (make bench-mixed) it loads the tracker with
+// wrk and the same pages with concurrent users instead, each alone and
+// both together, in the same run (mixed.go).
 package main
 
 import (
@@ -31,14 +33,23 @@ func main() {
 	customers := flag.Int("customers", 200000, "customers")
 	commissions := flag.Int("commissions", 2000000, "commissions")
 	n := flag.Int("n", 200, "requests per page")
+	mixed := flag.Bool("mixed", false, "make bench-mixed: load the tracker with wrk and the largest partner's pages with concurrent users, alone and together")
+	var mc mixedConfig
+	flag.IntVar(&mc.users, "users", 50, "-mixed: concurrent cabinet users")
+	flag.IntVar(&mc.conns, "c", 64, "-mixed: wrk connections on the tracker")
+	flag.DurationVar(&mc.dur, "d", 10*time.Second, "-mixed: duration of each phase")
+	flag.IntVar(&mc.reps, "reps", 3, "-mixed: rounds")
 	flag.Parse()
-	if err := run(*adminURL, *redisURL, *bin, *clicks, *customers, *commissions, *n); err != nil {
+	if !*mixed {
+		mc = mixedConfig{}
+	}
+	if err := run(*adminURL, *redisURL, *bin, *clicks, *customers, *commissions, *n, mc); err != nil {
 		fmt.Fprintln(os.Stderr, "bench-cabinet:", err)
 		os.Exit(1)
 	}
 }
 
-func run(adminURL, redisURL, bin string, nClicks, nCustomers, nCommissions, n int) error {
+func run(adminURL, redisURL, bin string, nClicks, nCustomers, nCommissions, n int, mixed mixedConfig) error {
 	ctx := context.Background()
 	db, dsn, err := benchdb.Migrated(ctx, adminURL, "bench_cabinet")
 	if err != nil {
@@ -138,6 +149,9 @@ func run(adminURL, redisURL, bin string, nClicks, nCustomers, nCommissions, n in
 			return fmt.Errorf("serve did not start")
 		}
 		time.Sleep(50 * time.Millisecond)
+	}
+	if mixed.users > 0 {
+		return runMixed(ctx, db.DB, mixed, redisURL, "benchcab:", "http://"+taddr, base, at)
 	}
 	measure := func(path string) (float64, error) {
 		var ds []float64

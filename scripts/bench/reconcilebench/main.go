@@ -454,6 +454,11 @@ func run(adminURL, redisURL, bin string, nPurchases, nCustomers, nPartners, nCli
 	}
 	var leadSecs float64
 	var bound int
+	if statements {
+		if _, err := db.Exec(`SELECT pg_stat_statements_reset()`); err != nil {
+			return err
+		}
+	}
 	for pass := 0; pass < 20 && bound < nLeads; pass++ {
 		steps, rss, _, _, err := reconcile(bin, env)
 		if err != nil {
@@ -465,6 +470,9 @@ func run(adminURL, redisURL, bin string, nPurchases, nCustomers, nPartners, nCli
 	}
 	if bound != nLeads {
 		return fmt.Errorf("the leads step bound %d of %d new customers", bound, nLeads)
+	}
+	if statements {
+		topStatements(db)
 	}
 	leadsPerS := float64(nLeads) / leadSecs
 	fmt.Printf("leads: %d new customers bound by their purchases' promo codes in %.1fs of the leads step (%.0f leads/s)\n",

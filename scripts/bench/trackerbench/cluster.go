@@ -31,7 +31,7 @@ func runCluster(adminURL, singleURL, clusterURL, bin string, nlinks, conns, shar
 		name, url, addr, metrics string
 		shards                   int
 		rdb                      *storage.Redis
-		res                      []result
+		res                      []benchdb.WrkResult
 		lost                     int64
 	}
 	targets := []*target{{name: "single", url: singleURL, shards: 1}, {name: "cluster", url: clusterURL, shards: shards}}
@@ -54,13 +54,13 @@ func runCluster(adminURL, singleURL, clusterURL, bin string, nlinks, conns, shar
 		}
 		defer tg.rdb.Close()
 	}
-	if err := waitReady("http://"+targets[0].addr+"/readyz", "http://"+targets[1].addr+"/readyz"); err != nil {
+	if err := benchdb.WaitReady("http://"+targets[0].addr+"/readyz", "http://"+targets[1].addr+"/readyz"); err != nil {
 		return err
 	}
 	fmt.Printf("tracker bench, single Redis against a Redis Cluster of 3 primaries with a replica each (%d click stream shards): %d links, %d connections, %s per run, %d repetitions, everything on this machine\n",
 		shards, nlinks, conns, dur, reps)
 	for _, tg := range targets { // warm up
-		wrkRun(script, "http://"+tg.addr, conns, 2*time.Second)
+		benchdb.Wrk(script, "http://"+tg.addr, conns, 2*time.Second)
 	}
 	for i := 1; i <= reps; i++ {
 		for _, tg := range targets {
@@ -68,9 +68,9 @@ func runCluster(adminURL, singleURL, clusterURL, bin string, nlinks, conns, shar
 			before := make([]string, tg.shards)
 			for s := range streams {
 				streams[s] = storage.ClickShard(s)
-				before[s] = lastEntryOf(ctx, tg.rdb, streams[s])
+				before[s] = benchdb.LastEntryOf(ctx, tg.rdb, streams[s])
 			}
-			r, err := wrkRun(script, "http://"+tg.addr, conns, dur)
+			r, err := benchdb.Wrk(script, "http://"+tg.addr, conns, dur)
 			if err != nil {
 				return err
 			}
@@ -78,37 +78,37 @@ func runCluster(adminURL, singleURL, clusterURL, bin string, nlinks, conns, shar
 			var inStream, entries int64
 			var per []string
 			for s := range streams {
-				c, e, err := countClicksOf(ctx, tg.rdb, streams[s], before[s])
+				c, e, err := benchdb.CountClicksOf(ctx, tg.rdb, streams[s], before[s])
 				if err != nil {
 					return err
 				}
 				inStream, entries = inStream+c, entries+e
 				per = append(per, strconv.FormatInt(c, 10))
 			}
-			lost := max(r.answered-inStream, 0)
+			lost := max(r.Answered-inStream, 0)
 			tg.lost += lost
 			tg.res = append(tg.res, r)
 			fmt.Printf("run %d  %-7s %8.0f req/s  p50 %5.2f ms  p99 %5.2f ms  302s %d  clicks in streams %d (by shard: %s, %d entries)  lost %d\n",
-				i, tg.name, r.rps, r.p50, r.p99, r.answered, inStream, strings.Join(per, " "), entries, lost)
+				i, tg.name, r.RPS, r.P50, r.P99, r.Answered, inStream, strings.Join(per, " "), entries, lost)
 		}
 	}
-	med := func(rs []result, f func(result) float64) float64 {
+	med := func(rs []benchdb.WrkResult, f func(benchdb.WrkResult) float64) float64 {
 		var xs []float64
 		for _, r := range rs {
 			xs = append(xs, f(r))
 		}
-		return median(xs)
+		return benchdb.Median(xs)
 	}
-	rps := func(r result) float64 { return r.rps }
-	p99 := func(r result) float64 { return r.p99 }
+	rps := func(r benchdb.WrkResult) float64 { return r.RPS }
+	p99 := func(r benchdb.WrkResult) float64 { return r.P99 }
 	var ratios []float64
 	for i := range targets[1].res {
-		ratios = append(ratios, targets[1].res[i].rps/targets[0].res[i].rps)
+		ratios = append(ratios, targets[1].res[i].RPS/targets[0].res[i].RPS)
 	}
 	single, cluster := targets[0], targets[1]
 	fmt.Printf("median over %d runs: cluster %.0f req/s (p99 %.2f ms), single %.0f req/s (p99 %.2f ms), cluster/single %.2f (runs: %s)\n",
-		reps, med(cluster.res, rps), med(cluster.res, p99), med(single.res, rps), med(single.res, p99), median(ratios), fmtList(ratios))
+		reps, med(cluster.res, rps), med(cluster.res, p99), med(single.res, rps), med(single.res, p99), benchdb.Median(ratios), benchdb.FmtList(ratios))
 	fmt.Printf("bench-tracker-cluster: rps=%.0f single_rps=%.0f ratio=%.2f p99_ms=%.2f lost=%d\n",
-		med(cluster.res, rps), med(single.res, rps), median(ratios), med(cluster.res, p99), cluster.lost+single.lost)
+		med(cluster.res, rps), med(single.res, rps), benchdb.Median(ratios), med(cluster.res, p99), cluster.lost+single.lost)
 	return nil
 }

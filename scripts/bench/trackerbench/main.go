@@ -16,8 +16,6 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"regexp"
-	"sort"
 	"strconv"
 	"strings"
 	"syscall"
@@ -34,13 +32,6 @@ var (
 	profileFile  string
 	floorWriters int
 )
-
-type result struct {
-	wrkCPU           float64 // CPU seconds wrk itself used
-	rps              float64
-	p50, p99         float64 // ms
-	answered, errors int64
-}
 
 func main() {
 	adminURL := flag.String("db", os.Getenv("PARTNERKA_BENCH_DATABASE_URL"), "PostgreSQL admin URL")
@@ -99,7 +90,7 @@ func run(adminURL, redisURL, bin string, nlinks, conns int, dur time.Duration, r
 		}
 		defer func(c *exec.Cmd) { c.Process.Signal(syscall.SIGTERM); c.Wait() }(c)
 	}
-	if err := waitReady("http://"+trackerAddr+"/readyz", "http://"+bareAddr+"/", "http://"+floorAddr+"/"); err != nil {
+	if err := benchdb.WaitReady("http://"+trackerAddr+"/readyz", "http://"+bareAddr+"/", "http://"+floorAddr+"/"); err != nil {
 		return err
 	}
 	rdb, err := storage.OpenRedis(ctx, redisURL, prefix)
@@ -112,33 +103,33 @@ func run(adminURL, redisURL, bin string, nlinks, conns int, dur time.Duration, r
 	fmt.Printf("tracker bench: %d links, %d connections, %s per run, %d repetitions, wrk on the same machine\n",
 		nlinks, conns, dur, reps)
 	for _, addr := range []string{bareAddr, floorAddr, trackerAddr} { // warm up
-		wrkRun(script, "http://"+addr, conns, 2*time.Second)
+		benchdb.Wrk(script, "http://"+addr, conns, 2*time.Second)
 	}
 
-	var bareRes, floorRes, trkRes []result
-	var ratios, floorRatios []float64
+	var bareRes, floorRes, trkRes []benchdb.WrkResult
+	var ratios, floorRatios, trkFloor []float64
 	var lost, answeredTotal, inStreamTotal int64
 	for i := 1; i <= reps; i++ {
-		cpuBare := procCPU(bare.Process.Pid)
-		b, err := wrkRun(script, "http://"+bareAddr, conns, dur)
+		cpuBare := benchdb.ProcCPU(bare.Process.Pid)
+		b, err := benchdb.Wrk(script, "http://"+bareAddr, conns, dur)
 		if err != nil {
 			return err
 		}
-		cpuBare = procCPU(bare.Process.Pid) - cpuBare
-		cpuFloor, redisBefore := procCPU(floor.Process.Pid), redisCPU(ctx, rdb)
-		f, err := wrkRun(script, "http://"+floorAddr, conns, dur)
+		cpuBare = benchdb.ProcCPU(bare.Process.Pid) - cpuBare
+		cpuFloor, redisBefore := benchdb.ProcCPU(floor.Process.Pid), redisCPU(ctx, rdb)
+		f, err := benchdb.Wrk(script, "http://"+floorAddr, conns, dur)
 		if err != nil {
 			return err
 		}
-		cpuFloor, cpuFloorRedis := procCPU(floor.Process.Pid)-cpuFloor, redisCPU(ctx, rdb)-redisBefore
+		cpuFloor, cpuFloorRedis := benchdb.ProcCPU(floor.Process.Pid)-cpuFloor, redisCPU(ctx, rdb)-redisBefore
 		before := lastEntry(ctx, rdb)
 		recBefore := metric("http://"+metricsAddr+"/metrics", `partnerka_clicks_total{outcome="recorded"}`)
-		cpuBefore, redisBefore := procCPU(tracker.Process.Pid), redisCPU(ctx, rdb)
+		cpuBefore, redisBefore := benchdb.ProcCPU(tracker.Process.Pid), redisCPU(ctx, rdb)
 		if i == 1 && profileFile != "" {
 			go fetchProfile("http://"+debugAddr+"/debug/pprof/profile?seconds="+strconv.Itoa(int(dur.Seconds())-2), profileFile)
 		}
-		t, err := wrkRun(script, "http://"+trackerAddr, conns, dur)
-		cpuTracker, cpuRedis := procCPU(tracker.Process.Pid)-cpuBefore, redisCPU(ctx, rdb)-redisBefore
+		t, err := benchdb.Wrk(script, "http://"+trackerAddr, conns, dur)
+		cpuTracker, cpuRedis := benchdb.ProcCPU(tracker.Process.Pid)-cpuBefore, redisCPU(ctx, rdb)-redisBefore
 		if err != nil {
 			return err
 		}
@@ -148,26 +139,27 @@ func run(adminURL, redisURL, bin string, nlinks, conns int, dur time.Duration, r
 		if err != nil {
 			return err
 		}
-		l := t.answered - inStream
+		l := t.Answered - inStream
 		if l < 0 {
 			l = 0
 		}
 		lost += l
-		answeredTotal += t.answered
+		answeredTotal += t.Answered
 		inStreamTotal += inStream
-		ratio := t.rps / b.rps
-		ratios, floorRatios = append(ratios, ratio), append(floorRatios, f.rps/b.rps)
+		ratio := t.RPS / b.RPS
+		ratios, floorRatios = append(ratios, ratio), append(floorRatios, f.RPS/b.RPS)
+		trkFloor = append(trkFloor, t.RPS/f.RPS) // tracker/floor of the same round
 		bareRes, floorRes, trkRes = append(bareRes, b), append(floorRes, f), append(trkRes, t)
 		fmt.Printf("run %d  bare    %8.0f req/s  p50 %5.2f ms  p99 %5.2f ms  cpu per request: server %.1f us, wrk %.1f us\n",
-			i, b.rps, b.p50, b.p99, perReq(cpuBare, b), perReq(b.wrkCPU, b))
+			i, b.RPS, b.P50, b.P99, benchdb.PerReq(cpuBare, b), benchdb.PerReq(b.WrkCPU, b))
 		fmt.Printf("run %d  floor   %8.0f req/s  p50 %5.2f ms  p99 %5.2f ms  floor/bare %.2f  cpu per request: server %.1f us, redis %.1f us, wrk %.1f us\n",
-			i, f.rps, f.p50, f.p99, f.rps/b.rps, perReq(cpuFloor, f), perReq(cpuFloorRedis, f), perReq(f.wrkCPU, f))
+			i, f.RPS, f.P50, f.P99, f.RPS/b.RPS, benchdb.PerReq(cpuFloor, f), benchdb.PerReq(cpuFloorRedis, f), benchdb.PerReq(f.WrkCPU, f))
 		fmt.Printf("run %d  tracker %8.0f req/s  p50 %5.2f ms  p99 %5.2f ms  ratio %.2f  302s %d  clicks in stream %d  recorded (metric) %.0f  lost %d  (%d stream entries)  cpu per request: server %.1f us, redis %.1f us, wrk %.1f us\n",
-			i, t.rps, t.p50, t.p99, ratio, t.answered, inStream, recAfter-recBefore, l, entries,
-			perReq(cpuTracker, t), perReq(cpuRedis, t), perReq(t.wrkCPU, t))
+			i, t.RPS, t.P50, t.P99, ratio, t.Answered, inStream, recAfter-recBefore, l, entries,
+			benchdb.PerReq(cpuTracker, t), benchdb.PerReq(cpuRedis, t), benchdb.PerReq(t.WrkCPU, t))
 	}
-	med := median
-	pick := func(rs []result, f func(result) float64) []float64 {
+	med := benchdb.Median
+	pick := func(rs []benchdb.WrkResult, f func(benchdb.WrkResult) float64) []float64 {
 		var out []float64
 		for _, r := range rs {
 			out = append(out, f(r))
@@ -175,8 +167,8 @@ func run(adminURL, redisURL, bin string, nlinks, conns int, dur time.Duration, r
 		return out
 	}
 	fmt.Printf("median over %d runs: tracker %.0f req/s, bare %.0f req/s, ratio %.2f (runs: %s), tracker p99 %.2f ms; 302s %d, clicks in stream %d\n",
-		reps, med(pick(trkRes, func(r result) float64 { return r.rps })), med(pick(bareRes, func(r result) float64 { return r.rps })),
-		med(ratios), fmtList(ratios), med(pick(trkRes, func(r result) float64 { return r.p99 })), answeredTotal, inStreamTotal)
+		reps, med(pick(trkRes, func(r benchdb.WrkResult) float64 { return r.RPS })), med(pick(bareRes, func(r benchdb.WrkResult) float64 { return r.RPS })),
+		med(ratios), benchdb.FmtList(ratios), med(pick(trkRes, func(r benchdb.WrkResult) float64 { return r.P99 })), answeredTotal, inStreamTotal)
 	floorKind := "the least group commit to Redis"
 	switch {
 	case floorWriters == 0:
@@ -185,12 +177,12 @@ func run(adminURL, redisURL, bin string, nlinks, conns int, dur time.Duration, r
 		floorKind = "one XADD per request, automatically pipelined by go-redis"
 	}
 	fmt.Printf("floor (bare + %s): median %.0f req/s, floor/bare %.2f (runs: %s), tracker/floor %.2f\n", floorKind,
-		med(pick(floorRes, func(r result) float64 { return r.rps })), med(floorRatios), fmtList(floorRatios),
-		med(pick(trkRes, func(r result) float64 { return r.rps }))/med(pick(floorRes, func(r result) float64 { return r.rps })))
-	fmt.Printf("bench-tracker: ratio=%.2f rps=%.0f bare_rps=%.0f p99_ms=%.2f lost=%d\n",
-		med(ratios), med(pick(trkRes, func(r result) float64 { return r.rps })),
-		med(pick(bareRes, func(r result) float64 { return r.rps })),
-		med(pick(trkRes, func(r result) float64 { return r.p99 })), lost)
+		med(pick(floorRes, func(r benchdb.WrkResult) float64 { return r.RPS })), med(floorRatios), benchdb.FmtList(floorRatios),
+		med(pick(trkRes, func(r benchdb.WrkResult) float64 { return r.RPS }))/med(pick(floorRes, func(r benchdb.WrkResult) float64 { return r.RPS })))
+	fmt.Printf("bench-tracker: ratio=%.2f floor_ratio=%.2f floor_bare=%.2f rps=%.0f bare_rps=%.0f p99_ms=%.2f lost=%d\n",
+		med(ratios), benchdb.Median(trkFloor), med(floorRatios), med(pick(trkRes, func(r benchdb.WrkResult) float64 { return r.RPS })),
+		med(pick(bareRes, func(r benchdb.WrkResult) float64 { return r.RPS })),
+		med(pick(trkRes, func(r benchdb.WrkResult) float64 { return r.P99 })), lost)
 	return nil
 }
 
@@ -208,99 +200,11 @@ func prepare(ctx context.Context, adminURL string, nlinks int) (dsn, script stri
 	if err != nil {
 		return "", "", nil, err
 	}
-	if script, err = linksScript(work, codes); err != nil {
+	if script, err = benchdb.LinksScript(work, codes); err != nil {
 		os.RemoveAll(work)
 		return "", "", nil, err
 	}
 	return dsn, script, func() { os.RemoveAll(work) }, nil
-}
-
-// linksScript writes the wrk script that asks for a random one of codes
-// per request into folder work and returns its path.
-func linksScript(work string, codes []string) (string, error) {
-	codeFile := filepath.Join(work, "codes.txt")
-	if err := os.WriteFile(codeFile, []byte(strings.Join(codes, "\n")+"\n"), 0o644); err != nil {
-		return "", err
-	}
-	script := filepath.Join(work, "links.lua")
-	return script, os.WriteFile(script, []byte(`codes = {}
-for line in io.lines("`+codeFile+`") do codes[#codes + 1] = line end
-math.randomseed(os.time())
-request = function()
-  return wrk.format("GET", "/r/" .. codes[math.random(#codes)] .. "?utm_source=bench")
-end
-`), 0o644)
-}
-
-// median is the middle of xs (the upper one of an even count).
-func median(xs []float64) float64 {
-	s := append([]float64(nil), xs...)
-	sort.Float64s(s)
-	return s[len(s)/2]
-}
-
-func fmtList(xs []float64) string {
-	var s []string
-	for _, x := range xs {
-		s = append(s, strconv.FormatFloat(x, 'f', 2, 64))
-	}
-	return strings.Join(s, " ")
-}
-
-var (
-	reRPS      = regexp.MustCompile(`Requests/sec:\s+([0-9.]+)`)
-	reRequests = regexp.MustCompile(`(\d+) requests in`)
-	reNon3xx   = regexp.MustCompile(`Non-2xx or 3xx responses: (\d+)`)
-	reSocket   = regexp.MustCompile(`Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)`)
-	rePct      = regexp.MustCompile(`(?m)^\s+(50|99)%\s+([0-9.]+)(us|ms|s)\s*$`)
-)
-
-func wrkRun(script, target string, conns int, dur time.Duration) (result, error) {
-	cmd := exec.Command("wrk", "-t2", "-c"+strconv.Itoa(conns), "-d"+strconv.Itoa(int(dur.Seconds()))+"s",
-		"--latency", "-s", script, "-H", "User-Agent: Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/130.0 Safari/537.36",
-		target)
-	out, err := cmd.CombinedOutput()
-	if err != nil {
-		return result{}, fmt.Errorf("wrk: %v\n%s", err, out)
-	}
-	s := string(out)
-	var r result
-	r.wrkCPU = (cmd.ProcessState.UserTime() + cmd.ProcessState.SystemTime()).Seconds()
-	if m := reRPS.FindStringSubmatch(s); m != nil {
-		r.rps, _ = strconv.ParseFloat(m[1], 64)
-	}
-	if m := reRequests.FindStringSubmatch(s); m != nil {
-		r.answered, _ = strconv.ParseInt(m[1], 10, 64)
-	}
-	if m := reNon3xx.FindStringSubmatch(s); m != nil {
-		n, _ := strconv.ParseInt(m[1], 10, 64)
-		r.answered -= n
-		r.errors += n
-	}
-	if m := reSocket.FindStringSubmatch(s); m != nil {
-		for _, x := range m[1:] {
-			n, _ := strconv.ParseInt(x, 10, 64)
-			r.errors += n
-		}
-	}
-	for _, m := range rePct.FindAllStringSubmatch(s, -1) {
-		v, _ := strconv.ParseFloat(m[2], 64)
-		switch m[3] {
-		case "us":
-			v /= 1000
-		case "s":
-			v *= 1000
-		}
-		if m[1] == "50" {
-			r.p50 = v
-		} else {
-			r.p99 = v
-		}
-	}
-	if r.rps == 0 {
-		return r, fmt.Errorf("could not read wrk output:\n%s", s)
-	}
-	return r, nil
 }
 
 func metric(url, name string) float64 {
@@ -317,29 +221,6 @@ func metric(url, name string) float64 {
 		}
 	}
 	return -1
-}
-
-func waitReady(urls ...string) error {
-	c := &http.Client{Timeout: time.Second, CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
-	for _, u := range urls {
-		var err error
-		for i := 0; i < 200; i++ {
-			var resp *http.Response
-			if resp, err = c.Get(u); err == nil {
-				io.Copy(io.Discard, resp.Body)
-				resp.Body.Close()
-				if resp.StatusCode < 500 {
-					break
-				}
-				err = fmt.Errorf("status %d", resp.StatusCode)
-			}
-			time.Sleep(100 * time.Millisecond)
-		}
-		if err != nil {
-			return fmt.Errorf("%s not ready: %v", u, err)
-		}
-	}
-	return nil
 }
 
 // seed migrates, loads one active partner and n links with COPY, and returns
@@ -389,19 +270,6 @@ func seed(ctx context.Context, dsn string, n int) ([]string, error) {
 	return codes, tx.Commit()
 }
 
-// procCPU returns the user+system CPU seconds a process has used.
-func procCPU(pid int) float64 {
-	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
-	if err != nil {
-		return 0
-	}
-	s := string(b)
-	f := strings.Fields(s[strings.LastIndexByte(s, ')')+2:])
-	utime, _ := strconv.ParseFloat(f[11], 64)
-	stime, _ := strconv.ParseFloat(f[12], 64)
-	return (utime + stime) / 100 // USER_HZ
-}
-
 // redisCPU returns the CPU seconds the Redis server has used.
 func redisCPU(ctx context.Context, rdb *storage.Redis) float64 {
 	info, err := rdb.Info(ctx, "cpu").Result()
@@ -437,48 +305,11 @@ func fetchProfile(url, file string) {
 
 // lastEntry returns the id of the newest stream entry ("0" when empty).
 func lastEntry(ctx context.Context, rdb *storage.Redis) string {
-	return lastEntryOf(ctx, rdb, storage.ClickStream)
-}
-
-func lastEntryOf(ctx context.Context, rdb *storage.Redis, stream string) string {
-	msgs, err := rdb.XRevRangeN(ctx, rdb.Key(stream), "+", "-", 1).Result()
-	if err != nil || len(msgs) == 0 {
-		return "0"
-	}
-	return msgs[0].ID
+	return benchdb.LastEntryOf(ctx, rdb, storage.ClickStream)
 }
 
 // countClicks counts the clicks in entries after the entry id after,
 // decoding every batch: a click counts only if it is really there.
 func countClicks(ctx context.Context, rdb *storage.Redis, after string) (clicks, entries int64, err error) {
-	return countClicksOf(ctx, rdb, storage.ClickStream, after)
-}
-
-func countClicksOf(ctx context.Context, rdb *storage.Redis, stream, after string) (clicks, entries int64, err error) {
-	for {
-		msgs, err := rdb.XRangeN(ctx, rdb.Key(stream), "("+after, "+", 1000).Result()
-		if err != nil {
-			return 0, 0, err
-		}
-		if len(msgs) == 0 {
-			return clicks, entries, nil
-		}
-		for _, m := range msgs {
-			batch, err := storage.DecodeClickBatch(m.Values)
-			if err != nil {
-				return 0, 0, err
-			}
-			clicks += int64(len(batch))
-			entries++
-		}
-		after = msgs[len(msgs)-1].ID
-	}
-}
-
-// perReq turns CPU seconds over a run into microseconds per answered request.
-func perReq(cpu float64, r result) float64 {
-	if r.answered == 0 {
-		return 0
-	}
-	return cpu / float64(r.answered) * 1e6
+	return benchdb.CountClicksOf(ctx, rdb, storage.ClickStream, after)
 }
