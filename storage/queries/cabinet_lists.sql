@@ -18,14 +18,30 @@
 -- could earn); earned is net of reversals, rejected commissions left out.
 -- The link, promo code and registration are named only when the
 -- partner's own (a reassigned customer may point at another's).
-WITH shown AS (
+--
+-- The list as it opens (no search, newest or oldest first) is read a page
+-- at a time in the order of customers_partner, and counted there (the
+-- index only): the largest partner of make bench-cabinet has 20,000
+-- customers, which the general path reads, numbers and sorts whole (46 ms
+-- against 5). A search or the order by money takes the general path.
+WITH listed AS (
+    (SELECT c.id FROM customers c WHERE c.partner_id = $1 AND $2::text = '' AND $3 = 'newest'
+      ORDER BY c.bound_at DESC, c.id DESC LIMIT $5 OFFSET $6)
+    UNION ALL
+    (SELECT c.id FROM customers c WHERE c.partner_id = $1 AND $2::text = '' AND $3 = 'oldest'
+      ORDER BY c.bound_at, c.id LIMIT $5 OFFSET $6)
+), shown AS (
     SELECT c.id, c.external_id, c.source, c.bound_at, c.link_id, c.promo_code_id, c.registration_id,
            CASE WHEN strpos(c.email, '@') = 0 THEN ''
                 ELSE left(c.email, least(2, strpos(c.email, '@') - 1)) || '***' || substr(c.email, strpos(c.email, '@')) END AS email
-      FROM customers c
-     WHERE c.partner_id = $1
+      FROM (SELECT c.* FROM customers c
+             WHERE c.partner_id = $1 AND NOT ($2::text = '' AND $3 IN ('newest', 'oldest'))
+            UNION ALL
+            SELECT c.* FROM listed JOIN customers c ON c.id = listed.id) c
 ), ranked AS (
-    SELECT s.*, count(*) OVER () AS total,
+    SELECT s.*,
+           CASE WHEN $2::text = '' AND $3 IN ('newest', 'oldest') THEN (SELECT count(*) FROM customers WHERE partner_id = $1)
+                ELSE count(*) OVER () END AS total,
            row_number() OVER (ORDER BY
                CASE WHEN $3 = 'oldest' THEN s.bound_at END, CASE WHEN $3 = 'oldest' THEN s.id END,
                CASE WHEN $3 = 'paid' THEN (SELECT coalesce(sum(p.amount), 0) FROM purchases p
@@ -35,7 +51,8 @@ WITH shown AS (
       FROM shown s
      WHERE $2::text = '' OR strpos(lower(s.external_id), $2) > 0 OR strpos(lower(s.email), $2) > 0
 ), page AS (
-    SELECT * FROM ranked ORDER BY n LIMIT $5 OFFSET $6
+    -- The listed page is numbered from 1: it is the page already.
+    SELECT * FROM ranked ORDER BY n LIMIT $5 OFFSET CASE WHEN $2::text = '' AND $3 IN ('newest', 'oldest') THEN 0 ELSE $6 END
 )
 SELECT page.id, page.external_id, page.email, page.source, page.bound_at, page.total,
        coalesce(l.code, '') AS link_code, coalesce(l.label, '') AS link_label, coalesce(pc.code, '') AS promo_code,
