@@ -49,6 +49,15 @@ func Median(xs []float64) float64 {
 	return s[len(s)/2]
 }
 
+// MedianOf is the Median of f over rs: one figure of a set of runs.
+func MedianOf[T any](rs []T, f func(T) float64) float64 {
+	xs := make([]float64, len(rs))
+	for i, r := range rs {
+		xs[i] = f(r)
+	}
+	return Median(xs)
+}
+
 // FmtList prints xs with two decimals, separated by spaces.
 func FmtList(xs []float64) string {
 	var s []string

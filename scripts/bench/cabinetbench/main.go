@@ -16,7 +16,6 @@ import (
 	"net/http"
 	"os"
 	"os/exec"
-	"sort"
 	"strconv"
 	"strings"
 	"syscall"
@@ -175,8 +174,7 @@ func run(adminURL, redisURL, bin string, nClicks, nCustomers, nCommissions, n in
 				ds = append(ds, d)
 			}
 		}
-		sort.Float64s(ds)
-		return ds[len(ds)*95/100], nil
+		return p95(ds), nil
 	}
 	baseline, err := measure("/static/app.css")
 	if err != nil {

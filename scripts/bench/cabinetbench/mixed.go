@@ -198,24 +198,11 @@ func runMixed(ctx context.Context, db *sqlx.DB, cfg mixedConfig, redisURL, prefi
 		fmt.Printf("run %d  cabinet alone %5d pages p95 %7.1f ms (server %6.1f ms) | together %5d pages p95 %7.1f ms (server %6.1f ms)\n",
 			i, c.pages, c.p95, c.serverP95, cm.pages, cm.p95, cm.serverP95)
 	}
-	wrkOf := func(rs []benchdb.WrkResult, f func(benchdb.WrkResult) float64) float64 {
-		var xs []float64
-		for _, r := range rs {
-			xs = append(xs, f(r))
-		}
-		return benchdb.Median(xs)
-	}
-	cabOf := func(rs []cabinetResult, f func(cabinetResult) float64) float64 {
-		var xs []float64
-		for _, r := range rs {
-			xs = append(xs, f(r))
-		}
-		return benchdb.Median(xs)
-	}
 	var ratios []float64
 	for i := range trkAlone {
 		ratios = append(ratios, trkMixed[i].RPS/trkAlone[i].RPS)
 	}
+	wrkOf, cabOf := benchdb.MedianOf[benchdb.WrkResult], benchdb.MedianOf[cabinetResult]
 	rps := func(r benchdb.WrkResult) float64 { return r.RPS }
 	p99 := func(r benchdb.WrkResult) float64 { return r.P99 }
 	e2e := func(r cabinetResult) float64 { return r.p95 }

@@ -92,13 +92,7 @@ func runCluster(adminURL, singleURL, clusterURL, bin string, nlinks, conns, shar
 				i, tg.name, r.RPS, r.P50, r.P99, r.Answered, inStream, strings.Join(per, " "), entries, lost)
 		}
 	}
-	med := func(rs []benchdb.WrkResult, f func(benchdb.WrkResult) float64) float64 {
-		var xs []float64
-		for _, r := range rs {
-			xs = append(xs, f(r))
-		}
-		return benchdb.Median(xs)
-	}
+	med := benchdb.MedianOf[benchdb.WrkResult]
 	rps := func(r benchdb.WrkResult) float64 { return r.RPS }
 	p99 := func(r benchdb.WrkResult) float64 { return r.P99 }
 	var ratios []float64

@@ -159,16 +159,12 @@ func run(adminURL, redisURL, bin string, nlinks, conns int, dur time.Duration, r
 			benchdb.PerReq(cpuTracker, t), benchdb.PerReq(cpuRedis, t), benchdb.PerReq(t.WrkCPU, t))
 	}
 	med := benchdb.Median
-	pick := func(rs []benchdb.WrkResult, f func(benchdb.WrkResult) float64) []float64 {
-		var out []float64
-		for _, r := range rs {
-			out = append(out, f(r))
-		}
-		return out
-	}
+	of := benchdb.MedianOf[benchdb.WrkResult]
+	rps := func(r benchdb.WrkResult) float64 { return r.RPS }
+	p99 := func(r benchdb.WrkResult) float64 { return r.P99 }
 	fmt.Printf("median over %d runs: tracker %.0f req/s, bare %.0f req/s, ratio %.2f (runs: %s), tracker p99 %.2f ms; 302s %d, clicks in stream %d\n",
-		reps, med(pick(trkRes, func(r benchdb.WrkResult) float64 { return r.RPS })), med(pick(bareRes, func(r benchdb.WrkResult) float64 { return r.RPS })),
-		med(ratios), benchdb.FmtList(ratios), med(pick(trkRes, func(r benchdb.WrkResult) float64 { return r.P99 })), answeredTotal, inStreamTotal)
+		reps, of(trkRes, rps), of(bareRes, rps),
+		med(ratios), benchdb.FmtList(ratios), of(trkRes, p99), answeredTotal, inStreamTotal)
 	floorKind := "the least group commit to Redis"
 	switch {
 	case floorWriters == 0:
@@ -177,12 +173,12 @@ func run(adminURL, redisURL, bin string, nlinks, conns int, dur time.Duration, r
 		floorKind = "one XADD per request, automatically pipelined by go-redis"
 	}
 	fmt.Printf("floor (bare + %s): median %.0f req/s, floor/bare %.2f (runs: %s), tracker/floor %.2f\n", floorKind,
-		med(pick(floorRes, func(r benchdb.WrkResult) float64 { return r.RPS })), med(floorRatios), benchdb.FmtList(floorRatios),
-		med(pick(trkRes, func(r benchdb.WrkResult) float64 { return r.RPS }))/med(pick(floorRes, func(r benchdb.WrkResult) float64 { return r.RPS })))
+		of(floorRes, rps), med(floorRatios), benchdb.FmtList(floorRatios),
+		of(trkRes, rps)/of(floorRes, rps))
 	fmt.Printf("bench-tracker: ratio=%.2f floor_ratio=%.2f floor_bare=%.2f rps=%.0f bare_rps=%.0f p99_ms=%.2f lost=%d\n",
-		med(ratios), benchdb.Median(trkFloor), med(floorRatios), med(pick(trkRes, func(r benchdb.WrkResult) float64 { return r.RPS })),
-		med(pick(bareRes, func(r benchdb.WrkResult) float64 { return r.RPS })),
-		med(pick(trkRes, func(r benchdb.WrkResult) float64 { return r.P99 })), lost)
+		med(ratios), med(trkFloor), med(floorRatios), of(trkRes, rps),
+		of(bareRes, rps),
+		of(trkRes, p99), lost)
 	return nil
 }
 
