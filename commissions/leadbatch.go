@@ -2,6 +2,8 @@ package commissions
 
 import (
 	"context"
+	"slices"
+	"strings"
 	"time"
 
 	"partnerka"
@@ -158,11 +160,46 @@ func (s *LeadStep) decidePromoBatch(ctx context.Context, st partnerka.Settings, 
 			}
 		}
 		done = len(ps) // as the per-lead path counts them, offered before or not
+		// The new customers are written once, as the decisions leave them
+		// (bound, or noted unbound), the rows they were decided on.
+		var created []*storage.BatchCustomer
+		bindings := map[int64]storage.Binding{}
+		isNew := map[int64]bool{}
+		for _, c := range custs {
+			isNew[c.ID] = c.New
+		}
+		for i := range binds {
+			if c := binds[i]; isNew[c.CustomerID] {
+				binds[i].Inserted = true
+				bindings[c.CustomerID] = c.Binding
+			}
+		}
+		for _, id := range custIDs {
+			c := custs[id]
+			if !c.New {
+				continue
+			}
+			if u := unbound[c.ID]; u != nil && u.Seen.Before(c.Seen) {
+				c.Seen = u.Seen
+			}
+			if b, ok := bindings[c.ID]; ok && b.BoundAt.Before(c.Seen) {
+				c.Seen = b.BoundAt
+			}
+			created = append(created, c)
+		}
+		// In one order in every batch: two batches inserting the same new
+		// customers wait for each other in turn, never in a circle.
+		slices.SortFunc(created, func(a, b *storage.BatchCustomer) int { return strings.Compare(a.ExternalID, b.ExternalID) })
+		if err := tx.InsertNewCustomers(ctx, created, bindings); err != nil {
+			return err
+		}
 		// Notes first: a customer noted unbound and bound later in the
 		// batch ends as the two statements in that order leave it.
 		notes := make([]storage.Unbound, 0, len(unboundOrder))
 		for _, id := range unboundOrder {
-			notes = append(notes, *unbound[id])
+			if !isNew[id] {
+				notes = append(notes, *unbound[id])
+			}
 		}
 		if err := tx.NoteUnboundMany(ctx, notes); err != nil {
 			return err

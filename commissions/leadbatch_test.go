@@ -111,3 +111,64 @@ func TestPromoBatchDecidesAsOneByOne(t *testing.T) {
 		}
 	}
 }
+
+// TestPromoBatchNewCustomerCreatedMeanwhile: a batch inserts the customers
+// it found no row of as its decisions leave them; one created by another
+// transaction after the batch looked (here a registration's, committed
+// while the batch's insert waits on it) rolls the batch back, and the
+// batch is decided again on the customer's row: bound once, by its code.
+func TestPromoBatchNewCustomerCreatedMeanwhile(t *testing.T) {
+	w := newWorld(t, "last_click")
+	ctx := context.Background()
+	pu := &partnerka.Purchase{ExternalID: "inv-race", CustomerID: "n-race", PromoCode: "BETA5",
+		Amount: partnerka.Money{Amount: decimal.NewFromInt(100), Currency: "USD"}, OccurredAt: t0.Add(time.Hour)}
+	if _, _, err := w.db.CreatePurchase(ctx, pu, []byte(pu.ExternalID)); err != nil {
+		t.Fatal(err)
+	}
+	other, err := w.db.BeginTx(ctx, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer other.Rollback()
+	if _, err := other.ExecContext(ctx, `INSERT INTO customers (external_id, reason, first_seen_at, created_at)
+		VALUES ('n-race', 'no_evidence', $1, $1)`, t0); err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan error, 1)
+	go func() { _, err := w.leads.Run(ctx); done <- err }()
+	deadline := time.Now().Add(20 * time.Second) // elapsed: how long the test waits
+	for {
+		var waiting int
+		if err := w.db.GetContext(ctx, &waiting, `SELECT count(*) FROM pg_stat_activity
+			WHERE datname = current_database() AND wait_event_type = 'Lock' AND query LIKE '%InsertNewCustomers%'`); err != nil {
+			t.Fatal(err)
+		}
+		if waiting == 1 {
+			break
+		}
+		if time.Now().After(deadline) { // elapsed
+			t.Fatal("the batch never waited on the customer the other transaction inserted")
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	if err := other.Commit(); err != nil {
+		t.Fatal(err)
+	}
+	if err := <-done; err != nil {
+		t.Fatalf("leads step: %v", err)
+	}
+	var rows []string
+	if err := w.db.SelectContext(ctx, &rows, `SELECT c.external_id || ' ' || coalesce(p.ref, '-') || ' ' || c.reason || ' ' || coalesce(c.source, '-')
+		FROM customers c LEFT JOIN partners p ON p.id = c.partner_id WHERE c.external_id = 'n-race'
+		UNION ALL
+		SELECT 'decision ' || d.reason || ' ' || coalesce(p.ref, '-') FROM attribution_decisions d LEFT JOIN partners p ON p.id = d.partner_id
+		 WHERE d.purchase_id = (SELECT id FROM purchases WHERE external_id = 'inv-race')`); err != nil {
+		t.Fatal(err)
+	}
+	if want := []string{"n-race beta attributed promo_code", "decision attributed beta"}; !slices.Equal(rows, want) {
+		t.Fatalf("after the race: %q, want %q", rows, want)
+	}
+	if w.leads.fastBatches != 1 {
+		t.Fatalf("%d batches decided on the fast path, want 1 (the second try)", w.leads.fastBatches)
+	}
+}

@@ -211,7 +211,7 @@ func (s *LeadStep) clickMayArrive(clickID string) bool {
 func (s *LeadStep) purchaseLeads(ctx context.Context, st partnerka.Settings, drained *bool) (int, error) {
 	done := 0
 	for {
-		ps, err := s.DB.PurchasesWithEvidence(ctx, 500)
+		ps, err := s.DB.PurchasesWithEvidence(ctx, 2000)
 		if err != nil || len(ps) == 0 {
 			return done, err
 		}
@@ -221,6 +221,9 @@ func (s *LeadStep) purchaseLeads(ctx context.Context, st partnerka.Settings, dra
 				done += n
 				s.fastBatches++
 				continue
+			}
+			if errors.Is(err, storage.ErrCustomersRaced) {
+				continue // rolled back: decided again, with those customers' rows locked
 			}
 			if !isPoison(err) {
 				return done, fmt.Errorf("purchases from %s: %w", ps[0].ExternalID, err)

@@ -2,6 +2,7 @@ package storage
 
 import (
 	"context"
+	"errors"
 	"time"
 
 	"github.com/lib/pq"
@@ -31,29 +32,77 @@ func (t *LeadTx) MarkEvidenceCheckedMany(ctx context.Context, purchaseIDs []int6
 type BatchCustomer struct {
 	CustomerState
 	ExternalID string `db:"external_id"`
+	// New: no row of it existed; the batch inserts it as its decisions
+	// leave it (InsertNewCustomers), first seen at Seen, with the id
+	// reserved for it.
+	New  bool      `db:"-"`
+	Seen time.Time `db:"-"`
 }
 
-// LockCustomers creates the customers not known yet (first seen at
-// seen[i]) and locks every one's row, in id order.
+// ErrCustomersRaced tells that a customer a batch found no row of was
+// created by another transaction before the batch inserted it: the batch
+// rolls back and is decided again, with the customer's row locked.
+var ErrCustomersRaced = errors.New("a customer of the batch was created meanwhile")
+
+// LockCustomers locks the rows of the customers known (in id order) and
+// reserves an id for each one not known yet (first seen at seen[i],
+// created as Created and New: nothing was decided about it before).
 func (t *LeadTx) LockCustomers(ctx context.Context, externalIDs []string, seen []time.Time) (map[string]*BatchCustomer, error) {
-	var created []string
-	if err := t.tx.Stmtx(t.q.EnsureCustomers).SelectContext(ctx, &created, pq.Array(externalIDs), pq.Array(seen), t.now); err != nil {
-		return nil, err
-	}
 	var rows []BatchCustomer
 	if err := t.tx.Stmtx(t.q.CustomersForUpdate).SelectContext(ctx, &rows, pq.Array(externalIDs)); err != nil {
 		return nil, err
 	}
-	out := make(map[string]*BatchCustomer, len(rows))
+	out := make(map[string]*BatchCustomer, len(externalIDs))
 	for i := range rows {
 		out[rows[i].ExternalID] = &rows[i]
 	}
-	for _, e := range created {
-		if c := out[e]; c != nil {
-			c.Created = true
+	var missing []int
+	for i, e := range externalIDs {
+		if out[e] == nil {
+			missing = append(missing, i)
 		}
 	}
+	if len(missing) == 0 {
+		return out, nil
+	}
+	var ids []int64
+	if err := t.tx.Stmtx(t.q.ReserveCustomerIDs).SelectContext(ctx, &ids, len(missing)); err != nil {
+		return nil, err
+	}
+	for k, i := range missing {
+		out[externalIDs[i]] = &BatchCustomer{ExternalID: externalIDs[i], New: true, Seen: seen[i],
+			CustomerState: CustomerState{ID: ids[k], Reason: "no_evidence", Created: true}}
+	}
 	return out, nil
+}
+
+// InsertNewCustomers inserts the batch's new customers (LockCustomers) as
+// its decisions left them: bound by bindings[c.ID] when there is one,
+// noted unbound with c.Reason otherwise. ErrCustomersRaced: one of them was
+// created meanwhile, and the transaction must roll back.
+func (t *LeadTx) InsertNewCustomers(ctx context.Context, cs []*BatchCustomer, bindings map[int64]Binding) error {
+	if len(cs) == 0 {
+		return nil
+	}
+	n := len(cs)
+	ids, ext, partners, sources := make([]int64, n), make([]string, n), make([]int64, n), make([]string, n)
+	bound, codes, reasons, seen := make([]string, n), make([]int64, n), make([]string, n), make([]time.Time, n)
+	for i, c := range cs {
+		ids[i], ext[i], reasons[i], seen[i] = c.ID, c.ExternalID, c.Reason, c.Seen
+		if b, ok := bindings[c.ID]; ok {
+			partners[i], sources[i], codes[i] = b.PartnerID, b.Source, b.PromoCodeID
+			bound[i] = b.BoundAt.UTC().Format(time.RFC3339Nano)
+		}
+	}
+	var inserted []string
+	if err := t.tx.Stmtx(t.q.InsertNewCustomers).SelectContext(ctx, &inserted, pq.Array(ids), pq.Array(ext), pq.Array(partners),
+		pq.Array(sources), pq.Array(bound), pq.Array(codes), pq.Array(reasons), pq.Array(seen), t.now); err != nil {
+		return err
+	}
+	if len(inserted) != n {
+		return ErrCustomersRaced
+	}
+	return nil
 }
 
 // BatchPromoCode is a promo code a lead of a batch typed, locked.
@@ -142,6 +191,7 @@ func (t *LeadTx) NoteUnboundMany(ctx context.Context, us []Unbound) error {
 type BoundCustomer struct {
 	CustomerID int64
 	Binding
+	Inserted bool // bound as InsertNewCustomers inserted it: only what the binding sets off is left
 }
 
 // BindCustomers binds unbound customers for life, each once (see
@@ -151,15 +201,21 @@ func (t *LeadTx) BindCustomers(ctx context.Context, bs []BoundCustomer) error {
 		return nil
 	}
 	n := len(bs)
-	ids, partners, sources, at := make([]int64, n), make([]int64, n), make([]string, n), make([]time.Time, n)
-	clicks, links, codes, registrations := make([]string, n), make([]int64, n), make([]int64, n), make([]int64, n)
-	for i, b := range bs {
-		ids[i], partners[i], sources[i], at[i] = b.CustomerID, b.PartnerID, b.Source, b.BoundAt
-		clicks[i], links[i], codes[i], registrations[i] = b.ClickID, b.LinkID, b.PromoCodeID, b.RegistrationID
+	var ids, partners, links, codes, registrations, inserted []int64
+	var sources, clicks []string
+	var at []time.Time
+	for _, b := range bs {
+		if b.Inserted {
+			inserted = append(inserted, b.CustomerID)
+			continue
+		}
+		ids, partners, sources, at = append(ids, b.CustomerID), append(partners, b.PartnerID), append(sources, b.Source), append(at, b.BoundAt)
+		clicks, links = append(clicks, b.ClickID), append(links, b.LinkID)
+		codes, registrations = append(codes, b.PromoCodeID), append(registrations, b.RegistrationID)
 	}
 	var bound int
 	if err := t.tx.Stmtx(t.q.BindCustomers).GetContext(ctx, &bound, pq.Array(ids), pq.Array(partners), pq.Array(sources),
-		pq.Array(at), pq.Array(clicks), pq.Array(links), pq.Array(codes), pq.Array(registrations), t.now); err != nil {
+		pq.Array(at), pq.Array(clicks), pq.Array(links), pq.Array(codes), pq.Array(registrations), t.now, pq.Array(inserted)); err != nil {
 		return err
 	}
 	if bound != n {

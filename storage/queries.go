@@ -59,7 +59,8 @@ type Queries struct {
 	EnsureCustomer *sqlx.Stmt `query:"ensure-customer"`
 
 	MarkEvidenceCheckedMany  *sqlx.Stmt `query:"mark-evidence-checked-many"`
-	EnsureCustomers          *sqlx.Stmt `query:"ensure-customers"`
+	ReserveCustomerIDs       *sqlx.Stmt `query:"reserve-customer-ids"`
+	InsertNewCustomers       *sqlx.Stmt `query:"insert-new-customers"`
 	CustomersForUpdate       *sqlx.Stmt `query:"customers-for-update"`
 	PromoCodesForUpdate      *sqlx.Stmt `query:"promo-codes-for-update"`
 	SelfReferralPartnersMany *sqlx.Stmt `query:"self-referral-partners-many"`

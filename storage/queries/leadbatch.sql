@@ -7,12 +7,23 @@
 UPDATE purchases SET evidence_checked_at = $2 WHERE id = ANY($1) AND evidence_checked_at IS NULL
 RETURNING id;
 
--- name: ensure-customers
--- The customers ($1) first seen at $2, created as ensure-customer creates
--- one; returns those created.
-INSERT INTO customers (external_id, reason, first_seen_at, email, name, created_at)
-SELECT u.external_id, 'no_evidence', u.seen, '', '', $3
-  FROM unnest($1::text[], $2::timestamptz[]) AS u(external_id, seen)
+-- name: reserve-customer-ids
+-- Ids for $1 customers a batch is about to create (insert-new-customers).
+SELECT nextval('customers_id_seq') FROM generate_series(1, $1::int);
+
+-- name: insert-new-customers
+-- The customers a batch found no row of, inserted as its decisions leave
+-- them: with the ids reserved ($1), bound ($3 partner, 0 for none, by $4
+-- at $5 with promo code $6) or noted unbound ($7, the reason), first seen
+-- at $8, created at $9. Written once, instead of created unbound and then
+-- rewritten by the binding (a new version of the row in every index).
+-- Returns the external ids inserted: one missing was created meanwhile by
+-- another transaction, and the caller decides the batch again.
+INSERT INTO customers (id, external_id, partner_id, source, reason, bound_at, promo_code_id, first_seen_at, email, name, created_at)
+SELECT u.id, u.external_id, nullif(u.partner_id, 0), nullif(u.source, ''), u.reason, nullif(u.bound_at, '')::timestamptz,
+       nullif(u.promo_code_id, 0), u.seen, '', '', $9
+  FROM unnest($1::bigint[], $2::text[], $3::bigint[], $4::text[], $5::text[], $6::bigint[], $7::text[], $8::timestamptz[])
+       AS u(id, external_id, partner_id, source, bound_at, promo_code_id, reason, seen)
 ON CONFLICT (external_id) DO NOTHING
 RETURNING external_id;
 
@@ -48,7 +59,9 @@ UPDATE customers c
 -- Binds customers ($1, each once, every one unbound) to partners ($2) by
 -- a source ($3) at $4, with the click ($5, '' for none), link, promo code
 -- and registration ($6 to $8, 0 for none) that bound each, and, in the
--- same statement, everything a binding sets off, at $9:
+-- same statement, everything a binding sets off, at $9, for them and for
+-- the customers ($10) this transaction inserted bound
+-- (insert-new-customers):
 --   * queues each customer for the fraud rules (review_due);
 --   * purchases reported before the lead that bound a customer earn too
 --     (those paid since the binding) or get a truer note (those before
@@ -60,7 +73,9 @@ UPDATE customers c
 --     take it off the queue before this binding commits, read its customer
 --     as unbound, and leave it earning nothing for good. Locked, the batch
 --     skips it (or, if the batch took it first, this insert waits and
---     queues it again);
+--     queues it again). DO UPDATE ... WHERE false locks the waiting row
+--     without writing a new version of it (a fifth of a binding's time
+--     when every bound customer's purchase is waiting, as in an import);
 --   * the registrations that bound them are marked bound;
 --   * the promo codes that bound them have as many uses more (each cap was
 --     checked under the row lock promo-evidence or promo-codes-for-update
@@ -69,7 +84,7 @@ UPDATE customers c
 WITH u AS (
     SELECT * FROM unnest($1::bigint[], $2::bigint[], $3::text[], $4::timestamptz[], $5::text[], $6::bigint[], $7::bigint[], $8::bigint[])
         AS u(id, partner_id, source, bound_at, click_id, link_id, promo_code_id, registration_id)
-), b AS (
+), upd AS (
     UPDATE customers c
        SET partner_id = u.partner_id, source = u.source, reason = 'attributed', bound_at = u.bound_at,
            click_id = nullif(u.click_id, '')::uuid, link_id = nullif(u.link_id, 0),
@@ -78,6 +93,10 @@ WITH u AS (
       FROM u
      WHERE c.id = u.id AND c.partner_id IS NULL
     RETURNING c.id, c.external_id, c.promo_code_id, c.registration_id
+), b AS (
+    SELECT * FROM upd
+    UNION ALL
+    SELECT c.id, c.external_id, c.promo_code_id, c.registration_id FROM customers c WHERE c.id = ANY($10::bigint[])
 ), due AS (
     INSERT INTO review_due (subject, id, queued_at) SELECT 'customer', id, $9 FROM b
     ON CONFLICT DO NOTHING
@@ -93,7 +112,7 @@ WITH u AS (
 ), queued AS (
     INSERT INTO purchases_waiting (customer_external_id, purchase_id)
     SELECT customer_external_id, id FROM reopened
-    ON CONFLICT (customer_external_id, purchase_id) DO UPDATE SET purchase_id = EXCLUDED.purchase_id
+    ON CONFLICT (customer_external_id, purchase_id) DO UPDATE SET purchase_id = EXCLUDED.purchase_id WHERE false
 ), registrations AS (
     UPDATE lead_registrations SET status = 'bound' WHERE id IN (SELECT registration_id FROM b)
 ), promo AS (
