@@ -10,6 +10,8 @@ import (
 	"time"
 
 	"github.com/lib/pq"
+
+	"partnerka/storage/storagetest"
 )
 
 // The report exports stream rows the database ranks; the page ranks the
@@ -39,6 +41,7 @@ func TestReportExportsRankAsThePage(t *testing.T) {
 		  SELECT c.external_id || '-' || cur, c.external_id, CASE WHEN cur = 'RUB' THEN 100 * (1 + c.id % 3) ELSE 5 END, cur,
 		         '2026-11-06', '\x00', $1
 		    FROM customers c, unnest(ARRAY['RUB', 'USD']) AS cur WHERE c.external_id ~ '^p[0-9]+-c' AND (cur = 'RUB' OR c.id % 2 = 0)`, []any{now}},
+		{storagetest.Earners, nil},
 		{`INSERT INTO commissions (partner_id, customer_id, event, level, contract_id, plan_version_id, rule_id,
 		    base_amount, amount_unrounded, amount, currency, earned_at, hold_until, explanation, created_at)
 		  SELECT c.partner_id, c.id, 'lead', 1, 1, 1, 1, 0, 10 * (c.id % 2), 10 * (c.id % 2), 'RUB', '2026-11-07', '2026-12-07', 'x', $1

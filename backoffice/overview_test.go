@@ -8,6 +8,8 @@ import (
 	"time"
 
 	"github.com/shopspring/decimal"
+
+	"partnerka/storage/storagetest"
 )
 
 // seedOverview gives the program a period [Nov 10, Nov 20) to report
@@ -44,11 +46,12 @@ func seedOverview(t *testing.T, f *fixture) {
 		    ('p2', 'a2', 500, 'RUB', '2026-11-12T10:00:00Z', '\x00', $1),
 		    ('p3', 'a1', 20, 'USD', '2026-11-13T10:00:00Z', '\x00', $1),
 		    ('p4', 'b1', 300, 'RUB', '2026-11-15T10:00:00Z', '\x00', $1)`, []any{now}},
+		{storagetest.Earners, nil},
 		{`INSERT INTO refunds (external_id, purchase_id, amount, currency, occurred_at, body_hash, received_at)
 		  SELECT 'r2', id, 100, 'RUB', '2026-11-14T10:00:00Z', '\x00', $1 FROM purchases WHERE external_id = 'p2'`, []any{now}},
 		{`INSERT INTO commissions (partner_id, customer_id, purchase_id, event, level, contract_id, plan_version_id, rule_id,
 		    base_amount, amount_unrounded, amount, reversed_amount, currency, earned_at, hold_until, explanation, created_at)
-		  SELECT pu.partner_id, cu.id, pu.id, 'sale', 1, 1, 1, 1, pu.amount, v.amount, v.amount, v.reversed, pu.currency,
+		  SELECT cu.partner_id, cu.id, pu.id, 'sale', 1, 1, 1, 1, pu.amount, v.amount, v.amount, v.reversed, pu.currency,
 		         pu.occurred_at, v.hold::timestamptz, 'x ' || pu.external_id, $1
 		    FROM (VALUES ('p0', 68, 0, '2026-12-02'), ('p1', 100, 0, '2026-11-18'), ('p2', 50, 10, '2026-12-12'),
 		                 ('p3', 2, 0, '2026-12-13'), ('p4', 30, 0, '2026-12-15')) AS v(purchase, amount, reversed, hold)

@@ -11,6 +11,8 @@ import (
 	"testing"
 
 	"github.com/shopspring/decimal"
+
+	"partnerka/storage/storagetest"
 )
 
 // generatedPartners is how many partners seedPartnerList adds to the
@@ -47,6 +49,7 @@ func seedPartnerList(t *testing.T, f *fixture) {
 		  SELECT c.external_id || '-USD', c.external_id, 3, 'USD', '2026-11-02', '\x00', $1
 		    FROM customers c JOIN partners p ON p.id = c.partner_id
 		   WHERE p.ref ~ '^p[0-9]+$' AND substr(p.ref, 2)::int % 4 = 0 AND c.external_id = p.ref || '-c1'`, []any{now}},
+		{storagetest.Earners, nil},
 		{`INSERT INTO refunds (external_id, purchase_id, amount, currency, occurred_at, body_hash, received_at)
 		  SELECT pu.external_id || '-r', pu.id, 50, 'RUB', '2026-11-03', '\x00', $1
 		    FROM purchases pu JOIN partners p ON pu.external_id = p.ref || '-c1-RUB' WHERE p.ref ~ '^p[0-9]+$' AND substr(p.ref, 2)::int % 5 = 0`, []any{now}},

@@ -14,6 +14,7 @@ import (
 	"github.com/shopspring/decimal"
 
 	"partnerka"
+	"partnerka/storage/storagetest"
 )
 
 // at is a day of the fixture's autumn, at noon UTC.
@@ -376,6 +377,7 @@ func TestPayoutRiskHints(t *testing.T) {
 	exec(`INSERT INTO purchases (external_id, customer_external_id, amount, currency, occurred_at, body_hash, received_at) VALUES
 		('rp1', 'r1', 1000, 'RUB', $1, '\x00', $1), ('rp2', 'r1', 5000, 'USD', $1, '\x00', $1), ('rp-old', 'r1', 9000, 'RUB', $2, '\x00', $1)`,
 		now.AddDate(0, 0, -10), now.AddDate(0, 0, -100))
+	exec(storagetest.Earners)
 	exec(`INSERT INTO refunds (external_id, purchase_id, amount, currency, occurred_at, body_hash, received_at)
 		SELECT 'rr1', id, 90, 'RUB', $1, '\x00', $1 FROM purchases WHERE external_id = 'rp1'`, now.AddDate(0, 0, -5))
 	exec(`INSERT INTO refunds (external_id, purchase_id, amount, currency, occurred_at, body_hash, received_at)

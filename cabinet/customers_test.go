@@ -8,6 +8,8 @@ import (
 	"slices"
 	"strings"
 	"testing"
+
+	"partnerka/storage/storagetest"
 )
 
 // seedCustomers gives alpha 450 customers, a-0001 (bound first) to a-0450
@@ -38,6 +40,7 @@ func seedCustomers(t *testing.T, f *fixture) {
 			('inv-3d', 'a-0003', 999, 'USD', '2025-12-01', '\x00', $1), -- before the binding: not the partner's
 			('inv-7', 'a-0007', 5000, 'RUB', '2026-06-01', '\x00', $1), ('inv-9', 'a-0009', 200, 'USD', '2026-06-01', '\x00', $1),
 			('inv-b1', 'b-0001', 900000, 'RUB', '2026-06-01', '\x00', $1)`, []any{now}},
+		{storagetest.Earners, nil},
 		{`INSERT INTO commissions (partner_id, customer_id, purchase_id, event, level, contract_id, plan_version_id, rule_id,
 			base_amount, amount_unrounded, amount, reversed_amount, currency, status, earned_at, hold_until, explanation, created_at)
 		  SELECT $1, c.id, p.id, 'sale', 1, 1, 1, 1, p.amount, x.amount, x.amount, x.reversed, p.currency, x.status, p.occurred_at,

@@ -27,8 +27,9 @@ func TestDashboard(t *testing.T) {
 		('c1', $1, 'partner_ref', 'attributed', '2026-11-10', '2026-11-10', $3),
 		('c2', $1, 'partner_ref', 'attributed', '2026-11-11', '2026-11-11', $3),
 		('c3', $2, 'partner_ref', 'attributed', '2026-11-11', '2026-11-11', $3)`, alpha, beta, now)
-	exec(`INSERT INTO purchases (external_id, customer_external_id, amount, currency, occurred_at, body_hash, partner_id, received_at) VALUES
-		('p1', 'c1', 100, 'RUB', '2026-11-12', '\x00', $1, $2)`, alpha, now)
+	exec(`INSERT INTO purchases (external_id, customer_external_id, amount, currency, occurred_at, body_hash, received_at) VALUES
+		('p1', 'c1', 100, 'RUB', '2026-11-12', '\x00', $1)`, now)
+	exec(storagetest.Earners)
 	exec(`INSERT INTO ledger_entries (partner_id, currency, bucket, kind, amount, reason, created_at) VALUES
 		($1, 'RUB', 'available', 'bonus', 12450, 'contest', $3), ($2, 'RUB', 'available', 'bonus', 777, 'contest', $3)`, alpha, beta, now)
 

@@ -13,6 +13,7 @@ import (
 	"github.com/shopspring/decimal"
 
 	"partnerka"
+	"partnerka/storage/storagetest"
 	"partnerka/web"
 )
 
@@ -33,6 +34,7 @@ func TestEarningsCSVHidesTheRecruitsCustomers(t *testing.T) {
 			('beta-cust-42', $1, 'click', 'attributed', '2026-11-01', '2026-11-01', '2026-11-01')`, []any{beta}},
 		{`INSERT INTO purchases (external_id, customer_external_id, amount, currency, occurred_at, body_hash, received_at) VALUES
 			('INV-2026-0042', 'beta-cust-42', 1500, 'RUB', '2026-11-10', '\x00', '2026-11-10')`, nil},
+		{storagetest.Earners, nil},
 		{`INSERT INTO commissions (partner_id, customer_id, purchase_id, event, level, contract_id, plan_version_id, rule_id,
 			base_amount, percent, amount_unrounded, amount, currency, earned_at, hold_until, explanation, created_at)
 		 SELECT x.partner, c.id, p.id, 'sale', x.level, 1, 1, 1, 1500, x.pct, x.amount, x.amount, 'RUB', '2026-11-10', '2026-12-10', x.expl, '2026-11-10'
@@ -340,6 +342,7 @@ func TestEarningsLinesNameCustomerAndReversal(t *testing.T) {
 		{`INSERT INTO purchases (external_id, customer_external_id, amount, currency, occurred_at, body_hash, received_at) VALUES
 			('INV-1', 'cust-r', 1500, 'RUB', '2026-11-10', '\x00', '2026-11-10'),
 			('INV-2026-0042', 'beta-cust-42', 1500, 'RUB', '2026-11-10', '\x00', '2026-11-10')`, nil},
+		{storagetest.Earners, nil},
 		{`INSERT INTO refunds (external_id, purchase_id, amount, currency, occurred_at, body_hash, received_at)
 		  SELECT 'R-' || p.external_id, p.id, 500, 'RUB', '2026-11-14T10:00:00Z', '\x00', '2026-11-14' FROM purchases p`, nil},
 		{`INSERT INTO commissions (partner_id, customer_id, purchase_id, event, level, contract_id, plan_version_id, rule_id,

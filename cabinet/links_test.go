@@ -16,6 +16,7 @@ import (
 
 	"partnerka"
 	"partnerka/storage"
+	"partnerka/storage/storagetest"
 	"partnerka/tracker"
 )
 
@@ -292,6 +293,7 @@ func TestLinkFigures(t *testing.T) {
 		('p3', 'c3', 200, 'USD', '2026-11-14', '\x00', $1), ('p4', 'c3', 80, 'RUB', '2026-10-05', '\x00', $1),
 		('p5', 'c6', 70, 'RUB', '2026-11-16', '\x00', $1), ('p6', 'c4', 30, 'RUB', '2026-11-14', '\x00', $1),
 		('p7', 'c7', 40, 'RUB', '2026-11-16', '\x00', $1), ('p8', 'c5', 60, 'RUB', '2026-11-16', '\x00', $1)`, now)
+	exec(storagetest.Earners)
 	// A commission on customer (and purchase, or none for a lead): its
 	// amount, re-rate, reversed part, currency, status and day earned.
 	commission := func(partner int64, customer, purchase string, level int, amount, rerated, reversed, currency, status, earned string) {

@@ -10,6 +10,7 @@ import (
 	"testing"
 
 	"partnerka"
+	"partnerka/storage/storagetest"
 
 	"github.com/shopspring/decimal"
 )
@@ -193,6 +194,7 @@ func TestCustomersPage(t *testing.T) {
 		('cust-7', $1, 'promo_code', 'attributed', '2026-11-01', '2026-11-01', 'anna@corp.example', $2)`, alpha, now)
 	f.DB.ExecContext(ctx, `INSERT INTO purchases (external_id, customer_external_id, amount, currency, occurred_at, body_hash, received_at) VALUES
 		('p1', 'cust-7', 1500, 'RUB', '2026-11-02', '\x00', $1), ('p0', 'cust-7', 99, 'RUB', '2026-10-01', '\x00', $1)`, now)
+	f.DB.ExecContext(ctx, storagetest.Earners)
 	b := f.Browser(t)
 	b.Login("alpha@x.test", pw)
 	_, page := b.Do("GET", "/customers", nil)

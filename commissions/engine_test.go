@@ -3,6 +3,8 @@ package commissions
 import (
 	"context"
 	"fmt"
+	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -201,6 +203,9 @@ func TestPurchaseBeforeLead(t *testing.T) {
 	if note != "the customer was never reported as a lead" {
 		t.Errorf("note before the lead: %q", note)
 	}
+	if got := earners(t, db); slices.ContainsFunc(got, func(s string) bool { return strings.HasPrefix(s, "early") || strings.HasPrefix(s, "late") }) {
+		t.Errorf("purchase_earners before the lead: %q", got)
+	}
 	// The lead arrives: c2 is bound at t0+2h.
 	w := &world{db: db, rdb: rec.Steps[0].(*LeadStep).Redis}
 	w.lead(t, partnerka.Lead{CustomerID: "c2", PromoCode: "ALPHA10", OccurredAt: t0.Add(2 * time.Hour)})
@@ -215,6 +220,9 @@ func TestPurchaseBeforeLead(t *testing.T) {
 	db.Get(&note, `SELECT reconcile_note FROM purchases WHERE external_id = 'early'`)
 	if note != "paid before the customer was bound to the partner" {
 		t.Errorf("note of the early purchase: %q", note)
+	}
+	if got := earners(t, db); !slices.Contains(got, "late alpha") || slices.ContainsFunc(got, func(s string) bool { return strings.HasPrefix(s, "early") }) {
+		t.Errorf("purchase_earners after the lead: %q, want late for alpha and early for no one", got)
 	}
 }
 
@@ -249,8 +257,9 @@ func TestReassignmentIsNotRetroactive(t *testing.T) {
 		Noted       *int64 `db:"noted"`
 	}
 	var got []earned
-	if err := db.Select(&got, `SELECT p.external_id AS purchase, c.partner_id, c.amount::text AS amount, c.explanation, p.partner_id AS noted
-		FROM commissions c JOIN purchases p ON p.id = c.purchase_id ORDER BY p.occurred_at`); err != nil {
+	if err := db.Select(&got, `SELECT p.external_id AS purchase, c.partner_id, c.amount::text AS amount, c.explanation, e.partner_id AS noted
+		FROM commissions c JOIN purchases p ON p.id = c.purchase_id LEFT JOIN purchase_earners e ON e.purchase_id = p.id
+		ORDER BY p.occurred_at`); err != nil {
 		t.Fatal(err)
 	}
 	want := []earned{
@@ -273,6 +282,20 @@ func TestReassignmentIsNotRetroactive(t *testing.T) {
 	if note != "paid before the customer was bound to the partner" {
 		t.Errorf("note of the purchase before any binding: %q", note)
 	}
+	if got := earners(t, db); !slices.Equal(got, []string{"after beta", "first alpha", "late alpha"}) {
+		t.Errorf("purchase_earners %q: the purchase before any binding earns for no one", got)
+	}
+}
+
+// earners lists purchase_earners as "purchase partner", by purchase.
+func earners(t *testing.T, db *storage.DB) []string {
+	t.Helper()
+	var out []string
+	if err := db.Select(&out, `SELECT p.external_id || ' ' || pa.ref FROM purchase_earners e
+		JOIN purchases p ON p.id = e.purchase_id JOIN partners pa ON pa.id = e.partner_id ORDER BY 1`); err != nil {
+		t.Fatal(err)
+	}
+	return out
 }
 
 // A partner's tier reads their paid volume of the month before, and a

@@ -220,6 +220,16 @@ func TestVerifyBalances(t *testing.T) {
 		       ($1, 'RUB', 'available', 'adjustment', -1, 'test', NULL, 999999, $2)`, alpha, now); err != nil {
 		t.Fatal(err)
 	}
+	// The cabinet's copy of an earning purchase with another amount than
+	// the purchase's, and no commission behind it.
+	if _, err := db.ExecContext(ctx, `INSERT INTO purchases (external_id, customer_external_id, amount, currency, occurred_at, body_hash, received_at)
+		VALUES ('p1', 'c1', 100, 'RUB', $1, '\x00', $1)`, now); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := db.ExecContext(ctx, `INSERT INTO purchase_earners (purchase_id, partner_id, customer_external_id, occurred_at, amount, currency)
+		SELECT id, $1, customer_external_id, occurred_at, 99, currency FROM purchases WHERE external_id = 'p1'`, alpha); err != nil {
+		t.Fatal(err)
+	}
 	if bad, err = db.VerifyBalances(ctx); err != nil {
 		t.Fatal(err)
 	}
@@ -227,8 +237,8 @@ func TestVerifyBalances(t *testing.T) {
 	for _, m := range bad {
 		checks = append(checks, m.Check)
 	}
-	if got := strings.Join(checks, ", "); got != "reserved, entry by an unknown user, entry without its payout" {
-		t.Errorf("checks %q, want the reserved mismatch, the unknown author and the missing payout", got)
+	if got := strings.Join(checks, ", "); got != "reserved, earning purchase unlike its purchase, earning purchase without a commission, entry by an unknown user, entry without its payout" {
+		t.Errorf("checks %q, want the reserved mismatch, the earning purchase's two, the unknown author and the missing payout", got)
 	}
 	for _, table := range []string{"payouts", "users"} {
 		if _, err := db.ExecContext(ctx, `DELETE FROM `+table); err == nil || !strings.Contains(err.Error(), "append-only") {

@@ -27,8 +27,8 @@ SELECT p.id, p.ref, p.name, p.kind, p.status, p.contact_name, p.contact_email, p
        (SELECT count(*) FROM customers cu WHERE cu.partner_id = p.id) AS customers,
        (SELECT coalesce(json_agg(json_build_object('currency', x.currency, 'amount', x.amount) ORDER BY x.currency), '[]')
           FROM (SELECT pu.currency::text AS currency, sum(pu.amount) - coalesce(sum(rf.amount), 0) AS amount
-                  FROM purchases pu
-                  LEFT JOIN LATERAL (SELECT sum(r.amount) AS amount FROM refunds r WHERE r.purchase_id = pu.id) rf ON true
+                  FROM purchase_earners pu
+                  LEFT JOIN LATERAL (SELECT sum(r.amount) AS amount FROM refunds r WHERE r.purchase_id = pu.purchase_id) rf ON true
                  WHERE pu.partner_id = p.id
                  GROUP BY pu.currency) x) AS revenue,
        (SELECT coalesce(json_agg(json_build_object('currency', b.currency, 'amount', b.amount) ORDER BY b.currency), '[]')
@@ -44,12 +44,12 @@ SELECT p.id, p.ref, p.name, p.kind, p.status, p.contact_name, p.contact_email, p
        CASE WHEN $4::text = 'created' THEN p.created_at END,
        CASE WHEN $4::text = '-created' THEN p.created_at END DESC,
        CASE WHEN $4::text = 'revenue' THEN
-            (SELECT coalesce(sum(pu.amount), 0) FROM purchases pu WHERE pu.partner_id = p.id AND pu.currency = $3::text)
-          - (SELECT coalesce(sum(r.amount), 0) FROM refunds r JOIN purchases pu ON pu.id = r.purchase_id
+            (SELECT coalesce(sum(pu.amount), 0) FROM purchase_earners pu WHERE pu.partner_id = p.id AND pu.currency = $3::text)
+          - (SELECT coalesce(sum(r.amount), 0) FROM refunds r JOIN purchase_earners pu ON pu.purchase_id = r.purchase_id
               WHERE pu.partner_id = p.id AND pu.currency = $3::text) END,
        CASE WHEN $4::text = '-revenue' THEN
-            (SELECT coalesce(sum(pu.amount), 0) FROM purchases pu WHERE pu.partner_id = p.id AND pu.currency = $3::text)
-          - (SELECT coalesce(sum(r.amount), 0) FROM refunds r JOIN purchases pu ON pu.id = r.purchase_id
+            (SELECT coalesce(sum(pu.amount), 0) FROM purchase_earners pu WHERE pu.partner_id = p.id AND pu.currency = $3::text)
+          - (SELECT coalesce(sum(r.amount), 0) FROM refunds r JOIN purchase_earners pu ON pu.purchase_id = r.purchase_id
               WHERE pu.partner_id = p.id AND pu.currency = $3::text) END DESC,
        CASE WHEN $4::text = 'customers' THEN (SELECT count(*) FROM customers cu WHERE cu.partner_id = p.id) END,
        CASE WHEN $4::text = '-customers' THEN (SELECT count(*) FROM customers cu WHERE cu.partner_id = p.id) END DESC,
@@ -138,14 +138,14 @@ WITH days AS (
 ), pa AS (
     SELECT width_bucket(pu.occurred_at, $1::timestamptz[]) AS n, sum(pu.amount) AS paid
       FROM partners p CROSS JOIN LATERAL (
-            SELECT occurred_at, amount FROM purchases
+            SELECT occurred_at, amount FROM purchase_earners
              WHERE partner_id = p.id AND currency = $2::text AND occurred_at >= ($1::timestamptz[])[1]
                AND occurred_at < ($1::timestamptz[])[cardinality($1::timestamptz[])]) pu
      GROUP BY 1
 ), rf AS (
     SELECT width_bucket(r.occurred_at, $1::timestamptz[]) AS n, sum(r.amount) AS refunded
-      FROM refunds r JOIN purchases pu ON pu.id = r.purchase_id
-     WHERE pu.partner_id IS NOT NULL AND r.currency = $2::text AND r.occurred_at >= ($1::timestamptz[])[1]
+      FROM refunds r JOIN purchase_earners pu ON pu.purchase_id = r.purchase_id
+     WHERE r.currency = $2::text AND r.occurred_at >= ($1::timestamptz[])[1]
        AND r.occurred_at < ($1::timestamptz[])[cardinality($1::timestamptz[])]
      GROUP BY 1
 ), ea AS (
@@ -229,8 +229,8 @@ SELECT p.created_at AS partner_since, p.payout_method AS current_method, p.payou
  CROSS JOIN LATERAL (
         SELECT sum(pu.amount) AS paid,
                sum((SELECT coalesce(sum(r.amount), 0) FROM refunds r
-                     WHERE r.purchase_id = pu.id AND r.occurred_at <= po.requested_at)) AS refunded
-          FROM purchases pu
+                     WHERE r.purchase_id = pu.purchase_id AND r.occurred_at <= po.requested_at)) AS refunded
+          FROM purchase_earners pu
          WHERE pu.partner_id = po.partner_id AND pu.currency = po.currency
            AND pu.occurred_at >= $2 AND pu.occurred_at < po.requested_at) v
  WHERE po.id = $1;

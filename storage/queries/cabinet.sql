@@ -22,11 +22,11 @@ SELECT coalesce(sum(clicks), 0) AS clicks, coalesce(sum(unique_clicks), 0) AS un
 -- name: dashboard-customers
 -- leads: customers bound in the period; customers: bound ever; paying:
 -- customers with a payment in the period that earned the partner (the
--- purchases_partner index, filled as purchases are reconciled; GROUP BY
+-- purchase_earners index, filled as purchases are reconciled; GROUP BY
 -- may hash where count(DISTINCT) always sorts).
 SELECT (SELECT count(*) FROM customers WHERE partner_id = $1 AND bound_at >= $2 AND bound_at < $3) AS leads,
        (SELECT count(*) FROM customers WHERE partner_id = $1) AS customers,
-       (SELECT count(*) FROM (SELECT 1 FROM purchases p
+       (SELECT count(*) FROM (SELECT 1 FROM purchase_earners p
          WHERE p.partner_id = $1 AND p.occurred_at >= $2 AND p.occurred_at < $3
          GROUP BY p.customer_external_id) payers) AS paying;
 
@@ -184,8 +184,8 @@ SELECT days.day, coalesce(cl.clicks, 0) AS clicks, coalesce(le.leads, 0) AS lead
 -- name: partner-volume
 -- What the partner's customers paid in [from, to) in one currency, net of
 -- refunds (as tiers count it).
-SELECT coalesce(sum(p.amount - (SELECT coalesce(sum(r.amount), 0) FROM refunds r WHERE r.purchase_id = p.id)), 0)
-  FROM purchases p WHERE p.partner_id = $1 AND p.currency = $4 AND p.occurred_at >= $2 AND p.occurred_at < $3;
+SELECT coalesce(sum(p.amount - (SELECT coalesce(sum(r.amount), 0) FROM refunds r WHERE r.purchase_id = p.purchase_id)), 0)
+  FROM purchase_earners p WHERE p.partner_id = $1 AND p.currency = $4 AND p.occurred_at >= $2 AND p.occurred_at < $3;
 
 -- name: partner-link-code
 SELECT code FROM links WHERE partner_id = $1 AND lower(code) = lower($2);

@@ -42,14 +42,15 @@ WITH claim AS (
                 count(*) FILTER (WHERE p.occurred_at >= c.bound_at)
                     OVER (PARTITION BY c.external_id ORDER BY p.occurred_at, p.id)
            ELSE 0 END AS payment_index,
-           p.partner_id AS noted_partner_id, p.reconcile_note AS noted, coalesce(c.reassigned, false) AS reassigned
+           p.reconcile_note AS noted, coalesce(c.reassigned, false) AS reassigned
       FROM customer c
-     CROSS JOIN LATERAL (SELECT id, amount, currency, product, occurred_at, partner_id, reconcile_note
+     CROSS JOIN LATERAL (SELECT id, amount, currency, product, occurred_at, reconcile_note
                            FROM purchases WHERE customer_external_id = c.external_id
                          OFFSET 0) p -- one index scan per customer, never a join with every purchase
 )
 SELECT p.id, p.amount, p.currency, p.product, p.occurred_at, p.customer_id, p.partner_id, p.bound_at,
-       p.payment_index, p.noted_partner_id, p.noted, p.reassigned
+       p.payment_index, (SELECT e.partner_id FROM purchase_earners e WHERE e.purchase_id = p.id) AS noted_partner_id,
+       p.noted, p.reassigned
   FROM claim JOIN payments p ON p.id = claim.purchase_id
  ORDER BY p.id;
 
@@ -152,12 +153,24 @@ INSERT INTO outbox (kind, partner_id, payload, created_at, next_at)
 SELECT 'postback', partner_id, jsonb_build_object('commission_id', id), $19, $19 FROM ins WHERE partner_id = ANY($18::bigint[]);
 
 -- name: note-reconciled-purchases
--- The note and earning partner of reconciled purchases whose stored ones
--- differ (a purchase that earns nothing, or whose customer was bound after
--- it was recorded).
-UPDATE purchases p SET reconcile_note = n.note, partner_id = n.partner_id
-  FROM unnest($1::bigint[], $2::text[], $3::bigint[]) AS n(id, note, partner_id)
- WHERE p.id = n.id;
+-- The note and earning partner (NULL: none) of reconciled purchases whose
+-- stored ones differ: a purchase reconciled for the first time, one that
+-- earns nothing, or one whose customer was bound after it was recorded.
+-- The partner is the purchase's row of purchase_earners, with the
+-- purchase's own figures.
+WITH n AS (
+    SELECT * FROM unnest($1::bigint[], $2::text[], $3::bigint[]) AS n(id, note, partner_id)
+), noted AS (
+    UPDATE purchases p SET reconcile_note = n.note FROM n WHERE p.id = n.id AND p.reconcile_note <> n.note
+), gone AS (
+    DELETE FROM purchase_earners e USING n WHERE e.purchase_id = n.id AND n.partner_id IS NULL
+)
+INSERT INTO purchase_earners (purchase_id, partner_id, customer_external_id, occurred_at, amount, currency)
+SELECT p.id, n.partner_id, p.customer_external_id, p.occurred_at, p.amount, p.currency
+  FROM n JOIN purchases p ON p.id = n.id
+ WHERE n.partner_id IS NOT NULL
+ ORDER BY n.partner_id, p.occurred_at -- each partner's index entries at one place
+ON CONFLICT (purchase_id) DO UPDATE SET partner_id = EXCLUDED.partner_id;
 
 -- name: customers-for-lead-rules
 SELECT c.id, c.partner_id, c.bound_at FROM customers c

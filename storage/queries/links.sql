@@ -50,7 +50,7 @@ UPDATE links
 -- dated $2 up to $3 (the local dates of the period's first day and end);
 -- leads, the customers it bound in [$4, $5); paying customers, those of
 -- its customers still bound to the partner with a payment in [$4, $5)
--- that earned the partner (purchases_partner); and per currency, in
+-- that earned the partner (purchase_earners); and per currency, in
 -- currency order, the partner's level-1 commissions earned in [$4, $5) on
 -- its customers, net of refunds, rejected ones left out. Every part reads
 -- only the partner's rows, by the partner's indexes.
@@ -66,7 +66,7 @@ WITH cl AS (
      GROUP BY link_id
 ), pa AS (
     SELECT c.link_id, count(*) AS paying
-      FROM (SELECT DISTINCT customer_external_id FROM purchases
+      FROM (SELECT DISTINCT customer_external_id FROM purchase_earners
              WHERE partner_id = $1 AND occurred_at >= $4 AND occurred_at < $5) p
       JOIN customers c ON c.external_id = p.customer_external_id
      WHERE c.partner_id = $1 AND c.link_id IS NOT NULL

@@ -133,8 +133,8 @@ ON CONFLICT DO NOTHING;
 -- partner, what they paid and what was refunded of them.
 SELECT p.partner_id, p.currency::text AS currency, count(*) AS purchases,
        sum(p.amount) AS paid, coalesce(sum(r.amount), 0) AS refunded
-  FROM purchases p
-  LEFT JOIN LATERAL (SELECT sum(amount) AS amount FROM refunds WHERE purchase_id = p.id) r ON true
+  FROM purchase_earners p
+  LEFT JOIN LATERAL (SELECT sum(amount) AS amount FROM refunds WHERE purchase_id = p.purchase_id) r ON true
  WHERE p.partner_id = ANY($1) AND p.occurred_at >= $2
  GROUP BY p.partner_id, p.currency
  ORDER BY 1, 2;
@@ -143,10 +143,10 @@ SELECT p.partner_id, p.currency::text AS currency, count(*) AS purchases,
 -- review-refund-figures over every partner: the program's share.
 SELECT 0::bigint AS partner_id, p.currency::text AS currency, count(*) AS purchases,
        sum(p.amount) AS paid, coalesce(sum(r.amount), 0) AS refunded
-  FROM purchases p
+  FROM purchase_earners p
   LEFT JOIN (SELECT purchase_id, sum(amount) AS amount FROM refunds WHERE occurred_at >= $1 GROUP BY 1) r
-         ON r.purchase_id = p.id
- WHERE p.partner_id IS NOT NULL AND p.occurred_at >= $1
+         ON r.purchase_id = p.purchase_id
+ WHERE p.occurred_at >= $1
  GROUP BY p.currency
  ORDER BY 2;
 

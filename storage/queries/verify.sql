@@ -95,6 +95,17 @@ SELECT x.partner_id, '' AS currency, x.check_name, x.n AS ledger, 0 AS expected 
     SELECT l.partner_id, 'entry by an unknown user', count(*)
       FROM ledger_entries l WHERE l.created_by IS NOT NULL
        AND NOT EXISTS (SELECT 1 FROM users u WHERE u.id = l.created_by) GROUP BY 1
+    UNION ALL
+    -- The cabinet's copy of what earns (purchase_earners): a purchase's
+    -- own figures, and a sale commission behind each.
+    SELECT e.partner_id, 'earning purchase unlike its purchase', count(*)
+      FROM purchase_earners e LEFT JOIN purchases p ON p.id = e.purchase_id
+     WHERE (p.customer_external_id, p.occurred_at, p.amount, p.currency)
+           IS DISTINCT FROM (e.customer_external_id, e.occurred_at, e.amount, e.currency) GROUP BY 1
+    UNION ALL
+    SELECT e.partner_id, 'earning purchase without a commission', count(*)
+      FROM purchase_earners e
+     WHERE NOT EXISTS (SELECT 1 FROM commissions c WHERE c.purchase_id = e.purchase_id AND c.event = 'sale') GROUP BY 1
 ) x
  ORDER BY 1, 3;
 

@@ -225,3 +225,12 @@ func randomHex(n int) string {
 	rand.Read(b)
 	return hex.EncodeToString(b)
 }
+
+// Earners is the statement that leaves a fixture's purchases as the
+// reconciler leaves them for the cabinet's figures: each purchase paid at
+// or after its customer's binding earns for the customer's partner
+// (purchase_earners). Run it after inserting purchases by hand.
+const Earners = `INSERT INTO purchase_earners (purchase_id, partner_id, customer_external_id, occurred_at, amount, currency)
+	SELECT p.id, c.partner_id, p.customer_external_id, p.occurred_at, p.amount, p.currency
+	  FROM purchases p JOIN customers c ON c.external_id = p.customer_external_id AND p.occurred_at >= c.bound_at
+	ON CONFLICT (purchase_id) DO NOTHING`

@@ -82,7 +82,9 @@ func run(adminURL, redisURL, bin string, nClicks, nCustomers, nCommissions, n in
 		fmt.Sprintf(`INSERT INTO purchases (external_id, customer_external_id, amount, currency, occurred_at, body_hash, received_at)
 			SELECT 'inv' || i, 'c' || (1 + i %% %d), 1000 + i %% 9000, 'RUB', $1::timestamptz - (i %% 300) * interval '1 day', '\x00', $1
 			  FROM generate_series(1, %d) i`, nCustomers, nCommissions),
-		`UPDATE purchases p SET partner_id = c.partner_id FROM customers c WHERE c.external_id = p.customer_external_id`,
+		`INSERT INTO purchase_earners (purchase_id, partner_id, customer_external_id, occurred_at, amount, currency)
+			SELECT p.id, c.partner_id, p.customer_external_id, p.occurred_at, p.amount, p.currency
+			  FROM purchases p JOIN customers c ON c.external_id = p.customer_external_id`,
 		`TRUNCATE purchases_waiting`, // reconciled, as far as these pages can tell
 		`INSERT INTO commissions (partner_id, customer_id, purchase_id, event, level, contract_id, plan_version_id, rule_id,
 			base_amount, percent, amount_unrounded, amount, currency, earned_at, hold_until, explanation, created_at)

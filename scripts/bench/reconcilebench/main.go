@@ -933,6 +933,15 @@ func checkSample(db *storage.DB, ps []purchase, refunds []refund, custPartner []
 		for _, rw := range rows {
 			got[rw.Level] = rw.Amount.StringFixed(2)
 		}
+		// The cabinet's copy: the purchase earns for the partner of its
+		// level-1 commission (purchase_earners).
+		var earner bool
+		db.Get(&earner, `SELECT EXISTS (SELECT 1 FROM purchase_earners e JOIN purchases p ON p.id = e.purchase_id
+			JOIN commissions c ON c.purchase_id = p.id AND c.event = 'sale' AND c.level = 1 AND c.partner_id = e.partner_id
+			WHERE p.external_id = $1)`, fmt.Sprintf("inv%07d", i))
+		if !earner {
+			got[0] = "no purchase_earners row for the level-1 partner"
+		}
 		if len(got) != len(want) || got[1] != want[1] || got[2] != want[2] {
 			if bad < 5 {
 				fmt.Printf("oracle mismatch on inv%07d: got %v, want %v\n", i, got, want)
