@@ -192,8 +192,7 @@ func (s *PurchaseStep) batch(ctx context.Context, e *engine, size int, skipExist
 		}
 		n = len(ps)
 		rows := make([]storage.CommissionRow, 0, 2*n)
-		var ids, partners []int64
-		var notes []string
+		var notes []storage.PurchaseNote
 		for i := range ps {
 			p := &ps[i]
 			var note string
@@ -205,10 +204,11 @@ func (s *PurchaseStep) batch(ctx context.Context, e *engine, size int, skipExist
 				noted = *p.NotedPartnerID
 			}
 			if partner != noted || note != p.Noted {
-				ids, notes, partners = append(ids, p.ID), append(notes, note), append(partners, partner)
+				notes = append(notes, storage.PurchaseNote{Purchase: p, Note: note != p.Noted, NoteText: note,
+					Partner: partner != noted, PartnerID: partner})
 			}
 		}
-		if err := tx.NotePurchases(ctx, ids, notes, partners); err != nil {
+		if err := tx.NotePurchases(ctx, notes); err != nil {
 			return err
 		}
 		// Each payment counts in its month's volume: the next month's

@@ -1,9 +1,11 @@
 package storage
 
 import (
+	"cmp"
 	"context"
 	"database/sql"
 	"errors"
+	"slices"
 	"time"
 
 	"github.com/jmoiron/sqlx"
@@ -132,8 +134,10 @@ type PurchaseToReconcile struct {
 	PartnerID    *int64          `db:"partner_id"`
 	BoundAt      *time.Time      `db:"bound_at"`
 	PaymentIndex int             `db:"payment_index"`
-	// What the purchase row says now: the partner it earns for (set when
-	// it was recorded, if its customer was bound) and its note.
+	// The customer's own id for the customer (customer_external_id).
+	CustomerExternalID string `db:"customer_external_id"`
+	// What is stored now: the partner it earns for (purchase_earners, set
+	// when it was last reconciled) and its note.
 	NotedPartnerID *int64 `db:"noted_partner_id"`
 	Noted          string `db:"noted"`
 	// The customer's binding is a reassignment: a purchase dated before it
@@ -210,7 +214,7 @@ func (t *CommissionTx) PurchasesToReconcile(ctx context.Context, limit int) ([]P
 	for rows.Next() { // scanned by position: a batch is thousands of rows
 		var p PurchaseToReconcile
 		if err := rows.Scan(&p.ID, &p.Amount, &p.Currency, &p.Product, &p.OccurredAt, &p.CustomerID, &p.PartnerID,
-			&p.BoundAt, &p.PaymentIndex, &p.NotedPartnerID, &p.Noted, &p.Reassigned); err != nil {
+			&p.BoundAt, &p.PaymentIndex, &p.NotedPartnerID, &p.Noted, &p.Reassigned, &p.CustomerExternalID); err != nil {
 			return nil, err
 		}
 		out = append(out, p)
@@ -292,23 +296,47 @@ func (t *CommissionTx) InsertCommissions(ctx context.Context, rows []CommissionR
 	return err
 }
 
-// NotePurchases writes reconciled purchases' notes (why one earned
-// nothing, or "") and the partners they earn for (0: none).
-func (t *CommissionTx) NotePurchases(ctx context.Context, ids []int64, notes []string, partners []int64) error {
-	if len(ids) == 0 {
+// PurchaseNote is what reconciling a purchase changed of what is stored
+// about it: its note (why it earns nothing, or ""), when Note is set, and
+// the partner it earns for (0: none), when Partner is set.
+type PurchaseNote struct {
+	Purchase      *PurchaseToReconcile
+	Note, Partner bool
+	NoteText      string
+	PartnerID     int64
+}
+
+// NotePurchases writes reconciled purchases' notes and the partners they
+// earn for (purchase_earners, in partner and time order).
+func (t *CommissionTx) NotePurchases(ctx context.Context, ns []PurchaseNote) error {
+	if len(ns) == 0 {
 		return nil
 	}
-	var id, note, partner arrayLiteral
-	for i := range ids {
-		id.Int(ids[i])
-		note.Text(notes[i])
-		if partners[i] != 0 {
-			partner.Int(partners[i])
-		} else {
-			partner.Null()
+	slices.SortFunc(ns, func(a, b PurchaseNote) int {
+		return cmp.Or(cmp.Compare(a.PartnerID, b.PartnerID), a.Purchase.OccurredAt.Compare(b.Purchase.OccurredAt))
+	})
+	var noteID, note, gone, id, partner, customer, at, amount, currency arrayLiteral
+	for _, n := range ns {
+		p := n.Purchase
+		if n.Note {
+			noteID.Int(p.ID)
+			note.Text(n.NoteText)
+		}
+		switch {
+		case !n.Partner:
+		case n.PartnerID == 0:
+			gone.Int(p.ID)
+		default:
+			id.Int(p.ID)
+			partner.Int(n.PartnerID)
+			customer.Text(p.CustomerExternalID)
+			at.Time(p.OccurredAt)
+			amount.Decimal(p.Amount)
+			currency.Text(p.Currency)
 		}
 	}
-	_, err := t.tx.Stmtx(t.q.NoteReconciledPurchases).ExecContext(ctx, id.String(), note.String(), partner.String())
+	_, err := t.tx.Stmtx(t.q.NoteReconciledPurchases).ExecContext(ctx, noteID.String(), note.String(), gone.String(),
+		id.String(), partner.String(), customer.String(), at.String(), amount.String(), currency.String())
 	return err
 }
 

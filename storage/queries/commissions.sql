@@ -50,7 +50,7 @@ WITH claim AS (
 )
 SELECT p.id, p.amount, p.currency, p.product, p.occurred_at, p.customer_id, p.partner_id, p.bound_at,
        p.payment_index, (SELECT e.partner_id FROM purchase_earners e WHERE e.purchase_id = p.id) AS noted_partner_id,
-       p.noted, p.reassigned
+       p.noted, p.reassigned, claim.customer_external_id
   FROM claim JOIN payments p ON p.id = claim.purchase_id
  ORDER BY p.id;
 
@@ -153,23 +153,20 @@ INSERT INTO outbox (kind, partner_id, payload, created_at, next_at)
 SELECT 'postback', partner_id, jsonb_build_object('commission_id', id), $19, $19 FROM ins WHERE partner_id = ANY($18::bigint[]);
 
 -- name: note-reconciled-purchases
--- The note and earning partner (NULL: none) of reconciled purchases whose
--- stored ones differ: a purchase reconciled for the first time, one that
--- earns nothing, or one whose customer was bound after it was recorded.
--- The partner is the purchase's row of purchase_earners, with the
--- purchase's own figures.
-WITH n AS (
-    SELECT * FROM unnest($1::bigint[], $2::text[], $3::bigint[]) AS n(id, note, partner_id)
-), noted AS (
-    UPDATE purchases p SET reconcile_note = n.note FROM n WHERE p.id = n.id AND p.reconcile_note <> n.note
+-- What reconciling purchases changed of what is stored about them: the
+-- notes ($2) of purchases $1; the purchases $3 that earn for no one now;
+-- the partners ($5) purchases $4 earn for, with the purchases' own
+-- figures ($6 to $9), in partner and time order: a purchase reconciled
+-- for the first time, or one whose customer was bound after it was
+-- recorded (purchase_earners).
+WITH noted AS (
+    UPDATE purchases p SET reconcile_note = n.note
+      FROM unnest($1::bigint[], $2::text[]) AS n(id, note) WHERE p.id = n.id
 ), gone AS (
-    DELETE FROM purchase_earners e USING n WHERE e.purchase_id = n.id AND n.partner_id IS NULL
+    DELETE FROM purchase_earners WHERE purchase_id = ANY($3::bigint[])
 )
 INSERT INTO purchase_earners (purchase_id, partner_id, customer_external_id, occurred_at, amount, currency)
-SELECT p.id, n.partner_id, p.customer_external_id, p.occurred_at, p.amount, p.currency
-  FROM n JOIN purchases p ON p.id = n.id
- WHERE n.partner_id IS NOT NULL
- ORDER BY n.partner_id, p.occurred_at -- each partner's index entries at one place
+SELECT * FROM unnest($4::bigint[], $5::bigint[], $6::text[], $7::timestamptz[], $8::numeric[], $9::currency_code[])
 ON CONFLICT (purchase_id) DO UPDATE SET partner_id = EXCLUDED.partner_id;
 
 -- name: customers-for-lead-rules
@@ -337,7 +334,10 @@ SELECT k.partner_id, k.month, k.cause_purchase_id, coalesce(k.cause_refund_id, 0
 -- commission rated after its basis was final ($3 hold days after the
 -- month starts) was rated on all of it and is never re-rated.
 SELECT k.id, k.partner_id, k.plan_version_id, k.rule_id, k.level, k.base_amount, k.amount, k.rerated_amount,
-       k.reversed_amount, k.currency, k.earned_at, m.month, p.amount AS purchase_amount,
+       k.reversed_amount, k.currency, k.earned_at, m.month,
+       -- a lookup a commission: the planner, misled by a batch's fresh
+       -- rows, once joined by reading every purchase at each call
+       (SELECT p.amount FROM purchases p WHERE p.id = k.purchase_id) AS purchase_amount,
        coalesce((SELECT x.percent FROM commission_rerates x WHERE x.commission_id = k.id ORDER BY x.id DESC LIMIT 1),
                 k.percent) AS percent,
        (SELECT coalesce(sum(r.amount), 0) FROM refunds r
@@ -345,7 +345,6 @@ SELECT k.id, k.partner_id, k.plan_version_id, k.rule_id, k.level, k.base_amount,
   FROM unnest($1::bigint[], $2::timestamptz[]) AS m(partner_id, month)
   JOIN commissions k ON k.partner_id = m.partner_id AND k.earned_at >= m.month
    AND k.earned_at < ((m.month AT TIME ZONE 'UTC') + interval '1 month') AT TIME ZONE 'UTC'
-  JOIN purchases p ON p.id = k.purchase_id
  WHERE k.event = 'sale' AND k.status <> 'rejected' AND k.percent IS NOT NULL
    AND EXISTS (SELECT 1 FROM plan_rule_tiers t WHERE t.rule_id = k.rule_id)
    AND k.created_at <= ((m.month AT TIME ZONE 'UTC') + make_interval(days => $3)) AT TIME ZONE 'UTC'
