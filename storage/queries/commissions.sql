@@ -332,12 +332,14 @@ SELECT k.partner_id, k.month, k.cause_purchase_id, coalesce(k.cause_refund_id, 0
 -- The live percent sale commissions of partner months ($1 partners, $2
 -- months), locked, with what was refunded of their payments so far. A
 -- commission rated after its basis was final ($3 hold days after the
--- month starts) was rated on all of it and is never re-rated.
+-- month starts) was rated on all of it and is never re-rated. A sale
+-- commission is one with a purchase (commissions' CHECK), said so rather
+-- than event = 'sale': that condition let the planner, with statistics
+-- from before a batch's fresh commissions, AND the partner's index range
+-- with the whole of commissions_purchase (a partial index on sales) at
+-- every partner month, 38 s of a run's re-rates instead of a second.
 SELECT k.id, k.partner_id, k.plan_version_id, k.rule_id, k.level, k.base_amount, k.amount, k.rerated_amount,
-       k.reversed_amount, k.currency, k.earned_at, m.month,
-       -- a lookup a commission: the planner, misled by a batch's fresh
-       -- rows, once joined by reading every purchase at each call
-       (SELECT p.amount FROM purchases p WHERE p.id = k.purchase_id) AS purchase_amount,
+       k.reversed_amount, k.currency, k.earned_at, m.month, p.amount AS purchase_amount,
        coalesce((SELECT x.percent FROM commission_rerates x WHERE x.commission_id = k.id ORDER BY x.id DESC LIMIT 1),
                 k.percent) AS percent,
        (SELECT coalesce(sum(r.amount), 0) FROM refunds r
@@ -345,7 +347,8 @@ SELECT k.id, k.partner_id, k.plan_version_id, k.rule_id, k.level, k.base_amount,
   FROM unnest($1::bigint[], $2::timestamptz[]) AS m(partner_id, month)
   JOIN commissions k ON k.partner_id = m.partner_id AND k.earned_at >= m.month
    AND k.earned_at < ((m.month AT TIME ZONE 'UTC') + interval '1 month') AT TIME ZONE 'UTC'
- WHERE k.event = 'sale' AND k.status <> 'rejected' AND k.percent IS NOT NULL
+  JOIN purchases p ON p.id = k.purchase_id
+ WHERE k.purchase_id IS NOT NULL AND k.status <> 'rejected' AND k.percent IS NOT NULL
    AND EXISTS (SELECT 1 FROM plan_rule_tiers t WHERE t.rule_id = k.rule_id)
    AND k.created_at <= ((m.month AT TIME ZONE 'UTC') + make_interval(days => $3)) AT TIME ZONE 'UTC'
  ORDER BY k.id
