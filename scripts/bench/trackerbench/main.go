@@ -172,9 +172,11 @@ func run(adminURL, redisURL, bin string, nlinks, conns int, dur time.Duration, r
 	case floorWriters < 0:
 		floorKind = "one XADD per request, automatically pipelined by go-redis"
 	}
-	fmt.Printf("floor (bare + %s): median %.0f req/s, floor/bare %.2f (runs: %s), tracker/floor %.2f\n", floorKind,
-		of(floorRes, rps), med(floorRatios), benchdb.FmtList(floorRatios),
-		of(trkRes, rps)/of(floorRes, rps))
+	// tracker/floor as the last line gives it: the median of each round's
+	// ratio (the median tracker over the median floor can pair rounds of
+	// different machine states).
+	fmt.Printf("floor (bare + %s): median %.0f req/s, floor/bare %.2f (runs: %s), tracker/floor %.2f (runs: %s)\n", floorKind,
+		of(floorRes, rps), med(floorRatios), benchdb.FmtList(floorRatios), med(trkFloor), benchdb.FmtList(trkFloor))
 	fmt.Printf("bench-tracker: ratio=%.2f floor_ratio=%.2f floor_bare=%.2f rps=%.0f bare_rps=%.0f p99_ms=%.2f lost=%d\n",
 		med(ratios), med(trkFloor), med(floorRatios), of(trkRes, rps),
 		of(bareRes, rps),
