@@ -49,6 +49,13 @@ func TestPromoBatchDecidesAsOneByOne(t *testing.T) {
 				t.Fatal(err)
 			}
 		}
+		// Last, a purchase naming a click (no one's): the promo codes
+		// before it still go the fast path, and it a lead at a time.
+		pu := &partnerka.Purchase{ExternalID: "inv-click", CustomerID: "n7", ClickID: "019e830e-1a00-773f-bdf2-000000000001",
+			Amount: partnerka.Money{Amount: decimal.NewFromInt(100), Currency: "USD"}, OccurredAt: t0.Add(11 * time.Hour)}
+		if _, _, err := w.db.CreatePurchase(ctx, pu, []byte(pu.ExternalID)); err != nil {
+			t.Fatal(err)
+		}
 		if _, err := w.leads.Run(ctx); err != nil {
 			t.Fatal(err)
 		}

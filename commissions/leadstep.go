@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"slices"
 	"strings"
 	"time"
 
@@ -206,16 +205,24 @@ func (s *LeadStep) clickMayArrive(clickID string) bool {
 	return at.After(now.Add(-clickInFlight)) && !at.After(now.Add(clickInFlight))
 }
 
+// Purchases a leads batch takes: up to promoBatch on the fast path (a
+// statement of each kind for the whole batch), up to leadBatch a lead at a
+// time.
+const promoBatch, leadBatch = 2000, 500
+
 // purchaseLeads offers each purchase's promo code or click id as a lead at
-// the purchase's time.
+// the purchase's time, in purchase order: a leading run of purchases with
+// a promo code alone on the fast path, the next ones, from a purchase
+// with a click id, a lead at a time.
 func (s *LeadStep) purchaseLeads(ctx context.Context, st partnerka.Settings, drained *bool) (int, error) {
 	done := 0
 	for {
-		ps, err := s.DB.PurchasesWithEvidence(ctx, 2000)
+		ps, err := s.DB.PurchasesWithEvidence(ctx, promoBatch)
 		if err != nil || len(ps) == 0 {
 			return done, err
 		}
-		if !s.oneByOne && !slices.ContainsFunc(ps, func(p storage.PurchaseEvidence) bool { return !promoOnly(p) }) {
+		if k := runOf(ps, promoOnly); k > 0 && !s.oneByOne {
+			ps = ps[:k]
 			n, err := s.decidePromoBatch(ctx, st, ps)
 			if err == nil {
 				done += n
@@ -231,6 +238,7 @@ func (s *LeadStep) purchaseLeads(ctx context.Context, st partnerka.Settings, dra
 			// A purchase the database refuses: the lead at a time path
 			// below sets it apart from the rest.
 		}
+		ps = ps[:min(len(ps), leadBatch)]
 		leads, ids := make([]*partnerka.Lead, len(ps)), make([]int64, len(ps))
 		for i, p := range ps {
 			leads[i] = &partnerka.Lead{CustomerID: p.CustomerID, PromoCode: p.PromoCode, ClickID: p.ClickID,
@@ -475,4 +483,14 @@ func CompanyDomain(email string) string {
 		return ""
 	}
 	return d
+}
+
+// runOf is how many of ps, from the first, are of a kind.
+func runOf(ps []storage.PurchaseEvidence, kind func(storage.PurchaseEvidence) bool) int {
+	for i, p := range ps {
+		if !kind(p) {
+			return i
+		}
+	}
+	return len(ps)
 }
